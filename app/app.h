@@ -1,0 +1,43 @@
+#pragma once
+// The reelsync command line: one function per subcommand, each returning the process exit code.
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace reelsync::app {
+
+struct PlayOptions {
+    std::vector<std::string> files;
+    std::string audio_track;        // --audio: a music track to play (else the clip's own audio)
+    bool headless = false;
+    bool no_audio = false;          // run on the timer clock
+    std::string audio_device;
+    double duration = 0;            // seconds of playback; 0: to the end
+    std::string stats_path;
+    std::optional<std::pair<int64_t, int64_t>> loop;
+    int width = 0, height = 0;      // window or offscreen size; 0: from the clip (window capped)
+    bool paused = false;            // start paused (window)
+    std::string screenshot;         // window: save the window's pixels to this PNG after the first frames
+    int decoder_threads = 0;
+    std::string vk_device;
+    bool overlay = true;            // window: draw the ImGui overlay
+};
+
+int run_play(const PlayOptions& opts);
+int run_render(const std::string& file, std::optional<int64_t> frame, std::optional<std::pair<int64_t, int64_t>> range,
+               const std::string& out, const std::string& out_dir, const std::string& vk_device);
+int run_probe(const std::string& file);
+struct BenchOptions {
+    std::string file;
+    int threads = 0;
+    int frames = 0;  // 0: the whole clip
+    std::string vk_device;
+    bool json = false;
+};
+int run_bench(const BenchOptions& opts);
+
+// One-line error to stderr, "reelsync: <message>".
+void print_error(const std::string& message);
+
+}  // namespace reelsync::app

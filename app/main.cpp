@@ -1,0 +1,106 @@
+// reelsync: real-time GPU preview of generated video clips, played in sync with music.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "app/app.h"
+#include "core/log.h"
+
+using namespace reelsync;
+
+namespace {
+
+std::optional<std::pair<int64_t, int64_t>> parse_range(const std::string& s) {
+    auto colon = s.find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    try {
+        return std::make_pair(std::stoll(s.substr(0, colon)), std::stoll(s.substr(colon + 1)));
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App cli{"reelsync: real-time GPU preview of generated clips, played in sync with music"};
+    cli.require_subcommand(1);
+    int verbosity = 0;
+    cli.add_flag("-v,--verbose", verbosity, "More log output (-vv for debug)");
+
+    app::PlayOptions play;
+    std::string loop;
+    auto* p = cli.add_subcommand("play", "Play clips in a window (or headless) against the audio clock");
+    p->add_option("files", play.files, "Clips to play, in order")->required()->check(CLI::ExistingPath);
+    p->add_option("--audio", play.audio_track, "Music track to play instead of the clip's own audio");
+    p->add_flag("--headless", play.headless, "Render offscreen in real time, no window");
+    p->add_option("--duration", play.duration, "Stop after this many seconds of playback");
+    p->add_option("--stats", play.stats_path, "Write one JSON line per presented frame, then a summary line");
+    p->add_option("--loop", loop, "Loop frames A:B (inclusive, 0-based)");
+    p->add_flag("--no-audio", play.no_audio, "Do not open an audio device; run on the timer clock");
+    p->add_option("--audio-device", play.audio_device, "Output device (substring of its name)");
+    p->add_option("--width", play.width, "Window/offscreen width");
+    p->add_option("--height", play.height, "Window/offscreen height");
+    p->add_flag("--paused", play.paused, "Start paused on the first frame");
+    p->add_option("--screenshot", play.screenshot, "Window: save what the window shows to this PNG after the first frames, then quit");
+    bool no_overlay = false;
+    p->add_flag("--no-overlay", no_overlay, "Window: draw the picture only");
+    p->add_option("--threads", play.decoder_threads, "Decoder threads (0: automatic)");
+    p->add_option("--vk-device", play.vk_device, "Vulkan device to use (substring of its name)");
+
+    std::string render_file, out, out_dir, frames, render_vk;
+    std::optional<int64_t> frame;
+    auto* r = cli.add_subcommand("render", "Render exact frames through the GPU path to PNG");
+    r->add_option("file", render_file, "Clip")->required()->check(CLI::ExistingPath);
+    r->add_option("--frame", frame, "0-based frame number in presentation order");
+    r->add_option("--frames", frames, "Range A:B (inclusive)");
+    r->add_option("--out", out, "PNG file (with --frame)");
+    r->add_option("--out-dir", out_dir, "Folder for frame_NNNNNN.png files (with --frames)");
+    r->add_option("--vk-device", render_vk, "Vulkan device to use (substring of its name)");
+
+    std::string probe_file;
+    auto* pr = cli.add_subcommand("probe", "Print what reelsync knows about a clip, as JSON");
+    pr->add_option("file", probe_file, "Clip")->required()->check(CLI::ExistingPath);
+
+    app::BenchOptions bench;
+    auto* b = cli.add_subcommand("bench", "Measure decode, upload and draw throughput, as ratios to decoding alone");
+    b->add_option("file", bench.file, "Clip")->required()->check(CLI::ExistingPath);
+    b->add_option("--threads", bench.threads, "Decoder threads (the same for every stage; 0: automatic)");
+    b->add_option("--frames", bench.frames, "Frames per stage (0: the whole clip)");
+    b->add_option("--vk-device", bench.vk_device, "Vulkan device to use (substring of its name)");
+    b->add_flag("--json", bench.json, "Print the figures as one JSON object");
+
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return cli.exit(e);
+    }
+    log::set_level(verbosity >= 2 ? log::Level::debug : verbosity == 1 ? log::Level::info : log::Level::warn);
+
+    if (*p) {
+        if (!loop.empty()) {
+            play.loop = parse_range(loop);
+            if (!play.loop) {
+                app::print_error("--loop expects A:B, got '" + loop + "'");
+                return 2;
+            }
+        }
+        play.overlay = !no_overlay;
+        return app::run_play(play);
+    }
+    if (*r) {
+        std::optional<std::pair<int64_t, int64_t>> range;
+        if (!frames.empty()) {
+            range = parse_range(frames);
+            if (!range) {
+                app::print_error("--frames expects A:B, got '" + frames + "'");
+                return 2;
+            }
+        }
+        return app::run_render(render_file, frame, range, out, out_dir, render_vk);
+    }
+    if (*pr) return app::run_probe(probe_file);
+    if (*b) return app::run_bench(bench);
+    return 2;
+}

@@ -1,0 +1,202 @@
+// `reelsync play`: playback session set-up, and the headless (offscreen, real-time) loop.
+#include <algorithm>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+
+#include "app/gpu_setup.h"
+#include "app/session.h"
+#include "core/log.h"
+#include "core/timecode.h"
+#include "render/frame_renderer.h"
+
+namespace reelsync::app {
+
+std::atomic<bool> g_stop_requested{false};
+
+namespace {
+void on_signal(int) { g_stop_requested.store(true); }
+}  // namespace
+
+void install_stop_handlers() {
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+}
+
+void sleep_until(double steady) {
+    if (steady <= steady_seconds()) return;
+    timespec ts;
+    ts.tv_sec = static_cast<time_t>(std::floor(steady));
+    ts.tv_nsec = static_cast<long>((steady - std::floor(steady)) * 1e9);
+    // steady_clock is CLOCK_MONOTONIC on Linux: one absolute deadline, no accumulated error.
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR && !g_stop_requested.load()) {
+    }
+}
+
+Session::~Session() {
+    player_.reset();
+    clock_.reset();
+    reader_.reset();
+    if (output_) output_->stop();
+}
+
+Result<void> Session::start() {
+    if (!opts_.stats_path.empty())
+        if (auto r = stats_.open(opts_.stats_path); !r) return r;
+    if (opts_.no_audio) {
+        audio_status_ = "audio off (--no-audio): timer clock";
+    } else {
+        auto out = audio::AudioOutput::open({opts_.audio_device, 2, 256});
+        if (out) {
+            output_ = std::move(*out);
+            audio_status_ = "audio: " + output_->device_name();
+        } else {
+            audio_status_ = out.error().message + ": playing on the timer clock";
+            std::fprintf(stderr, "reelsync: %s\n", audio_status_.c_str());
+        }
+    }
+    if (!opts_.audio_track.empty()) {
+        int rate = output_ ? output_->sample_rate() : 48000;
+        int ch = output_ ? output_->channels() : 2;
+        auto t = media::decode_audio(opts_.audio_track, rate, ch, 0.0);
+        if (!t) return std::unexpected(t.error());
+        music_ = std::make_shared<const media::AudioTrack>(std::move(*t));
+    }
+    return {};
+}
+
+Result<void> Session::open_clip(size_t i) {
+    media::ClipReader::Options ro;
+    ro.threads = opts_.decoder_threads;
+    auto reader = media::ClipReader::open(opts_.files[i], ro);
+    if (!reader) return std::unexpected(reader.error());
+    std::shared_ptr<const media::AudioTrack> track = music_;
+    if (!track && output_ && (*reader)->info().audio) {
+        auto t = media::decode_audio(opts_.files[i], output_->sample_rate(), output_->channels(), (*reader)->info().origin_seconds());
+        if (t) track = std::make_shared<const media::AudioTrack>(std::move(*t));
+        else RS_LOG_WARN("%s", t.error().message.c_str());
+    }
+    player_.reset();
+    clock_.reset();
+    reader_ = std::move(*reader);
+    clip_ = i;
+    if (output_) {
+        output_->stop();
+        output_->set_playing(false);
+        output_->set_track(track);
+        if (auto s = output_->start(); !s) {
+            audio_status_ = s.error().message + ": playing on the timer clock";
+            std::fprintf(stderr, "reelsync: %s\n", audio_status_.c_str());
+            output_.reset();
+        }
+    }
+    clock_ = std::make_unique<audio::MasterClock>(output_.get());
+    player_ = std::make_unique<timeline::Player>(*reader_, *clock_, stats_);
+    if (opts_.loop) {
+        player_->set_loop(opts_.loop);
+        player_->seek_frame(opts_.loop->first);  // a loop plays from its in-point
+    }
+    if (!opts_.paused) player_->play();
+    return {};
+}
+
+namespace {
+
+// Render-time estimate: a running mean plus a margin for its spread.
+struct RenderEstimate {
+    double mean = 0.010, dev = 0.003;
+    void add(double s) {
+        mean += (s - mean) * 0.1;
+        dev += (std::fabs(s - mean) - dev) * 0.1;
+    }
+    double value() const { return std::clamp(mean + 3 * dev, 0.002, 0.1); }
+};
+
+int run_headless(Session& s) {
+    const PlayOptions& o = s.options();
+    auto ctx = create_headless_context(o.vk_device);
+    if (!ctx) {
+        print_error(ctx.error().message);
+        return 1;
+    }
+    VkExtent2D size = display_size(s.reader().info());
+    if (o.width > 0 && o.height > 0) size = {static_cast<uint32_t>(o.width), static_cast<uint32_t>(o.height)};
+    auto renderer = render::OffscreenRenderer::create(**ctx, size.width, size.height);
+    if (!renderer) {
+        print_error(renderer.error().message);
+        return 1;
+    }
+    RenderEstimate est;
+    const double start = steady_seconds();
+    int rc = 0;
+    while (!g_stop_requested.load()) {
+        double now = steady_seconds();
+        if (o.duration > 0 && now - start >= o.duration) break;
+        timeline::Player& player = s.player();
+        auto plan = player.plan(now, est.value());
+        if (plan.frame) {
+            double t0 = steady_seconds();
+            if (auto d = (*renderer)->draw(plan.frame->picture, s.reader().info().video->sample_aspect); !d) {
+                print_error(d.error().message);
+                rc = 1;
+                break;
+            }
+            if (auto f = (*renderer)->finish(); !f) {
+                print_error(f.error().message);
+                rc = 1;
+                break;
+            }
+            est.add(steady_seconds() - t0);
+            sleep_until(plan.present_at);
+            player.presented(*plan.frame, steady_seconds());
+            continue;
+        }
+        if (player.at_end()) {
+            if (s.clip_index() + 1 < s.clip_count()) {
+                if (auto r = s.open_clip(s.clip_index() + 1); !r) {
+                    print_error(r.error().message);
+                    rc = 1;
+                    break;
+                }
+                continue;
+            }
+            if (o.duration <= 0) break;
+        }
+        if (auto err = s.reader().error()) {
+            print_error(err->message);
+            rc = 1;
+            break;
+        }
+        sleep_until(std::min(plan.wake_at, now + 0.02));
+    }
+    const auto& st = s.stats();
+    std::printf("played %.2f s: %lld frames presented, %lld dropped, %lld repeated, A/V error mean %.2f ms max %.2f ms, clock: %s\n",
+                steady_seconds() - start, static_cast<long long>(st.presented()), static_cast<long long>(st.dropped()),
+                static_cast<long long>(st.repeated()), st.avsync_ms_mean(), st.avsync_ms_max(),
+                audio::to_string(s.player().clock().source()));
+    return rc;
+}
+
+}  // namespace
+
+int run_play(const PlayOptions& opts) {
+    install_stop_handlers();
+    Session s(opts);
+    if (auto r = s.start(); !r) {
+        print_error(r.error().message);
+        return 1;
+    }
+    if (auto r = s.open_clip(0); !r) {
+        print_error(r.error().message);
+        return 1;
+    }
+    int rc = opts.headless ? run_headless(s) : run_play_window(s);
+    if (auto r = s.finish_stats(); !r) {
+        print_error(r.error().message);
+        rc = rc ? rc : 1;
+    }
+    return rc;
+}
+
+}  // namespace reelsync::app

@@ -1,0 +1,60 @@
+#pragma once
+// What a `play` run holds, whatever it draws into: the playlist, the audio device and track, the
+// clock, the player and its statistics. Owned by the app's main thread.
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "app/app.h"
+#include "audio/audio_output.h"
+#include "audio/clock.h"
+#include "media/audio_track.h"
+#include "media/clip_reader.h"
+#include "timeline/player.h"
+#include "timeline/stats.h"
+
+namespace reelsync::app {
+
+class Session {
+public:
+    explicit Session(PlayOptions opts) : opts_(std::move(opts)) {}
+    ~Session();
+
+    // Opens the audio device (or notes why there is none) and the stats file.
+    Result<void> start();
+    // Opens clip i of the playlist and a player for it; playback starts unless --paused.
+    Result<void> open_clip(size_t i);
+    size_t clip_index() const { return clip_; }
+    size_t clip_count() const { return opts_.files.size(); }
+
+    timeline::Player& player() { return *player_; }
+    media::ClipReader& reader() { return *reader_; }
+    timeline::PlaybackStats& stats() { return stats_; }
+    const PlayOptions& options() const { return opts_; }
+    const std::string& audio_status() const { return audio_status_; }
+    const audio::AudioOutput* output() const { return output_.get(); }
+    Result<void> finish_stats() { return stats_.finish(); }
+
+private:
+    PlayOptions opts_;
+    std::unique_ptr<audio::AudioOutput> output_;
+    std::shared_ptr<const media::AudioTrack> music_;   // --audio track, decoded once
+    std::string audio_status_;
+    timeline::PlaybackStats stats_;
+    // Order matters for destruction: the player refers to reader and clock.
+    std::unique_ptr<media::ClipReader> reader_;
+    std::unique_ptr<audio::MasterClock> clock_;
+    std::unique_ptr<timeline::Player> player_;
+    size_t clip_ = 0;
+};
+
+// The windowed loop (window.cpp): GLFW + swapchain + ImGui overlay.
+int run_play_window(Session& s);
+
+// Set by SIGINT/SIGTERM: playback loops finish cleanly (stats written) and return.
+extern std::atomic<bool> g_stop_requested;
+void install_stop_handlers();
+// Sleeps until a steady-clock instant (absolute, so no drift from repeated relative sleeps).
+void sleep_until(double steady);
+
+}  // namespace reelsync::app

@@ -1,0 +1,202 @@
+#include "audio/audio_output.h"
+
+#include <portaudio.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/timecode.h"
+
+#ifdef REELSYNC_HAVE_ALSA
+#include <alsa/asoundlib.h>
+#endif
+#ifdef REELSYNC_HAVE_JACK
+#include <jack/jack.h>
+#endif
+
+namespace reelsync::audio {
+
+namespace {
+
+#ifdef REELSYNC_HAVE_ALSA
+void alsa_silent(const char*, int, const char*, int, const char*, ...) {}
+#endif
+#ifdef REELSYNC_HAVE_JACK
+void jack_silent(const char*) {}
+#endif
+
+// PortAudio is initialised once and kept for the life of the process (its device scan is slow,
+// and terminating it while another stream exists is unsafe).
+Result<void> ensure_portaudio() {
+    static std::once_flag once;
+    static PaError init_error = paNoError;
+    std::call_once(once, [] {
+#ifdef REELSYNC_HAVE_ALSA
+        snd_lib_error_set_handler(alsa_silent);
+#endif
+#ifdef REELSYNC_HAVE_JACK
+        jack_set_error_function(jack_silent);
+        jack_set_info_function(jack_silent);
+#endif
+        // PortAudio's host APIs print their probing noise to stderr; keep the console clean.
+        fflush(stderr);
+        int saved = dup(2);
+        FILE* null = fopen("/dev/null", "w");
+        if (null) dup2(fileno(null), 2);
+        init_error = Pa_Initialize();
+        fflush(stderr);
+        if (saved >= 0) {
+            dup2(saved, 2);
+            close(saved);
+        }
+        if (null) fclose(null);
+    });
+    if (init_error != paNoError) return fail(std::string("audio: cannot initialise PortAudio: ") + Pa_GetErrorText(init_error));
+    return {};
+}
+
+int pa_callback(const void*, void* out, unsigned long frames, const PaStreamCallbackTimeInfo* ti, PaStreamCallbackFlags,
+                void* self);
+
+}  // namespace
+
+Result<std::vector<DeviceInfo>> list_output_devices() {
+    if (auto r = ensure_portaudio(); !r) return std::unexpected(r.error());
+    std::vector<DeviceInfo> out;
+    int n = Pa_GetDeviceCount();
+    PaDeviceIndex def = Pa_GetDefaultOutputDevice();
+    for (int i = 0; i < n; ++i) {
+        const PaDeviceInfo* d = Pa_GetDeviceInfo(i);
+        if (!d || d->maxOutputChannels <= 0) continue;
+        const PaHostApiInfo* h = Pa_GetHostApiInfo(d->hostApi);
+        out.push_back({d->name, h ? h->name : "", d->maxOutputChannels, d->defaultSampleRate, i == def});
+    }
+    return out;
+}
+
+Result<std::unique_ptr<AudioOutput>> AudioOutput::open(Options opts) {
+    if (auto r = ensure_portaudio(); !r) return std::unexpected(r.error());
+    PaDeviceIndex dev = paNoDevice;
+    if (opts.device.empty()) {
+        dev = Pa_GetDefaultOutputDevice();
+    } else {
+        for (int i = 0; i < Pa_GetDeviceCount(); ++i) {
+            const PaDeviceInfo* d = Pa_GetDeviceInfo(i);
+            if (d && d->maxOutputChannels > 0 && std::strstr(d->name, opts.device.c_str())) {
+                dev = i;
+                break;
+            }
+        }
+        if (dev == paNoDevice) return fail("audio: no output device named '" + opts.device + "'");
+    }
+    if (dev == paNoDevice) return fail("audio: no audio output device available");
+    const PaDeviceInfo* info = Pa_GetDeviceInfo(dev);
+    std::unique_ptr<AudioOutput> out(new AudioOutput());
+    out->channels_ = std::min(opts.channels, std::max(1, info->maxOutputChannels));
+    out->rate_ = info->defaultSampleRate > 0 ? static_cast<int>(info->defaultSampleRate) : 48000;
+    out->device_name_ = info->name;
+
+    PaStreamParameters params{};
+    params.device = dev;
+    params.channelCount = out->channels_;
+    params.sampleFormat = paFloat32;
+    params.suggestedLatency = info->defaultLowOutputLatency;
+    PaStream* stream = nullptr;
+    PaError err = Pa_OpenStream(&stream, nullptr, &params, out->rate_, opts.frames_per_buffer, paClipOff,
+                                pa_callback, out.get());
+    if (err != paNoError) return fail("audio: cannot open '" + out->device_name_ + "': " + Pa_GetErrorText(err));
+    out->stream_ = stream;
+    if (const PaStreamInfo* si = Pa_GetStreamInfo(stream)) out->latency_ = si->outputLatency;
+    return out;
+}
+
+AudioOutput::~AudioOutput() {
+    stop();
+    if (stream_) Pa_CloseStream(static_cast<PaStream*>(stream_));
+}
+
+void AudioOutput::set_track(std::shared_ptr<const media::AudioTrack> track) {
+    if (!started_) track_ = std::move(track);
+}
+
+Result<void> AudioOutput::start() {
+    if (started_) return {};
+    PaError err = Pa_StartStream(static_cast<PaStream*>(stream_));
+    if (err != paNoError) return fail("audio: cannot start '" + device_name_ + "': " + Pa_GetErrorText(err));
+    started_ = true;
+    return {};
+}
+
+void AudioOutput::stop() {
+    if (!started_) return;
+    Pa_StopStream(static_cast<PaStream*>(stream_));
+    started_ = false;
+}
+
+bool AudioOutput::stream_active() const {
+    return started_ && Pa_IsStreamActive(static_cast<PaStream*>(stream_)) == 1;
+}
+
+namespace {
+int pa_callback(const void*, void* out, unsigned long frames, const PaStreamCallbackTimeInfo* ti, PaStreamCallbackFlags,
+                void* self) {
+    double dac_minus_now = -1;
+    // Some devices report a DAC time of 0: then the stream's nominal latency is used.
+    if (ti && ti->outputBufferDacTime > 0 && ti->currentTime > 0) dac_minus_now = ti->outputBufferDacTime - ti->currentTime;
+    return static_cast<AudioOutput*>(self)->fill(static_cast<float*>(out), frames, dac_minus_now);
+}
+}  // namespace
+
+// Real-time thread: no locks, no allocation, no logging.
+int AudioOutput::fill(float* out, unsigned long frames, double dac_minus_now) {
+    double now = steady_seconds();
+    double latency = (dac_minus_now >= 0 && dac_minus_now < 1.0) ? dac_minus_now : latency_;
+    int64_t seek = seek_request_.exchange(-1, std::memory_order_acq_rel);
+    if (seek >= 0) position_ = seek;
+    bool playing = playing_.load(std::memory_order_acquire);
+    const int64_t start = position_;
+    const size_t n = static_cast<size_t>(frames) * channels_;
+    const media::AudioTrack* t = track_.get();
+    if (playing && t && t->channels == channels_) {
+        int64_t avail = std::clamp<int64_t>(t->frames() - start, 0, static_cast<int64_t>(frames));
+        if (avail > 0) std::memcpy(out, t->samples.data() + start * channels_, static_cast<size_t>(avail) * channels_ * sizeof(float));
+        std::fill(out + avail * channels_, out + n, 0.0f);
+        position_ += static_cast<int64_t>(frames);
+    } else {
+        std::fill(out, out + n, 0.0f);
+        if (playing) position_ += static_cast<int64_t>(frames);  // no track: silence still advances the clock
+    }
+    uint64_t s = seq_.load(std::memory_order_relaxed);
+    seq_.store(s + 1, std::memory_order_release);  // odd: being written
+    std::atomic_thread_fence(std::memory_order_release);
+    snap_position_.store(start, std::memory_order_relaxed);
+    snap_frames_.store(static_cast<int64_t>(frames), std::memory_order_relaxed);
+    snap_heard_at_.store(now + latency, std::memory_order_relaxed);
+    snap_callback_at_.store(now, std::memory_order_relaxed);
+    snap_playing_.store(playing, std::memory_order_relaxed);
+    snap_callbacks_.store(snap_callbacks_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    seq_.store(s + 2, std::memory_order_release);
+    return paContinue;
+}
+
+AudioOutput::Snapshot AudioOutput::snapshot() const {
+    Snapshot s;
+    while (true) {
+        uint64_t a = seq_.load(std::memory_order_acquire);
+        if (a & 1) continue;
+        s.position = snap_position_.load(std::memory_order_relaxed);
+        s.frames = snap_frames_.load(std::memory_order_relaxed);
+        s.heard_at = snap_heard_at_.load(std::memory_order_relaxed);
+        s.callback_at = snap_callback_at_.load(std::memory_order_relaxed);
+        s.playing = snap_playing_.load(std::memory_order_relaxed);
+        s.callbacks = snap_callbacks_.load(std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_acquire);
+        if (seq_.load(std::memory_order_relaxed) == a) return s;
+    }
+}
+
+}  // namespace reelsync::audio

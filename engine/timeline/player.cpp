@@ -1,0 +1,250 @@
+#include "timeline/player.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace reelsync::timeline {
+
+namespace {
+// Presents land this far after a frame's start: never early because of clock jitter.
+double present_margin(double dur) { return std::min(0.002, dur * 0.1); }
+}  // namespace
+
+Player::Player(media::ClipReader& reader, audio::MasterClock& clock, PlaybackStats& stats)
+    : reader_(reader), clock_(clock), stats_(stats) {
+    start_seek(0, false, false);
+}
+
+void Player::start_seek(int64_t frame, bool reverse, bool resume) {
+    frame = std::clamp<int64_t>(frame, 0, reader_.info().frame_count() - 1);
+    seek_target_ = frame;
+    reader_.seek(frame, reverse);
+    clock_.pause();
+    clock_.seek(reader_.info().frame_pts_seconds(frame) + (reverse ? reader_.info().frame_duration_seconds(frame) * 0.5 : 0));
+    seeking_ = true;
+    resume_after_seek_ = resume;
+    start_clock_on_present_ = false;
+    at_end_ = false;
+    expected_next_ = frame;
+}
+
+void Player::play() {
+    if (playing()) return;
+    if (clock_.speed() != 1.0) clock_.set_speed(1.0);
+    int64_t from = current_index();
+    if (at_end_) from = loop_ ? loop_->first : 0;  // play at the end starts over, as players do
+    start_seek(from, false, true);
+}
+
+void Player::pause() {
+    bool was = playing();
+    clock_.pause();
+    resume_after_seek_ = false;
+    start_clock_on_present_ = false;
+    if (was && current_) {
+        // Hold on the frame on screen; the decoder restarts from it so a step or play is exact.
+        int64_t f = current_->index;
+        clock_.set_speed(1.0);
+        reader_.seek(f, false);
+        clock_.seek(current_->pts);
+        seeking_ = true;
+        expected_next_ = f;
+    }
+}
+
+void Player::toggle_play() {
+    if (playing()) pause();
+    else play();
+}
+
+void Player::step(int64_t delta) {
+    int64_t from = current_index();
+    if (clock_.speed() != 1.0) clock_.set_speed(1.0);
+    start_seek(from + delta, false, false);
+}
+
+void Player::seek_frame(int64_t frame) {
+    bool resume = playing();
+    if (resume && clock_.speed() != 1.0) clock_.set_speed(1.0);
+    start_seek(frame, false, resume);
+}
+
+void Player::seek_time(double t) { seek_frame(reader_.info().frame_at_time(t)); }
+
+void Player::shuttle_forward() {
+    double s = clock_.speed();
+    bool moving = playing();
+    double next = (!moving || s <= 0) ? 1.0 : std::min(8.0, s * 2);
+    int64_t from = current_index();
+    if (at_end_) from = 0;
+    bool direction_change = !moving || s <= 0;
+    clock_.set_speed(next);
+    if (direction_change) start_seek(from, false, true);
+}
+
+void Player::shuttle_reverse() {
+    double s = clock_.speed();
+    bool moving = playing();
+    double next = (!moving || s >= 0) ? -1.0 : std::max(-8.0, s * 2);
+    int64_t from = current_index();
+    bool direction_change = !moving || s >= 0;
+    clock_.set_speed(next);
+    if (direction_change) start_seek(std::max<int64_t>(0, from - 1), true, true);
+}
+
+void Player::shuttle_stop() { pause(); }
+
+void Player::set_loop(std::optional<std::pair<int64_t, int64_t>> range) {
+    if (range && range->first > range->second) std::swap(range->first, range->second);
+    loop_ = range;
+}
+
+double Player::steady_for(double clip_t, double steady_now) {
+    double s = clock_.speed();
+    double now_t = clock_.time_at(steady_now);
+    return steady_now + (clip_t - now_t) / (s == 0 ? 1.0 : s);
+}
+
+Player::Plan Player::plan(double now, double render_estimate) {
+    Plan plan;
+    const media::ClipInfo& info = reader_.info();
+    const double s = clock_.speed();
+
+    if (seeking_) {
+        auto f = reader_.peek();
+        if (!f) {
+            if (reader_.finished()) {
+                // Nothing decodable at the target (a broken tail): stay where we are.
+                seeking_ = false;
+                if (resume_after_seek_) at_end_ = true;
+                resume_after_seek_ = false;
+            }
+            plan.wake_at = now + 0.002;
+            return plan;
+        }
+        reader_.pop();
+        seeking_ = false;
+        clock_.seek(s < 0 ? f->pts + f->duration * 0.5 : f->pts);
+        // The clock starts when this frame is on screen, so it is shown for its whole interval.
+        start_clock_on_present_ = resume_after_seek_;
+        resume_after_seek_ = false;
+        expected_next_ = f->index + 1;
+        plan.frame = std::move(*f);
+        plan.present_at = now;
+        return plan;
+    }
+
+    if (!clock_.playing()) {
+        if (redraw_ && current_) {
+            plan.frame = current_;
+            plan.present_at = now;
+            redraw_ = false;
+            return plan;
+        }
+        plan.wake_at = now + 0.05;
+        return plan;
+    }
+
+    const double t = clock_.time_at(now + render_estimate);
+
+    if (s > 0) {
+        // Frames whose interval is already over by the time a render could show them are dropped.
+        while (true) {
+            auto f = reader_.peek();
+            if (!f || f->pts + f->duration > t) break;
+            if (loop_ && f->index > loop_->second) break;
+            reader_.pop();
+            if (s == 1.0 && f->index >= expected_next_) stats_.add_dropped(1);
+            expected_next_ = f->index + 1;
+        }
+        auto f = reader_.peek();
+        bool past_loop = loop_ && ((f && f->index > loop_->second) ||
+                                   (!f && reader_.finished() && current_ && current_->index >= loop_->second));
+        if (past_loop) {
+            start_seek(loop_->first, false, true);
+            plan.wake_at = now;
+            return plan;
+        }
+        if (!f) {
+            if (reader_.finished()) {
+                double end = current_ ? current_->pts + current_->duration : 0;
+                if (clock_.time_at(now) >= end) {
+                    clock_.pause();
+                    at_end_ = true;
+                    if (current_) clock_.seek(current_->pts);
+                    plan.wake_at = now + 0.05;
+                    return plan;
+                }
+                plan.wake_at = steady_for(end, now);
+                return plan;
+            }
+            // The decoder is late: the frame on screen overstays its interval.
+            if (current_ && t >= current_->pts + current_->duration && repeat_counted_for_ != current_->index) {
+                stats_.add_repeated(1);
+                repeat_counted_for_ = current_->index;
+            }
+            reader_.wait_for_frame(0.002);
+            plan.wake_at = now;
+            return plan;
+        }
+        if (f->pts <= t + 0.001) {
+            reader_.pop();
+            if (s == 1.0 && f->index > expected_next_) stats_.add_dropped(f->index - expected_next_);
+            expected_next_ = f->index + 1;
+            plan.present_at = std::max(now, steady_for(f->pts + present_margin(f->duration), now));
+            plan.frame = std::move(*f);
+            return plan;
+        }
+        plan.wake_at = steady_for(f->pts, now) - render_estimate;
+        return plan;
+    }
+
+    // Reverse: frames arrive in descending order; one is due once the clock falls below its end.
+    while (true) {
+        auto f = reader_.peek();
+        if (!f || f->pts <= t) break;
+        reader_.pop();
+    }
+    auto f = reader_.peek();
+    if (!f) {
+        if (reader_.finished()) {
+            clock_.pause();
+            clock_.set_speed(1.0);
+            if (current_) clock_.seek(current_->pts);
+            reader_.seek(current_ ? current_->index : 0, false);
+            seeking_ = true;
+            plan.wake_at = now + 0.01;
+            return plan;
+        }
+        reader_.wait_for_frame(0.002);
+        plan.wake_at = now;
+        return plan;
+    }
+    double end = f->pts + f->duration;
+    if (end - present_margin(f->duration) >= t - 0.001) {
+        reader_.pop();
+        plan.present_at = std::max(now, steady_for(end - present_margin(f->duration), now));
+        plan.frame = std::move(*f);
+        return plan;
+    }
+    plan.wake_at = steady_for(end, now) - render_estimate;
+    (void)info;
+    return plan;
+}
+
+void Player::presented(const media::VideoFrame& frame, double at) {
+    Present p;
+    p.t_audio = clock_.time_at(at);
+    p.frame = frame.index;
+    p.pts = frame.pts;
+    p.dur = frame.duration;
+    p.playing = clock_.playing() && clock_.speed() == 1.0;
+    stats_.record(p);
+    current_ = frame;
+    if (start_clock_on_present_) {
+        start_clock_on_present_ = false;
+        clock_.play();
+    }
+}
+
+}  // namespace reelsync::timeline

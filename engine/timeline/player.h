@@ -1,0 +1,86 @@
+#pragma once
+// The player: decides, for each image it presents, which frame that is and when it goes on screen.
+//
+// Rule: an image shows the frame whose presentation interval [pts, pts + dur) holds the master
+// clock time at the instant the image reaches the screen. The player renders a frame as soon as it
+// is nearly due, then asks the caller to present it at the steady-clock instant the clock reaches
+// its pts (plus a small margin), so render time never shows up as A/V error. It never spins: when
+// nothing is due, plan() says when to wake up.
+//
+// Transport follows editing suites: play/pause, one-frame steps, exact seeks, a loop range, and
+// J/K/L shuttle (reverse and speeds other than 1x mute the audio and run on the timer clock).
+//
+// Thread: owned by the app's main thread, which also owns the ClipReader's consumer side and the
+// MasterClock. Not thread-safe.
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "audio/clock.h"
+#include "media/clip_reader.h"
+#include "timeline/stats.h"
+
+namespace reelsync::timeline {
+
+class Player {
+public:
+    Player(media::ClipReader& reader, audio::MasterClock& clock, PlaybackStats& stats);
+
+    // --- transport ---
+    void play();
+    void pause();
+    void toggle_play();
+    void step(int64_t delta);            // pauses, then shows the frame `delta` away
+    void seek_frame(int64_t frame);      // exact; keeps playing if it was
+    void seek_time(double t);
+    void shuttle_forward();              // L: 1x, then 2x, 4x, 8x
+    void shuttle_reverse();              // J: -1x, then -2x, -4x, -8x
+    void shuttle_stop();                 // K
+    void set_loop(std::optional<std::pair<int64_t, int64_t>> range);  // inclusive frames
+    std::optional<std::pair<int64_t, int64_t>> loop() const { return loop_; }
+
+    // --- scheduling ---
+    struct Plan {
+        std::optional<media::VideoFrame> frame;  // draw this (a new frame, or a redraw of the current one)
+        double present_at = 0;                   // steady seconds at which to present it
+        double wake_at = 0;                      // when nothing to draw: call plan() again then
+    };
+    // render_estimate: seconds from starting a render to being able to present it.
+    Plan plan(double steady_now, double render_estimate);
+    // The caller presented plan.frame at steady instant `at` (after any wait until present_at).
+    void presented(const media::VideoFrame& frame, double at);
+    // Ask for a redraw of the current frame (the overlay changed).
+    void request_redraw() { redraw_ = true; }
+
+    // --- state ---
+    const std::optional<media::VideoFrame>& current() const { return current_; }
+    // The frame on screen, or the one a pending seek will show.
+    int64_t current_index() const { return seeking_ || !current_ ? seek_target_ : current_->index; }
+    double time() { return clock_.now(); }
+    bool playing() const { return clock_.playing() || (seeking_ && resume_after_seek_) || start_clock_on_present_; }
+    double speed() const { return clock_.speed(); }
+    bool at_end() const { return at_end_; }
+    const media::ClipInfo& info() const { return reader_.info(); }
+    audio::MasterClock& clock() { return clock_; }
+    PlaybackStats& stats() { return stats_; }
+
+private:
+    void start_seek(int64_t frame, bool reverse, bool resume);
+    double steady_for(double clip_t, double steady_now);
+
+    media::ClipReader& reader_;
+    audio::MasterClock& clock_;
+    PlaybackStats& stats_;
+    std::optional<media::VideoFrame> current_;
+    std::optional<std::pair<int64_t, int64_t>> loop_;
+    bool seeking_ = true;          // waiting for the first frame after a seek (clock held)
+    bool resume_after_seek_ = false;
+    bool redraw_ = false;
+    bool start_clock_on_present_ = false;  // the first frame after a seek goes up before the clock runs
+    bool at_end_ = false;
+    int64_t repeat_counted_for_ = -1;  // frame whose overrun was already counted as a repeat
+    int64_t expected_next_ = 0;        // next frame index in 1x forward play (for drop counting)
+    int64_t seek_target_ = 0;          // frame the last seek asked for
+};
+
+}  // namespace reelsync::timeline

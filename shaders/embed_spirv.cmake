@@ -1,0 +1,16 @@
+# Turns a SPIR-V binary into a C++ header holding it as a uint32_t array.
+file(READ ${SPV} hex HEX)
+string(LENGTH "${hex}" len)
+set(words "")
+set(i 0)
+while(i LESS len)
+  string(SUBSTRING "${hex}" ${i} 8 w)
+  # SPIR-V words are little-endian in the file
+  string(SUBSTRING "${w}" 6 2 b0)
+  string(SUBSTRING "${w}" 4 2 b1)
+  string(SUBSTRING "${w}" 2 2 b2)
+  string(SUBSTRING "${w}" 0 2 b3)
+  string(APPEND words "0x${b0}${b1}${b2}${b3}u,")
+  math(EXPR i "${i} + 8")
+endwhile()
+file(WRITE ${HDR} "#pragma once\n#include <cstdint>\ninline constexpr uint32_t ${VAR}[] = {${words}};\n")

@@ -1,0 +1,160 @@
+// The command line as a user meets it: probe, render, and bad input (one-line error naming the
+// file, non-zero exit, no crash, no hang).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support/media_gen.h"
+#include "unit/media/clips.h"
+
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wdouble-promotion"
+#pragma GCC diagnostic ignored "-Wcast-align"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#include <stb/stb_image.h>
+#pragma GCC diagnostic pop
+
+using namespace reelsync::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CliRun {
+    int rc;
+    std::string out;
+};
+
+CliRun run_reelsync(const std::string& args) {
+    CliRun r;
+    r.rc = run_command("timeout 60 '" + reelsync_binary() + "' " + args, &r.out);
+    return r;
+}
+
+std::vector<uint8_t> load_png_rgba(const std::string& path, int* w, int* h) {
+    int n = 0;
+    unsigned char* px = stbi_load(path.c_str(), w, h, &n, 4);
+    if (!px) return {};
+    std::vector<uint8_t> v(px, px + static_cast<size_t>(*w) * *h * 4);
+    stbi_image_free(px);
+    return v;
+}
+
+void expect_clean_failure(const std::string& args, const std::string& file, const std::string& fragment) {
+    CliRun r = run_reelsync(args);
+    EXPECT_NE(r.rc, 0) << r.out;
+    EXPECT_LT(r.rc, 124) << "crashed or hung: " << r.out;  // timeout gives 124, signals 128+
+    // One line, naming the file and the problem.
+    std::string line = r.out.substr(0, r.out.find('\n'));
+    EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << "more than one line:\n" << r.out;
+    EXPECT_NE(line.find(file), std::string::npos) << line;
+    EXPECT_NE(line.find(fragment), std::string::npos) << line;
+}
+
+}  // namespace
+
+TEST(Cli, ProbePrintsJson) {
+    auto path = indexed_clip(codec_cases()[5].spec);
+    CliRun r = run_reelsync("probe '" + path + "'");
+    ASSERT_EQ(r.rc, 0) << r.out;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["video"]["frame_rate"], "24000/1001");
+    EXPECT_EQ(j["video"]["frame_count"], 240);
+    EXPECT_EQ(j["video"]["codec"], "h264");
+    EXPECT_EQ(j["video"]["bit_depth"], 8);
+}
+
+TEST(Cli, RenderFrameAndRange) {
+    auto path = indexed_clip(codec_cases()[0].spec);
+    fs::path dir = fs::path(media_dir()) / "cli_render";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    for (int n : {299, 0, 137}) {
+        std::string png = (dir / ("f" + std::to_string(n) + ".png")).string();
+        CliRun r = run_reelsync("render '" + path + "' --frame " + std::to_string(n) + " --out '" + png + "'");
+        ASSERT_EQ(r.rc, 0) << r.out;
+        int w = 0, h = 0;
+        auto px = load_png_rgba(png, &w, &h);
+        ASSERT_EQ(w, 320);
+        ASSERT_EQ(h, 240);
+        EXPECT_EQ(read_index_rgba(px, 320, 240), n);
+    }
+    CliRun r = run_reelsync("render '" + path + "' --frames 248:252 --out-dir '" + (dir / "range").string() + "'");
+    ASSERT_EQ(r.rc, 0) << r.out;
+    for (int n = 248; n <= 252; ++n) {
+        char name[32];
+        std::snprintf(name, sizeof name, "frame_%06d.png", n);
+        int w = 0, h = 0;
+        auto px = load_png_rgba((dir / "range" / name).string(), &w, &h);
+        ASSERT_FALSE(px.empty()) << name;
+        EXPECT_EQ(read_index_rgba(px, 320, 240), n);
+    }
+}
+
+TEST(Cli, RenderOutOfRangeFrame) {
+    auto path = indexed_clip(codec_cases()[0].spec);
+    expect_clean_failure("render '" + path + "' --frame 300 --out /tmp/x.png", path, "out of range");
+}
+
+TEST(Cli, BadInputGivesOneLineErrors) {
+    std::mt19937 rng(7);
+    std::string junk(10000, '\0');
+    for (char& c : junk) c = static_cast<char>(rng());
+    std::string random = write_file("cli_random.mp4", junk);
+    std::string empty = write_file("cli_empty.mp4", "");
+    std::string audio = generate("audio_only.wav", "-f lavfi -i sine=f=440:d=1");
+    std::string playlist = write_file("cli_playlist.mp4", "#EXTM3U\n#EXTINF:10,\nhttp://127.0.0.1:9/x.ts\n#EXT-X-ENDLIST\n");
+    std::ifstream full(indexed_clip(codec_cases()[0].spec), std::ios::binary);
+    std::stringstream ss;
+    ss << full.rdbuf();
+    std::string truncated = write_file("cli_truncated.mp4", ss.str().substr(0, ss.str().size() / 4));
+    for (const std::string& cmd : {std::string("probe"), std::string("render --frame 0 --out /tmp/never.png"),
+                                   std::string("play --headless --no-audio --duration 1")}) {
+        SCOPED_TRACE(cmd);
+        expect_clean_failure(cmd + " '" + empty + "'", empty, "empty file");
+        expect_clean_failure(cmd + " '" + random + "'", random, "not a media file");
+        expect_clean_failure(cmd + " '" + truncated + "'", truncated, "");
+        expect_clean_failure(cmd + " '" + playlist + "'", playlist, "");
+        if (cmd != "probe") expect_clean_failure(cmd + " '" + audio + "'", audio, "audio-only");
+    }
+}
+
+TEST(Cli, StatsOnAFullDiskIsAnError) {
+    if (!fs::exists("/dev/full")) GTEST_SKIP();
+    auto path = indexed_clip(codec_cases()[0].spec);
+    CliRun r = run_reelsync("play --headless --no-audio --duration 0.5 --stats /dev/full '" + path + "'");
+    EXPECT_NE(r.rc, 0);
+    EXPECT_NE(r.out.find("/dev/full"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("No space left"), std::string::npos) << r.out;
+}
+
+TEST(Cli, WindowAndOffscreenDrawIdenticalPixels) {
+    if (!std::getenv("DISPLAY")) GTEST_SKIP() << "no display";
+    auto path = indexed_clip(codec_cases()[0].spec);
+    fs::path dir = fs::path(media_dir()) / "cli_targets";
+    fs::create_directories(dir);
+    std::string win = (dir / "window.png").string(), off = (dir / "offscreen.png").string();
+    fs::remove(win);
+    CliRun w = run_reelsync("play '" + path + "' --paused --no-audio --no-overlay --width 320 --height 240 --screenshot '" + win + "'");
+    ASSERT_EQ(w.rc, 0) << w.out;
+    CliRun o = run_reelsync("render '" + path + "' --frame 0 --out '" + off + "'");
+    ASSERT_EQ(o.rc, 0) << o.out;
+    int w1, h1, w2, h2;
+    auto a = load_png_rgba(win, &w1, &h1);
+    auto b = load_png_rgba(off, &w2, &h2);
+    ASSERT_EQ(w1, 320);
+    ASSERT_EQ(h1, 240);
+    ASSERT_EQ(w2, 320);
+    ASSERT_EQ(h2, 240);
+    EXPECT_EQ(read_index_rgba(a, 320, 240), 0);
+    size_t differing = 0;
+    for (size_t i = 0; i < a.size(); ++i) differing += a[i] != b[i];
+    EXPECT_EQ(differing, 0u);
+}

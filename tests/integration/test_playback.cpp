@@ -1,0 +1,137 @@
+// Real-time playback against the audio clock, checked from the stats file the player writes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support/media_gen.h"
+
+using namespace reelsync::testing;
+
+namespace {
+
+struct Stats {
+    std::vector<nlohmann::json> presents;
+    nlohmann::json summary;
+};
+
+Stats read_stats(const std::string& path) {
+    Stats s;
+    std::ifstream f(path);
+    std::string line;
+    while (std::getline(f, line)) {
+        auto j = nlohmann::json::parse(line);
+        if (j.contains("frame")) s.presents.push_back(j);
+        else s.summary = j;
+    }
+    return s;
+}
+
+double fraction_in_interval(const Stats& s) {
+    size_t ok = 0;
+    for (const auto& p : s.presents) {
+        double t = p["t_audio"], pts = p["pts"], dur = p["dur"];
+        ok += (t >= pts && t < pts + dur);
+    }
+    return s.presents.empty() ? 0.0 : static_cast<double>(ok) / static_cast<double>(s.presents.size());
+}
+
+// 10 s at 30 fps: a white flash on frame 30k (each second) and a click at the same instants, PCM audio.
+std::string flash_clip() {
+    return generate("sync_flash_click.mkv",
+                    "-f lavfi -i \"color=c=0x202020:s=320x240:r=30:d=10,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:"
+                    "enable='eq(mod(n\\,30)\\,0)'\" -f lavfi -i \"aevalsrc='if(lt(mod(t\\,1)\\,0.002)\\,0.9\\,0)':s=48000:d=10\" "
+                    "-c:v libx264 -preset veryfast -g 30 -c:a pcm_s16le");
+}
+
+std::string play_headless(const std::string& clip, const std::string& stats, const std::string& extra, std::string* out) {
+    std::string cmd = "timeout 60 '" + reelsync_binary() + "' play '" + clip + "' --headless --duration 6 --stats '" + stats +
+                      "' " + extra;
+    int rc = run_command(cmd, out);
+    EXPECT_EQ(rc, 0) << *out;
+    return *out;
+}
+
+void check_sync(const Stats& s, double fps) {
+    ASSERT_GE(s.presents.size(), static_cast<size_t>(6 * fps * 0.9));
+    EXPECT_GE(fraction_in_interval(s), 0.99);
+    EXPECT_LT(s.summary["avsync_ms_max"].get<double>(), 1000.0 / fps / 2);
+    EXPECT_EQ(s.summary["dropped"], 0);
+    EXPECT_EQ(s.summary["presented"].get<size_t>(), s.presents.size());
+    // Frames are shown in order, each once.
+    for (size_t i = 1; i < s.presents.size(); ++i)
+        ASSERT_EQ(s.presents[i]["frame"].get<int64_t>(), s.presents[i - 1]["frame"].get<int64_t>() + 1) << i;
+    // Every flash frame is on screen exactly when its click is heard: within [k s, k s + 1 frame).
+    int flashes = 0;
+    for (const auto& p : s.presents) {
+        int64_t f = p["frame"];
+        if (f % 30 != 0) continue;
+        ++flashes;
+        double t = p["t_audio"];
+        EXPECT_GE(t, f / fps);
+        EXPECT_LT(t, f / fps + 1.0 / fps);
+    }
+    EXPECT_GE(flashes, 5);
+}
+
+}  // namespace
+
+TEST(Playback, HeadlessOnTheAudioClockShowsTheFrameTheListenerHears) {
+    std::string out;
+    std::string stats = media_dir() + "/sync_audio.jsonl";
+    play_headless(flash_clip(), stats, "", &out);
+    if (out.find("clock: audio") == std::string::npos) GTEST_SKIP() << "no audio device here: " << out;
+    check_sync(read_stats(stats), 30.0);
+}
+
+TEST(Playback, WithNoAudioDeviceTheTimerClockTakesOver) {
+    std::string out;
+    std::string stats = media_dir() + "/sync_timer.jsonl";
+    // Point PortAudio's JACK and ALSA-JACK devices at a server that does not exist: no device at all.
+    std::string cmd = "JACK_DEFAULT_SERVER=reelsync-no-such-server timeout 60 '" + reelsync_binary() +
+                      "' play '" + flash_clip() + "' --headless --duration 6 --stats '" + stats + "'";
+    int rc = run_command(cmd, &out);
+    ASSERT_EQ(rc, 0) << out;
+    EXPECT_NE(out.find("no audio output device"), std::string::npos) << out;
+    EXPECT_NE(out.find("clock: timer (no audio device)"), std::string::npos) << out;
+    check_sync(read_stats(stats), 30.0);
+}
+
+TEST(Playback, NtscRateClipStaysInSync) {
+    std::string clip = generate("sync_23976.mkv",
+                                "-f lavfi -i testsrc2=s=320x240:r=24000/1001:d=8 -f lavfi -i sine=f=440:r=48000:d=8 "
+                                "-c:v libx264 -preset veryfast -bf 3 -c:a pcm_s16le");
+    std::string out;
+    std::string stats = media_dir() + "/sync_23976.jsonl";
+    play_headless(clip, stats, "", &out);
+    Stats s = read_stats(stats);
+    ASSERT_GE(s.presents.size(), 120u);
+    EXPECT_GE(fraction_in_interval(s), 0.99);
+    EXPECT_LT(s.summary["avsync_ms_max"].get<double>(), 1000.0 * 1001 / 24000 / 2);
+    // pts follow the exact rational rate.
+    for (const auto& p : s.presents) {
+        int64_t f = p["frame"];
+        EXPECT_NEAR(p["pts"].get<double>(), f * 1001.0 / 24000.0, 1e-3);
+    }
+}
+
+TEST(Playback, LoopRangeRepeatsExactly) {
+    std::string out;
+    std::string stats = media_dir() + "/loop.jsonl";
+    play_headless(flash_clip(), stats, "--loop 10:24", &out);
+    Stats s = read_stats(stats);
+    ASSERT_GE(s.presents.size(), 100u);
+    int wraps = 0;
+    for (size_t i = 0; i < s.presents.size(); ++i) {
+        int64_t f = s.presents[i]["frame"];
+        if (i > 0) {
+            EXPECT_GE(f, 10);
+            EXPECT_LE(f, 24);
+        }
+        if (i > 0 && f == 10) ++wraps;
+    }
+    EXPECT_GE(wraps, 5);
+}

@@ -1,0 +1,97 @@
+#include "support/media_gen.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace reelsync::testing {
+
+std::string media_dir() {
+    fs::path d = fs::path(REELSYNC_TEST_MEDIA_DIR);
+    fs::create_directories(d);
+    return d.string();
+}
+
+std::string reelsync_binary() { return REELSYNC_BINARY; }
+
+int run_command(const std::string& cmd, std::string* output) {
+    std::string full = cmd + " 2>&1";
+    FILE* p = popen(full.c_str(), "r");
+    if (!p) return -1;
+    std::array<char, 4096> buf;
+    std::string out;
+    size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+    int status = pclose(p);
+    if (output) *output = out;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+std::string generate(const std::string& name, const std::string& ffmpeg_args) {
+    fs::path out = fs::path(media_dir()) / name;
+    if (fs::exists(out)) return out.string();
+    fs::path tmp = fs::path(media_dir()) / (".tmp-" + std::to_string(getpid()) + "-" + name);
+    std::string cmd = "ffmpeg -nostdin -v error -y " + ffmpeg_args + " '" + tmp.string() + "'";
+    std::string log;
+    int rc = run_command(cmd, &log);
+    if (rc != 0) {
+        fs::remove(tmp);
+        ADD_FAILURE() << "generating " << name << " failed (" << rc << "): " << cmd << "\n" << log;
+        return out.string();
+    }
+    fs::rename(tmp, out);
+    return out.string();
+}
+
+std::string indexed_clip(const IndexedSpec& s) {
+    // Cell k (20 px wide) of the top 40 rows is white when bit k of the frame number N is set.
+    std::string geq =
+        "geq=lum='if(lt(Y,40),if(mod(floor(N/pow(2,floor(X*16/W))),2),235,16),lum(X,Y))'"
+        ":cb='if(lt(Y,40),128,cb(X,Y))':cr='if(lt(Y,40),128,cr(X,Y))'";
+    std::string vf = "format=yuv444p," + geq;
+    if (!s.extra_filters.empty()) vf += "," + s.extra_filters;
+    std::string args = "-f lavfi -i testsrc2=s=" + std::to_string(s.width) + "x" + std::to_string(s.height) + ":r=" + s.rate +
+                       " -frames:v " + std::to_string(s.frames) + " -vf \"" + vf + "\" -pix_fmt " + s.pix_fmt + " " +
+                       s.codec_args;
+    return generate(s.name, args);
+}
+
+int64_t read_index_rgba(const std::vector<uint8_t>& rgba, uint32_t width, uint32_t height) {
+    if (rgba.size() < static_cast<size_t>(width) * height * 4 || height < 40) return -1;
+    int64_t v = 0;
+    for (int k = 0; k < 16; ++k) {
+        uint32_t x = static_cast<uint32_t>((k * 2 + 1) * width / 32);
+        uint32_t y = 20;
+        const uint8_t* px = &rgba[(static_cast<size_t>(y) * width + x) * 4];
+        int lum = (px[0] + px[1] + px[2]) / 3;
+        if (lum > 128) v |= int64_t{1} << k;
+    }
+    return v;
+}
+
+int64_t read_index_luma(const uint8_t* data, int linesize, int width, int bps, int depth) {
+    int64_t v = 0;
+    double mid = 128.0 * (1 << (depth - 8));
+    for (int k = 0; k < 16; ++k) {
+        int x = (k * 2 + 1) * width / 32;
+        const uint8_t* row = data + static_cast<ptrdiff_t>(20) * linesize;
+        double val = bps == 2 ? static_cast<double>(reinterpret_cast<const uint16_t*>(row)[x]) : static_cast<double>(row[x]);
+        if (val > mid) v |= int64_t{1} << k;
+    }
+    return v;
+}
+
+std::string write_file(const std::string& name, const std::string& bytes) {
+    fs::path p = fs::path(media_dir()) / name;
+    std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    return p.string();
+}
+
+}  // namespace reelsync::testing

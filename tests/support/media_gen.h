@@ -1,0 +1,47 @@
+#pragma once
+// Test media with known ground truth, generated with the ffmpeg command-line tool on first use and
+// cached in the build tree (written under a temporary name and renamed, so parallel test
+// processes never see half a file).
+//
+// "Indexed" clips carry their own frame number in their pixels: a band of 16 cells across the top
+// 40 rows, cell k white when bit k of the frame number is set, over moving content.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace reelsync::testing {
+
+// The folder generated media lives in (created on demand).
+std::string media_dir();
+
+// Runs ffmpeg with these arguments (after "-nostdin -v error -y") to produce `name` in
+// media_dir() unless it exists. Returns the full path; aborts the test on failure.
+std::string generate(const std::string& name, const std::string& ffmpeg_args);
+
+struct IndexedSpec {
+    std::string name;          // file name, extension picks the container
+    std::string codec_args;    // e.g. "-c:v libx264 -bf 3 -g 250"
+    std::string rate = "30";   // frame rate as ffmpeg takes it ("24000/1001")
+    int frames = 300;
+    int width = 320;
+    int height = 240;
+    std::string pix_fmt = "yuv420p";
+    std::string extra_filters; // appended to the filter chain
+};
+std::string indexed_clip(const IndexedSpec& spec);
+
+// Reads the frame number from RGBA pixels of an indexed frame rendered at width x height.
+int64_t read_index_rgba(const std::vector<uint8_t>& rgba, uint32_t width, uint32_t height);
+// Reads it from an 8- or 16-bit luma plane (limited or full range).
+int64_t read_index_luma(const uint8_t* data, int linesize, int width, int bytes_per_sample, int bit_depth);
+
+// Writes `bytes` to a file in media_dir() (for corrupt-input tests).
+std::string write_file(const std::string& name, const std::string& bytes);
+
+// Runs a shell command; returns its exit status and captures stdout+stderr.
+int run_command(const std::string& cmd, std::string* output = nullptr);
+
+// The reelsync binary under test.
+std::string reelsync_binary();
+
+}  // namespace reelsync::testing

@@ -1,0 +1,128 @@
+// The master clock: on the timer with no device, on the audio callback with one (the JACK dummy
+// server in CI), and the fall-back when the device goes away mid-play.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "audio/clock.h"
+#include "core/timecode.h"
+
+using namespace reelsync;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::unique_ptr<audio::AudioOutput> open_device_or_skip() {
+    auto out = audio::AudioOutput::open({});
+    if (!out) return nullptr;
+    auto track = std::make_shared<media::AudioTrack>();
+    track->sample_rate = (*out)->sample_rate();
+    track->channels = (*out)->channels();
+    track->samples.assign(static_cast<size_t>(track->sample_rate) * track->channels * 30, 0.1f);
+    (*out)->set_track(track);
+    if (!(*out)->start()) return nullptr;
+    return std::move(*out);
+}
+
+}  // namespace
+
+TEST(TimerClock, RunsAtRealTimeAndHonoursTransport) {
+    audio::MasterClock clock(nullptr);
+    EXPECT_EQ(clock.source(), audio::ClockSource::timer_no_device);
+    EXPECT_DOUBLE_EQ(clock.now(), 0.0);
+    clock.seek(5.0);
+    double s0 = steady_seconds();
+    clock.play();
+    std::this_thread::sleep_for(200ms);
+    double elapsed = steady_seconds() - s0;
+    EXPECT_NEAR(clock.now(), 5.0 + elapsed, 0.01);
+    clock.pause();
+    double held = clock.now();
+    std::this_thread::sleep_for(50ms);
+    EXPECT_DOUBLE_EQ(clock.now(), held);
+    clock.set_speed(-2.0);
+    clock.play();
+    s0 = steady_seconds();
+    std::this_thread::sleep_for(100ms);
+    EXPECT_NEAR(clock.now(), held - 2.0 * (steady_seconds() - s0), 0.01);
+}
+
+TEST(AudioClock, FollowsTheDeviceAtRealTimeRate) {
+    auto out = open_device_or_skip();
+    if (!out) GTEST_SKIP() << "no audio output device (start a JACK dummy server to run this)";
+    audio::MasterClock clock(out.get());
+    EXPECT_EQ(clock.source(), audio::ClockSource::audio);
+    clock.play();
+    std::this_thread::sleep_for(300ms);  // let the first buffers reach the "speaker"
+    double s0 = steady_seconds(), t0 = clock.now();
+    double prev = t0;
+    uint64_t cb0 = out->snapshot().callbacks;
+    // Sample densely for 2 s: never backwards, rate 1.000 within 1%.
+    while (steady_seconds() - s0 < 2.0) {
+        double t = clock.now();
+        ASSERT_GE(t, prev);
+        prev = t;
+        std::this_thread::sleep_for(1ms);
+    }
+    double rate = (clock.now() - t0) / (steady_seconds() - s0);
+    EXPECT_NEAR(rate, 1.0, 0.01);
+    EXPECT_GT(out->snapshot().callbacks, cb0 + 100);  // the callback really drove it
+    EXPECT_EQ(clock.source(), audio::ClockSource::audio);
+    // The clock is the sample the callback handed over, less what is still in the output buffer.
+    auto snap = out->snapshot();
+    double from_samples = static_cast<double>(snap.position) / out->sample_rate() + (steady_seconds() - snap.heard_at);
+    EXPECT_NEAR(clock.now(), from_samples, 0.006);
+}
+
+TEST(AudioClock, PauseSeekAndResumeOnTheDevice) {
+    auto out = open_device_or_skip();
+    if (!out) GTEST_SKIP() << "no audio output device";
+    audio::MasterClock clock(out.get());
+    clock.seek(10.0);
+    clock.play();
+    std::this_thread::sleep_for(200ms);
+    double t = clock.now();
+    EXPECT_GT(t, 10.1);
+    EXPECT_LT(t, 10.25);
+    clock.pause();
+    double held = clock.now();
+    std::this_thread::sleep_for(50ms);
+    EXPECT_DOUBLE_EQ(clock.now(), held);
+    clock.seek(2.0);
+    clock.play();
+    std::this_thread::sleep_for(200ms);
+    EXPECT_NEAR(clock.now(), 2.2, 0.05);
+    // The callback plays from the seek target.
+    EXPECT_NEAR(static_cast<double>(out->snapshot().position) / out->sample_rate(), 2.2, 0.06);
+}
+
+TEST(AudioClock, DeviceLossFallsBackToTheTimerAndPlaybackGoesOn) {
+    auto out = open_device_or_skip();
+    if (!out) GTEST_SKIP() << "no audio output device";
+    audio::MasterClock clock(out.get());
+    clock.play();
+    std::this_thread::sleep_for(200ms);
+    double before = clock.now();
+    out->stop();  // the device goes away: no more callbacks
+    std::this_thread::sleep_for(100ms);
+    double t1 = clock.now();
+    EXPECT_EQ(clock.source(), audio::ClockSource::timer_device_lost);
+    EXPECT_GE(t1, before);
+    std::this_thread::sleep_for(200ms);
+    EXPECT_NEAR(clock.now() - t1, 0.2, 0.03);  // still running, at real time
+}
+
+TEST(AudioClock, OtherSpeedsMuteAudioAndUseTheTimer) {
+    auto out = open_device_or_skip();
+    if (!out) GTEST_SKIP() << "no audio output device";
+    audio::MasterClock clock(out.get());
+    clock.set_speed(2.0);
+    clock.play();
+    EXPECT_EQ(clock.source(), audio::ClockSource::timer_speed);
+    std::this_thread::sleep_for(100ms);
+    EXPECT_NEAR(clock.now(), 0.2, 0.03);
+    EXPECT_FALSE(out->snapshot().playing);
+    clock.set_speed(1.0);
+    EXPECT_EQ(clock.source(), audio::ClockSource::audio);
+}

@@ -1,0 +1,30 @@
+#pragma once
+// The indexed test clips shared by the media and GPU tests: one per codec family the playback
+// core must handle frame-accurately.
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "support/media_gen.h"
+
+namespace reelsync::testing {
+
+struct CodecCase {
+    const char* label;
+    IndexedSpec spec;
+};
+
+inline void PrintTo(const CodecCase& c, std::ostream* os) { *os << c.label; }
+
+inline std::vector<CodecCase> codec_cases() {
+    return {
+        {"h264_bframes_gop250", {"idx_h264_gop250.mp4", "-c:v libx264 -preset veryfast -bf 3 -g 250 -keyint_min 250 -sc_threshold 0", "30", 300}},
+        {"hevc", {"idx_hevc.mp4", "-c:v libx265 -preset veryfast -x265-params log-level=error:keyint=60:bframes=4 -tag:v hvc1", "30", 200}},
+        {"vp9", {"idx_vp9.webm", "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 1M -g 60", "30", 200}},
+        {"prores", {"idx_prores.mov", "-c:v prores_ks -profile:v 3", "25", 100, 320, 240, "yuv422p10le"}},
+        {"h264_10bit", {"idx_h264_10bit.mp4", "-c:v libx264 -preset veryfast -bf 3 -g 120", "30", 200, 320, 240, "yuv420p10le"}},
+        {"h264_23976", {"idx_h264_23976.mp4", "-c:v libx264 -preset veryfast -bf 3 -g 96", "24000/1001", 240}},
+    };
+}
+
+}  // namespace reelsync::testing

@@ -1,0 +1,107 @@
+// Bad input gets a clear error that names the file, and never a crash or a hang.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "media/clip_info.h"
+#include "media/video_decoder.h"
+#include "support/media_gen.h"
+#include "unit/media/clips.h"
+
+using namespace reelsync;
+using namespace reelsync::testing;
+
+namespace {
+
+std::string read_all(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+void expect_error(const std::string& path, const std::string& fragment) {
+    auto info = media::probe(path);
+    ASSERT_FALSE(info) << path << " was accepted";
+    EXPECT_NE(info.error().message.find(path), std::string::npos) << info.error().message;
+    EXPECT_NE(info.error().message.find(fragment), std::string::npos) << info.error().message;
+    EXPECT_EQ(info.error().message.find('\n'), std::string::npos) << "one line: " << info.error().message;
+    auto dec = media::VideoDecoder::open(path);
+    EXPECT_FALSE(dec);
+}
+
+}  // namespace
+
+TEST(BadInput, MissingFile) { expect_error(media_dir() + "/does-not-exist.mp4", "no such file"); }
+
+TEST(BadInput, EmptyFile) { expect_error(write_file("empty.mp4", ""), "empty file"); }
+
+TEST(BadInput, RandomBytes) {
+    std::mt19937 rng(1234);
+    std::string junk(64 * 1024, '\0');
+    for (char& c : junk) c = static_cast<char>(rng());
+    expect_error(write_file("random.mp4", junk), "not a media file");
+}
+
+TEST(BadInput, AudioOnly) {
+    expect_error(generate("audio_only.wav", "-f lavfi -i sine=f=440:d=1"), "audio-only");
+}
+
+TEST(BadInput, UnsupportedCodec) {
+    // An MP4 whose video sample entry names a codec nobody knows (the fourcc patched to 'zzz1').
+    std::string mp4 = read_all(indexed_clip(codec_cases()[0].spec));
+    for (size_t at = mp4.find("avc1"); at != std::string::npos; at = mp4.find("avc1", at)) mp4.replace(at, 4, "zzz1");
+    for (size_t at = mp4.find("avcC"); at != std::string::npos; at = mp4.find("avcC", at)) mp4.replace(at, 4, "zzzC");
+    expect_error(write_file("unknown_codec.mp4", mp4), "unsupported codec");
+}
+
+TEST(BadInput, TruncatedMp4WithoutIndex) {
+    // ffmpeg writes the MP4 index at the end: cut it off and nothing is readable.
+    std::string mp4 = read_all(indexed_clip(codec_cases()[0].spec));
+    auto path = write_file("truncated.mp4", mp4.substr(0, mp4.size() / 3));
+    auto info = media::probe(path);
+    ASSERT_FALSE(info);
+    EXPECT_NE(info.error().message.find(path), std::string::npos);
+}
+
+TEST(BadInput, TruncatedStreamPlaysWhatIsThere) {
+    // Matroska is streamable: a truncated file keeps its first frames, each exact.
+    std::string mkv = read_all(generate("full.mkv", "-f lavfi -i testsrc2=s=320x240:r=30:d=4 -c:v libx264 -preset veryfast -g 30"));
+    auto path = write_file("truncated.mkv", mkv.substr(0, mkv.size() / 2));
+    auto dec = media::VideoDecoder::open(path);
+    ASSERT_TRUE(dec) << dec.error().message;
+    int64_t n = (*dec)->info().frame_count();
+    EXPECT_GT(n, 10);
+    EXPECT_LT(n, 120);
+    int64_t decoded = 0;
+    while (true) {
+        auto f = (*dec)->next();
+        ASSERT_TRUE(f) << f.error().message;
+        if (!*f) break;
+        ++decoded;
+    }
+    EXPECT_GE(decoded, n - 2);  // the frame cut in half may be lost, nothing else
+    ASSERT_TRUE((*dec)->seek(n / 2));
+    auto f = (*dec)->next();
+    ASSERT_TRUE(f && *f);
+    EXPECT_EQ((*f)->index, n / 2);
+}
+
+TEST(BadInput, PlaylistDisguisedAsMp4IsRefused) {
+    // HLS and concat playlists name other files (or URLs) for FFmpeg to open: never followed.
+    std::string target = indexed_clip(codec_cases()[0].spec);
+    expect_error(write_file("playlist_hls.mp4", "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:" + target +
+                                                    "\n#EXT-X-ENDLIST\n"),
+                 "");
+    expect_error(write_file("playlist_concat.mp4", "ffconcat version 1.0\nfile '" + target + "'\n"), "");
+    auto info = media::probe(media_dir() + "/playlist_hls.mp4");
+    ASSERT_FALSE(info);
+    EXPECT_TRUE(info.error().message.find("refused") != std::string::npos ||
+                info.error().message.find("not a media file") != std::string::npos)
+        << info.error().message;
+}
+
+TEST(BadInput, NotARegularFile) { expect_error(media_dir(), "not a regular file"); }

@@ -1,0 +1,122 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "media/clip_reader.h"
+#include "media/video_decoder.h"
+#include "support/media_gen.h"
+#include "unit/media/clips.h"
+
+using namespace reelsync;
+using namespace reelsync::testing;
+
+namespace {
+
+int64_t index_in_pixels(const media::VideoFrame& f) {
+    const AVFrame& p = *f.picture;
+    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(p.format));
+    int depth = d->comp[0].depth;
+    return read_index_luma(p.data[0], p.linesize[0], p.width, depth > 8 ? 2 : 1, depth);
+}
+
+class ExactSeek : public ::testing::TestWithParam<CodecCase> {};
+
+}  // namespace
+
+TEST_P(ExactSeek, EveryTargetIsTheFrameItNames) {
+    const CodecCase& c = GetParam();
+    auto path = indexed_clip(c.spec);
+    auto dec = media::VideoDecoder::open(path);
+    ASSERT_TRUE(dec) << dec.error().message;
+    const int64_t n = (*dec)->info().frame_count();
+    ASSERT_EQ(n, c.spec.frames);
+    // Forward and backward jumps, across GOP boundaries, to both ends.
+    for (int64_t target : {int64_t{0}, n / 2 + 7, n - 1, int64_t{5}, n - 2, int64_t{1}, n / 3, n / 3 - 1, int64_t{0}}) {
+        ASSERT_TRUE((*dec)->seek(target));
+        auto f = (*dec)->next();
+        ASSERT_TRUE(f && *f) << "target " << target;
+        EXPECT_EQ((*f)->index, target);
+        EXPECT_EQ(index_in_pixels(**f), target) << c.label << " target " << target;
+        EXPECT_NEAR((*f)->pts, (*dec)->info().frame_pts_seconds(target), 1e-9);
+        if (target + 1 < n) {
+            auto g = (*dec)->next();
+            ASSERT_TRUE(g && *g);
+            EXPECT_EQ((*g)->index, target + 1);
+            EXPECT_EQ(index_in_pixels(**g), target + 1);
+        }
+    }
+}
+
+TEST_P(ExactSeek, SequentialDecodeVisitsEveryFrameInOrder) {
+    const CodecCase& c = GetParam();
+    auto dec = media::VideoDecoder::open(indexed_clip(c.spec));
+    ASSERT_TRUE(dec) << dec.error().message;
+    int64_t expect = 0;
+    while (true) {
+        auto f = (*dec)->next();
+        ASSERT_TRUE(f);
+        if (!*f) break;
+        ASSERT_EQ((*f)->index, expect);
+        ASSERT_EQ(index_in_pixels(**f), expect);
+        ++expect;
+    }
+    EXPECT_EQ(expect, c.spec.frames);
+}
+
+INSTANTIATE_TEST_SUITE_P(Codecs, ExactSeek, ::testing::ValuesIn(codec_cases()),
+                         [](const auto& p) { return std::string(p.param.label); });
+
+TEST(ClipReader, DecodesAheadAndDropsFramesOfOlderSeeks) {
+    auto reader = media::ClipReader::open(indexed_clip(codec_cases()[0].spec), {4, 0, 12});
+    ASSERT_TRUE(reader) << reader.error().message;
+    media::ClipReader& r = **reader;
+    ASSERT_TRUE(r.wait_for_frame(5.0));
+    // Let it fill the queue with frames 0..3, then seek: none of those may come out.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    uint64_t serial = r.seek(200);
+    for (int64_t want = 200; want < 230; ++want) {
+        ASSERT_TRUE(r.wait_for_frame(5.0));
+        auto f = r.pop();
+        ASSERT_TRUE(f);
+        EXPECT_EQ(f->serial, serial);
+        EXPECT_EQ(f->index, want);
+        EXPECT_EQ(index_in_pixels(*f), want);
+    }
+    // Backwards seek inside the long GOP.
+    serial = r.seek(17);
+    ASSERT_TRUE(r.wait_for_frame(5.0));
+    auto f = r.pop();
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->serial, serial);
+    EXPECT_EQ(f->index, 17);
+    EXPECT_EQ(index_in_pixels(*f), 17);
+}
+
+TEST(ClipReader, ReverseDeliversDescendingFramesToTheStart) {
+    auto reader = media::ClipReader::open(indexed_clip(codec_cases()[0].spec), {6, 0, 8});
+    ASSERT_TRUE(reader) << reader.error().message;
+    media::ClipReader& r = **reader;
+    r.seek(40, /*reverse=*/true);
+    for (int64_t want = 40; want >= 0; --want) {
+        ASSERT_TRUE(r.wait_for_frame(10.0)) << want;
+        auto f = r.pop();
+        ASSERT_TRUE(f);
+        EXPECT_EQ(f->index, want);
+        EXPECT_EQ(index_in_pixels(*f), want);
+    }
+    EXPECT_FALSE(r.wait_for_frame(5.0));
+    EXPECT_TRUE(r.finished());
+}
+
+TEST(ClipReader, EndOfClipIsReported) {
+    auto reader = media::ClipReader::open(indexed_clip(codec_cases()[0].spec));
+    ASSERT_TRUE(reader);
+    media::ClipReader& r = **reader;
+    r.seek(295);
+    int64_t last = -1;
+    while (r.wait_for_frame(5.0)) last = r.pop()->index;
+    EXPECT_EQ(last, 299);
+    EXPECT_TRUE(r.finished());
+    EXPECT_FALSE(r.error());
+}
