@@ -111,6 +111,7 @@ struct RenderEstimate {
         dev += (std::fabs(s - mean) - dev) * 0.1;
     }
     double value() const { return std::clamp(mean + 3 * dev, 0.002, 0.1); }
+    double expected() const { return std::clamp(mean, 0.001, 0.1); }
 };
 
 int run_headless(Session& s) {
@@ -134,7 +135,7 @@ int run_headless(Session& s) {
         double now = steady_seconds();
         if (o.duration > 0 && now - start >= o.duration) break;
         timeline::Player& player = s.player();
-        auto plan = player.plan(now, est.value());
+        auto plan = player.plan(now, est.value(), est.expected());
         if (plan.frame) {
             double t0 = steady_seconds();
             if (auto d = (*renderer)->draw(plan.frame->picture, s.reader().info().video->sample_aspect); !d) {
@@ -147,7 +148,7 @@ int run_headless(Session& s) {
                 rc = 1;
                 break;
             }
-            est.add(steady_seconds() - t0);
+            if (s.stats().presented() > 0) est.add(steady_seconds() - t0);  // not the pipeline compile
             sleep_until(plan.present_at);
             player.presented(*plan.frame, steady_seconds());
             continue;

@@ -43,12 +43,13 @@ void on_cursor(GLFWwindow* w, double, double) { input_of(w)->dirty_frames = 2; }
 void on_button(GLFWwindow* w, int, int, int) { input_of(w)->dirty_frames = 2; }
 
 struct RenderEstimate {
-    double mean = 0.012, dev = 0.004;
+    double mean = 0.020, dev = 0.004;  // pessimistic until measured: early renders only wait longer
     void add(double s) {
         mean += (s - mean) * 0.1;
         dev += (std::fabs(s - mean) - dev) * 0.1;
     }
     double value() const { return std::clamp(mean + 3 * dev, 0.002, 0.1); }
+    double expected() const { return std::clamp(mean, 0.001, 0.1); }
 };
 
 struct GlfwScope {
@@ -165,6 +166,9 @@ int run_play_window(Session& s) {
     OverlayState ui;
     ui.visible = o.overlay;
     RenderEstimate est;
+    // How long a present takes to put the image on screen (under X it is a copy): the present is
+    // issued that much before the frame's instant, so the image is up when the clock gets there.
+    RenderEstimate present_cost{0.008, 0.002};
     const double start = steady_seconds();
     int rc = 0;
     while (!glfwWindowShouldClose(glfw.window) && !ui.quit && !g_stop_requested.load()) {
@@ -196,7 +200,7 @@ int run_play_window(Session& s) {
         }
         timeline::Player& player = s.player();
         now = steady_seconds();
-        auto plan = player.plan(now, est.value());
+        auto plan = player.plan(now, est.value() + present_cost.mean, est.expected() + present_cost.mean);
         if (!plan.frame) {
             if (player.at_end() && s.clip_index() + 1 < s.clip_count()) {
                 if (auto r = s.open_clip(s.clip_index() + 1); !r) print_error(r.error().message);
@@ -272,10 +276,14 @@ int run_play_window(Session& s) {
             rc = 1;
             break;
         }
-        est.add(steady_seconds() - t0);
-        sleep_until(plan.present_at);
+        // The first draw compiles pipelines: not a measure of what the next ones cost.
+        if (player.stats().presented() > 0) est.add(steady_seconds() - t0);
+        // Aim at the short end of the present cost: a little late is in the frame's interval, early is not.
+        sleep_until(plan.present_at - std::max(0.0, present_cost.mean - 2 * present_cost.dev));
+        const double present_call = steady_seconds();
         auto pr = sc.present(**img, sc.render_done(**img));
         const double presented_at = steady_seconds();
+        present_cost.add(std::min(presented_at - present_call, 0.03));
         if (!pr) {
             print_error(pr.error().message);
             rc = 1;

@@ -44,9 +44,13 @@ void MasterClock::check_device(double steady) {
 }
 
 double MasterClock::time_at(double steady) {
-    check_device(steady);
+    const double real_now = steady_seconds();
+    check_device(std::min(steady, real_now));
     if (!playing_) return paused_at_;
     if (source_ != ClockSource::audio) return timer_time(steady);
+    // A future instant (a look-ahead for render time) is the present time plus the wait: the
+    // limits below are about what the device has handed over so far, not about the query.
+    if (steady > real_now + 1e-4) return time_at(real_now) + (steady - real_now);
     AudioOutput::Snapshot s = output_->snapshot();
     double rate = output_->sample_rate();
     double t;

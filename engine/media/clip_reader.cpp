@@ -73,6 +73,11 @@ std::optional<Error> ClipReader::error() {
     return error_;
 }
 
+int ClipReader::queued() {
+    std::lock_guard lock(mutex_);
+    return static_cast<int>(queue_.size());
+}
+
 uint64_t ClipReader::serial() {
     std::lock_guard lock(mutex_);
     return serial_;

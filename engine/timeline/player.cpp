@@ -6,8 +6,9 @@
 namespace reelsync::timeline {
 
 namespace {
-// Presents land this far after a frame's start: never early because of clock jitter.
-double present_margin(double dur) { return std::min(0.002, dur * 0.1); }
+// Presents aim this far after a frame's start, so that clock and present-time jitter of a few
+// milliseconds never shows a frame before its interval (well under half a frame of A/V error).
+double present_margin(double dur) { return std::min(0.005, dur * 0.12); }
 }  // namespace
 
 Player::Player(media::ClipReader& reader, audio::MasterClock& clock, PlaybackStats& stats)
@@ -105,12 +106,21 @@ double Player::steady_for(double clip_t, double steady_now) {
     return steady_now + (clip_t - now_t) / (s == 0 ? 1.0 : s);
 }
 
-Player::Plan Player::plan(double now, double render_estimate) {
+Player::Plan Player::plan(double now, double render_estimate, double expected) {
+    if (expected <= 0 || expected > render_estimate) expected = render_estimate;
     Plan plan;
     const media::ClipInfo& info = reader_.info();
     const double s = clock_.speed();
 
     if (seeking_) {
+        // Pre-roll before the clock starts: the decoder gets a few frames ahead, so the first
+        // second of playback does not race it.
+        const int preroll = std::min(4, reader_.capacity());
+        if (resume_after_seek_ && reader_.queued() < preroll && !reader_.finished()) {
+            reader_.wait_for_frame(0.002);
+            plan.wake_at = now + 0.002;
+            return plan;
+        }
         auto f = reader_.peek();
         if (!f) {
             if (reader_.finished()) {
@@ -146,12 +156,13 @@ Player::Plan Player::plan(double now, double render_estimate) {
     }
 
     const double t = clock_.time_at(now + render_estimate);
+    const double t_drop = clock_.time_at(now + expected);
 
     if (s > 0) {
         // Frames whose interval is already over by the time a render could show them are dropped.
         while (true) {
             auto f = reader_.peek();
-            if (!f || f->pts + f->duration > t) break;
+            if (!f || f->pts + f->duration - present_margin(f->duration) > t_drop) break;
             if (loop_ && f->index > loop_->second) break;
             reader_.pop();
             if (s == 1.0 && f->index >= expected_next_) stats_.add_dropped(1);

@@ -45,8 +45,10 @@ public:
         double present_at = 0;                   // steady seconds at which to present it
         double wake_at = 0;                      // when nothing to draw: call plan() again then
     };
-    // render_estimate: seconds from starting a render to being able to present it.
-    Plan plan(double steady_now, double render_estimate);
+    // lead: seconds to allow from starting a render to its present (conservative: a frame is
+    // taken this early). expected: the typical cost; only frames that cannot be on screen within
+    // their interval even at that cost are dropped. expected <= 0 means "same as lead".
+    Plan plan(double steady_now, double lead, double expected = 0);
     // The caller presented plan.frame at steady instant `at` (after any wait until present_at).
     void presented(const media::VideoFrame& frame, double at);
     // Ask for a redraw of the current frame (the overlay changed).
