@@ -279,7 +279,13 @@ int run_play_window(Session& s) {
         // The first draw compiles pipelines: not a measure of what the next ones cost.
         if (player.stats().presented() > 0) est.add(steady_seconds() - t0);
         // Aim at the short end of the present cost: a little late is in the frame's interval, early is not.
-        sleep_until(plan.present_at - std::max(0.0, present_cost.mean - 2 * present_cost.dev));
+        const double lead = std::max(0.0, present_cost.mean - 2 * present_cost.dev);
+        sleep_until(plan.present_at - lead);
+        for (int i = 0; i < 8; ++i) {  // the prediction was early if the clock started late
+            double left = player.until_due(*plan.frame, steady_seconds() + lead);
+            if (left < 0.0002) break;
+            sleep_until(steady_seconds() + left);
+        }
         const double present_call = steady_seconds();
         auto pr = sc.present(**img, sc.render_done(**img));
         const double presented_at = steady_seconds();

@@ -198,7 +198,9 @@ Player::Plan Player::plan(double now, double render_estimate, double expected) {
             plan.wake_at = now;
             return plan;
         }
-        if (f->pts <= t + 0.001) {
+        // Render one frame ahead: the next frame is taken up to a frame interval before it is
+        // needed, so a hiccup while drawing it is absorbed and only the present must be on time.
+        if (f->pts <= t + f->duration) {
             reader_.pop();
             if (s == 1.0 && f->index > expected_next_) stats_.add_dropped(f->index - expected_next_);
             expected_next_ = f->index + 1;
@@ -206,7 +208,7 @@ Player::Plan Player::plan(double now, double render_estimate, double expected) {
             plan.frame = std::move(*f);
             return plan;
         }
-        plan.wake_at = steady_for(f->pts, now) - render_estimate;
+        plan.wake_at = steady_for(f->pts - f->duration, now) - render_estimate;
         return plan;
     }
 
@@ -232,15 +234,23 @@ Player::Plan Player::plan(double now, double render_estimate, double expected) {
         return plan;
     }
     double end = f->pts + f->duration;
-    if (end - present_margin(f->duration) >= t - 0.001) {
+    if (end - present_margin(f->duration) >= t - f->duration) {
         reader_.pop();
         plan.present_at = std::max(now, steady_for(end - present_margin(f->duration), now));
         plan.frame = std::move(*f);
         return plan;
     }
-    plan.wake_at = steady_for(end, now) - render_estimate;
+    plan.wake_at = steady_for(end + f->duration, now) - render_estimate;
     (void)info;
     return plan;
+}
+
+double Player::until_due(const media::VideoFrame& f, double at) {
+    if (!clock_.playing()) return 0;
+    const double s = clock_.speed();
+    const double target = s > 0 ? f.pts + present_margin(f.duration) : f.pts + f.duration - present_margin(f.duration);
+    const double left = (target - clock_.time_at(at)) / s;
+    return std::clamp(left, 0.0, f.duration);  // never more than a frame: a stalled clock must not freeze us
 }
 
 void Player::presented(const media::VideoFrame& frame, double at) {

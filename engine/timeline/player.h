@@ -4,8 +4,9 @@
 // Rule: an image shows the frame whose presentation interval [pts, pts + dur) holds the master
 // clock time at the instant the image reaches the screen. The player renders a frame as soon as it
 // is nearly due, then asks the caller to present it at the steady-clock instant the clock reaches
-// its pts (plus a small margin), so render time never shows up as A/V error. It never spins: when
-// nothing is due, plan() says when to wake up.
+// its pts (plus a small margin), so render time never shows up as A/V error. Frames are rendered
+// one ahead (up to a frame interval early), so a hiccup while drawing costs nothing. It never
+// spins: when nothing is due, plan() says when to wake up.
 //
 // Transport follows editing suites: play/pause, one-frame steps, exact seeks, a loop range, and
 // J/K/L shuttle (reverse and speeds other than 1x mute the audio and run on the timer clock).
@@ -49,6 +50,10 @@ public:
     // taken this early). expected: the typical cost; only frames that cannot be on screen within
     // their interval even at that cost are dropped. expected <= 0 means "same as lead".
     Plan plan(double steady_now, double lead, double expected = 0);
+    // Seconds, by the clock itself, until `frame` is due if presented at steady instant `at`
+    // (0 when due or not playing). present_at is a prediction; the caller sleeps until it, then
+    // asks this and sleeps the rest, so a clock that starts late or stalls never gets an early frame.
+    double until_due(const media::VideoFrame& frame, double at);
     // The caller presented plan.frame at steady instant `at` (after any wait until present_at).
     void presented(const media::VideoFrame& frame, double at);
     // Ask for a redraw of the current frame (the overlay changed).
