@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,13 +14,18 @@ namespace fs = std::filesystem;
 
 namespace reelsync::testing {
 
+// Both can be overridden from the environment, to run the built tests from another folder.
 std::string media_dir() {
-    fs::path d = fs::path(REELSYNC_TEST_MEDIA_DIR);
+    const char* env = std::getenv("REELSYNC_TEST_MEDIA_DIR");
+    fs::path d = fs::path(env && *env ? env : REELSYNC_TEST_MEDIA_DIR);
     fs::create_directories(d);
     return d.string();
 }
 
-std::string reelsync_binary() { return REELSYNC_BINARY; }
+std::string reelsync_binary() {
+    const char* env = std::getenv("REELSYNC_BINARY");
+    return env && *env ? env : REELSYNC_BINARY;
+}
 
 int run_command(const std::string& cmd, std::string* output) {
     std::string full = cmd + " 2>&1";

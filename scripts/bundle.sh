@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Packs the built binaries, every shared library they load (with this system's dynamic loader)
+# and the generated test media into one archive, to run the GPU tests and benchmarks on a machine
+# that has a Vulkan GPU but none of the build dependencies. Run scripts/test.sh first (it builds
+# and generates the media). Usage: scripts/bundle.sh OUT.tar.xz
+#
+# On the target machine:
+#   mkdir b && tar -C b -xJf OUT.tar.xz
+#   R="b/lib/ld-linux-x86-64.so.2 --library-path b/lib:<folder of the GPU driver's libraries>"
+#   REELSYNC_TEST_MEDIA_DIR=b/media $R b/bin/test_gpu
+#   $R b/bin/reelsync bench b/media/bench1080.mp4 --frames 150
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$(realpath -m "${1:?usage: scripts/bundle.sh OUT.tar.xz}")
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/lib" "$stage/bin" "$stage/media"
+bins=(build/reelsync build/tests/test_gpu build/tests/test_media build/tests/test_core)
+cp "${bins[@]}" "$stage/bin/"
+strip --strip-debug "$stage"/bin/*
+# The GL dispatch libraries let the Vulkan loader open vendor drivers built on glvnd.
+extra=(/usr/lib/x86_64-linux-gnu/libGLdispatch.so.0 /usr/lib/x86_64-linux-gnu/libGLX.so.0)
+{ for b in "${bins[@]}" "${extra[@]}"; do ldd "$b" | awk '/=>/ {print $3}'; done; printf '%s\n' "${extra[@]}"; } \
+  | sort -u | while read -r lib; do [ -e "$lib" ] && cp -L "$lib" "$stage/lib/"; done
+cp -L /lib64/ld-linux-x86-64.so.2 "$stage/lib/"
+cp build/test-media/idx_* build/test-media/col_* build/test-media/sync_*.mkv "$stage/media/"
+ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=s=1920x1080:r=30:d=5" -c:v libx264 -profile:v high \
+  -preset medium -pix_fmt yuv420p "$stage/media/bench1080.mp4"
+tar -C "$stage" -cf - . | xz -T0 -6 > "$out"
+echo "bundle: $out ($(du -h "$out" | cut -f1))"
