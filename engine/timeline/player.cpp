@@ -38,18 +38,14 @@ void Player::play() {
 }
 
 void Player::pause() {
-    bool was = playing();
+    const bool was = playing();
     clock_.pause();
     resume_after_seek_ = false;
     start_clock_on_present_ = false;
     if (was && current_) {
         // Hold on the frame on screen; the decoder restarts from it so a step or play is exact.
-        int64_t f = current_->index;
         clock_.set_speed(1.0);
-        reader_.seek(f, false);
-        clock_.seek(current_->pts);
-        seeking_ = true;
-        expected_next_ = f;
+        start_seek(current_->index, false, false);
     }
 }
 

@@ -115,6 +115,9 @@ TEST(Cli, BadInputGivesOneLineErrors) {
     std::stringstream ss;
     ss << full.rdbuf();
     std::string truncated = write_file("cli_truncated.mp4", ss.str().substr(0, ss.str().size() / 4));
+    std::string mp4 = ss.str();
+    for (size_t at = mp4.find("avc1"); at != std::string::npos; at = mp4.find("avc1", at)) mp4.replace(at, 4, "zzz1");
+    std::string unknown = write_file("cli_unknown_codec.mp4", mp4);
     for (const std::string& cmd : {std::string("probe"), std::string("render --frame 0 --out /tmp/never.png"),
                                    std::string("play --headless --no-audio --duration 1")}) {
         SCOPED_TRACE(cmd);
@@ -123,6 +126,7 @@ TEST(Cli, BadInputGivesOneLineErrors) {
         expect_clean_failure(cmd + " '" + truncated + "'", truncated, "");
         expect_clean_failure(cmd + " '" + playlist + "'", playlist, "");
         if (cmd != "probe") expect_clean_failure(cmd + " '" + audio + "'", audio, "audio-only");
+        expect_clean_failure(cmd + " '" + unknown + "'", unknown, "unsupported codec");
     }
 }
 
