@@ -132,17 +132,21 @@ Result<void> VideoDecoder::seek(int64_t frame) {
     pending_.reset();
     frame = std::clamp<int64_t>(frame, 0, info_.frame_count() - 1);
     const FrameIndex& idx = info_.index;
-    int64_t target_pts = idx.pts[frame];
+    const int64_t target_pts = idx.pts[frame];
+    const int vi = info_.video->index;
     int64_t key = idx.keyframe_at_or_before(target_pts);
-    int vi = info_.video->index;
+    // Seek to the keyframe before the target and decode forward. If the first frame out is already
+    // past the target (a container that lands late, an open GOP), try the keyframe before that.
     for (int attempt = 0; attempt < 8; ++attempt) {
         avcodec_flush_buffers(codec_.get());
         input_eof_ = flushed_ = false;
         int err = avformat_seek_file(fmt_.get(), vi, INT64_MIN, key, key, 0);
         if (err < 0) err = av_seek_frame(fmt_.get(), vi, key, AVSEEK_FLAG_BACKWARD);
         if (err < 0) return fail(info_.path + ": seek failed: " + av_error_string(err));
+        const bool earliest = key == idx.pts.front() || attempt == 7;
         skip_before_pts_ = target_pts;
-        bool overshot = false;
+        std::optional<VideoFrame> found;
+        bool late = false;
         while (true) {
             FramePtr f;
             auto got = decode_one(f);
@@ -150,35 +154,31 @@ Result<void> VideoDecoder::seek(int64_t frame) {
                 skip_before_pts_ = INT64_MIN;
                 return std::unexpected(got.error());
             }
-            if (!*got) break;  // end of stream before the target: fall back to an earlier keyframe
+            if (!*got) break;  // end of stream before the target
             int64_t ts = f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp : f->pts;
             int64_t at = idx.frame_at_pts(ts);
-            if (at < frame) continue;
-            if (at > frame && ts > target_pts) {
-                // The first frame out is past the target: the seek landed after it.
-                overshot = true;
-                if (at > frame + 0) {
-                    // Keep it if the target itself is undecodable and nothing earlier helps (last attempt).
-                    if (attempt == 7 || key == idx.pts.front()) {
-                        auto conv = convert(std::move(f));
-                        if (!conv) return std::unexpected(conv.error());
-                        pending_ = wrap(std::move(*conv));
-                        skip_before_pts_ = INT64_MIN;
-                        return {};
-                    }
-                }
+            if (at < frame) continue;  // before the target: decoded only as a reference
+            if (at > frame && !earliest) {
+                late = true;
                 break;
             }
+            // The target, or (from the earliest start) the first decodable frame after it.
             auto conv = convert(std::move(f));
-            if (!conv) return std::unexpected(conv.error());
-            pending_ = wrap(std::move(*conv));
-            skip_before_pts_ = INT64_MIN;
+            if (!conv) {
+                skip_before_pts_ = INT64_MIN;
+                return std::unexpected(conv.error());
+            }
+            found = wrap(std::move(*conv));
+            break;
+        }
+        skip_before_pts_ = INT64_MIN;
+        if (found) {
+            pending_ = std::move(found);
             return {};
         }
-        if (!overshot && key == idx.pts.front()) break;
+        if (!late && earliest) break;
         key = idx.keyframe_before(key);
     }
-    skip_before_pts_ = INT64_MIN;
     return fail(info_.path + ": cannot decode frame " + std::to_string(frame));
 }
 
