@@ -6,6 +6,7 @@
 
 #include "app/app.h"
 #include "core/log.h"
+#include "gpu/context.h"
 
 using namespace reelsync;
 
@@ -78,6 +79,7 @@ int main(int argc, char** argv) {
     }
     log::set_level(verbosity >= 2 ? log::Level::debug : verbosity == 1 ? log::Level::info : log::Level::warn);
 
+    int rc = 2;
     if (*p) {
         if (!loop.empty()) {
             play.loop = parse_range(loop);
@@ -87,9 +89,8 @@ int main(int argc, char** argv) {
             }
         }
         play.overlay = !no_overlay;
-        return app::run_play(play);
-    }
-    if (*r) {
+        rc = app::run_play(play);
+    } else if (*r) {
         std::optional<std::pair<int64_t, int64_t>> range;
         if (!frames.empty()) {
             range = parse_range(frames);
@@ -98,9 +99,16 @@ int main(int argc, char** argv) {
                 return 2;
             }
         }
-        return app::run_render(render_file, frame, range, out, out_dir, render_vk);
+        rc = app::run_render(render_file, frame, range, out, out_dir, render_vk);
+    } else if (*pr) {
+        rc = app::run_probe(probe_file);
+    } else if (*b) {
+        rc = app::run_bench(bench);
     }
-    if (*pr) return app::run_probe(probe_file);
-    if (*b) return app::run_bench(bench);
-    return 2;
+    // With REELSYNC_VK_VALIDATION=1 (as the tests run), any validation message is a failure.
+    if (gpu::validation_active() && gpu::validation_messages() > 0) {
+        app::print_error(std::to_string(gpu::validation_messages()) + " Vulkan validation messages (see above)");
+        if (rc == 0) rc = 3;
+    }
+    return rc;
 }

@@ -1,6 +1,7 @@
 #include "gpu/context.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "core/log.h"
@@ -28,11 +29,16 @@ std::string vk_result_string(VkResult r) {
 
 namespace {
 
+std::atomic<int> g_validation_messages{0};
+std::atomic<bool> g_validation_active{false};
+
 VKAPI_ATTR VkBool32 VKAPI_CALL on_validation(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
                                              VkDebugUtilsMessageTypeFlagsEXT,
                                              const VkDebugUtilsMessengerCallbackDataEXT* data, void*) {
-    if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT)
+    if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
+        g_validation_messages.fetch_add(1);
         RS_LOG_ERROR("vulkan validation: %s", data->pMessage);
+    }
     return VK_FALSE;
 }
 
@@ -55,6 +61,9 @@ bool has_extension(VkPhysicalDevice pd, const char* name) {
 }
 
 }  // namespace
+
+int validation_messages() { return g_validation_messages.load(); }
+bool validation_active() { return g_validation_active.load(); }
 
 Result<std::unique_ptr<Context>> Context::create(const ContextOptions& opts) {
     std::unique_ptr<Context> c(new Context());
@@ -99,7 +108,8 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions& opts) {
         mci.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
                           VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
         mci.pfnUserCallback = on_validation;
-        if (create_messenger) create_messenger(c->instance_, &mci, nullptr, &c->messenger_);
+        if (create_messenger && create_messenger(c->instance_, &mci, nullptr, &c->messenger_) == VK_SUCCESS)
+            g_validation_active.store(true);
     }
 
     if (opts.make_surface) {

@@ -17,6 +17,11 @@ namespace reelsync::gpu {
 
 std::string vk_result_string(VkResult r);
 
+// Warnings and errors the Khronos validation layer reported in this process (when enabled).
+int validation_messages();
+// True when the validation layer was requested and is loaded in at least one context.
+bool validation_active();
+
 struct ContextOptions {
     std::vector<std::string> instance_extensions;  // e.g. what GLFW needs for a surface
     bool swapchain = false;                        // enable VK_KHR_swapchain on the device

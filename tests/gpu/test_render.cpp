@@ -35,7 +35,15 @@ gpu::Context* context() {
 
 #define REQUIRE_GPU()                                                        \
     gpu::Context* ctx = context();                                           \
-    if (!ctx) GTEST_SKIP() << "no Vulkan device on this machine";
+    if (!ctx) GTEST_SKIP() << "no Vulkan device on this machine";            \
+    ValidationCheck validation_check_;
+
+// Every GPU test ends with no validation warning or error (when the layer is on, as the test
+// script runs it).
+struct ValidationCheck {
+    int before = gpu::validation_messages();
+    ~ValidationCheck() { EXPECT_EQ(gpu::validation_messages(), before) << "Vulkan validation reported problems"; }
+};
 
 class GpuFrames : public ::testing::TestWithParam<CodecCase> {};
 
@@ -186,3 +194,4 @@ TEST(GpuLetterbox, PictureIsCentredBetweenBlackBars) {
     EXPECT_EQ(at2(240, 10), 0);   // bar above (picture is 180 high, from y = 30)
     EXPECT_EQ(at2(240, 229), 0);  // bar below
 }
+
