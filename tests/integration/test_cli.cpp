@@ -162,3 +162,17 @@ TEST(Cli, WindowAndOffscreenDrawIdenticalPixels) {
     for (size_t i = 0; i < a.size(); ++i) differing += a[i] != b[i];
     EXPECT_EQ(differing, 0u);
 }
+
+TEST(Cli, BeatsPrintsMirEvalScores) {
+    std::string dir = std::string(REELSYNC_SHARED_DATA_DIR) + "/mir_eval_beat/";
+    CliRun r = run_reelsync("beats --reference '" + dir + "ref02.txt' --estimate '" + dir + "est02.txt' --json");
+    ASSERT_EQ(r.rc, 0) << r.out;
+    auto got = nlohmann::json::parse(r.out);
+    std::ifstream f(dir + "output02.json");
+    auto want = nlohmann::json::parse(f);
+    ASSERT_EQ(got.size(), want.size());
+    for (auto& [k, v] : want.items()) EXPECT_NEAR(got[k].get<double>(), v.get<double>(), 1e-9) << k;
+    CliRun bad = run_reelsync("beats --reference '" + dir + "LICENSE.txt' --estimate '" + dir + "est02.txt'");
+    EXPECT_EQ(bad.rc, 1);
+    EXPECT_NE(bad.out.find("LICENSE.txt: line 1 is not a time"), std::string::npos) << bad.out;
+}
