@@ -37,7 +37,7 @@ struct BenchOptions {
 };
 int run_bench(const BenchOptions& opts);
 
-int run_beats(const std::string& reference, const std::string& estimate, bool json);
+int run_beats(const std::string& track, const std::string& reference, const std::string& estimate, bool json);
 
 // One-line error to stderr, "reelsync: <message>".
 void print_error(const std::string& message);

@@ -72,11 +72,12 @@ int main(int argc, char** argv) {
     b->add_option("--vk-device", bench.vk_device, "Vulkan device to use (substring of its name)");
     b->add_flag("--json", bench.json, "Print the figures as one JSON object");
 
-    std::string beats_ref, beats_est;
+    std::string beats_track, beats_ref, beats_est;
     bool beats_json = false;
-    auto* bt = cli.add_subcommand("beats", "Score beat times against a reference, as mir_eval computes the scores");
-    bt->add_option("--reference", beats_ref, "Reference beat times, one per line (seconds)")->required()->check(CLI::ExistingFile);
-    bt->add_option("--estimate", beats_est, "Estimated beat times, one per line (seconds)")->required()->check(CLI::ExistingFile);
+    auto* bt = cli.add_subcommand("beats", "Track the beats of a music track, and score beats against a reference (as mir_eval)");
+    bt->add_option("track", beats_track, "Music track (any audio FFmpeg reads)")->check(CLI::ExistingFile);
+    bt->add_option("--reference", beats_ref, "Reference beat times, one per line (seconds): print the scores")->check(CLI::ExistingFile);
+    bt->add_option("--estimate", beats_est, "Score these beat times instead of tracking a track")->check(CLI::ExistingFile);
     bt->add_flag("--json", beats_json, "Print the scores as one JSON object (mir_eval's names)");
 
     try {
@@ -112,7 +113,7 @@ int main(int argc, char** argv) {
     } else if (*b) {
         rc = app::run_bench(bench);
     } else if (*bt) {
-        rc = app::run_beats(beats_ref, beats_est, beats_json);
+        rc = app::run_beats(beats_track, beats_ref, beats_est, beats_json);
     }
     // With REELSYNC_VK_VALIDATION=1 (as the tests run), any validation message is a failure.
     if (gpu::validation_active() && gpu::validation_messages() > 0) {

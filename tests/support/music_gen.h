@@ -1,0 +1,29 @@
+#pragma once
+// Generated drum music with known beat times, for beat-tracking tests: kick, snare and hi-hat
+// patterns in 4/4 with swing, syncopation, tempo drift, a quiet intro, a break and added noise.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace reelsync::testing {
+
+struct MusicSpec {
+    double bpm = 120;
+    double seconds = 30;
+    double swing = 0;          // off-beat eighths delayed by this fraction of a beat (1/6: triplet swing)
+    bool syncopation = false;  // kick anticipates beat 3 (on the "and" of 2)
+    double drift = 0;          // tempo changes linearly by this fraction over the track (0.02: +2%)
+    double intro_seconds = 0;  // a quiet intro (-24 dB, hats and rim only)
+    int break_bars = 0;        // a break in the middle: hats only, no kick or snare
+    double noise_db = -200;    // white noise level (dBFS)
+    uint32_t seed = 1;
+};
+
+struct GeneratedMusic {
+    std::string path;           // 16-bit mono WAV at 44.1 kHz in media_dir()
+    std::vector<double> beats;  // quarter-note times, seconds
+};
+
+GeneratedMusic generate_music(const std::string& name, const MusicSpec& spec);
+
+}  // namespace reelsync::testing

@@ -1,0 +1,75 @@
+// Beat tracking on generated drum music with known beats: F-measure and timing error.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "analysis/beat_scores.h"
+#include "analysis/beat_tracker.h"
+#include "support/music_gen.h"
+
+using namespace reelsync;
+using namespace reelsync::testing;
+
+namespace {
+
+struct Case {
+    const char* label;
+    MusicSpec spec;
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.label; }
+
+// Median |estimate - nearest reference| over references from 5 s on with an estimate within 70 ms.
+double median_error_ms(const std::vector<double>& ref, const std::vector<double>& est) {
+    std::vector<double> e;
+    for (double r : ref) {
+        if (r < 5.0) continue;
+        double best = 1e9;
+        for (double x : est) best = std::min(best, std::fabs(x - r));
+        if (best <= 0.07) e.push_back(best * 1000);
+    }
+    if (e.empty()) return 1e9;
+    std::sort(e.begin(), e.end());
+    return e[e.size() / 2];
+}
+
+class Tracker : public ::testing::TestWithParam<Case> {};
+
+}  // namespace
+
+TEST_P(Tracker, FindsTheBeatsOfGeneratedMusic) {
+    const Case& c = GetParam();
+    auto music = generate_music(std::string("beats_") + c.label + ".wav", c.spec);
+    auto track = analysis::track_beats_file(music.path);
+    ASSERT_TRUE(track) << track.error().message;
+    double f = analysis::f_measure(analysis::trim_beats(music.beats), analysis::trim_beats(track->beats));
+    double err = median_error_ms(music.beats, track->beats);
+    RecordProperty("f_measure", std::to_string(f));
+    std::printf("%-24s tempo %.1f (true %.1f)  F %.3f  median error %.1f ms\n", c.label, track->tempo_bpm, c.spec.bpm, f, err);
+    EXPECT_GE(f, 0.95);
+    EXPECT_LE(err, 10.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Music, Tracker,
+    ::testing::Values(Case{"straight_70", {70}}, Case{"straight_95", {95}}, Case{"straight_120", {120}},
+                      Case{"straight_150", {150}}, Case{"straight_180", {180}},
+                      Case{"swing_100", {100, 30, 1.0 / 6}}, Case{"swing_140", {140, 30, 1.0 / 6}},
+                      Case{"syncopated_110", {110, 30, 0, true}}, Case{"drift_up_128", {128, 30, 0, false, 0.02}},
+                      Case{"drift_down_90", {90, 30, 0, false, -0.02}},
+                      Case{"quiet_intro_124", {124, 30, 0, false, 0, 8}}, Case{"break_105", {105, 30, 0, false, 0, 0, 2}},
+                      Case{"noisy_132", {132, 30, 0, false, 0, 0, 0, -26}},
+                      Case{"everything_118", {118, 40, 1.0 / 8, true, 0.02, 6, 2, -30}}),
+    [](const auto& p) { return std::string(p.param.label); });
+
+TEST(TrackerInput, SilenceAndShortAudioAreClearErrors) {
+    std::vector<float> silence(22050 * 10, 0.0f);
+    auto r = analysis::track_beats(silence, 22050);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("silent"), std::string::npos);
+    std::vector<float> shortclip(22050 * 2, 0.1f);
+    auto s = analysis::track_beats(shortclip, 22050);
+    ASSERT_FALSE(s);
+    EXPECT_NE(s.error().message.find("too short"), std::string::npos);
+}
