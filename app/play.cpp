@@ -24,6 +24,30 @@ void install_stop_handlers() {
     std::signal(SIGTERM, on_signal);
 }
 
+void CostEstimate::add(double seconds) {
+    mean += (seconds - mean) * 0.1;
+    dev += (std::fabs(seconds - mean) - dev) * 0.1;
+}
+double CostEstimate::value() const { return std::clamp(mean + 3 * dev, 0.002, 0.1); }
+double CostEstimate::expected() const { return std::clamp(mean, 0.001, 0.1); }
+
+void wait_until_due(timeline::Player& p, const media::VideoFrame& frame, double present_at, double lead) {
+    sleep_until(present_at - lead);
+    for (int i = 0; i < 8; ++i) {  // a bounded number of short sleeps, never a spin
+        double left = p.until_due(frame, steady_seconds() + lead);
+        if (left < 0.0002) break;
+        sleep_until(steady_seconds() + left);
+    }
+}
+
+void print_summary(Session& s, double seconds) {
+    const auto& st = s.stats();
+    std::printf("played %.2f s: %lld frames presented, %lld dropped, %lld repeated, A/V error mean %.2f ms max %.2f ms, clock: %s\n",
+                seconds, static_cast<long long>(st.presented()), static_cast<long long>(st.dropped()),
+                static_cast<long long>(st.repeated()), st.avsync_ms_mean(), st.avsync_ms_max(),
+                audio::to_string(s.player().clock().source()));
+}
+
 void sleep_until(double steady) {
     if (steady <= steady_seconds()) return;
     timespec ts;
@@ -103,17 +127,6 @@ Result<void> Session::open_clip(size_t i) {
 
 namespace {
 
-// Render-time estimate: a running mean plus a margin for its spread.
-struct RenderEstimate {
-    double mean = 0.010, dev = 0.003;
-    void add(double s) {
-        mean += (s - mean) * 0.1;
-        dev += (std::fabs(s - mean) - dev) * 0.1;
-    }
-    double value() const { return std::clamp(mean + 3 * dev, 0.002, 0.1); }
-    double expected() const { return std::clamp(mean, 0.001, 0.1); }
-};
-
 int run_headless(Session& s) {
     const PlayOptions& o = s.options();
     auto ctx = create_headless_context(o.vk_device);
@@ -128,7 +141,7 @@ int run_headless(Session& s) {
         print_error(renderer.error().message);
         return 1;
     }
-    RenderEstimate est;
+    CostEstimate est;
     const double start = steady_seconds();
     int rc = 0;
     while (!g_stop_requested.load()) {
@@ -149,12 +162,7 @@ int run_headless(Session& s) {
                 break;
             }
             if (s.stats().presented() > 0) est.add(steady_seconds() - t0);  // not the pipeline compile
-            sleep_until(plan.present_at);
-            for (int i = 0; i < 8; ++i) {  // the prediction was early if the clock started late
-                double left = player.until_due(*plan.frame, steady_seconds());
-                if (left < 0.0002) break;
-                sleep_until(steady_seconds() + left);
-            }
+            wait_until_due(player, *plan.frame, plan.present_at, 0.0);
             player.presented(*plan.frame, steady_seconds());
             continue;
         }
@@ -176,11 +184,7 @@ int run_headless(Session& s) {
         }
         sleep_until(std::min(plan.wake_at, now + 0.02));
     }
-    const auto& st = s.stats();
-    std::printf("played %.2f s: %lld frames presented, %lld dropped, %lld repeated, A/V error mean %.2f ms max %.2f ms, clock: %s\n",
-                steady_seconds() - start, static_cast<long long>(st.presented()), static_cast<long long>(st.dropped()),
-                static_cast<long long>(st.repeated()), st.avsync_ms_mean(), st.avsync_ms_max(),
-                audio::to_string(s.player().clock().source()));
+    print_summary(s, steady_seconds() - start);
     return rc;
 }
 

@@ -48,6 +48,22 @@ private:
     size_t clip_ = 0;
 };
 
+// A running estimate of how long something takes (a render, a present): mean and mean deviation.
+struct CostEstimate {
+    double mean = 0.010;
+    double dev = 0.003;
+    void add(double seconds);
+    double value() const;     // mean + 3 deviations: conservative, for when to start
+    double expected() const;  // the mean: for what can still make it in time
+};
+
+// Sleeps until `frame` is due: to the predicted instant, then as long as the clock itself still
+// says it is early (it may have started late or stalled). `lead`: how long the present takes.
+void wait_until_due(timeline::Player& p, const media::VideoFrame& frame, double present_at, double lead);
+
+// "played N s: ... frames presented, dropped, repeated, A/V error, clock" on stdout.
+void print_summary(Session& s, double seconds);
+
 // The windowed loop (window.cpp): GLFW + swapchain + ImGui overlay.
 int run_play_window(Session& s);
 

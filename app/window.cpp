@@ -42,16 +42,6 @@ void on_resize(GLFWwindow* w, int, int) { input_of(w)->resized = true; }
 void on_cursor(GLFWwindow* w, double, double) { input_of(w)->dirty_frames = 2; }
 void on_button(GLFWwindow* w, int, int, int) { input_of(w)->dirty_frames = 2; }
 
-struct RenderEstimate {
-    double mean = 0.020, dev = 0.004;  // pessimistic until measured: early renders only wait longer
-    void add(double s) {
-        mean += (s - mean) * 0.1;
-        dev += (std::fabs(s - mean) - dev) * 0.1;
-    }
-    double value() const { return std::clamp(mean + 3 * dev, 0.002, 0.1); }
-    double expected() const { return std::clamp(mean, 0.001, 0.1); }
-};
-
 struct GlfwScope {
     bool ok = false;
     GLFWwindow* window = nullptr;
@@ -165,10 +155,10 @@ int run_play_window(Session& s) {
 
     OverlayState ui;
     ui.visible = o.overlay;
-    RenderEstimate est;
+    CostEstimate est{0.020, 0.004};  // pessimistic until measured: early renders only wait longer
     // How long a present takes to put the image on screen (under X it is a copy): the present is
     // issued that much before the frame's instant, so the image is up when the clock gets there.
-    RenderEstimate present_cost{0.008, 0.002};
+    CostEstimate present_cost{0.008, 0.002};
     const double start = steady_seconds();
     int rc = 0;
     while (!glfwWindowShouldClose(glfw.window) && !ui.quit && !g_stop_requested.load()) {
@@ -280,12 +270,7 @@ int run_play_window(Session& s) {
         if (player.stats().presented() > 0) est.add(steady_seconds() - t0);
         // Aim at the short end of the present cost: a little late is in the frame's interval, early is not.
         const double lead = std::max(0.0, present_cost.mean - 2 * present_cost.dev);
-        sleep_until(plan.present_at - lead);
-        for (int i = 0; i < 8; ++i) {  // the prediction was early if the clock started late
-            double left = player.until_due(*plan.frame, steady_seconds() + lead);
-            if (left < 0.0002) break;
-            sleep_until(steady_seconds() + left);
-        }
+        wait_until_due(player, *plan.frame, plan.present_at, lead);
         const double present_call = steady_seconds();
         auto pr = sc.present(**img, sc.render_done(**img));
         const double presented_at = steady_seconds();
@@ -324,11 +309,7 @@ int run_play_window(Session& s) {
     video->reset();
     swapchain->reset();
     ctx->reset();
-    const auto& st = s.stats();
-    std::printf("played %.2f s: %lld frames presented, %lld dropped, %lld repeated, A/V error mean %.2f ms max %.2f ms, clock: %s\n",
-                steady_seconds() - start, static_cast<long long>(st.presented()), static_cast<long long>(st.dropped()),
-                static_cast<long long>(st.repeated()), st.avsync_ms_mean(), st.avsync_ms_max(),
-                audio::to_string(s.player().clock().source()));
+    print_summary(s, steady_seconds() - start);
     return rc;
 }
 
