@@ -112,6 +112,11 @@ GeneratedMusic generate_music(const std::string& name, const MusicSpec& s) {
     g.path = (std::filesystem::path(media_dir()) / name).string();
     write_wav(g.path, out);
     g.beats = beats;
+    // The ground truth beside the audio (NAME.beats.txt), for scripts that score other trackers.
+    if (FILE* f = std::fopen((g.path + ".beats.txt").c_str(), "w")) {
+        for (double b : beats) std::fprintf(f, "%.6f\n", b);
+        std::fclose(f);
+    }
     return g;
 }
 

@@ -20,7 +20,7 @@ struct MusicSpec {
 };
 
 struct GeneratedMusic {
-    std::string path;           // 16-bit mono WAV at 44.1 kHz in media_dir()
+    std::string path;           // 16-bit mono WAV at 44.1 kHz in media_dir(), beats in PATH.beats.txt
     std::vector<double> beats;  // quarter-note times, seconds
 };
 
