@@ -176,3 +176,12 @@ TEST(Cli, BeatsPrintsMirEvalScores) {
     EXPECT_EQ(bad.rc, 1);
     EXPECT_NE(bad.out.find("LICENSE.txt: line 1 is not a time"), std::string::npos) << bad.out;
 }
+
+TEST(Cli, BeatsBadTracksGiveClearErrors) {
+    std::string video_only = generate("video_only.mp4", "-f lavfi -i testsrc2=s=160x120:r=30:d=1 -c:v libx264 -preset veryfast");
+    std::string silence = generate("silence_10s.wav", "-f lavfi -i anullsrc=r=44100:cl=mono -t 10");
+    std::string two_seconds = generate("sine_2s.wav", "-f lavfi -i sine=f=440:d=2");
+    expect_clean_failure("beats '" + video_only + "'", video_only, "no audio stream");
+    expect_clean_failure("beats '" + silence + "'", silence, "silent");
+    expect_clean_failure("beats '" + two_seconds + "'", two_seconds, "too short");
+}
