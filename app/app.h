@@ -34,10 +34,13 @@ struct BenchOptions {
     int frames = 0;  // 0: the whole clip
     std::string vk_device;
     bool json = false;
+    bool scan = false;  // compare decoding with decoding + artifact measures instead
 };
 int run_bench(const BenchOptions& opts);
 
 int run_beats(const std::string& track, const std::string& reference, const std::string& estimate, bool json);
+
+int run_scan(const std::vector<std::string>& paths, int jobs, const std::string& report);
 
 // One-line error to stderr, "reelsync: <message>".
 void print_error(const std::string& message);

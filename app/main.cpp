@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
     b->add_option("--frames", bench.frames, "Frames per stage (0: the whole clip)");
     b->add_option("--vk-device", bench.vk_device, "Vulkan device to use (substring of its name)");
     b->add_flag("--json", bench.json, "Print the figures as one JSON object");
+    b->add_flag("--scan", bench.scan, "Measure scanning for artifacts against decoding alone");
 
     std::string beats_track, beats_ref, beats_est;
     bool beats_json = false;
@@ -79,6 +80,14 @@ int main(int argc, char** argv) {
     bt->add_option("--reference", beats_ref, "Reference beat times, one per line (seconds): print the scores")->check(CLI::ExistingFile);
     bt->add_option("--estimate", beats_est, "Score these beat times instead of tracking a track")->check(CLI::ExistingFile);
     bt->add_flag("--json", beats_json, "Print the scores as one JSON object (mir_eval's names)");
+
+    std::vector<std::string> scan_paths;
+    int scan_jobs = 1;
+    std::string scan_report;
+    auto* sc = cli.add_subcommand("scan", "Flag artifacts (black, blank, freeze, duplicate, jump, first-frame jump) in clips");
+    sc->add_option("paths", scan_paths, "Clips, or folders of clips")->required()->check(CLI::ExistingPath);
+    sc->add_option("--jobs", scan_jobs, "Clips scanned in parallel");
+    sc->add_option("--json", scan_report, "Write the report here as JSON");
 
     try {
         cli.parse(argc, argv);
@@ -112,6 +121,8 @@ int main(int argc, char** argv) {
         rc = app::run_probe(probe_file);
     } else if (*b) {
         rc = app::run_bench(bench);
+    } else if (*sc) {
+        rc = app::run_scan(scan_paths, scan_jobs, scan_report);
     } else if (*bt) {
         rc = app::run_beats(beats_track, beats_ref, beats_est, beats_json);
     }

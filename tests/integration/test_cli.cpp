@@ -185,3 +185,29 @@ TEST(Cli, BeatsBadTracksGiveClearErrors) {
     expect_clean_failure("beats '" + silence + "'", silence, "silent");
     expect_clean_failure("beats '" + two_seconds + "'", two_seconds, "too short");
 }
+
+TEST(Cli, ScanWritesTheReport) {
+    fs::path dir = fs::path(media_dir()) / "scan_folder";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    auto src = generate("scan_src.mp4", "-f lavfi -i testsrc2=s=320x180:r=30:d=4 -filter_complex \"[0:v]format=yuv420p,"
+                                        "drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='between(n\\,30\\,34)'[out]\" "
+                                        "-map [out] -c:v libx264 -preset veryfast");
+    auto clean = generate("scan_clean.mp4", "-f lavfi -i testsrc2=s=320x180:r=30:d=4 -c:v libx264 -preset veryfast -pix_fmt yuv420p");
+    fs::copy_file(src, dir / "a_black.mp4");
+    fs::copy_file(clean, dir / "b_clean.mp4");
+    std::string report = (dir / "report.json").string();
+    CliRun r = run_reelsync("scan '" + dir.string() + "' --jobs 2 --json '" + report + "'");
+    ASSERT_EQ(r.rc, 0) << r.out;
+    std::ifstream f(report);
+    auto j = nlohmann::json::parse(f);
+    ASSERT_EQ(j["clips"].size(), 2u);
+    EXPECT_EQ(j["clips"][0]["file"], (dir / "a_black.mp4").string());
+    EXPECT_EQ(j["clips"][0]["frames"], 120);
+    EXPECT_DOUBLE_EQ(j["clips"][0]["fps"].get<double>(), 30.0);
+    ASSERT_EQ(j["clips"][0]["flags"].size(), 1u);
+    EXPECT_EQ(j["clips"][0]["flags"][0]["kind"], "black");
+    EXPECT_EQ(j["clips"][0]["flags"][0]["first_frame"], 30);
+    EXPECT_EQ(j["clips"][0]["flags"][0]["last_frame"], 34);
+    EXPECT_TRUE(j["clips"][1]["flags"].empty());
+}

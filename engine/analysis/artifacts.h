@@ -1,0 +1,68 @@
+#pragma once
+// Artifact flags for generated clips: what a director must catch before approving a shot.
+// Each decoded frame is reduced to a small luma copy (160x90) and a few numbers; detectors are
+// rules over those series, so a scan costs little more than decoding.
+//
+// Kinds so far: black, blank (flat), freeze, duplicate, jump (inside a shot), first_frame_jump.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/error.h"
+
+extern "C" {
+struct AVFrame;
+}
+
+namespace reelsync::analysis {
+
+struct FrameMetrics {
+    int64_t index = 0;
+    double luma_mean = 0;   // 8-bit code values
+    double luma_std = 0;
+    double diff_prev = 0;   // mean |Y - Y of the previous frame| on the reduced copy (0 for frame 0)
+};
+
+// Reduces a planar frame's luma to 160x90 (box filter) and measures it against the previous one.
+class FrameMeter {
+public:
+    FrameMetrics measure(const AVFrame& frame, int64_t index);
+
+private:
+    std::vector<float> prev_;
+};
+
+enum class FlagKind { black, blank, freeze, duplicate, jump, first_frame_jump };
+const char* to_string(FlagKind k);
+
+struct Flag {
+    FlagKind kind;
+    int64_t first_frame;
+    int64_t last_frame;
+    double severity;  // 0..1
+};
+
+struct DetectorConfig {
+    double black_luma = 26;       // mean luma at or below (16 is black in limited range)
+    double flat_std = 3.0;        // luma spread at or below: no picture
+    double still_diff = 0.6;      // a frame differing less than this from the previous one repeats it
+    int freeze_min_frames = 3;    // repeats in a row that make a freeze (fewer: duplicates)
+    double jump_ratio = 5.0;      // a frame change this many times the local typical change...
+    double jump_min_diff = 10.0;  // ...and at least this large is a jump
+};
+
+std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const DetectorConfig& cfg = {});
+
+struct ClipScan {
+    std::string file;
+    int64_t frames = 0;
+    double fps = 0;
+    std::vector<Flag> flags;
+};
+// Decodes the whole clip and runs the detectors. Errors name the file.
+Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg = {}, int threads = 0);
+nlohmann::json to_json(const ClipScan& scan);
+
+}  // namespace reelsync::analysis

@@ -1,0 +1,78 @@
+// Artifact detectors on generated clips with artifacts injected at known frames, encoded with x264.
+#include <gtest/gtest.h>
+
+#include "analysis/artifacts.h"
+#include "support/media_gen.h"
+
+using namespace reelsync;
+using namespace reelsync::analysis;
+using namespace reelsync::testing;
+
+namespace {
+
+struct Truth {
+    FlagKind kind;
+    int64_t first, last;
+};
+
+std::string injected_clip() {
+    // freezeframes takes the stream twice (frames to keep, frames to copy from): split feeds it.
+    return generate("artifacts_injected.mp4",
+                    "-f lavfi -i testsrc2=s=320x180:r=30:d=12 -filter_complex \"[0:v]format=yuv420p,"
+                    "negate=enable='eq(n\\,0)+gte(n\\,200)',"
+                    "drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='between(n\\,40\\,44)',"
+                    "drawbox=x=0:y=0:w=iw:h=ih:color=0x808080:t=fill:enable='between(n\\,80\\,83)',"
+                    "split[a0][a1];[a0][a1]freezeframes=first=120:last=135:replace=119,"
+                    "split[b0][b1];[b0][b1]freezeframes=first=170:last=170:replace=169,"
+                    "split[c0][c1];[c0][c1]freezeframes=first=230:last=230:replace=229[out]\" "
+                    "-map [out] -c:v libx264 -preset veryfast");
+}
+
+bool matches(const Flag& f, const Truth& t) {
+    return f.kind == t.kind && std::llabs(f.first_frame - t.first) <= 1 && std::llabs(f.last_frame - t.last) <= 1;
+}
+
+}  // namespace
+
+TEST(Artifacts, InjectedArtifactsAreFoundAtTheirFrames) {
+    auto scan = scan_clip(injected_clip());
+    ASSERT_TRUE(scan) << scan.error().message;
+    const std::vector<Truth> truth = {
+        {FlagKind::first_frame_jump, 0, 1}, {FlagKind::black, 40, 44},     {FlagKind::blank, 80, 83},
+        {FlagKind::freeze, 119, 135},       {FlagKind::duplicate, 170, 170}, {FlagKind::jump, 200, 200},
+        {FlagKind::duplicate, 230, 230},
+    };
+    for (const Truth& t : truth) {
+        bool found = false;
+        for (const Flag& f : scan->flags) found |= matches(f, t);
+        EXPECT_TRUE(found) << to_string(t.kind) << " " << t.first << "-" << t.last;
+    }
+    for (const Flag& f : scan->flags) {
+        bool expected = false;
+        for (const Truth& t : truth) expected |= matches(f, t);
+        EXPECT_TRUE(expected) << "false flag: " << to_string(f.kind) << " " << f.first_frame << "-" << f.last_frame;
+        EXPECT_GT(f.severity, 0.0);
+        EXPECT_LE(f.severity, 1.0);
+    }
+    EXPECT_EQ(scan->frames, 360);
+    EXPECT_DOUBLE_EQ(scan->fps, 30.0);
+}
+
+TEST(Artifacts, CleanMovingContentRaisesNoFlag) {
+    for (const char* src : {"testsrc2=s=320x180:r=30:d=12", "cellauto=s=320x180:r=30:rule=30", "life=s=320x180:r=30:mold=10:ratio=0.3"}) {
+        std::string name = std::string("clean_") + std::string(src).substr(0, std::string(src).find('=')) + ".mp4";
+        auto path = generate(name, std::string("-f lavfi -i \"") + src + "\" -frames:v 300 -c:v libx264 -preset veryfast -pix_fmt yuv420p");
+        auto scan = scan_clip(path);
+        ASSERT_TRUE(scan) << scan.error().message;
+        for (const Flag& f : scan->flags)
+            ADD_FAILURE() << src << ": false flag " << to_string(f.kind) << " " << f.first_frame << "-" << f.last_frame;
+    }
+}
+
+TEST(Artifacts, OneFrameClipIsScannedWithoutFlagsOrErrors) {
+    auto path = generate("one_frame.mp4", "-f lavfi -i testsrc2=s=320x180:r=30 -frames:v 1 -c:v libx264 -preset veryfast");
+    auto scan = scan_clip(path);
+    ASSERT_TRUE(scan) << scan.error().message;
+    EXPECT_EQ(scan->frames, 1);
+    EXPECT_TRUE(scan->flags.empty());
+}
