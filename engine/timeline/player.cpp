@@ -105,7 +105,6 @@ double Player::steady_for(double clip_t, double steady_now) {
 Player::Plan Player::plan(double now, double render_estimate, double expected) {
     if (expected <= 0 || expected > render_estimate) expected = render_estimate;
     Plan plan;
-    const media::ClipInfo& info = reader_.info();
     const double s = clock_.speed();
 
     if (seeking_) {
@@ -237,7 +236,6 @@ Player::Plan Player::plan(double now, double render_estimate, double expected) {
         return plan;
     }
     plan.wake_at = steady_for(end + f->duration, now) - render_estimate;
-    (void)info;
     return plan;
 }
 
