@@ -32,6 +32,10 @@ const char* to_string(FlagKind k) {
         case FlagKind::duplicate: return "duplicate";
         case FlagKind::jump: return "jump";
         case FlagKind::first_frame_jump: return "first_frame_jump";
+        case FlagKind::flicker: return "flicker";
+        case FlagKind::blur: return "blur";
+        case FlagKind::timestamps: return "timestamps";
+        case FlagKind::end_decay: return "end_decay";
     }
     return "?";
 }
@@ -69,6 +73,33 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
     }
     FrameMetrics m;
     m.index = index;
+    // Sharpness: mean |Laplacian| over the reduction's interior.
+    double lap = 0;
+    for (int y = 1; y + 1 < kH; ++y)
+        for (int x = 1; x + 1 < kW; ++x) {
+            const size_t i = static_cast<size_t>(y) * kW + x;
+            const float l = 4.0f * cur[i] - cur[i - 1] - cur[i + 1] - cur[i - kW] - cur[i + kW];
+            lap += static_cast<double>(std::fabs(l));
+        }
+    m.sharpness = lap / ((kW - 2) * (kH - 2));
+    // Chroma means from a sparse grid of the chroma planes (YUV formats only).
+    if (d && !(d->flags & AV_PIX_FMT_FLAG_RGB) && d->nb_components >= 3) {
+        const int cw = AV_CEIL_RSHIFT(f.width, d->log2_chroma_w), ch = AV_CEIL_RSHIFT(f.height, d->log2_chroma_h);
+        double sums[2] = {0, 0};
+        long cnt = 0;
+        for (int y = 0; y < ch; y += std::max(1, ch / 45))
+            for (int x = 0; x < cw; x += std::max(1, cw / 80)) {
+                for (int p = 1; p <= 2; ++p) {
+                    const uint8_t* row = f.data[p] + static_cast<ptrdiff_t>(y) * f.linesize[p];
+                    sums[p - 1] += deep ? reinterpret_cast<const uint16_t*>(row)[x] * to8 : static_cast<double>(row[x]);
+                }
+                ++cnt;
+            }
+        m.cb_mean = sums[0] / static_cast<double>(cnt);
+        m.cr_mean = sums[1] / static_cast<double>(cnt);
+    } else {
+        m.cb_mean = m.cr_mean = 128;
+    }
     double s = 0, s2 = 0, diff = 0;
     for (size_t i = 0; i < cur.size(); ++i) {
         const double v = cur[i];
@@ -80,11 +111,13 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
     m.luma_mean = s / n;
     m.luma_std = std::sqrt(std::max(0.0, s2 / n - m.luma_mean * m.luma_mean));
     m.diff_prev = prev_.empty() ? 0.0 : diff / n;
+    // Relative to contrast, so that a fade or an exposure change does not read as blur.
+    m.sharpness /= std::max(m.luma_std, 1.0);
     prev_ = std::move(cur);
     return m;
 }
 
-std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const DetectorConfig& c) {
+std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const DetectorConfig& c, const std::vector<double>& pts) {
     std::vector<Flag> flags;
     const int64_t n = static_cast<int64_t>(m.size());
     auto add_runs = [&](auto&& pred, FlagKind kind, int64_t min_len, auto&& severity) {
@@ -114,7 +147,9 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
         int64_t j = i;
         while (j + 1 < n && still(j + 1)) ++j;
         const int64_t len = j - i + 1;
-        if (len >= c.freeze_min_frames)
+        if (len >= c.freeze_min_frames && j == n - 1)
+            flags.push_back({FlagKind::end_decay, i - 1, j, std::min(1.0, static_cast<double>(len) / 24.0)});  // frozen to the end
+        else if (len >= c.freeze_min_frames)
             flags.push_back({FlagKind::freeze, i - 1, j, std::min(1.0, static_cast<double>(len) / 24.0)});
         else
             flags.push_back({FlagKind::duplicate, i, j, 0.5});
@@ -137,6 +172,63 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
             else flags.push_back({FlagKind::jump, i, i, sev});
         }
     }
+    // Flicker: the mean luma (or a chroma mean) swings one way then back, frame after frame.
+    auto swing = [&](int64_t i, auto get, double thr) {
+        if (i < 1 || i + 1 >= n) return false;
+        const double d1 = get(i) - get(i - 1), d2 = get(i + 1) - get(i);
+        return std::fabs(d1) > thr && std::fabs(d2) > thr && (d1 > 0) != (d2 > 0);
+    };
+    auto flickers = [&](int64_t i) {
+        if (special(i) || special(i - 1) || special(i + 1)) return false;
+        return swing(i, [&](int64_t k) { return m[k].luma_mean; }, c.flicker_luma) ||
+               swing(i, [&](int64_t k) { return m[k].cb_mean; }, c.flicker_chroma) ||
+               swing(i, [&](int64_t k) { return m[k].cr_mean; }, c.flicker_chroma);
+    };
+    for (int64_t i = 1; i < n;) {
+        if (!flickers(i)) {
+            ++i;
+            continue;
+        }
+        int64_t j = i;
+        while (j + 1 < n && flickers(j + 1)) ++j;
+        if (j - i + 1 >= 2) flags.push_back({FlagKind::flicker, i, j + 1, std::min(1.0, static_cast<double>(j - i + 2) / 12.0)});
+        i = j + 1;
+    }
+
+    // Blur: sharpness well below what is typical for the clip (black/blank frames aside).
+    std::vector<double> sharp;
+    for (int64_t i = 0; i < n; ++i)
+        if (!black(i) && !blank(i)) sharp.push_back(m[i].sharpness);
+    const double typical_sharp = median_of(sharp);
+    auto blurred = [&](int64_t i) {
+        return typical_sharp > 0.02 && !black(i) && !blank(i) && m[i].sharpness < c.blur_ratio * typical_sharp;
+    };
+    add_runs(blurred, FlagKind::blur, 2,
+             [&](int64_t i, int64_t) { return std::clamp(1.0 - m[i].sharpness / typical_sharp, 0.0, 1.0); });
+
+    // Timestamps: a frame spacing far off the typical one (a gap, or irregular variable rate).
+    if (pts.size() >= 3) {
+        std::vector<double> dt;
+        for (size_t i = 1; i < pts.size(); ++i) dt.push_back(pts[i] - pts[i - 1]);
+        const double typical_dt = median_of(dt);
+        auto odd = [&](int64_t i) {
+            return i >= 1 && static_cast<size_t>(i) < pts.size() &&
+                   std::fabs(dt[static_cast<size_t>(i - 1)] - typical_dt) > c.timestamp_tolerance * typical_dt;
+        };
+        add_runs(odd, FlagKind::timestamps, 1, [&](int64_t i, int64_t) {
+            return std::min(1.0, std::fabs(dt[static_cast<size_t>(i - 1)] - typical_dt) / typical_dt / 4);
+        });
+    }
+
+    // Decay at the end: the picture keeps darkening into the last frame (a fade-out).
+    if (n >= 4) {
+        int64_t k = n - 1;
+        while (k >= 1 && m[k - 1].luma_mean - m[k].luma_mean >= c.decay_step) --k;
+        const double before = m[k].luma_mean, after = m[n - 1].luma_mean;
+        if (n - 1 - k >= 3 && before > 0 && (before - after) / before >= c.decay_drop)
+            flags.push_back({FlagKind::end_decay, k, n - 1, std::min(1.0, (before - after) / before)});
+    }
+
     std::sort(flags.begin(), flags.end(), [](const Flag& a, const Flag& b) {
         return a.first_frame != b.first_frame ? a.first_frame < b.first_frame : a.kind < b.kind;
     });
@@ -159,7 +251,9 @@ Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg, i
     s.file = path;
     s.frames = (*dec)->info().frame_count();
     s.fps = (*dec)->info().video->frame_rate.to_double();
-    s.flags = detect_artifacts(metrics, cfg);
+    std::vector<double> pts;
+    for (int64_t i = 0; i < (*dec)->info().frame_count(); ++i) pts.push_back((*dec)->info().frame_pts_seconds(i));
+    s.flags = detect_artifacts(metrics, cfg, pts);
     return s;
 }
 

@@ -23,6 +23,9 @@ struct FrameMetrics {
     double luma_mean = 0;   // 8-bit code values
     double luma_std = 0;
     double diff_prev = 0;   // mean |Y - Y of the previous frame| on the reduced copy (0 for frame 0)
+    double sharpness = 0;   // mean |4-neighbour Laplacian| of the reduced copy, over luma_std
+    double cb_mean = 0;     // chroma means, 8-bit code values (128: neutral)
+    double cr_mean = 0;
 };
 
 // Reduces a planar frame's luma to 160x90 (box filter) and measures it against the previous one.
@@ -34,7 +37,7 @@ private:
     std::vector<float> prev_;
 };
 
-enum class FlagKind { black, blank, freeze, duplicate, jump, first_frame_jump };
+enum class FlagKind { black, blank, freeze, duplicate, jump, first_frame_jump, flicker, blur, timestamps, end_decay };
 const char* to_string(FlagKind k);
 
 struct Flag {
@@ -51,12 +54,20 @@ struct DetectorConfig {
     int freeze_min_frames = 3;    // repeats in a row that make a freeze (fewer: duplicates)
     double jump_ratio = 5.0;      // a frame change this many times the local typical change...
     double jump_min_diff = 10.0;  // ...and at least this large is a jump
+    double flicker_luma = 2.5;    // frame-to-frame swings of mean luma that reverse every frame
+    double flicker_chroma = 2.0;  // the same for mean Cb/Cr (colour flicker)
+    double blur_ratio = 0.55;     // sharpness below this share of the clip's typical sharpness
+    double timestamp_tolerance = 0.25;  // a frame spacing off the typical one by this share
+    double decay_step = 0.3;      // luma falling at least this much every frame into the end
+    double decay_drop = 0.4;      // ...and by this share overall
 };
 
-std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const DetectorConfig& cfg = {});
+// frame_pts: presentation times in seconds (for timestamp checks); may be empty.
+std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const DetectorConfig& cfg = {},
+                                   const std::vector<double>& frame_pts = {});
 
 struct ClipScan {
-    std::string file;
+    std::string file;  // as given
     int64_t frames = 0;
     double fps = 0;
     std::vector<Flag> flags;

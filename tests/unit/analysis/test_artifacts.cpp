@@ -58,6 +58,44 @@ TEST(Artifacts, InjectedArtifactsAreFoundAtTheirFrames) {
     EXPECT_DOUBLE_EQ(scan->fps, 30.0);
 }
 
+TEST(Artifacts, BlurFlickerColourFlickerAndFadeOutAreFound) {
+    auto path = generate("artifacts_injected2.mp4",
+                         "-f lavfi -i testsrc2=s=320x180:r=30:d=12 -filter_complex \"[0:v]format=yuv420p,"
+                         "gblur=sigma=4:enable='between(n\\,60\\,75)',"
+                         "eq=brightness=0.12:enable='between(n\\,121\\,129)*mod(n\\,2)',"
+                         "lutyuv=u='val+24':enable='between(n\\,181\\,189)*mod(n\\,2)',"
+                         "fade=t=out:st=11:d=1[out]\" -map [out] -c:v libx264 -preset veryfast");
+    auto scan = scan_clip(path);
+    ASSERT_TRUE(scan) << scan.error().message;
+    const std::vector<Truth> truth = {
+        {FlagKind::blur, 60, 75}, {FlagKind::flicker, 121, 130}, {FlagKind::flicker, 181, 190}, {FlagKind::end_decay, 330, 359}};
+    for (const Truth& t : truth) {
+        bool found = false;
+        for (const Flag& f : scan->flags) found |= matches(f, t);
+        EXPECT_TRUE(found) << to_string(t.kind) << " " << t.first << "-" << t.last;
+    }
+    for (const Flag& f : scan->flags) {
+        bool expected = f.kind == FlagKind::black && f.first_frame >= 355;  // the fade reaches black
+        for (const Truth& t : truth) expected |= matches(f, t);
+        EXPECT_TRUE(expected) << "false flag: " << to_string(f.kind) << " " << f.first_frame << "-" << f.last_frame;
+    }
+}
+
+TEST(Artifacts, TimestampGapIsFound) {
+    // Half a second missing before frame 200 (variable-rate container, timestamps kept as written).
+    auto path = generate("artifacts_gap.mkv",
+                         "-f lavfi -i testsrc2=s=320x180:r=30:d=10 -vf \"setpts='N/(30*TB)+if(gte(N\\,200)\\,0.5/TB\\,0)'\" "
+                         "-fps_mode passthrough -c:v libx264 -preset veryfast -pix_fmt yuv420p");
+    auto scan = scan_clip(path);
+    ASSERT_TRUE(scan) << scan.error().message;
+    bool found = false;
+    for (const Flag& f : scan->flags) {
+        if (f.kind == FlagKind::timestamps && f.first_frame == 200 && f.last_frame == 200) found = true;
+        else ADD_FAILURE() << "false flag: " << to_string(f.kind) << " " << f.first_frame << "-" << f.last_frame;
+    }
+    EXPECT_TRUE(found);
+}
+
 TEST(Artifacts, CleanMovingContentRaisesNoFlag) {
     for (const char* src : {"testsrc2=s=320x180:r=30:d=12", "cellauto=s=320x180:r=30:rule=30", "life=s=320x180:r=30:mold=10:ratio=0.3"}) {
         std::string name = std::string("clean_") + std::string(src).substr(0, std::string(src).find('=')) + ".mp4";
