@@ -36,6 +36,7 @@ const char* to_string(FlagKind k) {
         case FlagKind::blur: return "blur";
         case FlagKind::timestamps: return "timestamps";
         case FlagKind::end_decay: return "end_decay";
+        case FlagKind::exposure: return "exposure";
     }
     return "?";
 }
@@ -218,6 +219,56 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
         add_runs(odd, FlagKind::timestamps, 1, [&](int64_t i, int64_t) {
             return std::min(1.0, std::fabs(dt[static_cast<size_t>(i - 1)] - typical_dt) / typical_dt / 4);
         });
+    }
+
+    // Exposure pumping: the brightness (smoothed over 3 frames) swings up and down repeatedly, each
+    // swing large and slower than flicker. Extrema are taken where the trend turns by more than a
+    // third of a swing, so content noise does not split a swing in two.
+    if (n >= 9) {
+        std::vector<double> lum(static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i) {
+            int64_t a = std::max<int64_t>(0, i - 1), b = std::min(n - 1, i + 1);
+            double sum = 0;
+            for (int64_t k = a; k <= b; ++k) sum += m[k].luma_mean;
+            lum[static_cast<size_t>(i)] = sum / static_cast<double>(b - a + 1);
+        }
+        std::vector<int64_t> ext = {0};
+        int dir = 0;  // +1 rising, -1 falling
+        for (int64_t i = 1; i < n; ++i) {
+            const double last = lum[static_cast<size_t>(ext.back())], v = lum[static_cast<size_t>(i)];
+            if (dir >= 0 && v > last) { if (dir == 0) dir = 1; ext.back() = i; continue; }
+            if (dir <= 0 && v < last) { if (dir == 0) dir = -1; ext.back() = i; continue; }
+            if (std::fabs(v - last) >= c.pump_swing / 3) {  // the trend turned
+                ext.push_back(i);
+                dir = -dir;
+            }
+        }
+        auto big = [&](size_t e) {  // swing from ext[e-1] to ext[e]
+            const int64_t len = ext[e] - ext[e - 1];
+            return std::fabs(lum[static_cast<size_t>(ext[e])] - lum[static_cast<size_t>(ext[e - 1])]) >= c.pump_swing && len >= 4 &&
+                   len <= 60 && !special(ext[e]) && !special(ext[e - 1]);
+        };
+        for (size_t e = 1; e < ext.size();) {
+            if (!big(e)) {
+                ++e;
+                continue;
+            }
+            size_t f = e;
+            double amp = 0;
+            while (f + 1 < ext.size() && big(f + 1)) ++f;
+            for (size_t k = e; k <= f; ++k)
+                amp = std::max(amp, std::fabs(lum[static_cast<size_t>(ext[k])] - lum[static_cast<size_t>(ext[k - 1])]));
+            if (static_cast<int>(f - e + 1) >= c.pump_min_swings) {
+                // The outer swings may begin or end in slow drift: keep from where they have moved a quarter.
+                auto L = [&](int64_t t) { return lum[static_cast<size_t>(t)]; };
+                int64_t first = ext[e - 1], last = ext[f];
+                const double s0 = std::fabs(L(ext[e]) - L(ext[e - 1])), s1 = std::fabs(L(ext[f]) - L(ext[f - 1]));
+                while (first < ext[e] && std::fabs(L(first + 1) - L(ext[e - 1])) < 0.25 * s0) ++first;
+                while (last > ext[f - 1] && std::fabs(L(last - 1) - L(ext[f])) < 0.25 * s1) --last;
+                flags.push_back({FlagKind::exposure, first, last, std::min(1.0, amp / 40.0)});
+            }
+            e = f + 1;
+        }
     }
 
     // Decay at the end: the picture keeps darkening into the last frame (a fade-out).

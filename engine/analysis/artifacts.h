@@ -37,7 +37,7 @@ private:
     std::vector<float> prev_;
 };
 
-enum class FlagKind { black, blank, freeze, duplicate, jump, first_frame_jump, flicker, blur, timestamps, end_decay };
+enum class FlagKind { black, blank, freeze, duplicate, jump, first_frame_jump, flicker, blur, timestamps, end_decay, exposure };
 const char* to_string(FlagKind k);
 
 struct Flag {
@@ -60,6 +60,8 @@ struct DetectorConfig {
     double timestamp_tolerance = 0.25;  // a frame spacing off the typical one by this share
     double decay_step = 0.3;      // luma falling at least this much every frame into the end
     double decay_drop = 0.4;      // ...and by this share overall
+    double pump_swing = 6.0;      // exposure: brightness swings of at least this (8-bit code values)...
+    int pump_min_swings = 3;      // ...this many in a row, each over 4 to 60 frames
 };
 
 // frame_pts: presentation times in seconds (for timestamp checks); may be empty.

@@ -81,6 +81,25 @@ TEST(Artifacts, BlurFlickerColourFlickerAndFadeOutAreFound) {
     }
 }
 
+TEST(Artifacts, ExposurePumpingIsFound) {
+    // Brightness pumping at 1.5 Hz for two seconds (frames 150-210), about +-20 code values.
+    auto path = generate("artifacts_pumping.mp4",
+                         "-f lavfi -i testsrc2=s=320x180:r=30:d=10 -vf \"format=yuv420p,"
+                         "eq=brightness='0.08*sin(2*PI*(t-5)*1.5)':eval=frame:enable='between(t\\,5\\,7)'\" "
+                         "-c:v libx264 -preset veryfast");
+    auto scan = scan_clip(path);
+    ASSERT_TRUE(scan) << scan.error().message;
+    bool found = false;
+    for (const Flag& f : scan->flags) {
+        // The first and last half swings start at zero: the flag spans the full swings inside.
+        if (f.kind == FlagKind::exposure && f.first_frame >= 148 && f.first_frame <= 160 && f.last_frame >= 195 && f.last_frame <= 212)
+            found = true;
+        else
+            ADD_FAILURE() << "unexpected flag: " << to_string(f.kind) << " " << f.first_frame << "-" << f.last_frame;
+    }
+    EXPECT_TRUE(found);
+}
+
 TEST(Artifacts, TimestampGapIsFound) {
     // Half a second missing before frame 200 (variable-rate container, timestamps kept as written).
     auto path = generate("artifacts_gap.mkv",
