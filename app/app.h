@@ -22,6 +22,7 @@ struct PlayOptions {
     int decoder_threads = 0;
     std::string vk_device;
     bool overlay = true;            // window: draw the ImGui overlay
+    bool analysis = true;           // window: scan the clip for artifacts in the background
 };
 
 int run_play(const PlayOptions& opts);

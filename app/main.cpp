@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
     p->add_option("--height", play.height, "Window/offscreen height");
     p->add_flag("--paused", play.paused, "Start paused on the first frame");
     p->add_option("--screenshot", play.screenshot, "Window: save what the window shows to this PNG after the first frames, then quit");
-    bool no_overlay = false;
+    bool no_overlay = false, no_analysis = false;
+    p->add_flag("--no-analysis", no_analysis, "Window: do not scan the clip for artifact flags");
     p->add_flag("--no-overlay", no_overlay, "Window: draw the picture only");
     p->add_option("--threads", play.decoder_threads, "Decoder threads (0: automatic)");
     p->add_option("--vk-device", play.vk_device, "Vulkan device to use (substring of its name)");
@@ -106,6 +107,7 @@ int main(int argc, char** argv) {
             }
         }
         play.overlay = !no_overlay;
+        play.analysis = !no_analysis;
         rc = app::run_play(play);
     } else if (*r) {
         std::optional<std::pair<int64_t, int64_t>> range;

@@ -4,7 +4,9 @@
 #include <imgui.h>
 
 #include <cinttypes>
+#include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "core/timecode.h"
 #include "render/color.h"
@@ -25,10 +27,47 @@ constexpr Hotkey kHotkeys[] = {
     {"I / O", "loop in / out at the frame on screen"},
     {"Ctrl+L", "loop on / off"},
     {"Page Up / Down", "previous / next clip"},
+    {"[ / ]", "previous / next artifact flag"},
+    {"F", "list of artifact flags (click one to go there)"},
     {"Tab", "overlay on / off"},
     {"F1 or H", "this help"},
     {"Esc or Q", "quit"},
 };
+ImU32 flag_colour(analysis::FlagKind k) {
+    using K = analysis::FlagKind;
+    switch (k) {
+        case K::black:
+        case K::blank: return IM_COL32(160, 160, 160, 255);
+        case K::freeze:
+        case K::duplicate:
+        case K::end_decay: return IM_COL32(80, 160, 255, 255);
+        case K::jump:
+        case K::first_frame_jump: return IM_COL32(255, 80, 80, 255);
+        case K::flicker:
+        case K::exposure: return IM_COL32(255, 200, 40, 255);
+        case K::blur: return IM_COL32(200, 120, 255, 255);
+        case K::timestamps: return IM_COL32(80, 230, 120, 255);
+    }
+    return IM_COL32_WHITE;
+}
+
+// Seeks to the next (dir > 0) or previous flag from the frame on screen.
+void goto_flag(Session& s, int dir) {
+    if (!s.scan()) return;
+    auto scan = s.scan()->result();
+    if (!scan || scan->flags.empty()) return;
+    const int64_t at = s.player().current_index();
+    std::optional<int64_t> target;
+    for (const auto& f : scan->flags) {
+        if (dir > 0 && f.first_frame > at && (!target || f.first_frame < *target)) target = f.first_frame;
+        if (dir < 0 && f.first_frame < at && (!target || f.first_frame > *target)) target = f.first_frame;
+    }
+    if (target) {
+        s.player().pause();
+        s.player().seek_frame(*target);
+    }
+}
+
 }  // namespace
 
 void handle_keys(Session& s, OverlayState& ui, const std::vector<KeyEvent>& keys) {
@@ -69,6 +108,9 @@ void handle_keys(Session& s, OverlayState& ui, const std::vector<KeyEvent>& keys
             case GLFW_KEY_PAGE_DOWN:
                 if (s.clip_index() + 1 < s.clip_count()) (void)s.open_clip(s.clip_index() + 1);
                 break;
+            case GLFW_KEY_RIGHT_BRACKET: goto_flag(s, +1); break;
+            case GLFW_KEY_LEFT_BRACKET: goto_flag(s, -1); break;
+            case GLFW_KEY_F: ui.flag_list = !ui.flag_list; break;
             case GLFW_KEY_TAB: ui.visible = !ui.visible; break;
             case GLFW_KEY_F1:
             case GLFW_KEY_H: ui.help = !ui.help; break;
@@ -114,6 +156,12 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
     } else {
         ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.2f, 1.0f), "clock: %s", audio::to_string(src));
     }
+    std::optional<analysis::ClipScan> scan = s.scan() ? s.scan()->result() : std::nullopt;
+    if (s.scan()) {
+        if (scan) ImGui::Text("flags: %zu  (F: list, [ ]: previous / next)", scan->flags.size());
+        else if (auto err = s.scan()->error()) ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.4f, 1.0f), "analysis failed");
+        else ImGui::Text("analysing... %.0f%%", static_cast<double>(s.scan()->progress()) * 100.0);
+    }
     ImGui::End();
 
     // Scrub bar along the bottom.
@@ -129,7 +177,38 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
         if (p.playing()) p.pause();
         p.seek_frame(pos);
     }
+    if (scan && hi > 0) {
+        // Artifact flags as coloured ticks along the bar.
+        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+        ImDrawList* dl = ImGui::GetWindowDrawList();
+        for (const auto& f : scan->flags) {
+            float x0 = a.x + (b.x - a.x) * static_cast<float>(f.first_frame) / static_cast<float>(hi);
+            float x1 = a.x + (b.x - a.x) * static_cast<float>(f.last_frame) / static_cast<float>(hi);
+            dl->AddRectFilled(ImVec2(x0, a.y), ImVec2(std::max(x1, x0 + 2.0f), a.y + 4.0f), flag_colour(f.kind));
+        }
+    }
     ImGui::End();
+
+    if (ui.flag_list && scan) {
+        ImGui::SetNextWindowPos(ImVec2(vp->Size.x - 10, 10), ImGuiCond_Always, ImVec2(1.0f, 0.0f));
+        ImGui::SetNextWindowBgAlpha(0.75f);
+        ImGui::Begin("Flags", &ui.flag_list, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings);
+        if (scan->flags.empty()) ImGui::TextUnformatted("no artifacts found");
+        for (size_t i = 0; i < scan->flags.size(); ++i) {
+            const auto& f = scan->flags[i];
+            char label[128];
+            std::snprintf(label, sizeof label, "%-16s %s  %lld-%lld  %.2f##%zu", analysis::to_string(f.kind),
+                          timecode(f.first_frame, v.frame_rate).c_str(), static_cast<long long>(f.first_frame),
+                          static_cast<long long>(f.last_frame), f.severity, i);
+            ImGui::PushStyleColor(ImGuiCol_Text, flag_colour(f.kind));
+            if (ImGui::Selectable(label, frame >= f.first_frame && frame <= f.last_frame)) {
+                p.pause();
+                p.seek_frame(f.first_frame);
+            }
+            ImGui::PopStyleColor();
+        }
+        ImGui::End();
+    }
 
     if (ui.help) {
         ImGui::SetNextWindowPos(ImVec2(vp->Size.x * 0.5f, vp->Size.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));

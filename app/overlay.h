@@ -16,6 +16,7 @@ struct OverlayState {
     bool help = false;
     bool quit = false;
     bool scrubbing = false;
+    bool flag_list = false;
 };
 
 // Applies queued key presses to the player (Space, arrows, Home/End, J/K/L, I/O loop, Esc ...).

@@ -58,7 +58,13 @@ void sleep_until(double steady) {
     }
 }
 
+void Session::start_scan() {
+    scan_.reset();
+    scan_ = std::make_unique<BackgroundScan>(opts_.files[clip_]);
+}
+
 Session::~Session() {
+    scan_.reset();
     player_.reset();
     clock_.reset();
     reader_.reset();
@@ -105,6 +111,7 @@ Result<void> Session::open_clip(size_t i) {
     clock_.reset();
     reader_ = std::move(*reader);
     clip_ = i;
+    if (scan_) start_scan();  // the overlay shows this clip's flags
     if (output_) {
         output_->stop();
         output_->set_playing(false);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "app/app.h"
+#include "app/background_scan.h"
 #include "audio/audio_output.h"
 #include "audio/clock.h"
 #include "media/audio_track.h"
@@ -33,6 +34,9 @@ public:
     const PlayOptions& options() const { return opts_; }
     const std::string& audio_status() const { return audio_status_; }
     const audio::AudioOutput* output() const { return output_.get(); }
+    // The artifact scan of the current clip (window only; null when not running).
+    BackgroundScan* scan() { return scan_.get(); }
+    void start_scan();
     Result<void> finish_stats() { return stats_.finish(); }
 
 private:
@@ -45,6 +49,7 @@ private:
     std::unique_ptr<media::ClipReader> reader_;
     std::unique_ptr<audio::MasterClock> clock_;
     std::unique_ptr<timeline::Player> player_;
+    std::unique_ptr<BackgroundScan> scan_;
     size_t clip_ = 0;
 };
 

@@ -155,6 +155,8 @@ int run_play_window(Session& s) {
 
     OverlayState ui;
     ui.visible = o.overlay;
+    if (o.analysis) s.start_scan();  // artifact flags for the overlay, computed in the background
+    const BackgroundScan* scan_shown = nullptr;  // the scan whose finished flags are on screen
     CostEstimate est{0.020, 0.004};  // pessimistic until measured: early renders only wait longer
     // How long a present takes to put the image on screen (under X it is a copy): the present is
     // issued that much before the frame's instant, so the image is up when the clock gets there.
@@ -182,6 +184,11 @@ int run_play_window(Session& s) {
             }
             ImGui_ImplVulkan_SetMinImageCount(sc.min_image_count());
             input.resized = false;
+            s.player().request_redraw();
+        }
+        if (s.scan()) s.scan()->set_playback_running(s.player().playing());
+        if (s.scan() && scan_shown != s.scan() && (s.scan()->result() || s.scan()->error())) {
+            scan_shown = s.scan();  // new flags (this clip's): draw them even while paused
             s.player().request_redraw();
         }
         if (input.dirty_frames > 0) {

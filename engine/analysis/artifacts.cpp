@@ -6,7 +6,9 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -286,16 +288,27 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
     return flags;
 }
 
-Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg, int threads) {
+Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg, int threads, ScanControl control) {
     auto dec = media::VideoDecoder::open(path, media::VideoDecoder::Options{threads});
     if (!dec) return std::unexpected(dec.error());
     FrameMeter meter;
     std::vector<FrameMetrics> metrics;
+    const double total = static_cast<double>(std::max<int64_t>(1, (*dec)->info().frame_count()));
     while (true) {
+        if (control.cancel && control.cancel->load(std::memory_order_relaxed)) return fail(path + ": scan cancelled");
+        if (control.pause_us) {
+            int us = control.pause_us->load(std::memory_order_relaxed);
+            if (us < 0) {  // held: wait without decoding
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                continue;
+            }
+            if (us > 0) std::this_thread::sleep_for(std::chrono::microseconds(us));
+        }
         auto f = (*dec)->next();
         if (!f) return std::unexpected(f.error());
         if (!*f) break;
         metrics.push_back(meter.measure(*(*f)->picture, (*f)->index));
+        if (control.progress) control.progress->store(static_cast<float>(static_cast<double>(metrics.size()) / total), std::memory_order_relaxed);
     }
     if (metrics.empty()) return fail(path + ": no decodable frames");
     ClipScan s;

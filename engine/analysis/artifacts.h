@@ -4,6 +4,7 @@
 // rules over those series, so a scan costs little more than decoding.
 //
 // Kinds so far: black, blank (flat), freeze, duplicate, jump (inside a shot), first_frame_jump.
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -74,8 +75,15 @@ struct ClipScan {
     double fps = 0;
     std::vector<Flag> flags;
 };
+// How a long-running scan is steered from another thread (all optional).
+struct ScanControl {
+    const std::atomic<bool>* cancel = nullptr;  // true: stop early (the scan fails as cancelled)
+    const std::atomic<int>* pause_us = nullptr; // sleep this long after each frame (0: full speed; < 0: hold)
+    std::atomic<float>* progress = nullptr;     // 0..1, updated as frames are decoded
+};
+
 // Decodes the whole clip and runs the detectors. Errors name the file.
-Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg = {}, int threads = 0);
+Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg = {}, int threads = 0, ScanControl control = {});
 nlohmann::json to_json(const ClipScan& scan);
 
 }  // namespace reelsync::analysis
