@@ -123,7 +123,8 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
 std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const DetectorConfig& c, const std::vector<double>& pts) {
     std::vector<Flag> flags;
     const int64_t n = static_cast<int64_t>(m.size());
-    auto add_runs = [&](auto&& pred, FlagKind kind, int64_t min_len, auto&& severity) {
+    // Calls on_run(first, last) for every maximal run of frames where pred holds.
+    auto for_runs = [&](auto&& pred, auto&& on_run) {
         for (int64_t i = 0; i < n;) {
             if (!pred(i)) {
                 ++i;
@@ -131,9 +132,14 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
             }
             int64_t j = i;
             while (j + 1 < n && pred(j + 1)) ++j;
-            if (j - i + 1 >= min_len) flags.push_back({kind, i, j, severity(i, j)});
+            on_run(i, j);
             i = j + 1;
         }
+    };
+    auto add_runs = [&](auto&& pred, FlagKind kind, int64_t min_len, auto&& severity) {
+        for_runs(pred, [&](int64_t i, int64_t j) {
+            if (j - i + 1 >= min_len) flags.push_back({kind, i, j, severity(i, j)});
+        });
     };
     auto black = [&](int64_t i) { return m[i].luma_mean <= c.black_luma && m[i].luma_std <= c.flat_std * 2; };
     auto blank = [&](int64_t i) { return !black(i) && m[i].luma_std <= c.flat_std; };
@@ -142,22 +148,13 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
 
     // Repeats: a frame (with a picture) that does not change from the previous one.
     auto still = [&](int64_t i) { return i > 0 && m[i].diff_prev < c.still_diff && !black(i) && !blank(i); };
-    for (int64_t i = 1; i < n;) {
-        if (!still(i)) {
-            ++i;
-            continue;
-        }
-        int64_t j = i;
-        while (j + 1 < n && still(j + 1)) ++j;
+    for_runs(still, [&](int64_t i, int64_t j) {
         const int64_t len = j - i + 1;
-        if (len >= c.freeze_min_frames && j == n - 1)
-            flags.push_back({FlagKind::end_decay, i - 1, j, std::min(1.0, static_cast<double>(len) / 24.0)});  // frozen to the end
-        else if (len >= c.freeze_min_frames)
-            flags.push_back({FlagKind::freeze, i - 1, j, std::min(1.0, static_cast<double>(len) / 24.0)});
-        else
-            flags.push_back({FlagKind::duplicate, i, j, 0.5});
-        i = j + 1;
-    }
+        const double sev = std::min(1.0, static_cast<double>(len) / 24.0);
+        if (len < c.freeze_min_frames) flags.push_back({FlagKind::duplicate, i, j, 0.5});
+        else if (j == n - 1) flags.push_back({FlagKind::end_decay, i - 1, j, sev});  // frozen to the end
+        else flags.push_back({FlagKind::freeze, i - 1, j, sev});
+    });
 
     // Jumps: one frame-to-frame change far above the typical change around it. Changes into or
     // out of black, blank or frozen stretches are those flags' business, not jumps.
@@ -187,16 +184,9 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
                swing(i, [&](int64_t k) { return m[k].cb_mean; }, c.flicker_chroma) ||
                swing(i, [&](int64_t k) { return m[k].cr_mean; }, c.flicker_chroma);
     };
-    for (int64_t i = 1; i < n;) {
-        if (!flickers(i)) {
-            ++i;
-            continue;
-        }
-        int64_t j = i;
-        while (j + 1 < n && flickers(j + 1)) ++j;
+    for_runs(flickers, [&](int64_t i, int64_t j) {
         if (j - i + 1 >= 2) flags.push_back({FlagKind::flicker, i, j + 1, std::min(1.0, static_cast<double>(j - i + 2) / 12.0)});
-        i = j + 1;
-    }
+    });
 
     // Blur: sharpness well below what is typical for the clip (black/blank frames aside).
     std::vector<double> sharp;
