@@ -39,7 +39,8 @@ struct BenchOptions {
 };
 int run_bench(const BenchOptions& opts);
 
-int run_beats(const std::string& track, const std::string& reference, const std::string& estimate, bool json);
+int run_beats(const std::string& track, const std::string& reference, const std::string& estimate, bool json,
+              const std::string& cuts = {}, const std::string& fps = "30");
 
 int run_scan(const std::vector<std::string>& paths, int jobs, const std::string& report);
 

@@ -1,16 +1,20 @@
 // `reelsync beats`: the tempo and beats of a music track, and the standard beat-tracking scores
 // against a reference (for its own beats, or with --estimate for a given list).
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
 #include "analysis/beat_scores.h"
 #include "analysis/beat_tracker.h"
+#include "analysis/cut_check.h"
 #include "app/app.h"
 
 namespace reelsync::app {
 
-int run_beats(const std::string& track, const std::string& reference, const std::string& estimate, bool json) {
+int run_beats(const std::string& track, const std::string& reference, const std::string& estimate, bool json,
+              const std::string& cuts_file, const std::string& fps_text) {
     if (track.empty() == estimate.empty()) {
         print_error("beats: give a TRACK to track, or --estimate FILE (with --reference FILE) to score a list");
         return 2;
@@ -70,6 +74,34 @@ int run_beats(const std::string& track, const std::string& reference, const std:
             std::printf("%zu reference beats, %zu estimated (scored from 5 s on)\n", ref->size(), est.size());
             for (const auto& [name, v] : rows) std::printf("%-32s %.6f\n", name, v);
         }
+    }
+    if (!cuts_file.empty()) {
+        auto cuts = analysis::load_beats(cuts_file);  // one time per line, ascending
+        if (!cuts) {
+            print_error(cuts.error().message);
+            return 1;
+        }
+        Rational fps{30, 1};
+        if (auto slash = fps_text.find('/'); slash != std::string::npos)
+            fps = {std::atoll(fps_text.substr(0, slash).c_str()), std::atoll(fps_text.substr(slash + 1).c_str())};
+        else
+            fps = {std::llround(std::atof(fps_text.c_str()) * 1000), 1000};
+        if (!fps.valid()) {
+            print_error("beats: --fps must be a positive rate such as 24 or 24000/1001, not '" + fps_text + "'");
+            return 2;
+        }
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
+        int off = 0;
+        for (const auto& c : analysis::check_cuts(est, *cuts, fps)) {
+            list.push_back({{"cut", c.cut}, {"beat", c.beat}, {"beat_index", c.beat_index}, {"offset_ms", c.offset_ms},
+                            {"offset_frames", c.offset_frames}, {"off_beat", c.off_beat}});
+            off += c.off_beat;
+            if (!json)
+                std::printf("cut %9.3f s  beat %4lld at %9.3f s  %+8.1f ms  %+6.2f frames%s\n", c.cut, static_cast<long long>(c.beat_index),
+                            c.beat, c.offset_ms, c.offset_frames, c.off_beat ? "  OFF BEAT" : "");
+        }
+        out["cuts"] = list;
+        if (!json) std::printf("%d of %zu cuts off the beat (beyond half a frame)\n", off, cuts->size());
     }
     if (json) std::printf("%s\n", out.dump().c_str());
     return 0;

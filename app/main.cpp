@@ -81,6 +81,10 @@ int main(int argc, char** argv) {
     bt->add_option("--reference", beats_ref, "Reference beat times, one per line (seconds): print the scores")->check(CLI::ExistingFile);
     bt->add_option("--estimate", beats_est, "Score these beat times instead of tracking a track")->check(CLI::ExistingFile);
     bt->add_flag("--json", beats_json, "Print the scores as one JSON object (mir_eval's names)");
+    std::string beats_cuts, beats_fps = "30";
+    bt->add_option("--cuts", beats_cuts, "Cut times (seconds, one per line): print each cut's offset from the nearest beat")
+        ->check(CLI::ExistingFile);
+    bt->add_option("--fps", beats_fps, "Frame rate for offsets in frames, e.g. 24000/1001 (default 30)");
 
     std::vector<std::string> scan_paths;
     int scan_jobs = 1;
@@ -126,7 +130,7 @@ int main(int argc, char** argv) {
     } else if (*sc) {
         rc = app::run_scan(scan_paths, scan_jobs, scan_report);
     } else if (*bt) {
-        rc = app::run_beats(beats_track, beats_ref, beats_est, beats_json);
+        rc = app::run_beats(beats_track, beats_ref, beats_est, beats_json, beats_cuts, beats_fps);
     }
     // With REELSYNC_VK_VALIDATION=1 (as the tests run), any validation message is a failure.
     if (gpu::validation_active() && gpu::validation_messages() > 0) {
