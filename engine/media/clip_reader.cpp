@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <vector>
 
 #include "core/log.h"
@@ -9,15 +14,32 @@
 namespace reelsync::media {
 
 Result<std::unique_ptr<ClipReader>> ClipReader::open(const std::string& path, Options opts) {
-    auto dec = VideoDecoder::open(path, VideoDecoder::Options{opts.threads});
-    if (!dec) return std::unexpected(dec.error());
     std::unique_ptr<ClipReader> r(new ClipReader());
     r->opts_ = opts;
     r->opts_.queue_frames = std::max(2, opts.queue_frames);
     r->opts_.reverse_chunk = std::max(1, opts.reverse_chunk);
-    r->info_ = (*dec)->info();
-    r->decoder_ = std::move(*dec);
-    r->thread_ = std::thread([p = r.get()] { p->run(); });
+    // The decoder is opened on the decode thread, after that thread has lowered its priority, so
+    // FFmpeg's own decoding threads (created when the codec opens) inherit it: decoding ahead must
+    // never delay the thread that presents frames on time. open() still waits for the outcome.
+    std::promise<Result<ClipInfo>> opened;
+    auto ready = opened.get_future();
+    r->thread_ = std::thread([p = r.get(), path, &opened] {
+        setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 4);
+        auto dec = VideoDecoder::open(path, VideoDecoder::Options{p->opts_.threads});
+        if (!dec) {
+            opened.set_value(std::unexpected(dec.error()));
+            return;
+        }
+        p->decoder_ = std::move(*dec);
+        opened.set_value(p->decoder_->info());
+        p->run();
+    });
+    auto info = ready.get();
+    if (!info) {
+        r->thread_.join();
+        return std::unexpected(info.error());
+    }
+    r->info_ = std::move(*info);
     return r;
 }
 

@@ -54,7 +54,7 @@ private:
 
     ClipInfo info_;
     Options opts_;
-    std::unique_ptr<VideoDecoder> decoder_;  // touched only by the decode thread after open()
+    std::unique_ptr<VideoDecoder> decoder_;  // created and used by the decode thread only
     std::thread thread_;
 
     std::mutex mutex_;
