@@ -15,7 +15,6 @@ struct OverlayState {
     bool visible = true;
     bool help = false;
     bool quit = false;
-    bool scrubbing = false;
     bool flag_list = false;
 };
 

@@ -64,20 +64,6 @@ int pa_callback(const void*, void* out, unsigned long frames, const PaStreamCall
 
 }  // namespace
 
-Result<std::vector<DeviceInfo>> list_output_devices() {
-    if (auto r = ensure_portaudio(); !r) return std::unexpected(r.error());
-    std::vector<DeviceInfo> out;
-    int n = Pa_GetDeviceCount();
-    PaDeviceIndex def = Pa_GetDefaultOutputDevice();
-    for (int i = 0; i < n; ++i) {
-        const PaDeviceInfo* d = Pa_GetDeviceInfo(i);
-        if (!d || d->maxOutputChannels <= 0) continue;
-        const PaHostApiInfo* h = Pa_GetHostApiInfo(d->hostApi);
-        out.push_back({d->name, h ? h->name : "", d->maxOutputChannels, d->defaultSampleRate, i == def});
-    }
-    return out;
-}
-
 Result<std::unique_ptr<AudioOutput>> AudioOutput::open(Options opts) {
     if (auto r = ensure_portaudio(); !r) return std::unexpected(r.error());
     PaDeviceIndex dev = paNoDevice;

@@ -13,17 +13,6 @@
 
 namespace reelsync::audio {
 
-struct DeviceInfo {
-    std::string name;
-    std::string host_api;
-    int max_output_channels = 0;
-    double default_sample_rate = 0;
-    bool is_default = false;
-};
-
-// Lists output devices (initialises PortAudio once per process; thread-compatible, call from the app thread).
-Result<std::vector<DeviceInfo>> list_output_devices();
-
 class AudioOutput {
 public:
     struct Options {
@@ -40,7 +29,6 @@ public:
     int sample_rate() const { return rate_; }
     int channels() const { return channels_; }
     const std::string& device_name() const { return device_name_; }
-    double output_latency() const { return latency_; }
 
     // Sets the track; only while the stream is stopped (the callback reads it without locks).
     void set_track(std::shared_ptr<const media::AudioTrack> track);

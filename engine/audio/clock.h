@@ -36,9 +36,6 @@ public:
     double speed() const { return speed_; }
 
     ClockSource source() const { return source_; }
-    bool audio_active() const { return source_ == ClockSource::audio; }
-    // Seconds without a callback before the device is declared lost.
-    void set_loss_timeout(double s) { loss_timeout_ = s; }
 
 private:
     void anchor_timer(double t, double steady);
@@ -49,7 +46,7 @@ private:
     ClockSource source_;
     bool playing_ = false;
     double speed_ = 1.0;
-    double loss_timeout_ = 0.5;
+    double loss_timeout_ = 0.5;  // seconds without a callback before the device counts as lost
 
     // Paused position, and the play-start position (the clock never reads before it while the
     // first buffers are still on their way to the speaker).

@@ -30,7 +30,6 @@ public:
 
     VkBuffer buffer() const { return buffer_.buffer; }
     VkDeviceSize capacity() const { return buffer_.size; }
-    VkDeviceSize in_use() const { return used_; }
 
 private:
     Buffer buffer_;

@@ -100,11 +100,6 @@ int ClipReader::queued() {
     return static_cast<int>(queue_.size());
 }
 
-uint64_t ClipReader::serial() {
-    std::lock_guard lock(mutex_);
-    return serial_;
-}
-
 void ClipReader::run() {
     // Decode-thread state: which serial it works on and where it is.
     uint64_t serial = UINT64_MAX;

@@ -43,7 +43,6 @@ public:
     bool finished();
     // A decode error for the current serial (the queue is then finished), if any.
     std::optional<Error> error();
-    uint64_t serial();
     // Frames of the current serial waiting in the queue.
     int queued();
     int capacity() const { return opts_.queue_frames; }

@@ -245,7 +245,6 @@ Result<void> VideoRenderer::grow_ring(VkDeviceSize min_bytes) {
 }
 
 Result<void> VideoRenderer::upload(Slot& s, const std::shared_ptr<AVFrame>& frame) {
-    last_upload_bytes_ = 0;
     if (!frame) return {};
     if (s.has_picture && s.picture == frame) return {};  // already there (a repeat or UI-only redraw)
     const AVFrame& f = *frame;
@@ -293,7 +292,6 @@ Result<void> VideoRenderer::upload(Slot& s, const std::shared_ptr<AVFrame>& fram
         regions[p].bufferOffset = span->offset;
         regions[p].imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
         regions[p].imageExtent = {pw[p], ph[p], 1};
-        last_upload_bytes_ += bytes;
     }
 
     bool rebuilt = false;
@@ -334,7 +332,6 @@ Result<void> VideoRenderer::upload(Slot& s, const std::shared_ptr<AVFrame>& fram
     }
     s.picture = frame;
     s.color = color_params(f);
-    last_color_ = s.color;
     s.width = static_cast<uint32_t>(f.width);
     s.height = static_cast<uint32_t>(f.height);
     s.has_picture = true;

@@ -57,9 +57,6 @@ public:
 
     VkCommandBuffer command_buffer(Slot& slot) const;
     VkSemaphore acquire_semaphore(Slot& slot) const;
-    // Staging bytes of the last upload (for benchmarks).
-    VkDeviceSize last_upload_bytes() const { return last_upload_bytes_; }
-    const ColorParams& last_color() const { return last_color_; }
 
 private:
     VideoRenderer() = default;
@@ -79,8 +76,6 @@ private:
     uint32_t next_slot_ = 0;
     uint64_t submitted_ = 0;  // tickets: one per submission
     gpu::StagingRing ring_;
-    VkDeviceSize last_upload_bytes_ = 0;
-    ColorParams last_color_;
 };
 
 }  // namespace reelsync::render

@@ -112,7 +112,6 @@ Player::Plan Player::plan(double now, double render_estimate, double expected) {
         // second of playback does not race it.
         const int preroll = std::min(4, reader_.capacity());
         if (resume_after_seek_ && reader_.queued() < preroll && !reader_.finished()) {
-            reader_.wait_for_frame(0.002);
             plan.wake_at = now + 0.002;
             return plan;
         }
@@ -189,8 +188,7 @@ Player::Plan Player::plan(double now, double render_estimate, double expected) {
                 stats_.add_repeated(1);
                 repeat_counted_for_ = current_->index;
             }
-            reader_.wait_for_frame(0.002);
-            plan.wake_at = now;
+            plan.wake_at = now + 0.002;
             return plan;
         }
         // Render one frame ahead: the next frame is taken up to a frame interval before it is
@@ -224,8 +222,7 @@ Player::Plan Player::plan(double now, double render_estimate, double expected) {
             plan.wake_at = now + 0.01;
             return plan;
         }
-        reader_.wait_for_frame(0.002);
-        plan.wake_at = now;
+        plan.wake_at = now + 0.002;
         return plan;
     }
     double end = f->pts + f->duration;

@@ -6,7 +6,7 @@
 // is nearly due, then asks the caller to present it at the steady-clock instant the clock reaches
 // its pts (plus a small margin), so render time never shows up as A/V error. Frames are rendered
 // one ahead (up to a frame interval early), so a hiccup while drawing costs nothing. It never
-// spins: when nothing is due, plan() says when to wake up.
+// spins or blocks: when nothing is due, plan() says when to wake up.
 //
 // Transport follows editing suites: play/pause, one-frame steps, exact seeks, a loop range, and
 // J/K/L shuttle (reverse and speeds other than 1x mute the audio and run on the timer clock).
