@@ -1,0 +1,210 @@
+// The edit and its interchange formats: exact record positions at mixed frame rates, OTIO that
+// reads back into the same edit, EDL text pinned for a known edit (non-drop and drop frame), CSV.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "project/edit.h"
+#include "support/media_gen.h"
+
+namespace fs = std::filesystem;
+using namespace reelsync;
+using namespace reelsync::project;
+using json = nlohmann::json;
+
+namespace {
+
+// A project folder holding three clips at 23.976, 29.97 and 25 fps; A and C trimmed, C with a note.
+fs::path known_project() {
+    namespace t = reelsync::testing;
+    const std::string a = t::indexed_clip({"edit_a_23976.mp4", "-c:v libx264 -g 12", "24000/1001", 48, 160, 120});
+    const std::string b = t::indexed_clip({"edit_b_2997.mp4", "-c:v libx264 -g 15", "30000/1001", 60, 160, 120});
+    const std::string c = t::indexed_clip({"edit_c_25.mkv", "-c:v libx264 -g 10", "25", 50, 160, 120});
+    fs::path d = fs::path(t::media_dir()) / "projects" / "edit";
+    fs::remove_all(d);
+    fs::create_directories(d);
+    fs::copy_file(a, d / "clip_a.mp4");
+    fs::copy_file(b, d / "clip_b.mp4");
+    fs::copy_file(c, d / "clip_c.mkv");
+    auto p = Project::open(d);
+    EXPECT_TRUE(p);
+    auto id = [&](const char* n) {
+        for (const Clip& k : p->clips())
+            if (k.name == n) return k.id;
+        return int64_t{0};
+    };
+    EXPECT_TRUE(p->set_status(id("clip_a.mp4"), Status::approved));
+    EXPECT_TRUE(p->set_status(id("clip_b.mp4"), Status::approved));
+    EXPECT_TRUE(p->set_status(id("clip_c.mkv"), Status::approved));
+    EXPECT_TRUE(p->set_in(id("clip_a.mp4"), 12));
+    EXPECT_TRUE(p->set_out(id("clip_a.mp4"), 35));
+    EXPECT_TRUE(p->set_out(id("clip_c.mkv"), 24));
+    EXPECT_TRUE(p->set_note(id("clip_c.mkv"), "hold on the smile"));
+    EXPECT_TRUE(p->set_rating(id("clip_b.mp4"), 5));
+    return d;
+}
+
+}  // namespace
+
+TEST(Timecode, DropFrame) {
+    const Rational df{30000, 1001};
+    EXPECT_EQ(timecode_drop_frame(0, df), "00:00:00;00");
+    EXPECT_EQ(timecode_drop_frame(1799, df), "00:00:59;29");
+    EXPECT_EQ(timecode_drop_frame(1800, df), "00:01:00;02");  // ;00 and ;01 do not exist
+    EXPECT_EQ(timecode_drop_frame(17981, df), "00:09:59;29");
+    EXPECT_EQ(timecode_drop_frame(17982, df), "00:10:00;00");  // every tenth minute keeps them
+    EXPECT_EQ(timecode_drop_frame(107892, df), "01:00:00;00");  // one hour of 29.97
+    EXPECT_EQ(timecode_drop_frame(3600, Rational{60000, 1001}), "00:01:00;04");
+}
+
+TEST(Edit, RecordPositionsAreExactAtMixedRates) {
+    auto p = Project::open(known_project());
+    ASSERT_TRUE(p);
+    auto e = build_edit(*p);
+    ASSERT_TRUE(e) << e.error().message;
+    ASSERT_EQ(e->shots.size(), 3u);
+    EXPECT_EQ(e->rate, (Rational{24000, 1001}));  // the first shot's rate
+    EXPECT_EQ(e->shots[0].in, 12);
+    EXPECT_EQ(e->shots[0].out, 35);
+    EXPECT_EQ(e->shots[1].frames(), 60);
+    EXPECT_EQ(e->shots[2].frames(), 25);
+    // 24 frames at 24000/1001 = 1.001 s; 60 at 30000/1001 = 2.002 s; 25 at 25 = 1 s.
+    EXPECT_EQ(e->start_of(1), (Seconds{1001, 1000}));
+    EXPECT_EQ(e->start_of(2), (Seconds{3003, 1000}));
+    EXPECT_EQ(e->length(), (Seconds{4003, 1000}));
+    EXPECT_EQ(e->start_of(2).round_frames(e->rate), 72);
+}
+
+TEST(Edit, EdlTextForAKnownEdit) {
+    auto p = Project::open(known_project());
+    ASSERT_TRUE(p);
+    auto e = build_edit(*p);
+    ASSERT_TRUE(e);
+    e->name = "known edit";
+    e->audio = "/music/song.wav";
+    EXPECT_EQ(to_edl(*e, false),
+              "TITLE: known edit\n"
+              "FCM: NON-DROP FRAME\n"
+              "\n"
+              "001  AX       V     C        00:00:00:12 00:00:01:12 00:00:00:00 00:00:01:00\n"
+              "* FROM CLIP NAME: clip_a.mp4\n"
+              "\n"
+              "002  AX       V     C        00:00:00:00 00:00:02:00 00:00:01:00 00:00:03:00\n"
+              "* FROM CLIP NAME: clip_b.mp4\n"
+              "\n"
+              "003  AX       V     C        00:00:00:00 00:00:01:00 00:00:03:00 00:00:04:00\n"
+              "* FROM CLIP NAME: clip_c.mkv\n"
+              "* COMMENT: hold on the smile\n"
+              "\n"
+              "004  AX       A     C        00:00:00:00 00:00:04:00 00:00:00:00 00:00:04:00\n"
+              "* FROM CLIP NAME: song.wav\n"
+              "\n");
+}
+
+TEST(Edit, EdlDropFrame) {
+    // Record at 29.97 drop frame; the second shot starts past the first minute of its source.
+    Edit e;
+    e.name = "df";
+    e.rate = {30000, 1001};
+    Shot a;
+    a.name = "a.mov";
+    a.rate = {30000, 1001};
+    a.in = 0;
+    a.out = 1799;  // one minute of frames: the record out is 00:01:00;02
+    a.clip_frames = 1800;
+    Shot b = a;
+    b.name = "b.mov";
+    b.in = 1800;
+    b.out = 1829;
+    b.clip_frames = 20000;
+    e.shots = {a, b};
+    EXPECT_EQ(to_edl(e, true),
+              "TITLE: df\n"
+              "FCM: DROP FRAME\n"
+              "\n"
+              "001  AX       V     C        00:00:00;00 00:01:00;02 00:00:00;00 00:01:00;02\n"
+              "* FROM CLIP NAME: a.mov\n"
+              "\n"
+              "002  AX       V     C        00:01:00;02 00:01:01;02 00:01:00;02 00:01:01;02\n"
+              "* FROM CLIP NAME: b.mov\n"
+              "\n");
+    // The same edit asked for non-drop counts 30 per second.
+    EXPECT_NE(to_edl(e, false).find("00:01:00:00 00:01:01:00"), std::string::npos);
+}
+
+TEST(Edit, OtioUsesTheLibrarySchemasWithExactRates) {
+    auto p = Project::open(known_project());
+    ASSERT_TRUE(p);
+    auto e = build_edit(*p);
+    ASSERT_TRUE(e);
+    e->audio = "/music/my song.wav";
+    e->audio_seconds = 10;
+    const std::string text = to_otio(*e);
+    EXPECT_EQ(text, to_otio(*e));  // deterministic
+    json t = json::parse(text);
+    EXPECT_EQ(t["OTIO_SCHEMA"], "Timeline.1");
+    EXPECT_EQ(t["tracks"]["OTIO_SCHEMA"], "Stack.1");
+    const json& v = t["tracks"]["children"][0];
+    const json& a = t["tracks"]["children"][1];
+    EXPECT_EQ(v["OTIO_SCHEMA"], "Track.1");
+    EXPECT_EQ(v["kind"], "Video");
+    EXPECT_EQ(a["kind"], "Audio");
+    ASSERT_EQ(v["children"].size(), 3u);
+    const json& c0 = v["children"][0];
+    EXPECT_EQ(c0["OTIO_SCHEMA"], "Clip.2");
+    EXPECT_EQ(c0["source_range"]["OTIO_SCHEMA"], "TimeRange.1");
+    EXPECT_EQ(c0["source_range"]["start_time"]["OTIO_SCHEMA"], "RationalTime.1");
+    EXPECT_EQ(c0["source_range"]["start_time"]["rate"].get<double>(), 24000.0 / 1001.0);
+    EXPECT_EQ(c0["source_range"]["start_time"]["value"].get<double>(), 12.0);
+    EXPECT_EQ(c0["source_range"]["duration"]["value"].get<double>(), 24.0);
+    const json& ref = c0["media_references"]["DEFAULT_MEDIA"];
+    EXPECT_EQ(ref["OTIO_SCHEMA"], "ExternalReference.1");
+    EXPECT_EQ(ref["target_url"], file_url(p->folder() / "clip_a.mp4"));
+    EXPECT_EQ(ref["available_range"]["duration"]["value"].get<double>(), 48.0);
+    const json& c1 = v["children"][1];
+    EXPECT_EQ(c1["source_range"]["start_time"]["rate"].get<double>(), 30000.0 / 1001.0);
+    EXPECT_EQ(c1["source_range"]["duration"]["value"].get<double>(), 60.0);
+    EXPECT_EQ(c1["metadata"]["reelsync"]["rating"], 5);
+    const json& c2 = v["children"][2];
+    ASSERT_EQ(c2["markers"].size(), 1u);
+    EXPECT_EQ(c2["markers"][0]["OTIO_SCHEMA"], "Marker.2");
+    EXPECT_EQ(c2["markers"][0]["comment"], "hold on the smile");
+    ASSERT_EQ(a["children"].size(), 1u);
+    EXPECT_EQ(a["children"][0]["media_references"]["DEFAULT_MEDIA"]["target_url"], "file:///music/my%20song.wav");
+    EXPECT_EQ(a["children"][0]["source_range"]["duration"]["value"].get<double>(), 4.003 * 48000);
+
+    // Importing it rebuilds the same edit, and exporting that gives the same file.
+    auto back = from_otio(text);
+    ASSERT_TRUE(back) << back.error().message;
+    ASSERT_EQ(back->shots.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(back->shots[i].path, e->shots[i].path);
+        EXPECT_EQ(back->shots[i].rate, e->shots[i].rate);
+        EXPECT_EQ(back->shots[i].rate.num, e->shots[i].rate.num);  // exact, not 23976/1000
+        EXPECT_EQ(back->shots[i].in, e->shots[i].in);
+        EXPECT_EQ(back->shots[i].out, e->shots[i].out);
+        EXPECT_EQ(back->shots[i].note, e->shots[i].note);
+    }
+    EXPECT_EQ(back->length(), e->length());
+    EXPECT_EQ(back->audio, e->audio);
+    EXPECT_EQ(to_otio(*back), text);
+    EXPECT_FALSE(from_otio("{\"OTIO_SCHEMA\": \"Timeline.1\"}"));  // no tracks: an error, not a crash
+    EXPECT_FALSE(from_otio("not json"));
+}
+
+TEST(Edit, CsvOfEveryClip) {
+    auto p = Project::open(known_project());
+    ASSERT_TRUE(p);
+    for (const Clip& c : p->clips())
+        if (c.name == "clip_c.mkv") {
+            ASSERT_TRUE(p->set_note(c.id, "hold, \"then\" cut"));
+        }
+    EXPECT_EQ(to_csv(*p),
+              "clip,path,status,rating,in,out,in_timecode,out_timecode,frames,rate,edit_position,note,missing,probe_error\r\n"
+              "clip_a.mp4,clip_a.mp4,approved,0,12,35,,,,,1,,no,\r\n"
+              "clip_b.mp4,clip_b.mp4,approved,5,,,,,,,2,,no,\r\n"
+              "clip_c.mkv,clip_c.mkv,approved,0,,24,,,,,3,\"hold, \"\"then\"\" cut\",no,\r\n");
+}
