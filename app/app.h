@@ -44,6 +44,16 @@ int run_beats(const std::string& track, const std::string& reference, const std:
 
 int run_scan(const std::vector<std::string>& paths, int jobs, const std::string& report);
 
+struct ExportOptions {
+    std::string folder;
+    std::string audio;      // the song (recorded in the project)
+    std::string otio, edl, csv;
+    bool drop_frame = false;
+};
+int run_export(const ExportOptions& opts);
+int run_status(const std::string& folder, bool json);
+int run_import(const std::string& folder, const std::string& otio);
+
 // One-line error to stderr, "reelsync: <message>".
 void print_error(const std::string& message);
 

@@ -94,6 +94,26 @@ int main(int argc, char** argv) {
     sc->add_option("--jobs", scan_jobs, "Clips scanned in parallel");
     sc->add_option("--json", scan_report, "Write the report here as JSON");
 
+    app::ExportOptions exp;
+    auto* ex = cli.add_subcommand("export", "Export a project's edit: OpenTimelineIO, CMX3600 EDL, CSV of every clip's decisions");
+    ex->add_option("folder", exp.folder, "Project folder")->required()->check(CLI::ExistingDirectory);
+    ex->add_option("--otio", exp.otio, "OpenTimelineIO file to write");
+    ex->add_option("--edl", exp.edl, "CMX3600 EDL to write");
+    ex->add_option("--csv", exp.csv, "CSV of every clip's decisions to write");
+    ex->add_option("--audio", exp.audio, "The song (recorded in the project)")->check(CLI::ExistingFile);
+    ex->add_flag("--drop-frame", exp.drop_frame, "Drop-frame timecode in the EDL (29.97 and 59.94 edits)");
+
+    std::string status_folder;
+    bool status_json = false;
+    auto* st = cli.add_subcommand("status", "A project's counts by status, and its edit's length and cut list");
+    st->add_option("folder", status_folder, "Project folder")->required()->check(CLI::ExistingDirectory);
+    st->add_flag("--json", status_json, "As JSON");
+
+    std::string import_folder, import_otio;
+    auto* im = cli.add_subcommand("import", "Make an OpenTimelineIO timeline the project's edit (undoable)");
+    im->add_option("folder", import_folder, "Project folder")->required()->check(CLI::ExistingDirectory);
+    im->add_option("--otio", import_otio, "OpenTimelineIO file")->required()->check(CLI::ExistingFile);
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -129,6 +149,12 @@ int main(int argc, char** argv) {
         rc = app::run_bench(bench);
     } else if (*sc) {
         rc = app::run_scan(scan_paths, scan_jobs, scan_report);
+    } else if (*ex) {
+        rc = app::run_export(exp);
+    } else if (*st) {
+        rc = app::run_status(status_folder, status_json);
+    } else if (*im) {
+        rc = app::run_import(import_folder, import_otio);
     } else if (*bt) {
         rc = app::run_beats(beats_track, beats_ref, beats_est, beats_json, beats_cuts, beats_fps);
     }

@@ -1,0 +1,221 @@
+// `reelsync export`, `reelsync status` and `reelsync import`: the project from the command line,
+// with no display (scripts, render farms).
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "app/app.h"
+#include "app/project_io.h"
+#include "core/timecode.h"
+#include "media/clip_info.h"
+#include "project/catalog.h"
+#include "project/edit.h"
+
+namespace reelsync::app {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+Result<void> write_file_atomically(const fs::path& path, const std::string& text) {
+    // Written beside the target and renamed: a full disk or a crash never leaves half a file.
+    fs::path tmp = path;
+    tmp += ".tmp-" + std::to_string(getpid());
+    FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f) return fail(path.string() + ": cannot write: " + std::strerror(errno));
+    bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    ok = (std::fflush(f) == 0) && ok;
+    ok = (fsync(fileno(f)) == 0) && ok;
+    const int err = errno;
+    ok = (std::fclose(f) == 0) && ok;
+    if (!ok) {
+        std::remove(tmp.c_str());
+        return fail(path.string() + ": writing failed: " + std::strerror(err ? err : EIO));
+    }
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) {
+        std::remove(tmp.c_str());
+        return fail(path.string() + ": " + ec.message());
+    }
+    return {};
+}
+
+Result<project::Project> open_project(const std::string& folder, const std::string& audio) {
+    auto p = project::Project::open(folder);
+    if (!p) return std::unexpected(p.error());
+    if (!audio.empty()) {
+        std::error_code ec;
+        fs::path a = fs::absolute(audio, ec).lexically_normal();
+        auto info = media::probe(a.string(), true);
+        if (!info) return std::unexpected(info.error());
+        if (!info->audio) return fail(a.string() + ": has no audio stream");
+        if (!p->read_only()) {
+            if (auto r = p->set_setting("audio", a.string()); !r) return std::unexpected(r.error());
+            if (auto r = p->set_setting("audio_seconds", std::to_string(info->duration_seconds)); !r) return std::unexpected(r.error());
+        }
+    }
+    return p;
+}
+
+Result<void> catalogue_now(project::Project& p) {
+    std::vector<project::Catalog::Item> items;
+    for (const project::Clip& c : p.clips())
+        if (!c.missing && !c.media && c.probe_error.empty() && c.id > 0) items.push_back({c.id, p.absolute(c), c.size, c.mtime, false});
+    if (items.empty()) return {};
+    project::Catalog cat(p.folder(), std::move(items));
+    cat.wait();
+    return p.reload();
+}
+
+int run_status(const std::string& folder, bool as_json) {
+    auto p = open_project(folder, "");
+    if (!p) {
+        print_error(p.error().message);
+        return 1;
+    }
+    if (auto r = catalogue_now(*p); !r) print_error(r.error().message);
+    int counts[3] = {0, 0, 0};
+    int missing = 0, broken = 0;
+    for (const auto& c : p->clips()) {
+        ++counts[static_cast<int>(c.status)];
+        missing += c.missing;
+        broken += !c.probe_error.empty();
+    }
+    auto e = project::build_edit(*p);
+    if (as_json) {
+        json j{{"folder", p->folder().string()},
+               {"clips", p->clips().size()},
+               {"approved", counts[1]},
+               {"rejected", counts[2]},
+               {"unreviewed", counts[0]},
+               {"missing", missing},
+               {"unreadable", broken},
+               {"read_only", p->read_only()}};
+        if (e) {
+            j["edit"]["rate"] = e->rate.str();
+            j["edit"]["seconds"] = e->length().to_double();
+            j["edit"]["frames"] = e->length().round_frames(e->rate);
+            j["edit"]["cuts"] = json::array();
+            for (size_t i = 0; i < e->shots.size(); ++i) {
+                const auto& s = e->shots[i];
+                int64_t at = e->start_of(i).round_frames(e->rate);
+                j["edit"]["cuts"].push_back({{"clip", s.name}, {"in", s.in}, {"out", s.out}, {"record_frame", at},
+                                             {"record_seconds", e->start_of(i).to_double()}, {"timecode", timecode(at, e->rate)}});
+            }
+        } else {
+            j["edit"]["error"] = e.error().message;
+        }
+        std::cout << j.dump(2) << "\n";
+        return e ? 0 : 1;
+    }
+    std::printf("%s: %zu clips: %d approved, %d rejected, %d unreviewed", p->folder().c_str(), p->clips().size(), counts[1],
+                counts[2], counts[0]);
+    if (missing) std::printf(", %d missing", missing);
+    if (broken) std::printf(", %d unreadable", broken);
+    std::printf("\n");
+    if (p->read_only()) std::printf("%s\n", p->read_only_reason().c_str());
+    if (!e) {
+        print_error(e.error().message);
+        return 1;
+    }
+    const int64_t len = e->length().round_frames(e->rate);
+    std::printf("edit: %zu shots, %s (%.3f s) at %s fps\n", e->shots.size(), timecode(len, e->rate).c_str(),
+                e->length().to_double(), e->rate.str().c_str());
+    for (size_t i = 0; i < e->shots.size(); ++i) {
+        const auto& s = e->shots[i];
+        std::printf("%4zu  %s  %-40s in %lld out %lld (%lld frames)\n", i + 1,
+                    timecode(e->start_of(i).round_frames(e->rate), e->rate).c_str(), s.name.c_str(),
+                    static_cast<long long>(s.in), static_cast<long long>(s.out), static_cast<long long>(s.frames()));
+    }
+    return 0;
+}
+
+int run_export(const ExportOptions& o) {
+    auto p = open_project(o.folder, o.audio);
+    if (!p) {
+        print_error(p.error().message);
+        return 1;
+    }
+    if (o.otio.empty() && o.edl.empty() && o.csv.empty()) {
+        print_error("nothing to export: give --otio, --edl and/or --csv");
+        return 2;
+    }
+    if (auto r = catalogue_now(*p); !r) print_error(r.error().message);
+    auto e = project::build_edit(*p);
+    if (!e) {
+        print_error(e.error().message);
+        return 1;
+    }
+    int rc = 0;
+    auto put = [&](const std::string& path, const std::string& text) {
+        if (path.empty()) return;
+        if (auto r = write_file_atomically(path, text); !r) {
+            print_error(r.error().message);
+            rc = 1;
+        }
+    };
+    put(o.otio, project::to_otio(*e));
+    put(o.edl, project::to_edl(*e, o.drop_frame));
+    put(o.csv, project::to_csv(*p));
+    if (rc == 0)
+        std::printf("exported %zu shots (%.3f s)%s%s%s\n", e->shots.size(), e->length().to_double(), o.otio.empty() ? "" : ", OTIO",
+                    o.edl.empty() ? "" : ", EDL", o.csv.empty() ? "" : ", CSV");
+    return rc;
+}
+
+int run_import(const std::string& folder, const std::string& otio) {
+    auto p = open_project(folder, "");
+    if (!p) {
+        print_error(p.error().message);
+        return 1;
+    }
+    std::ifstream f(otio, std::ios::binary);
+    if (!f) {
+        print_error(otio + ": cannot read");
+        return 1;
+    }
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    auto e = project::from_otio(text);
+    if (!e) {
+        print_error(otio + ": " + e.error().message);
+        return 1;
+    }
+    // One decision: the edit becomes exactly the imported one (order, in and out); undoable.
+    project::Decision d{"import " + fs::path(otio).filename().string(), {}};
+    std::map<int64_t, bool> in_edit;
+    for (size_t i = 0; i < e->shots.size(); ++i) {
+        const auto& s = e->shots[i];
+        const project::Clip* match = nullptr;
+        for (const auto& c : p->clips())
+            if (p->absolute(c) == s.path || (c.name == s.name && !match)) match = &c;
+        if (!match) {
+            print_error(otio + ": shot " + std::to_string(i + 1) + " (" + s.path.string() + ") is not a clip of " + p->folder().string());
+            return 1;
+        }
+        in_edit[match->id] = true;
+        d.changes.push_back({match->id, project::Field::status, {}, int64_t{1}});
+        d.changes.push_back({match->id, project::Field::edit_pos, {}, static_cast<int64_t>(i)});
+        d.changes.push_back({match->id, project::Field::mark_in, {}, s.in});
+        d.changes.push_back({match->id, project::Field::mark_out, {}, s.out});
+        if (!s.note.empty()) d.changes.push_back({match->id, project::Field::note, {}, s.note});
+    }
+    for (const auto& c : p->clips())
+        if (c.edit_pos && !in_edit.count(c.id)) d.changes.push_back({c.id, project::Field::edit_pos, {}, project::Value{}});
+    if (auto r = p->apply(std::move(d)); !r) {
+        print_error(r.error().message);
+        return 1;
+    }
+    if (!e->audio.empty() && !p->read_only()) {
+        (void)p->set_setting("audio", e->audio.string());
+        if (e->audio_seconds > 0) (void)p->set_setting("audio_seconds", std::to_string(e->audio_seconds));
+    }
+    std::printf("imported %zu shots into %s\n", e->shots.size(), p->folder().c_str());
+    return 0;
+}
+
+}  // namespace reelsync::app

@@ -1,0 +1,134 @@
+#include "project/catalog.h"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "media/ffmpeg.h"
+#include "media/video_decoder.h"
+
+namespace reelsync::project {
+
+namespace fs = std::filesystem;
+
+Result<Catalogued> catalogue_clip(const fs::path& file) {
+    auto dec = media::VideoDecoder::open(file.string(), media::VideoDecoder::Options{1});
+    if (!dec) return std::unexpected(dec.error());
+    const media::ClipInfo& info = (*dec)->info();
+    Catalogued c;
+    ClipMedia m;
+    m.codec = info.video->codec;
+    m.width = info.video->width;
+    m.height = info.video->height;
+    m.rate = info.video->frame_rate.reduced();
+    m.frame_count = info.frame_count();
+    m.duration = info.duration_seconds;
+    c.media = m;
+    // The keyframe at or before the middle: one decoded frame, and rarely the (often odd) first.
+    const int64_t mid = info.frame_count() / 2;
+    const int64_t key = info.index.frame_at_pts(info.index.keyframe_at_or_before(info.index.pts[static_cast<size_t>(mid)]));
+    if (auto r = (*dec)->seek(key); !r) return std::unexpected(r.error());
+    auto f = (*dec)->next();
+    if (!f) return std::unexpected(f.error());
+    if (!*f) return fail(file.string() + ": no frame to make a thumbnail from");
+    const AVFrame* pic = (**f).picture.get();
+    // Letterbox into the thumbnail, honouring the sample aspect ratio.
+    const double sar = info.video->sample_aspect.valid() ? info.video->sample_aspect.to_double() : 1.0;
+    const double aspect = pic->width * sar / pic->height;
+    int w = kThumbWidth, h = static_cast<int>(kThumbWidth / aspect + 0.5);
+    if (h > kThumbHeight) {
+        h = kThumbHeight;
+        w = std::max(2, static_cast<int>(kThumbHeight * aspect + 0.5));
+    }
+    h = std::max(2, h);
+    media::SwsPtr sws(sws_getContext(pic->width, pic->height, static_cast<AVPixelFormat>(pic->format), w, h, AV_PIX_FMT_RGBA,
+                                     SWS_AREA, nullptr, nullptr, nullptr));
+    if (!sws) return fail(file.string() + ": cannot scale a thumbnail");
+    const int* coefs = sws_getCoefficients(pic->colorspace == AVCOL_SPC_BT709 ? SWS_CS_ITU709 : SWS_CS_DEFAULT);
+    const int full = pic->color_range == AVCOL_RANGE_JPEG;
+    sws_setColorspaceDetails(sws.get(), coefs, full, coefs, 1, 0, 1 << 16, 1 << 16);
+    ProjectCache::Thumbnail t;
+    t.width = kThumbWidth;
+    t.height = kThumbHeight;
+    t.rgba.assign(static_cast<size_t>(t.width) * t.height * 4, 0);
+    for (size_t i = 3; i < t.rgba.size(); i += 4) t.rgba[i] = 255;
+    const int x0 = (kThumbWidth - w) / 2, y0 = (kThumbHeight - h) / 2;
+    uint8_t* dst[4] = {t.rgba.data() + (static_cast<size_t>(y0) * t.width + x0) * 4, nullptr, nullptr, nullptr};
+    int dst_stride[4] = {t.width * 4, 0, 0, 0};
+    sws_scale(sws.get(), pic->data, pic->linesize, 0, pic->height, dst, dst_stride);
+    c.thumbnail = std::move(t);
+    return c;
+}
+
+Catalog::Catalog(fs::path folder, std::vector<Item> items, int threads) : folder_(std::move(folder)), items_(std::move(items)) {
+    if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    threads = std::min<int>(threads, static_cast<int>(std::max<size_t>(1, items_.size())));
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+}
+
+Catalog::~Catalog() {
+    quit_.store(true);
+    for (auto& t : threads_) t.join();
+}
+
+std::vector<Catalogued> Catalog::take() {
+    std::lock_guard lock(mutex_);
+    std::vector<Catalogued> out(std::make_move_iterator(results_.begin()), std::make_move_iterator(results_.end()));
+    results_.clear();
+    return out;
+}
+
+void Catalog::wait() {
+    std::unique_lock lock(mutex_);
+    done_cv_.wait(lock, [&] { return done_.load() == items_.size(); });
+}
+
+void Catalog::work() {
+    // Below the player and its decoders: the browser must stay responsive while this runs.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+    auto cache = ProjectCache::open(folder_);  // none (read-only in-memory project): nothing cached
+    while (!quit_.load()) {
+        const size_t i = next_.fetch_add(1);
+        if (i >= items_.size()) break;
+        const Item& it = items_[i];
+        Catalogued c;
+        c.clip = it.clip;
+        if (cache && it.probed) {
+            if (auto t = cache->thumbnail(it.clip, it.size, it.mtime)) {
+                c.thumbnail = std::move(*t);
+                c.from_cache = true;
+            }
+        }
+        if (!c.from_cache) {
+            auto r = catalogue_clip(it.file);
+            if (r) {
+                c = std::move(*r);
+                c.clip = it.clip;
+            } else {
+                c.error = r.error().message;
+            }
+            if (cache && it.clip > 0) {
+                (void)cache->put_media(it.clip, it.size, it.mtime, c.media ? &*c.media : nullptr, c.error);
+                if (c.thumbnail) (void)cache->put_thumbnail(it.clip, it.size, it.mtime, *c.thumbnail);
+            }
+        }
+        {
+            std::lock_guard lock(mutex_);
+            results_.push_back(std::move(c));
+            done_.fetch_add(1);
+        }
+        done_cv_.notify_all();
+    }
+    // Items left when quitting count as done, so wait() never hangs.
+    std::lock_guard lock(mutex_);
+    while (next_.load() < items_.size()) {
+        next_.fetch_add(1);
+        done_.fetch_add(1);
+    }
+    done_cv_.notify_all();
+}
+
+}  // namespace reelsync::project

@@ -1,0 +1,73 @@
+#pragma once
+// Filling in a project behind the browser: each clip is probed and gets a thumbnail, both cached
+// in the project database (keyed by file size and mtime), so a second opening reads them back
+// instead of decoding anything.
+//
+// Threads: Catalog owns its worker threads; each worker owns its own database connection
+// (ProjectCache). Results reach the owner (the UI thread) through a mutex-guarded queue.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "project/project.h"
+
+namespace reelsync::project {
+
+inline constexpr int kThumbWidth = 160;
+inline constexpr int kThumbHeight = 90;
+
+struct Catalogued {
+    int64_t clip = 0;
+    std::optional<ClipMedia> media;
+    std::string error;                         // probe/decode failure, one line
+    std::optional<ProjectCache::Thumbnail> thumbnail;
+    bool from_cache = false;
+};
+
+// Probes one clip and makes its thumbnail (the keyframe nearest the middle, letterboxed in
+// kThumbWidth x kThumbHeight RGBA).
+Result<Catalogued> catalogue_clip(const std::filesystem::path& file);
+
+class Catalog {
+public:
+    struct Item {
+        int64_t clip;
+        std::filesystem::path file;
+        int64_t size, mtime;
+        bool probed;  // the project already has its ClipMedia
+    };
+    // Starts `threads` workers (0: one per core) over the items, in order.
+    Catalog(std::filesystem::path folder, std::vector<Item> items, int threads = 0);
+    ~Catalog();
+    Catalog(const Catalog&) = delete;
+    Catalog& operator=(const Catalog&) = delete;
+
+    // Results since the last call.
+    std::vector<Catalogued> take();
+    size_t done() const { return done_.load(); }
+    size_t total() const { return items_.size(); }
+    bool finished() const { return done_.load() == items_.size(); }
+    // Blocks until every item is done (command line use).
+    void wait();
+
+private:
+    void work();
+
+    std::filesystem::path folder_;
+    std::vector<Item> items_;            // read-only after construction
+    std::atomic<size_t> next_{0};        // next item a worker takes
+    std::atomic<size_t> done_{0};
+    std::atomic<bool> quit_{false};
+    std::mutex mutex_;
+    std::deque<Catalogued> results_;     // guarded by mutex_
+    std::condition_variable done_cv_;    // with mutex_: wait()
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace reelsync::project
