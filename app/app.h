@@ -9,6 +9,8 @@ namespace reelsync::app {
 
 struct PlayOptions {
     std::vector<std::string> files;
+    std::string project;            // a project folder (files is then empty)
+    bool edit = false;              // play the project's edit against its song
     std::string audio_track;        // --audio: a music track to play (else the clip's own audio)
     bool headless = false;
     bool no_audio = false;          // run on the timer clock

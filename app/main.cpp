@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "app/app.h"
@@ -33,7 +34,8 @@ int main(int argc, char** argv) {
     app::PlayOptions play;
     std::string loop;
     auto* p = cli.add_subcommand("play", "Play clips in a window (or headless) against the audio clock");
-    p->add_option("files", play.files, "Clips to play, in order")->required()->check(CLI::ExistingPath);
+    p->add_option("files", play.files, "Clips to play, in order (or one project folder, with --edit)")->required()->check(CLI::ExistingPath);
+    p->add_flag("--edit", play.edit, "Play the project folder's edit (its approved shots, in and out) against its song");
     p->add_option("--audio", play.audio_track, "Music track to play instead of the clip's own audio");
     p->add_flag("--headless", play.headless, "Render offscreen in real time, no window");
     p->add_option("--duration", play.duration, "Stop after this many seconds of playback");
@@ -131,6 +133,10 @@ int main(int argc, char** argv) {
             }
         }
         play.overlay = !no_overlay;
+        if (play.files.size() == 1 && std::filesystem::is_directory(play.files[0])) {
+            play.project = play.files[0];
+            play.files.clear();
+        }
         play.analysis = !no_analysis;
         rc = app::run_play(play);
     } else if (*r) {

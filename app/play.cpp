@@ -6,7 +6,9 @@
 #include <ctime>
 
 #include "app/gpu_setup.h"
+#include "app/project_io.h"
 #include "app/session.h"
+#include "project/edit.h"
 #include "core/log.h"
 #include "core/timecode.h"
 #include "render/frame_renderer.h"
@@ -110,26 +112,53 @@ Result<void> Session::open_clip(size_t i) {
     player_.reset();
     clock_.reset();
     reader_ = std::move(*reader);
+    edit_ = nullptr;
     clip_ = i;
     if (scan_) start_scan();  // the overlay shows this clip's flags
-    if (output_) {
-        output_->stop();
-        output_->set_playing(false);
-        output_->set_track(track);
-        if (auto s = output_->start(); !s) {
-            audio_status_ = s.error().message + ": playing on the timer clock";
-            std::fprintf(stderr, "reelsync: %s\n", audio_status_.c_str());
-            output_.reset();
-        }
-    }
-    clock_ = std::make_unique<audio::MasterClock>(output_.get());
-    player_ = std::make_unique<timeline::Player>(*reader_, *clock_, stats_);
+    start_player(track);
     if (opts_.loop) {
         player_->set_loop(opts_.loop);
         player_->seek_frame(opts_.loop->first);  // a loop plays from its in-point
     }
     if (!opts_.paused) player_->play();
     return {};
+}
+
+void Session::start_player(std::shared_ptr<const media::AudioTrack> track) {
+    if (output_) {
+        output_->stop();
+        output_->set_playing(false);
+        output_->set_track(std::move(track));
+        if (auto st = output_->start(); !st) {
+            audio_status_ = st.error().message + ": playing on the timer clock";
+            std::fprintf(stderr, "reelsync: %s\n", audio_status_.c_str());
+            output_.reset();
+        }
+    }
+    clock_ = std::make_unique<audio::MasterClock>(output_.get());
+    player_ = std::make_unique<timeline::Player>(*reader_, *clock_, stats_);
+}
+
+Result<void> Session::open_edit(const std::vector<timeline::ShotSpec>& shots, const std::string& name) {
+    media::ClipReader::Options ro;
+    ro.threads = opts_.decoder_threads;
+    auto e = timeline::EditReader::open(shots, ro);
+    if (!e) return std::unexpected(e.error());
+    scan_.reset();
+    player_.reset();
+    clock_.reset();
+    edit_ = e->get();
+    reader_ = std::move(*e);
+    edit_name_ = name;
+    start_player(music_);  // an edit plays against the song
+    if (!opts_.paused) player_->play();
+    return {};
+}
+
+Rational sample_aspect_of(const media::VideoFrame& f, const media::ClipInfo& info) {
+    if (f.picture && f.picture->sample_aspect_ratio.num > 0 && f.picture->sample_aspect_ratio.den > 0)
+        return {f.picture->sample_aspect_ratio.num, f.picture->sample_aspect_ratio.den};
+    return info.video->sample_aspect;
 }
 
 namespace {
@@ -158,7 +187,7 @@ int run_headless(Session& s) {
         auto plan = player.plan(now, est.value(), est.expected());
         if (plan.frame) {
             double t0 = steady_seconds();
-            if (auto d = (*renderer)->draw(plan.frame->picture, s.reader().info().video->sample_aspect); !d) {
+            if (auto d = (*renderer)->draw(plan.frame->picture, sample_aspect_of(*plan.frame, s.reader().info())); !d) {
                 print_error(d.error().message);
                 rc = 1;
                 break;
@@ -174,7 +203,7 @@ int run_headless(Session& s) {
             continue;
         }
         if (player.at_end()) {
-            if (s.clip_index() + 1 < s.clip_count()) {
+            if (!s.playing_edit() && s.clip_index() + 1 < s.clip_count()) {
                 if (auto r = s.open_clip(s.clip_index() + 1); !r) {
                     print_error(r.error().message);
                     rc = 1;
@@ -197,15 +226,42 @@ int run_headless(Session& s) {
 
 }  // namespace
 
-int run_play(const PlayOptions& opts) {
+int run_play(const PlayOptions& opts_in) {
     install_stop_handlers();
+    PlayOptions opts = opts_in;
+    std::vector<timeline::ShotSpec> shots;
+    std::string edit_name;
+    if (!opts.project.empty()) {
+        auto p = open_project(opts.project, opts.audio_track);
+        if (!p) {
+            print_error(p.error().message);
+            return 1;
+        }
+        if (!opts.edit) {
+            print_error("play FOLDER plays the project's edit: add --edit (or open the folder: reelsync " + opts.project + ")");
+            return 2;
+        }
+        auto e = project::build_edit(*p);
+        if (!e) {
+            print_error(e.error().message);
+            return 1;
+        }
+        if (e->shots.empty()) {
+            print_error(p->folder().string() + ": the edit is empty (approve some clips first)");
+            return 1;
+        }
+        for (const auto& sh : e->shots) shots.push_back({sh.path.string(), sh.in, sh.out});
+        if (opts.audio_track.empty()) opts.audio_track = e->audio.string();
+        edit_name = e->name;
+    }
     Session s(opts);
     if (auto r = s.start(); !r) {
         print_error(r.error().message);
         return 1;
     }
-    if (auto r = s.open_clip(0); !r) {
-        print_error(r.error().message);
+    auto opened = shots.empty() ? s.open_clip(0) : s.open_edit(shots, edit_name);
+    if (!opened) {
+        print_error(opened.error().message);
         return 1;
     }
     int rc = opts.headless ? run_headless(s) : run_play_window(s);

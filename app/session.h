@@ -11,6 +11,7 @@
 #include "audio/clock.h"
 #include "media/audio_track.h"
 #include "media/clip_reader.h"
+#include "timeline/edit_reader.h"
 #include "timeline/player.h"
 #include "timeline/stats.h"
 
@@ -29,7 +30,12 @@ public:
     size_t clip_count() const { return opts_.files.size(); }
 
     timeline::Player& player() { return *player_; }
-    media::ClipReader& reader() { return *reader_; }
+    media::FrameSource& reader() { return *reader_; }
+    // Plays an edit (shots end to end) instead of the playlist; `name` titles it.
+    Result<void> open_edit(const std::vector<timeline::ShotSpec>& shots, const std::string& name);
+    bool playing_edit() const { return edit_ != nullptr; }
+    timeline::EditReader* edit() { return edit_; }
+    const std::string& edit_name() const { return edit_name_; }
     timeline::PlaybackStats& stats() { return stats_; }
     const PlayOptions& options() const { return opts_; }
     const std::string& audio_status() const { return audio_status_; }
@@ -38,6 +44,8 @@ public:
     BackgroundScan* scan() { return scan_.get(); }
     void start_scan();
     Result<void> finish_stats() { return stats_.finish(); }
+    // Starts the audio (the song, else the clip's own track) and a player on reader_.
+    void start_player(std::shared_ptr<const media::AudioTrack> track);
 
 private:
     PlayOptions opts_;
@@ -46,11 +54,13 @@ private:
     std::string audio_status_;
     timeline::PlaybackStats stats_;
     // Order matters for destruction: the player refers to reader and clock.
-    std::unique_ptr<media::ClipReader> reader_;
+    std::unique_ptr<media::FrameSource> reader_;
+    timeline::EditReader* edit_ = nullptr;   // reader_, when it plays an edit
     std::unique_ptr<audio::MasterClock> clock_;
     std::unique_ptr<timeline::Player> player_;
     std::unique_ptr<BackgroundScan> scan_;
     size_t clip_ = 0;
+    std::string edit_name_;
 };
 
 // A running estimate of how long something takes (a render, a present): mean and mean deviation.
@@ -61,6 +71,9 @@ struct CostEstimate {
     double value() const;     // mean + 3 deviations: conservative, for when to start
     double expected() const;  // the mean: for what can still make it in time
 };
+
+// The sample aspect ratio to show a frame with: the picture's own, else the stream's.
+Rational sample_aspect_of(const media::VideoFrame& f, const media::ClipInfo& info);
 
 // Sleeps until `frame` is due: to the predicted instant, then as long as the clock itself still
 // says it is early (it may have started late or stalled). `lead`: how long the present takes.

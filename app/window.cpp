@@ -199,7 +199,7 @@ int run_play_window(Session& s) {
         now = steady_seconds();
         auto plan = player.plan(now, est.value() + present_cost.mean, est.expected() + present_cost.mean);
         if (!plan.frame) {
-            if (player.at_end() && s.clip_index() + 1 < s.clip_count()) {
+            if (player.at_end() && !s.playing_edit() && s.clip_index() + 1 < s.clip_count()) {
                 if (auto r = s.open_clip(s.clip_index() + 1); !r) print_error(r.error().message);
                 continue;
             }
@@ -238,7 +238,7 @@ int run_play_window(Session& s) {
         build_overlay(s, ui, &*plan.frame);
         ImGui::Render();
         VkCommandBuffer cmd = vr.command_buffer(**slot);
-        vr.draw(**slot, sc.render_pass(), sc.framebuffer(**img), sc.extent(), s.reader().info().video->sample_aspect,
+        vr.draw(**slot, sc.render_pass(), sc.framebuffer(**img), sc.extent(), sample_aspect_of(*plan.frame, s.reader().info()),
                 [](VkCommandBuffer c) { ImGui_ImplVulkan_RenderDrawData(ImGui::GetDrawData(), c); });
         bool take_shot = presents_before_shot == 0 && sc.can_read_back();
         if (take_shot) {

@@ -95,6 +95,11 @@ std::optional<Error> ClipReader::error() {
     return error_;
 }
 
+bool ClipReader::decoded_all() {
+    std::lock_guard lock(mutex_);
+    return eos_;
+}
+
 int ClipReader::queued() {
     std::lock_guard lock(mutex_);
     return static_cast<int>(queue_.size());

@@ -12,11 +12,12 @@
 #include <optional>
 #include <thread>
 
+#include "media/frame_source.h"
 #include "media/video_decoder.h"
 
 namespace reelsync::media {
 
-class ClipReader {
+class ClipReader final : public FrameSource {
 public:
     struct Options {
         int queue_frames = 8;   // frames decoded ahead
@@ -25,27 +26,28 @@ public:
     };
     static Result<std::unique_ptr<ClipReader>> open(const std::string& path, Options opts);
     static Result<std::unique_ptr<ClipReader>> open(const std::string& path) { return open(path, Options{}); }
-    ~ClipReader();
+    ~ClipReader() override;
     ClipReader(const ClipReader&) = delete;
     ClipReader& operator=(const ClipReader&) = delete;
 
-    const ClipInfo& info() const { return info_; }
+    const ClipInfo& info() const override { return info_; }
 
     // Start delivering frames from `frame` in the given direction. Returns the new serial.
-    uint64_t seek(int64_t frame, bool reverse = false);
+    uint64_t seek(int64_t frame, bool reverse = false) override;
 
     // The oldest queued frame of the current serial, without removing it (copy of a shared ref).
-    std::optional<VideoFrame> peek();
-    std::optional<VideoFrame> pop();
+    std::optional<VideoFrame> peek() override;
+    std::optional<VideoFrame> pop() override;
     // Waits up to `timeout_s` for a frame of the current serial (or the end). True if one is queued.
-    bool wait_for_frame(double timeout_s);
+    bool wait_for_frame(double timeout_s) override;
     // The decode thread has delivered everything for the current serial and the queue is empty.
-    bool finished();
+    bool finished() override;
     // A decode error for the current serial (the queue is then finished), if any.
-    std::optional<Error> error();
+    std::optional<Error> error() override;
     // Frames of the current serial waiting in the queue.
-    int queued();
-    int capacity() const { return opts_.queue_frames; }
+    int queued() override;
+    int capacity() const override { return opts_.queue_frames; }
+    bool decoded_all() override;
 
 private:
     ClipReader() = default;

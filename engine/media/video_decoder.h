@@ -18,6 +18,9 @@ struct VideoFrame {
     double pts = 0;           // clip seconds (frame 0 is at 0)
     double duration = 0;      // seconds
     uint64_t serial = 0;      // seek generation this frame was decoded for
+    // In an edit: the shot it belongs to and its frame number in that shot's clip (-1: not an edit).
+    int32_t shot = -1;
+    int64_t source_index = -1;
     std::shared_ptr<AVFrame> picture;
 };
 

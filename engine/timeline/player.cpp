@@ -11,7 +11,7 @@ namespace {
 double present_margin(double dur) { return std::min(0.005, dur * 0.12); }
 }  // namespace
 
-Player::Player(media::ClipReader& reader, audio::MasterClock& clock, PlaybackStats& stats)
+Player::Player(media::FrameSource& reader, audio::MasterClock& clock, PlaybackStats& stats)
     : reader_(reader), clock_(clock), stats_(stats) {
     start_seek(0, false, false);
 }
@@ -111,7 +111,7 @@ Player::Plan Player::plan(double now, double render_estimate, double expected) {
         // Pre-roll before the clock starts: the decoder gets a few frames ahead, so the first
         // second of playback does not race it.
         const int preroll = std::min(4, reader_.capacity());
-        if (resume_after_seek_ && reader_.queued() < preroll && !reader_.finished()) {
+        if (resume_after_seek_ && reader_.queued() < preroll && !reader_.finished() && !reader_.decoded_all()) {
             plan.wake_at = now + 0.002;
             return plan;
         }
@@ -251,6 +251,8 @@ void Player::presented(const media::VideoFrame& frame, double at) {
     p.pts = frame.pts;
     p.dur = frame.duration;
     p.playing = clock_.playing() && clock_.speed() == 1.0;
+    p.shot = frame.shot;
+    p.source_frame = frame.source_index;
     stats_.record(p);
     current_ = frame;
     if (start_clock_on_present_) {

@@ -18,14 +18,14 @@
 #include <utility>
 
 #include "audio/clock.h"
-#include "media/clip_reader.h"
+#include "media/frame_source.h"
 #include "timeline/stats.h"
 
 namespace reelsync::timeline {
 
 class Player {
 public:
-    Player(media::ClipReader& reader, audio::MasterClock& clock, PlaybackStats& stats);
+    Player(media::FrameSource& reader, audio::MasterClock& clock, PlaybackStats& stats);
 
     // --- transport ---
     void play();
@@ -75,7 +75,7 @@ private:
     void start_seek(int64_t frame, bool reverse, bool resume);
     double steady_for(double clip_t, double steady_now);
 
-    media::ClipReader& reader_;
+    media::FrameSource& reader_;
     audio::MasterClock& clock_;
     PlaybackStats& stats_;
     std::optional<media::VideoFrame> current_;

@@ -31,6 +31,10 @@ void PlaybackStats::record(const Present& p) {
     }
     if (file_ && !write_failed_) {
         nlohmann::json j = {{"t_audio", p.t_audio}, {"frame", p.frame}, {"pts", p.pts}, {"dur", p.dur}};
+        if (p.shot >= 0) {
+            j["shot"] = p.shot;
+            j["source_frame"] = p.source_frame;
+        }
         std::string line = j.dump() + "\n";
         if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) write_failed_ = true;
     }

@@ -17,6 +17,8 @@ struct Present {
     double pts = 0;      // that frame's presentation time (clip seconds)
     double dur = 0;      // its duration
     bool playing = true; // false for presents while paused (redraws, steps): no A/V error counted
+    int32_t shot = -1;         // playing an edit: the shot shown, and its frame in its own clip
+    int64_t source_frame = -1;
 };
 
 class PlaybackStats {

@@ -69,6 +69,19 @@ std::string indexed_clip(const IndexedSpec& s) {
     return generate(s.name, args);
 }
 
+std::vector<std::string> mixed_clips() {
+    return {
+        indexed_clip({"mixed_h264_30.mp4", "-c:v libx264 -preset veryfast -bf 2 -g 24", "30", 72, 320, 240}),
+        indexed_clip({"mixed_hevc_25.mkv", "-c:v libx265 -preset ultrafast -x265-params log-level=error -g 20", "25", 72, 480, 270}),
+        indexed_clip({"mixed_vp9_24.webm", "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -g 24", "24", 72, 320, 180}),
+        indexed_clip({"mixed_mpeg4_2997.avi", "-c:v mpeg4 -q:v 3 -g 15", "30000/1001", 72, 352, 288}),
+        indexed_clip({"mixed_prores_23976.mov", "-c:v prores_ks -profile:v 2", "24000/1001", 72, 320, 240, "yuv422p10le"}),
+        indexed_clip({"mixed_mjpeg_50.mkv", "-c:v mjpeg -q:v 3", "50", 72, 256, 144, "yuvj420p"}),
+        indexed_clip({"mixed_h264_444_25.mp4", "-c:v libx264 -preset veryfast -g 25", "25", 72, 400, 300, "yuv444p"}),
+        indexed_clip({"mixed_h264_60.mp4", "-c:v libx264 -preset veryfast -g 60", "60", 72, 640, 360}),
+    };
+}
+
 int64_t read_index_rgba(const std::vector<uint8_t>& rgba, uint32_t width, uint32_t height) {
     if (rgba.size() < static_cast<size_t>(width) * height * 4 || height < 40) return -1;
     int64_t v = 0;

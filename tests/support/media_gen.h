@@ -30,6 +30,10 @@ struct IndexedSpec {
 };
 std::string indexed_clip(const IndexedSpec& spec);
 
+// Eight indexed clips of 72 frames that differ in codec, container, size, pixel format and frame
+// rate (H.264, HEVC, VP9, MPEG-4 part 2, ProRes 10-bit, MJPEG, H.264 4:4:4, H.264 60 fps; 23.976 to 60).
+std::vector<std::string> mixed_clips();
+
 // Reads the frame number from RGBA pixels of an indexed frame rendered at width x height.
 int64_t read_index_rgba(const std::vector<uint8_t>& rgba, uint32_t width, uint32_t height);
 // Reads it from an 8- or 16-bit luma plane (limited or full range).

@@ -7,6 +7,7 @@
 
 #include "core/timecode.h"
 #include "support/media_gen.h"
+#include "media/clip_reader.h"
 #include "timeline/player.h"
 #include "unit/media/clips.h"
 
