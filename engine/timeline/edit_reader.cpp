@@ -143,7 +143,17 @@ uint64_t EditReader::seek(int64_t frame, bool reverse) {
     return serial_;
 }
 
+void EditReader::service() {
+    // Readers that finished opening start decoding at once (from the neighbour's in or out), so
+    // the next shot's first frames are ready before its cut.
+    std::vector<size_t> ready;
+    for (auto& [k, fut] : opening_)
+        if (fut.wait_for(std::chrono::seconds(0)) == std::future_status::ready) ready.push_back(k);
+    for (size_t k : ready) (void)reader(k);
+}
+
 std::optional<media::VideoFrame> EditReader::next(bool remove) {
+    service();
     while (!done_ && !error_) {
         media::ClipReader* r = reader(cur_);
         if (!r) return std::nullopt;

@@ -67,6 +67,7 @@ private:
     media::ClipReader* reader(size_t k);  // null while still opening
     std::optional<media::VideoFrame> next(bool remove);
     void retire_others();
+    void service();
 
     media::ClipReader::Options opts_;
     media::ClipInfo info_;             // the edit's frame table
