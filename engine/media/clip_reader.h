@@ -7,6 +7,7 @@
 // target. In reverse mode the thread decodes short forward runs and queues them backwards.
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,6 +24,12 @@ public:
         int queue_frames = 8;   // frames decoded ahead
         int threads = 0;        // decoder threads (0: FFmpeg picks)
         int reverse_chunk = 12; // frames decoded per backward run
+        // Frame cache: decoded frames around the playhead are kept up to this many bytes, so a
+        // step back or a short scrub is served without decoding (0: no cache).
+        size_t cache_bytes = size_t{256} << 20;
+        // After a seek, frames up to this many before the target are decoded into the cache too
+        // (they come from the same GOP decode), so stepping back from a seek is instant.
+        int cache_behind = 24;
     };
     static Result<std::unique_ptr<ClipReader>> open(const std::string& path, Options opts);
     static Result<std::unique_ptr<ClipReader>> open(const std::string& path) { return open(path, Options{}); }
@@ -48,6 +55,12 @@ public:
     int queued() override;
     int capacity() const override { return opts_.queue_frames; }
     bool decoded_all() override;
+    // Frames and bytes held by the cache, and seeks it answered without decoding.
+    struct CacheStats {
+        size_t frames = 0, bytes = 0;
+        int64_t hits = 0;
+    };
+    CacheStats cache_stats();
 
 private:
     ClipReader() = default;
@@ -69,6 +82,14 @@ private:
     bool eos_ = false;                       // decode thread finished the current serial
     std::optional<Error> error_;
     bool quit_ = false;
+    std::map<int64_t, VideoFrame> cache_;    // decoded frames by index (shared pictures)
+    size_t cache_used_ = 0;                  // bytes of pictures in cache_
+    int64_t playhead_ = 0;                   // last frame sought or taken: eviction keeps what is near it
+    int64_t cache_hits_ = 0;
+    bool first_delivered_ = false;           // seek() served the target from the cache
+
+    void cache_put(const VideoFrame& f);             // with mutex_ held
+    std::optional<VideoFrame> cache_get(int64_t i);  // with mutex_ held
 };
 
 }  // namespace reelsync::media

@@ -120,3 +120,57 @@ TEST(ClipReader, EndOfClipIsReported) {
     EXPECT_TRUE(r.finished());
     EXPECT_FALSE(r.error());
 }
+
+// The frame cache: after one seek into a long GOP, stepping back is served without decoding (the
+// frame is queued by seek() itself), with the right picture; the cache stays within its budget.
+TEST(FrameCache, BackwardStepsInsideTheCacheAreImmediate) {
+    const std::string clip = reelsync::testing::indexed_clip({"cache_gop250.mp4", "-c:v libx264 -bf 3 -g 250 -keyint_min 250 -sc_threshold 0", "30", 300, 320, 240});
+    media::ClipReader::Options o;
+    o.cache_bytes = size_t{64} << 20;
+    auto r = media::ClipReader::open(clip, o);
+    ASSERT_TRUE(r) << r.error().message;
+    media::ClipReader& cr = **r;
+    cr.seek(200);
+    ASSERT_TRUE(cr.wait_for_frame(10));
+    EXPECT_EQ(cr.pop()->index, 200);
+    for (int64_t i = 199; i > 200 - o.cache_behind; --i) {
+        cr.seek(i);
+        auto f = cr.peek();  // no waiting: seek() queued it from the cache
+        ASSERT_TRUE(f) << "frame " << i << " was not cached";
+        EXPECT_EQ(f->index, i);
+        const AVFrame* p = f->picture.get();
+        EXPECT_EQ(reelsync::testing::read_index_luma(p->data[0], p->linesize[0], p->width, 1, 8), i);
+        // Playing on from a cached frame continues with the right frames.
+        ASSERT_TRUE(cr.pop());
+        ASSERT_TRUE(cr.wait_for_frame(10));
+        EXPECT_EQ(cr.peek()->index, i + 1);
+    }
+    EXPECT_GE(cr.cache_stats().hits, o.cache_behind - 1);
+    // A seek past anything decoded is not cached: it decodes.
+    cr.seek(270);
+    EXPECT_FALSE(cr.peek());
+    ASSERT_TRUE(cr.wait_for_frame(10));
+    EXPECT_EQ(cr.peek()->index, 270);
+}
+
+TEST(FrameCache, StaysWithinItsBudgetAroundThePlayhead) {
+    const std::string clip = reelsync::testing::indexed_clip({"cache_gop250.mp4", "-c:v libx264 -bf 3 -g 250 -keyint_min 250 -sc_threshold 0", "30", 300, 320, 240});
+    media::ClipReader::Options o;
+    o.cache_bytes = 40 * 320 * 240 * 3 / 2;  // about 40 frames' pictures (less with padding)
+    auto r = media::ClipReader::open(clip, o);
+    ASSERT_TRUE(r);
+    media::ClipReader& cr = **r;
+    cr.seek(0);
+    for (int64_t i = 0; i < 150; ++i) {
+        ASSERT_TRUE(cr.wait_for_frame(10));
+        ASSERT_EQ(cr.pop()->index, i);
+    }
+    auto st = cr.cache_stats();
+    EXPECT_LE(st.bytes, o.cache_bytes);
+    EXPECT_GT(st.frames, 10u);
+    // What is kept is the recent past: a step back from the playhead is cached, the start is not.
+    cr.seek(148);
+    EXPECT_TRUE(cr.peek());
+    cr.seek(2);
+    EXPECT_FALSE(cr.peek());
+}
