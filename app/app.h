@@ -11,6 +11,8 @@ struct PlayOptions {
     std::vector<std::string> files;
     std::string project;            // a project folder (files is then empty)
     bool edit = false;              // play the project's edit against its song
+    std::string clip;               // headless review: the project clip to play
+    std::string keys;               // headless: scripted key presses "SECONDS:KEY,..." at clock times
     std::string audio_track;        // --audio: a music track to play (else the clip's own audio)
     bool headless = false;
     bool no_audio = false;          // run on the timer clock

@@ -26,6 +26,13 @@ std::optional<std::pair<int64_t, int64_t>> parse_range(const std::string& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // `reelsync FOLDER [options]` opens the folder as a project: the same as `reelsync open FOLDER`.
+    std::vector<std::string> args(argv, argv + argc);
+    if (argc >= 2 && args[1].size() && args[1][0] != '-' && std::filesystem::is_directory(args[1])) args.insert(args.begin() + 1, "open");
+    std::vector<char*> argv2;
+    for (auto& a : args) argv2.push_back(a.data());
+    argc = static_cast<int>(argv2.size());
+    argv = argv2.data();
     CLI::App cli{"reelsync: real-time GPU preview of generated clips, played in sync with music"};
     cli.require_subcommand(1);
     int verbosity = 0;
@@ -35,6 +42,8 @@ int main(int argc, char** argv) {
     std::string loop;
     auto* p = cli.add_subcommand("play", "Play clips in a window (or headless) against the audio clock");
     p->add_option("files", play.files, "Clips to play, in order (or one project folder, with --edit)")->required()->check(CLI::ExistingPath);
+    p->add_option("--clip", play.clip, "With a project folder: the clip to review (headless)");
+    p->add_option("--keys", play.keys, "Headless: press keys at clock times, e.g. \"1.0:i,2.5:o,3:p\" (marks and decisions go to the project)");
     p->add_flag("--edit", play.edit, "Play the project folder's edit (its approved shots, in and out) against its song");
     p->add_option("--audio", play.audio_track, "Music track to play instead of the clip's own audio");
     p->add_flag("--headless", play.headless, "Render offscreen in real time, no window");
@@ -96,6 +105,17 @@ int main(int argc, char** argv) {
     sc->add_option("--jobs", scan_jobs, "Clips scanned in parallel");
     sc->add_option("--json", scan_report, "Write the report here as JSON");
 
+    app::PlayOptions review;
+    auto* op = cli.add_subcommand("open", "Open a folder of clips as a project: browse, cull, mark, build the edit (also: reelsync FOLDER)");
+    op->add_option("folder", review.project, "Project folder (its decisions are saved in FOLDER/reelsync.db)")->required()->check(CLI::ExistingDirectory);
+    op->add_option("--audio", review.audio_track, "The song the edit is cut to (remembered by the project)")->check(CLI::ExistingFile);
+    op->add_option("--width", review.width, "Window width");
+    op->add_option("--height", review.height, "Window height");
+    op->add_option("--audio-device", review.audio_device, "Output device (substring of its name)");
+    op->add_flag("--no-audio", review.no_audio, "Play on the timer clock, with no audio device");
+    op->add_option("--screenshot", review.screenshot, "Save what the window shows to this PNG after the first frames, then quit");
+    op->add_option("--vk-device", review.vk_device, "Vulkan device to use (substring of its name)");
+
     app::ExportOptions exp;
     auto* ex = cli.add_subcommand("export", "Export a project's edit: OpenTimelineIO, CMX3600 EDL, CSV of every clip's decisions");
     ex->add_option("folder", exp.folder, "Project folder")->required()->check(CLI::ExistingDirectory);
@@ -155,6 +175,8 @@ int main(int argc, char** argv) {
         rc = app::run_bench(bench);
     } else if (*sc) {
         rc = app::run_scan(scan_paths, scan_jobs, scan_report);
+    } else if (*op) {
+        rc = app::run_play(review);
     } else if (*ex) {
         rc = app::run_export(exp);
     } else if (*st) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "app/review_ui.h"
 #include "core/timecode.h"
 #include "render/color.h"
 
@@ -136,7 +137,9 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
                      ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav | ImGuiWindowFlags_NoMove);
     std::string name = std::filesystem::path(info.path).filename().string();
-    ImGui::Text("%s  (%zu/%zu)", name.c_str(), s.clip_index() + 1, s.clip_count());
+    if (!s.title.empty()) ImGui::TextUnformatted(s.title.c_str());
+    else if (s.playing_edit()) ImGui::Text("edit: %s", s.edit_name().c_str());
+    else ImGui::Text("%s  (%zu/%zu)", name.c_str(), s.clip_index() + 1, s.clip_count());
     ImGui::Text("%s %dx%d  %.3f fps (%s)  %s  %s %s", v.codec.c_str(), v.width, v.height, v.frame_rate.to_double(),
                 v.frame_rate.str().c_str(), v.pixel_format.c_str(),
                 shown && shown->picture ? render::matrix_name(render::matrix_for(shown->picture->colorspace, v.width, v.height, false)) : "",
@@ -177,6 +180,16 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
         if (p.playing()) p.pause();
         p.seek_frame(pos);
     }
+    if (hi > 0 && (ui.mark_in || ui.mark_out)) {
+        // In and out marks: the marked range as a band under the bar, with end ticks.
+        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+        ImDrawList* dl = ImGui::GetWindowDrawList();
+        const float x0 = a.x + (b.x - a.x) * static_cast<float>(ui.mark_in.value_or(0)) / static_cast<float>(hi);
+        const float x1 = a.x + (b.x - a.x) * static_cast<float>(ui.mark_out.value_or(hi)) / static_cast<float>(hi);
+        dl->AddRectFilled(ImVec2(x0, b.y - 4.0f), ImVec2(std::max(x1, x0 + 2.0f), b.y), IM_COL32(90, 170, 255, 220));
+        if (ui.mark_in) dl->AddRectFilled(ImVec2(x0, a.y), ImVec2(x0 + 2.0f, b.y), IM_COL32(90, 170, 255, 255));
+        if (ui.mark_out) dl->AddRectFilled(ImVec2(x1 - 2.0f, a.y), ImVec2(x1, b.y), IM_COL32(90, 170, 255, 255));
+    }
     if (scan && hi > 0) {
         // Artifact flags as coloured ticks along the bar.
         const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
@@ -210,21 +223,39 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
         ImGui::End();
     }
 
-    if (ui.help) {
-        ImGui::SetNextWindowPos(ImVec2(vp->Size.x * 0.5f, vp->Size.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
-        ImGui::Begin("Hotkeys", &ui.help, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings);
-        if (ImGui::BeginTable("keys", 2)) {
-            for (const Hotkey& h : kHotkeys) {
+    if (ui.help) build_help(ui);
+}
+
+void build_help(OverlayState& ui) {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(ImVec2(vp->Size.x * 0.5f, vp->Size.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+    ImGui::Begin("Hotkeys", &ui.help, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings);
+    if (ImGui::BeginTable("keys", 3)) {
+        for (const Hotkey& h : kHotkeys) {
+            const std::string keys = h.keys;
+            // Review mode gives these keys to marks, clips and views (listed below).
+            if (ui.review && (keys == "I / O" || keys == "Ctrl+L" || keys == "Page Up / Down" || keys == "Esc or Q")) continue;
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            ImGui::TextDisabled("%s", ui.review ? "viewer, edit" : "");
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(h.keys);
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(h.what);
+        }
+        if (ui.review)
+            for (const ReviewHotkey& h : review_hotkeys()) {
                 ImGui::TableNextRow();
+                ImGui::TableNextColumn();
+                ImGui::TextDisabled("%s", h.view);
                 ImGui::TableNextColumn();
                 ImGui::TextUnformatted(h.keys);
                 ImGui::TableNextColumn();
                 ImGui::TextUnformatted(h.what);
             }
-            ImGui::EndTable();
-        }
-        ImGui::End();
+        ImGui::EndTable();
     }
+    ImGui::End();
 }
 
 }  // namespace reelsync::app

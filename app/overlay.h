@@ -1,5 +1,6 @@
 #pragma once
 // The Dear ImGui overlay: what the director sees over the picture, and the hotkeys.
+#include <optional>
 #include <vector>
 
 #include "app/session.h"
@@ -9,6 +10,7 @@ namespace reelsync::app {
 struct KeyEvent {
     int key = 0;
     int mods = 0;
+    double at = 0;  // steady seconds when the key went down (0: now)
 };
 
 struct OverlayState {
@@ -16,11 +18,15 @@ struct OverlayState {
     bool help = false;
     bool quit = false;
     bool flag_list = false;
+    std::optional<int64_t> mark_in, mark_out;  // review mode: the clip's marks, drawn on the scrub bar
+    bool review = false;                       // the help panel lists review keys too
 };
 
 // Applies queued key presses to the player (Space, arrows, Home/End, J/K/L, I/O loop, Esc ...).
 void handle_keys(Session& s, OverlayState& ui, const std::vector<KeyEvent>& keys);
 // Builds this frame's overlay for the frame about to be shown (between NewFrame and Render).
 void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown);
+// The hotkey panel (F1 / H).
+void build_help(OverlayState& ui);
 
 }  // namespace reelsync::app

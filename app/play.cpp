@@ -5,8 +5,11 @@
 #include <cstdio>
 #include <ctime>
 
+#include <GLFW/glfw3.h>
+
 #include "app/gpu_setup.h"
 #include "app/project_io.h"
+#include "app/review.h"
 #include "app/session.h"
 #include "project/edit.h"
 #include "core/log.h"
@@ -43,6 +46,7 @@ void wait_until_due(timeline::Player& p, const media::VideoFrame& frame, double 
 }
 
 void print_summary(Session& s, double seconds) {
+    if (!s.has_player()) return;  // review mode, nothing played
     const auto& st = s.stats();
     std::printf("played %.2f s: %lld frames presented, %lld dropped, %lld repeated, A/V error mean %.2f ms max %.2f ms, clock: %s\n",
                 seconds, static_cast<long long>(st.presented()), static_cast<long long>(st.dropped()),
@@ -62,7 +66,7 @@ void sleep_until(double steady) {
 
 void Session::start_scan() {
     scan_.reset();
-    scan_ = std::make_unique<BackgroundScan>(opts_.files[clip_]);
+    scan_ = std::make_unique<BackgroundScan>(reader_ ? reader_->info().path : opts_.files[clip_]);
 }
 
 Session::~Session() {
@@ -124,6 +128,18 @@ Result<void> Session::open_clip(size_t i) {
     return {};
 }
 
+void Session::show_clip(std::unique_ptr<media::ClipReader> reader, std::shared_ptr<const media::AudioTrack> track, bool play) {
+    const bool scanning = scan_ != nullptr;
+    scan_.reset();
+    player_.reset();
+    clock_.reset();
+    reader_ = std::move(reader);
+    edit_ = nullptr;
+    start_player(std::move(track));
+    if (scanning) start_scan();  // the overlay shows this clip's flags
+    if (play) player_->play();
+}
+
 void Session::start_player(std::shared_ptr<const media::AudioTrack> track) {
     if (output_) {
         output_->stop();
@@ -139,7 +155,7 @@ void Session::start_player(std::shared_ptr<const media::AudioTrack> track) {
     player_ = std::make_unique<timeline::Player>(*reader_, *clock_, stats_);
 }
 
-Result<void> Session::open_edit(const std::vector<timeline::ShotSpec>& shots, const std::string& name) {
+Result<void> Session::open_edit(const std::vector<timeline::ShotSpec>& shots, const std::string& name, bool play) {
     media::ClipReader::Options ro;
     ro.threads = opts_.decoder_threads;
     auto e = timeline::EditReader::open(shots, ro);
@@ -151,7 +167,7 @@ Result<void> Session::open_edit(const std::vector<timeline::ShotSpec>& shots, co
     reader_ = std::move(*e);
     edit_name_ = name;
     start_player(music_);  // an edit plays against the song
-    if (!opts_.paused) player_->play();
+    if (play && !opts_.paused) player_->play();
     return {};
 }
 
@@ -163,7 +179,45 @@ Rational sample_aspect_of(const media::VideoFrame& f, const media::ClipInfo& inf
 
 namespace {
 
-int run_headless(Session& s) {
+// Scripted key presses (--keys "SECONDS:KEY,..."): each is pressed when the master clock reaches
+// its time, as if the key went down at exactly that instant.
+struct ScriptedKey {
+    double t;
+    int key;
+    int mods;
+};
+
+Result<std::vector<ScriptedKey>> parse_keys(const std::string& spec) {
+    std::vector<ScriptedKey> out;
+    size_t pos = 0;
+    while (pos < spec.size()) {
+        size_t comma = spec.find(',', pos);
+        std::string item = spec.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        pos = comma == std::string::npos ? spec.size() : comma + 1;
+        size_t colon = item.find(':');
+        if (colon == std::string::npos) return fail("--keys: '" + item + "' is not SECONDS:KEY");
+        ScriptedKey k{std::atof(item.substr(0, colon).c_str()), 0, 0};
+        std::string name = item.substr(colon + 1);
+        if (name.rfind("shift+", 0) == 0) {
+            k.mods = GLFW_MOD_SHIFT;
+            name = name.substr(6);
+        } else if (name.rfind("alt+", 0) == 0) {
+            k.mods = GLFW_MOD_ALT;
+            name = name.substr(4);
+        }
+        if (name.size() == 1 && std::isalnum(static_cast<unsigned char>(name[0]))) k.key = std::toupper(static_cast<unsigned char>(name[0]));
+        else if (name == "space") k.key = GLFW_KEY_SPACE;
+        else if (name == "right") k.key = GLFW_KEY_RIGHT;
+        else if (name == "left") k.key = GLFW_KEY_LEFT;
+        else return fail("--keys: unknown key '" + name + "'");
+        out.push_back(k);
+    }
+    std::sort(out.begin(), out.end(), [](const ScriptedKey& a, const ScriptedKey& b) { return a.t < b.t; });
+    return out;
+}
+
+
+int run_headless(Session& s, Review* review, const std::vector<ScriptedKey>& keys) {
     const PlayOptions& o = s.options();
     auto ctx = create_headless_context(o.vk_device);
     if (!ctx) {
@@ -180,10 +234,24 @@ int run_headless(Session& s) {
     CostEstimate est;
     const double start = steady_seconds();
     int rc = 0;
+    size_t next_key = 0;
     while (!g_stop_requested.load()) {
         double now = steady_seconds();
         if (o.duration > 0 && now - start >= o.duration) break;
         timeline::Player& player = s.player();
+        // Scripted keys whose clock time has come, stamped with the instant the clock passed it.
+        double key_due = now + 1.0;
+        while (next_key < keys.size()) {
+            const double clock_now = player.clock().time_at(now);
+            const ScriptedKey& k = keys[next_key];
+            if (!player.clock().playing() || clock_now < k.t) {
+                if (player.clock().playing()) key_due = now + (k.t - clock_now);
+                break;
+            }
+            KeyEvent ev{k.key, k.mods, now - (clock_now - k.t)};
+            if (review) review->handle_key(ev);
+            ++next_key;
+        }
         auto plan = player.plan(now, est.value(), est.expected());
         if (plan.frame) {
             double t0 = steady_seconds();
@@ -218,7 +286,7 @@ int run_headless(Session& s) {
             rc = 1;
             break;
         }
-        sleep_until(std::min(plan.wake_at, now + 0.02));
+        sleep_until(std::min({plan.wake_at, now + 0.02, key_due}));
     }
     print_summary(s, steady_seconds() - start);
     return rc;
@@ -226,45 +294,82 @@ int run_headless(Session& s) {
 
 }  // namespace
 
+double process_start_seconds() {
+    static const double start = steady_seconds();
+    return start;
+}
+
 int run_play(const PlayOptions& opts_in) {
+    (void)process_start_seconds();
     install_stop_handlers();
     PlayOptions opts = opts_in;
     std::vector<timeline::ShotSpec> shots;
     std::string edit_name;
+    std::optional<project::Project> proj;
     if (!opts.project.empty()) {
         auto p = open_project(opts.project, opts.audio_track);
         if (!p) {
             print_error(p.error().message);
             return 1;
         }
-        if (!opts.edit) {
-            print_error("play FOLDER plays the project's edit: add --edit (or open the folder: reelsync " + opts.project + ")");
+        if (opts.audio_track.empty())
+            if (auto a = p->setting("audio")) opts.audio_track = *a;
+        if (opts.edit) {
+            auto e = project::build_edit(*p);
+            if (!e) {
+                print_error(e.error().message);
+                return 1;
+            }
+            if (e->shots.empty()) {
+                print_error(p->folder().string() + ": the edit is empty (approve some clips first)");
+                return 1;
+            }
+            for (const auto& sh : e->shots) shots.push_back({sh.path.string(), sh.in, sh.out});
+            edit_name = e->name;
+        } else if (opts.headless && opts.clip.empty()) {
+            print_error("headless review of a project needs --clip NAME or --edit");
             return 2;
         }
-        auto e = project::build_edit(*p);
-        if (!e) {
-            print_error(e.error().message);
-            return 1;
+        proj = std::move(*p);
+    }
+    std::vector<ScriptedKey> keys;
+    if (!opts.keys.empty()) {
+        auto k = parse_keys(opts.keys);
+        if (!k) {
+            print_error(k.error().message);
+            return 2;
         }
-        if (e->shots.empty()) {
-            print_error(p->folder().string() + ": the edit is empty (approve some clips first)");
-            return 1;
-        }
-        for (const auto& sh : e->shots) shots.push_back({sh.path.string(), sh.in, sh.out});
-        if (opts.audio_track.empty()) opts.audio_track = e->audio.string();
-        edit_name = e->name;
+        keys = std::move(*k);
     }
     Session s(opts);
     if (auto r = s.start(); !r) {
         print_error(r.error().message);
         return 1;
     }
-    auto opened = shots.empty() ? s.open_clip(0) : s.open_edit(shots, edit_name);
-    if (!opened) {
-        print_error(opened.error().message);
-        return 1;
+    std::unique_ptr<Review> review;
+    if (proj && !opts.edit) {
+        review = std::make_unique<Review>(std::move(*proj), s);
+        if (!opts.clip.empty()) {
+            int64_t id = -1;
+            for (const auto& c : review->project().clips())
+                if (c.name == opts.clip || c.path == opts.clip) id = c.id;
+            if (id < 0) {
+                print_error(opts.project + ": no clip named " + opts.clip);
+                return 1;
+            }
+            if (auto r = review->view(id, !opts.paused); !r) {
+                print_error(r.error().message);
+                return 1;
+            }
+        }
+    } else {
+        auto opened = shots.empty() ? s.open_clip(0) : s.open_edit(shots, edit_name);
+        if (!opened) {
+            print_error(opened.error().message);
+            return 1;
+        }
     }
-    int rc = opts.headless ? run_headless(s) : run_play_window(s);
+    int rc = opts.headless ? run_headless(s, review.get(), keys) : run_play_window(s, review.get());
     if (auto r = s.finish_stats(); !r) {
         print_error(r.error().message);
         rc = rc ? rc : 1;

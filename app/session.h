@@ -26,13 +26,19 @@ public:
     Result<void> start();
     // Opens clip i of the playlist and a player for it; playback starts unless --paused.
     Result<void> open_clip(size_t i);
+    // Shows a clip opened elsewhere (a pre-rolled one): its reader and audio, paused or playing.
+    void show_clip(std::unique_ptr<media::ClipReader> reader, std::shared_ptr<const media::AudioTrack> track, bool play);
+    bool has_player() const { return player_ != nullptr; }
+    // The project clip on screen (review mode; -1: none) and the text that names it in the overlay.
+    int64_t project_clip = -1;
+    std::string title;
     size_t clip_index() const { return clip_; }
     size_t clip_count() const { return opts_.files.size(); }
 
     timeline::Player& player() { return *player_; }
     media::FrameSource& reader() { return *reader_; }
     // Plays an edit (shots end to end) instead of the playlist; `name` titles it.
-    Result<void> open_edit(const std::vector<timeline::ShotSpec>& shots, const std::string& name);
+    Result<void> open_edit(const std::vector<timeline::ShotSpec>& shots, const std::string& name, bool play = true);
     bool playing_edit() const { return edit_ != nullptr; }
     timeline::EditReader* edit() { return edit_; }
     const std::string& edit_name() const { return edit_name_; }
@@ -40,6 +46,8 @@ public:
     const PlayOptions& options() const { return opts_; }
     const std::string& audio_status() const { return audio_status_; }
     const audio::AudioOutput* output() const { return output_.get(); }
+    // The song given with --audio (or the project's), decoded at the device rate; null if none.
+    std::shared_ptr<const media::AudioTrack> music() const { return music_; }
     // The artifact scan of the current clip (window only; null when not running).
     BackgroundScan* scan() { return scan_.get(); }
     void start_scan();
@@ -83,7 +91,10 @@ void wait_until_due(timeline::Player& p, const media::VideoFrame& frame, double 
 void print_summary(Session& s, double seconds);
 
 // The windowed loop (window.cpp): GLFW + swapchain + ImGui overlay.
-int run_play_window(Session& s);
+class Review;
+int run_play_window(Session& s, Review* review = nullptr);
+// Steady seconds at which the process started (for "shown N s after start").
+double process_start_seconds();
 
 // Set by SIGINT/SIGTERM: playback loops finish cleanly (stats written) and return.
 extern std::atomic<bool> g_stop_requested;

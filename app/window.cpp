@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 
 #include "app/gpu_setup.h"
@@ -20,7 +21,9 @@
 #include "core/timecode.h"
 #include "gpu/target.h"
 #include "render/image_io.h"
+#include "render/thumbnail_atlas.h"
 #include "render/video_renderer.h"
+#include "app/review_ui.h"
 
 namespace reelsync::app {
 
@@ -36,7 +39,7 @@ struct WindowInput {
 WindowInput* input_of(GLFWwindow* w) { return static_cast<WindowInput*>(glfwGetWindowUserPointer(w)); }
 
 void on_key(GLFWwindow* w, int key, int, int action, int mods) {
-    if (action == GLFW_PRESS || action == GLFW_REPEAT) input_of(w)->keys.push_back({key, mods});
+    if (action == GLFW_PRESS || action == GLFW_REPEAT) input_of(w)->keys.push_back({key, mods, steady_seconds()});
 }
 void on_resize(GLFWwindow* w, int, int) { input_of(w)->resized = true; }
 void on_cursor(GLFWwindow* w, double, double) { input_of(w)->dirty_frames = 2; }
@@ -51,9 +54,34 @@ struct GlfwScope {
     }
 };
 
+// The thumbnails drawn this frame, for the ImGui draw callbacks (main thread only).
+struct ThumbDraw {
+    int64_t id;
+    float x0, y0, x1, y1;
+};
+struct ThumbFrame {
+    render::ThumbnailAtlas* atlas = nullptr;
+    VkCommandBuffer cmd = VK_NULL_HANDLE;
+    VkExtent2D extent{};
+    std::deque<ThumbDraw> draws;  // a deque: callbacks keep pointers to its elements
+};
+ThumbFrame g_thumbs;
+
+void draw_thumbnail_callback(const ImDrawList*, const ImDrawCmd* cmd) {
+    const auto* d = static_cast<const ThumbDraw*>(cmd->UserCallbackData);
+    const ImVec4 c = cmd->ClipRect;
+    const float w = static_cast<float>(g_thumbs.extent.width), h = static_cast<float>(g_thumbs.extent.height);
+    const float x0 = std::clamp(c.x, 0.0f, w), y0 = std::clamp(c.y, 0.0f, h);
+    const float x1 = std::clamp(c.z, x0, w), y1 = std::clamp(c.w, y0, h);
+    VkRect2D scissor{{static_cast<int32_t>(x0), static_cast<int32_t>(y0)},
+                     {static_cast<uint32_t>(x1 - x0), static_cast<uint32_t>(y1 - y0)}};
+    if (scissor.extent.width == 0 || scissor.extent.height == 0) return;
+    g_thumbs.atlas->draw(g_thumbs.cmd, d->id, d->x0, d->y0, d->x1, d->y1, g_thumbs.extent, scissor);
+}
+
 }  // namespace
 
-int run_play_window(Session& s) {
+int run_play_window(Session& s, Review* review) {
     const PlayOptions& o = s.options();
     if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY")) {
         print_error("no display to open a window on (set DISPLAY, or use --headless)");
@@ -65,7 +93,7 @@ int run_play_window(Session& s) {
         print_error("cannot open a window: GLFW could not initialise a Vulkan-capable display");
         return 1;
     }
-    VkExtent2D pic = display_size(s.reader().info());
+    VkExtent2D pic = s.has_player() ? display_size(s.reader().info()) : VkExtent2D{1280, 720};
     int w = o.width, h = o.height;
     if (w <= 0 || h <= 0) {
         double scale = std::min({1.0, 1280.0 / pic.width, 720.0 / pic.height});
@@ -73,7 +101,8 @@ int run_play_window(Session& s) {
         h = std::max(180, static_cast<int>(std::lround(pic.height * scale)));
     }
     glfwWindowHint(GLFW_CLIENT_API, GLFW_NO_API);
-    std::string title = "reelsync - " + std::filesystem::path(s.reader().info().path).filename().string();
+    std::string title = "reelsync - " + (review ? review->project().folder().filename().string()
+                                              : std::filesystem::path(s.reader().info().path).filename().string());
     glfw.window = glfwCreateWindow(w, h, title.c_str(), nullptr, nullptr);
     if (!glfw.window) {
         print_error("cannot create a window");
@@ -155,65 +184,53 @@ int run_play_window(Session& s) {
 
     OverlayState ui;
     ui.visible = o.overlay;
-    if (o.analysis) s.start_scan();  // artifact flags for the overlay, computed in the background
+    ui.review = review != nullptr;
+    if (o.analysis && s.has_player()) s.start_scan();  // artifact flags for the overlay, computed in the background
     const BackgroundScan* scan_shown = nullptr;  // the scan whose finished flags are on screen
     CostEstimate est{0.020, 0.004};  // pessimistic until measured: early renders only wait longer
     // How long a present takes to put the image on screen (under X it is a copy): the present is
     // issued that much before the frame's instant, so the image is up when the clock gets there.
     CostEstimate present_cost{0.008, 0.002};
+
+    // Review mode: thumbnails live in a GPU atlas and are drawn from ImGui draw callbacks.
+    std::unique_ptr<render::ThumbnailAtlas> atlas;
+    if (review) {
+        auto a = render::ThumbnailAtlas::create(**ctx, sc.render_pass(), project::kThumbWidth, project::kThumbHeight);
+        if (!a) {
+            print_error(a.error().message);
+            return 1;
+        }
+        atlas = std::move(*a);
+        g_thumbs.atlas = atlas.get();
+    }
+    const ThumbnailDrawer thumb = [](ImDrawList* dl, int64_t id, ImVec2 a, ImVec2 b) {
+        if (!g_thumbs.atlas || !g_thumbs.atlas->has(id)) return false;
+        g_thumbs.draws.push_back({id, a.x, a.y, b.x, b.y});
+        dl->AddCallback(draw_thumbnail_callback, &g_thumbs.draws.back());
+        dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+        return true;
+    };
+    bool browser_shown = false;
+    double last_ui_frame = 0;
+
     const double start = steady_seconds();
     int rc = 0;
-    while (!glfwWindowShouldClose(glfw.window) && !ui.quit && !g_stop_requested.load()) {
-        double now = steady_seconds();
-        if (o.duration > 0 && now - start >= o.duration) break;
-        glfwPollEvents();
-        if (!input.keys.empty()) {
-            handle_keys(s, ui, input.keys);
-            input.keys.clear();
-        }
-        if (input.resized) {
-            auto r = sc.rebuild();
-            if (!r) {
-                print_error(r.error().message);
-                rc = 1;
-                break;
-            }
-            if (!*r) {  // minimised: wait for the window to come back
-                glfwWaitEventsTimeout(0.05);
-                continue;
-            }
-            ImGui_ImplVulkan_SetMinImageCount(sc.min_image_count());
-            input.resized = false;
-            s.player().request_redraw();
-        }
-        if (s.scan()) s.scan()->set_playback_running(s.player().playing());
-        if (s.scan() && scan_shown != s.scan() && (s.scan()->result() || s.scan()->error())) {
-            scan_shown = s.scan();  // new flags (this clip's): draw them even while paused
-            s.player().request_redraw();
-        }
-        if (input.dirty_frames > 0) {
-            --input.dirty_frames;
-            s.player().request_redraw();
-        }
-        timeline::Player& player = s.player();
-        now = steady_seconds();
-        auto plan = player.plan(now, est.value() + present_cost.mean, est.expected() + present_cost.mean);
-        if (!plan.frame) {
-            if (player.at_end() && !s.playing_edit() && s.clip_index() + 1 < s.clip_count()) {
-                if (auto r = s.open_clip(s.clip_index() + 1); !r) print_error(r.error().message);
-                continue;
-            }
-            if (presents_before_shot >= 0) player.request_redraw();  // keep drawing until the screenshot
-            double wait = std::clamp(plan.wake_at - steady_seconds(), 0.0, 0.02);
-            if (wait > 0.0003) glfwWaitEventsTimeout(wait);
-            continue;
-        }
+    // Records, submits and presents one image: `frame` (or none: the browser) with the overlay.
+    // Returns false on a fatal error (rc set) or when the loop must end (screenshot taken).
+    auto render = [&](const media::VideoFrame* frame, double present_at, bool& stop) -> bool {
+        timeline::Player* player = s.has_player() ? &s.player() : nullptr;
         const double t0 = steady_seconds();
+        if (atlas)
+            if (auto u = atlas->upload_pending(); !u) {
+                print_error(u.error().message);
+                rc = 1;
+                return false;
+            }
         auto slot = vr.begin_frame();
         if (!slot) {
             print_error(slot.error().message);
             rc = 1;
-            break;
+            return false;
         }
         auto img = sc.acquire(vr.acquire_semaphore(**slot));
         if (!img || !*img) {
@@ -221,24 +238,46 @@ int run_play_window(Session& s) {
             if (!img) {
                 print_error(img.error().message);
                 rc = 1;
-                break;
+                return false;
             }
             input.resized = true;
-            player.request_redraw();
-            continue;
+            if (player) player->request_redraw();
+            return true;
         }
-        if (auto u = vr.upload(**slot, plan.frame->picture); !u) {
-            print_error(u.error().message);
-            rc = 1;
-            break;
+        if (frame) {
+            if (auto u = vr.upload(**slot, frame->picture); !u) {
+                print_error(u.error().message);
+                rc = 1;
+                return false;
+            }
+        } else {
+            vr.clear_picture(**slot);
         }
         ImGui_ImplVulkan_NewFrame();
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();
-        build_overlay(s, ui, &*plan.frame);
+        g_thumbs.draws.clear();
+        if (review && review->mode() == Review::Mode::browser) {
+            build_browser(*review, thumb);
+            if (ui.help) build_help(ui);
+        } else if (frame) {
+            if (review) {
+                ui.mark_in = ui.mark_out = std::nullopt;
+                if (const project::Clip* c = review->project().clip(s.project_clip)) {
+                    ui.mark_in = c->mark_in;
+                    ui.mark_out = c->mark_out;
+                }
+                if (ui.visible) build_review_panel(*review, frame->index);
+            }
+            build_overlay(s, ui, frame);
+        }
+        if (review) build_note_editor(*review);
         ImGui::Render();
         VkCommandBuffer cmd = vr.command_buffer(**slot);
-        vr.draw(**slot, sc.render_pass(), sc.framebuffer(**img), sc.extent(), sample_aspect_of(*plan.frame, s.reader().info()),
+        g_thumbs.cmd = cmd;
+        g_thumbs.extent = sc.extent();
+        vr.draw(**slot, sc.render_pass(), sc.framebuffer(**img), sc.extent(),
+                frame ? sample_aspect_of(*frame, s.reader().info()) : Rational{1, 1},
                 [](VkCommandBuffer c) { ImGui_ImplVulkan_RenderDrawData(ImGui::GetDrawData(), c); });
         bool take_shot = presents_before_shot == 0 && sc.can_read_back();
         if (take_shot) {
@@ -265,19 +304,19 @@ int run_play_window(Session& s) {
         if (auto r = vr.submit(**slot, vr.acquire_semaphore(**slot), sc.render_done(**img)); !r) {
             print_error(r.error().message);
             rc = 1;
-            break;
+            return false;
         }
         // Wait for the picture to be complete, then present it at its instant.
         if (auto r = vr.wait(**slot); !r) {
             print_error(r.error().message);
             rc = 1;
-            break;
+            return false;
         }
         // The first draw compiles pipelines: not a measure of what the next ones cost.
-        if (player.stats().presented() > 0) est.add(steady_seconds() - t0);
+        if (frame && player && player->stats().presented() > 0) est.add(steady_seconds() - t0);
         // Aim at the short end of the present cost: a little late is in the frame's interval, early is not.
         const double lead = std::max(0.0, present_cost.mean - 2 * present_cost.dev);
-        wait_until_due(player, *plan.frame, plan.present_at, lead);
+        if (frame && player) wait_until_due(*player, *frame, present_at, lead);
         const double present_call = steady_seconds();
         auto pr = sc.present(**img, sc.render_done(**img));
         const double presented_at = steady_seconds();
@@ -285,10 +324,10 @@ int run_play_window(Session& s) {
         if (!pr) {
             print_error(pr.error().message);
             rc = 1;
-            break;
+            return false;
         }
         if (!*pr) input.resized = true;
-        player.presented(*plan.frame, presented_at);
+        if (frame && player) player->presented(*frame, presented_at);
         if (presents_before_shot > 0) --presents_before_shot;
         if (shot_pending_write) {
             std::vector<uint8_t> px(static_cast<size_t>(shot_extent.width) * shot_extent.height * 4);
@@ -300,8 +339,111 @@ int run_play_window(Session& s) {
                 rc = 1;
             }
             shot_pending_write = false;
-            break;  // --screenshot: save, then quit
+            stop = true;  // --screenshot: save, then quit
         }
+        return true;
+    };
+
+    while (!glfwWindowShouldClose(glfw.window) && !ui.quit && !g_stop_requested.load()) {
+        double now = steady_seconds();
+        if (o.duration > 0 && now - start >= o.duration) break;
+        glfwPollEvents();
+        if (!input.keys.empty()) {
+            for (const KeyEvent& k : input.keys) {
+                if (review) {
+                    if (review->note_editing) continue;  // typing a note: ImGui has the keys
+                    if (k.key == GLFW_KEY_Q && !k.mods) {
+                        ui.quit = true;
+                        break;
+                    }
+                    const bool browser = review->mode() == Review::Mode::browser;
+                    if (review->handle_key(k)) continue;
+                    if (k.key == GLFW_KEY_F1 || k.key == GLFW_KEY_H) ui.help = !ui.help;
+                    if (browser || k.key == GLFW_KEY_ESCAPE || k.key == GLFW_KEY_F1 || k.key == GLFW_KEY_H) continue;
+                }
+                if (s.has_player()) handle_keys(s, ui, {k});
+            }
+            input.keys.clear();
+            input.dirty_frames = std::max(input.dirty_frames, 2);
+        }
+        if (input.resized) {
+            auto r = sc.rebuild();
+            if (!r) {
+                print_error(r.error().message);
+                rc = 1;
+                break;
+            }
+            if (!*r) {  // minimised: wait for the window to come back
+                glfwWaitEventsTimeout(0.05);
+                continue;
+            }
+            ImGui_ImplVulkan_SetMinImageCount(sc.min_image_count());
+            input.resized = false;
+            if (s.has_player()) s.player().request_redraw();
+            input.dirty_frames = std::max(input.dirty_frames, 1);
+        }
+        bool new_thumbs = false;
+        if (review) {
+            for (auto& [id, px] : review->tick()) {
+                atlas->put(id, std::move(px));
+                new_thumbs = true;
+            }
+        }
+        if (review && review->mode() == Review::Mode::browser) {
+            // The browser redraws on input, new thumbnails, and a few times a second while the
+            // catalogue runs (its progress); otherwise it sleeps until an event.
+            const project::Catalog* cat = review->catalog();
+            const bool progress = cat && !cat->finished() && now - last_ui_frame > 0.25;
+            if (input.dirty_frames <= 0 && !new_thumbs && !progress && browser_shown && presents_before_shot < 0) {
+                glfwWaitEventsTimeout(0.05);
+                continue;
+            }
+            if (input.dirty_frames > 0) --input.dirty_frames;
+            bool stop = false;
+            if (!render(nullptr, now, stop)) break;
+            last_ui_frame = steady_seconds();
+            if (!browser_shown) {
+                browser_shown = true;
+                std::printf("reelsync: browser shown %.3f s after start (%zu clips)\n", steady_seconds() - process_start_seconds(),
+                            review->project().clips().size());
+                std::fflush(stdout);
+            }
+            if (stop) break;
+            continue;
+        }
+        if (!s.has_player()) {
+            glfwWaitEventsTimeout(0.05);
+            continue;
+        }
+        if (s.scan()) {
+            s.scan()->set_playback_running(s.player().playing());
+            if (review && scan_shown != s.scan() && s.scan()->result() && s.project_clip >= 0)
+                (void)review->project().set_flags(s.project_clip, static_cast<int>(s.scan()->result()->flags.size()));
+        }
+        if (s.scan() && scan_shown != s.scan() && (s.scan()->result() || s.scan()->error())) {
+            scan_shown = s.scan();  // new flags (this clip's): draw them even while paused
+            s.player().request_redraw();
+        }
+        if (input.dirty_frames > 0) {
+            --input.dirty_frames;
+            s.player().request_redraw();
+        }
+        timeline::Player& player = s.player();
+        now = steady_seconds();
+        auto plan = player.plan(now, est.value() + present_cost.mean, est.expected() + present_cost.mean);
+        if (!plan.frame) {
+            if (player.at_end() && !review && !s.playing_edit() && s.clip_index() + 1 < s.clip_count()) {
+                if (auto r = s.open_clip(s.clip_index() + 1); !r) print_error(r.error().message);
+                continue;
+            }
+            if (presents_before_shot >= 0) player.request_redraw();  // keep drawing until the screenshot
+            double wait = std::clamp(plan.wake_at - steady_seconds(), 0.0, 0.02);
+            if (wait > 0.0003) glfwWaitEventsTimeout(wait);
+            continue;
+        }
+        bool stop = false;
+        if (!render(&*plan.frame, plan.present_at, stop)) break;
+        if (stop) break;
     }
     if (!o.screenshot.empty() && presents_before_shot >= 0 && rc == 0) {
         print_error(o.screenshot + ": no screenshot taken (the window never showed enough frames)");
@@ -313,6 +455,8 @@ int run_play_window(Session& s) {
     ImGui::DestroyContext();
     vkDestroyDescriptorPool((*ctx)->device(), imgui_pool, nullptr);
     shot.reset();
+    g_thumbs.atlas = nullptr;
+    atlas.reset();
     video->reset();
     swapchain->reset();
     ctx->reset();

@@ -665,6 +665,25 @@ Result<int> Project::relink(const fs::path& where) {
     return linked;
 }
 
+void Project::set_media_local(int64_t id, const std::optional<ClipMedia>& media, const std::string& error) {
+    if (Clip* c = find(id)) {
+        c->media = media;
+        c->probe_error = error;
+    }
+}
+
+Result<void> Project::set_flags(int64_t id, int count) {
+    Clip* c = find(id);
+    if (!c) return fail("no clip with id " + std::to_string(id));
+    c->flags = count;
+    if (read_only_ || id < 0) return {};
+    Stmt s(db_, "UPDATE clips SET flags = ? WHERE id = ?");
+    s.bind(1, int64_t{count});
+    s.bind(2, id);
+    if (int rc = s.step(); rc != SQLITE_DONE) return fail("saving the flag count failed: " + describe(db_, rc));
+    return {};
+}
+
 int64_t Project::journal_size() const { return query_int(db_, "SELECT COUNT(*) FROM journal"); }
 
 // --- ProjectCache ---

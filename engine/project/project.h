@@ -128,6 +128,10 @@ public:
 
     // --- caches filled by background work (see ProjectCache) ---
     Result<void> refresh_media();  // re-read probe results written by another connection
+    // Takes a probe result another connection has cached, without re-reading the database.
+    void set_media_local(int64_t clip, const std::optional<ClipMedia>& media, const std::string& error);
+    // Artifact flags found in a clip (a cache entry, not a decision).
+    Result<void> set_flags(int64_t clip, int count);
 
     // Relink: for every missing clip, look in `folder` (recursively) for a file of the same name and
     // size; found ones get their new path (relative to the project when inside it, else absolute).

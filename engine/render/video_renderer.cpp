@@ -338,6 +338,11 @@ Result<void> VideoRenderer::upload(Slot& s, const std::shared_ptr<AVFrame>& fram
     return {};
 }
 
+void VideoRenderer::clear_picture(Slot& s) {
+    s.has_picture = false;
+    s.picture.reset();
+}
+
 void VideoRenderer::draw(Slot& s, VkRenderPass pass, VkFramebuffer fb, VkExtent2D extent, Rational sar,
                          const std::function<void(VkCommandBuffer)>& overlay) {
     VkClearValue clear{};

@@ -46,6 +46,8 @@ public:
     Result<Slot*> begin_frame();
     // Records the upload of `frame` (skipped when the slot already holds that very picture).
     Result<void> upload(Slot& slot, const std::shared_ptr<AVFrame>& frame);
+    // The slot draws no picture (black, then the overlay) until the next upload.
+    void clear_picture(Slot& slot);
     // Records the render pass: black, the picture letterboxed (if one was uploaded), then `overlay`.
     void draw(Slot& slot, VkRenderPass pass, VkFramebuffer fb, VkExtent2D extent, Rational sample_aspect,
               const std::function<void(VkCommandBuffer)>& overlay = {});

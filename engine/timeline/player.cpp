@@ -254,11 +254,23 @@ void Player::presented(const media::VideoFrame& frame, double at) {
     p.shot = frame.shot;
     p.source_frame = frame.source_index;
     stats_.record(p);
+    shown_[shown_count_++ % shown_.size()] = {p.t_audio, {frame.index, frame.source_index, frame.shot}};
     current_ = frame;
     if (start_clock_on_present_) {
         start_clock_on_present_ = false;
         clock_.play();
     }
+}
+
+std::optional<Player::OnScreen> Player::on_screen_at(double t) const {
+    if (shown_count_ == 0) return std::nullopt;
+    const size_t n = std::min(shown_count_, shown_.size());
+    // Newest first: the first present at or before t is what was showing then.
+    for (size_t k = 0; k < n; ++k) {
+        const Shown& s = shown_[(shown_count_ - 1 - k) % shown_.size()];
+        if (s.t <= t) return s.what;
+    }
+    return shown_[(shown_count_ - n) % shown_.size()].what;  // older than the history: the oldest kept
 }
 
 }  // namespace reelsync::timeline

@@ -13,6 +13,7 @@
 //
 // Thread: owned by the app's main thread, which also owns the ClipReader's consumer side and the
 // MasterClock. Not thread-safe.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -56,6 +57,14 @@ public:
     double until_due(const media::VideoFrame& frame, double at);
     // The caller presented plan.frame at steady instant `at` (after any wait until present_at).
     void presented(const media::VideoFrame& frame, double at);
+    // What was on screen at master-clock time t: the frame of the last present at or before t (the
+    // key a director presses marks what they saw, not a frame decoded or rendered ahead).
+    struct OnScreen {
+        int64_t frame = 0;         // timeline frame
+        int64_t source_frame = -1; // in an edit: the shot's clip frame
+        int32_t shot = -1;
+    };
+    std::optional<OnScreen> on_screen_at(double clock_t) const;
     // Ask for a redraw of the current frame (the overlay changed).
     void request_redraw() { redraw_ = true; }
 
@@ -88,6 +97,12 @@ private:
     int64_t repeat_counted_for_ = -1;  // frame whose overrun was already counted as a repeat
     int64_t expected_next_ = 0;        // next frame index in 1x forward play (for drop counting)
     int64_t seek_target_ = 0;          // frame the last seek asked for
+    struct Shown {
+        double t = 0;                  // clock time at the present
+        OnScreen what;
+    };
+    std::array<Shown, 64> shown_{};    // the last presents, a ring
+    size_t shown_count_ = 0;
 };
 
 }  // namespace reelsync::timeline

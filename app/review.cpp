@@ -1,0 +1,461 @@
+#include "app/review.h"
+
+#include <GLFW/glfw3.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/log.h"
+#include "core/timecode.h"
+
+namespace reelsync::app {
+
+namespace fs = std::filesystem;
+
+Review::Review(project::Project project, Session& session) : project_(std::move(project)), session_(session) {
+    refilter();
+    start_catalogue();
+    preroll_neighbours();
+    if (project_.read_only()) say(project_.read_only_reason(), true);
+}
+
+Review::~Review() {
+    catalog_.reset();
+    prerolls_.clear();  // each waits for its open, then closes the reader
+    dropping_.clear();
+}
+
+void Review::say(std::string text, bool error) {
+    message_ = std::move(text);
+    message_error_ = error;
+    if (error) std::fprintf(stderr, "reelsync: %s\n", message_.c_str());
+}
+
+void Review::decide(Result<void> r) {
+    if (!r) say(r.error().message, true);
+    else if (message_error_ && !project_.read_only()) say("");
+    refilter();
+}
+
+void Review::start_catalogue() {
+    std::vector<project::Catalog::Item> items;
+    std::vector<size_t> order = view_;  // what the browser shows first is catalogued first
+    std::vector<bool> seen(project_.clips().size());
+    for (size_t i : view_) seen[i] = true;
+    for (size_t i = 0; i < project_.clips().size(); ++i)
+        if (!seen[i]) order.push_back(i);
+    for (size_t i : order) {
+        const project::Clip& c = project_.clips()[i];
+        if (c.missing) continue;
+        items.push_back({c.id, project_.absolute(c), c.size, c.mtime, c.media.has_value()});
+    }
+    catalogue_started_ = steady_seconds();
+    catalog_ = std::make_unique<project::Catalog>(project_.folder(), std::move(items));
+}
+
+std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {
+    std::vector<std::pair<int64_t, std::vector<uint8_t>>> thumbs;
+    if (catalog_) {
+        bool changed = false;
+        for (auto& c : catalog_->take()) {
+            if (c.media || !c.error.empty()) {
+                project_.set_media_local(c.clip, c.media, c.error);
+                changed = true;
+            }
+            if (c.thumbnail) thumbs.emplace_back(c.clip, std::move(c.thumbnail->rgba));
+        }
+        if (changed && sort == SortBy::duration) refilter();
+        if (catalog_->finished() && catalogue_seconds_ < 0) {
+            catalogue_seconds_ = steady_seconds() - catalogue_started_;
+            std::printf("reelsync: %zu clips catalogued (probe and thumbnail) in %.2f s\n", catalog_->total(), catalogue_seconds_);
+            std::fflush(stdout);
+        }
+    }
+    std::erase_if(dropping_, [](auto& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
+    return thumbs;
+}
+
+void Review::refilter() {
+    const int64_t keep = selected_id();
+    view_.clear();
+    const auto& clips = project_.clips();
+    for (size_t i = 0; i < clips.size(); ++i) {
+        const auto& c = clips[i];
+        if (status_filter == StatusFilter::unreviewed && c.status != project::Status::unreviewed) continue;
+        if (status_filter == StatusFilter::approved && c.status != project::Status::approved) continue;
+        if (status_filter == StatusFilter::rejected && c.status != project::Status::rejected) continue;
+        if (c.rating < min_rating) continue;
+        if (flagged_only && c.flags <= 0) continue;
+        view_.push_back(i);
+    }
+    auto key = [&](size_t i) { return clips[i].path; };
+    if (sort == SortBy::date)
+        std::stable_sort(view_.begin(), view_.end(), [&](size_t a, size_t b) { return clips[a].mtime < clips[b].mtime; });
+    else if (sort == SortBy::duration)
+        std::stable_sort(view_.begin(), view_.end(), [&](size_t a, size_t b) {
+            double da = clips[a].media ? clips[a].media->duration : 1e30, db = clips[b].media ? clips[b].media->duration : 1e30;
+            return da < db;
+        });
+    else
+        std::stable_sort(view_.begin(), view_.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
+    selected_ = 0;
+    for (size_t p = 0; p < view_.size(); ++p)
+        if (clips[view_[p]].id == keep) selected_ = p;
+}
+
+int64_t Review::selected_id() const {
+    if (selected_ >= view_.size()) return -1;
+    return project_.clips()[view_[selected_]].id;
+}
+
+void Review::select(size_t position) {
+    if (view_.empty()) return;
+    selected_ = std::min(position, view_.size() - 1);
+    preroll_neighbours();
+}
+
+void Review::preroll_neighbours() {
+    // The selected clip and its neighbours are opened and decoding their first frames, so Enter,
+    // Page Down or Down shows a first frame at once.
+    std::vector<std::string> want;
+    for (int d : {0, 1, -1}) {
+        const int64_t p = static_cast<int64_t>(selected_) + d;
+        if (p < 0 || p >= static_cast<int64_t>(view_.size())) continue;
+        const auto& c = project_.clips()[view_[static_cast<size_t>(p)]];
+        if (c.missing || !c.probe_error.empty()) continue;
+        if (mode_ == Mode::viewer && c.id == session_.project_clip) continue;  // on screen already
+        want.push_back(project_.absolute(c).string());
+    }
+    for (auto it = prerolls_.begin(); it != prerolls_.end();) {
+        if (std::find(want.begin(), want.end(), it->first) == want.end()) {
+            dropping_.push_back(std::move(it->second));  // closed on its own thread, when done opening
+            it = prerolls_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    const audio::AudioOutput* out = session_.output();
+    const int rate = out ? out->sample_rate() : 0, channels = out ? out->channels() : 0;
+    const int threads = session_.options().decoder_threads;
+    for (const std::string& path : want) {
+        if (prerolls_.count(path)) continue;
+        prerolls_[path] = std::async(std::launch::async, [path, rate, channels, threads]() -> Result<Preroll> {
+            media::ClipReader::Options ro;
+            ro.threads = threads;
+            auto r = media::ClipReader::open(path, ro);
+            if (!r) return std::unexpected(r.error());
+            Preroll p;
+            if (rate > 0 && (*r)->info().audio) {
+                auto t = media::decode_audio(path, rate, channels, (*r)->info().origin_seconds());
+                if (t) p.track = std::make_shared<const media::AudioTrack>(std::move(*t));
+            }
+            (*r)->wait_for_frame(2.0);  // the first frame decoded before anyone asks
+            p.reader = std::move(*r);
+            return p;
+        });
+    }
+}
+
+Result<void> Review::view(int64_t id, bool play) {
+    const project::Clip* c = project_.clip(id);
+    if (!c) return fail("no such clip");
+    if (c->missing) return fail(project_.absolute(*c).string() + ": missing (relink: reelsync relink " + project_.folder().string() + " --from FOLDER)");
+    const std::string path = project_.absolute(*c).string();
+    Preroll pr;
+    if (auto it = prerolls_.find(path); it != prerolls_.end()) {
+        auto r = it->second.get();
+        prerolls_.erase(it);
+        if (!r) return std::unexpected(r.error());
+        pr = std::move(*r);
+    } else {
+        media::ClipReader::Options ro;
+        ro.threads = session_.options().decoder_threads;
+        auto r = media::ClipReader::open(path, ro);
+        if (!r) return std::unexpected(r.error());
+        pr.reader = std::move(*r);
+        if (const audio::AudioOutput* out = session_.output(); out && pr.reader->info().audio) {
+            auto t = media::decode_audio(path, out->sample_rate(), out->channels(), pr.reader->info().origin_seconds());
+            if (t) pr.track = std::make_shared<const media::AudioTrack>(std::move(*t));
+        }
+    }
+    session_.show_clip(std::move(pr.reader), pr.track, play);
+    session_.project_clip = id;
+    mode_ = Mode::viewer;
+    for (size_t p = 0; p < view_.size(); ++p)
+        if (project_.clips()[view_[p]].id == id) selected_ = p;
+    if (c->mark_in || c->mark_out) {
+        // Open on the in point, with the marks as the loop range available (Ctrl+L).
+        if (c->mark_in) session_.player().seek_frame(*c->mark_in);
+    }
+    preroll_neighbours();
+    return {};
+}
+
+void Review::back_to_browser() {
+    if (session_.has_player() && session_.player().playing()) session_.player().pause();
+    mode_ = Mode::browser;
+    refilter();
+    preroll_neighbours();
+}
+
+Result<void> Review::rebuild_edit(std::optional<double> at) {
+    auto e = project::build_edit(project_);
+    if (!e) return std::unexpected(e.error());
+    if (e->shots.empty()) {
+        edit_ = std::move(*e);
+        back_to_browser();
+        return fail("the edit is empty: approve clips (P) to lay them on the song");
+    }
+    std::vector<timeline::ShotSpec> specs;
+    for (const auto& s : e->shots) specs.push_back({s.path.string(), s.in, s.out});
+    const bool play = !at || (session_.has_player() && session_.player().playing());
+    if (auto r = session_.open_edit(specs, e->name, play && !at); !r) return r;
+    session_.project_clip = -1;
+    if (at) session_.player().seek_time(*at);
+    edit_ = std::move(*e);
+    mode_ = Mode::edit;
+    return {};
+}
+
+Result<void> Review::enter_edit() { return rebuild_edit(std::nullopt); }
+
+std::optional<timeline::Player::OnScreen> Review::on_screen(const KeyEvent& k) {
+    if (!session_.has_player()) return std::nullopt;
+    timeline::Player& p = session_.player();
+    const double at = k.at > 0 ? k.at : steady_seconds();
+    auto s = p.on_screen_at(p.clock().time_at(at));
+    if (!s) return timeline::Player::OnScreen{p.current_index(), -1, -1};  // nothing presented yet: the seek target
+    return s;
+}
+
+bool Review::decision_key(const KeyEvent& k, int64_t clip) {
+    const bool ctrl = k.mods & GLFW_MOD_CONTROL, shift = k.mods & GLFW_MOD_SHIFT, alt = k.mods & GLFW_MOD_ALT;
+    if (ctrl && (k.key == GLFW_KEY_Z || k.key == GLFW_KEY_Y)) {
+        const bool redo = k.key == GLFW_KEY_Y || shift;
+        const std::string what = redo ? project_.redo_label() : project_.undo_label();
+        auto r = redo ? project_.redo() : project_.undo();
+        if (r && !what.empty()) say((redo ? "redone: " : "undone: ") + what);
+        decide(std::move(r));
+        return true;
+    }
+    if (clip < 0 || ctrl || alt) return false;
+    switch (k.key) {
+        case GLFW_KEY_P: decide(project_.set_status(clip, project::Status::approved)); return true;
+        case GLFW_KEY_X: decide(project_.set_status(clip, project::Status::rejected)); return true;
+        case GLFW_KEY_U: decide(project_.set_status(clip, project::Status::unreviewed)); return true;
+        case GLFW_KEY_N:
+            if (const auto* c = project_.clip(clip)) {
+                note_buffer = c->note;
+                note_editing = true;
+            }
+            return true;
+        default: break;
+    }
+    if (k.key >= GLFW_KEY_0 && k.key <= GLFW_KEY_5 && !shift) {
+        decide(project_.set_rating(clip, k.key - GLFW_KEY_0));
+        return true;
+    }
+    return false;
+}
+
+void Review::step_clip(int dir) {
+    if (view_.empty()) return;
+    const int64_t p = static_cast<int64_t>(selected_) + dir;
+    if (p < 0 || p >= static_cast<int64_t>(view_.size())) return;
+    selected_ = static_cast<size_t>(p);
+    const bool play = session_.has_player() && session_.player().playing();
+    if (auto r = view(project_.clips()[view_[selected_]].id, play || true); !r) say(r.error().message, true);
+}
+
+bool Review::viewer_key(const KeyEvent& k) {
+    const bool shift = k.mods & GLFW_MOD_SHIFT, alt = k.mods & GLFW_MOD_ALT, ctrl = k.mods & GLFW_MOD_CONTROL;
+    const int64_t id = session_.project_clip;
+    timeline::Player& p = session_.player();
+    const project::Clip* c = project_.clip(id);
+    auto loop_marks = [&] {
+        if (!p.loop() || !c) return;
+        const int64_t last = p.info().frame_count() - 1;
+        p.set_loop(std::make_pair(c->mark_in.value_or(0), c->mark_out.value_or(last)));
+    };
+    switch (k.key) {
+        case GLFW_KEY_ESCAPE: back_to_browser(); return true;
+        case GLFW_KEY_UP:
+        case GLFW_KEY_PAGE_UP: step_clip(-1); return true;
+        case GLFW_KEY_DOWN:
+        case GLFW_KEY_PAGE_DOWN: step_clip(+1); return true;
+        case GLFW_KEY_I:
+        case GLFW_KEY_O: {
+            if (!c) return true;
+            const bool in = k.key == GLFW_KEY_I;
+            if (shift) {  // go to the mark
+                auto m = in ? c->mark_in : c->mark_out;
+                if (m) {
+                    p.pause();
+                    p.seek_frame(*m);
+                }
+                return true;
+            }
+            if (alt) {
+                decide(in ? project_.clear_in(id) : project_.clear_out(id));
+            } else if (auto s = on_screen(k)) {
+                decide(in ? project_.set_in(id, s->frame) : project_.set_out(id, s->frame));
+            }
+            c = project_.clip(id);
+            loop_marks();
+            return true;
+        }
+        case GLFW_KEY_X:
+            if (alt) {
+                decide(project_.clear_marks(id));
+                c = project_.clip(id);
+                loop_marks();
+                return true;
+            }
+            break;
+        case GLFW_KEY_L:
+            if (ctrl && c) {  // loop between the marks (the whole clip when none)
+                if (p.loop()) {
+                    p.set_loop(std::nullopt);
+                } else {
+                    const int64_t last = p.info().frame_count() - 1;
+                    p.set_loop(std::make_pair(c->mark_in.value_or(0), c->mark_out.value_or(last)));
+                }
+                return true;
+            }
+            break;
+        default: break;
+    }
+    return decision_key(k, id);
+}
+
+bool Review::browser_key(const KeyEvent& k) {
+    const bool ctrl = k.mods & GLFW_MOD_CONTROL;
+    const int64_t n = static_cast<int64_t>(view_.size());
+    auto move = [&](int64_t d) {
+        if (n == 0) return;
+        select(static_cast<size_t>(std::clamp<int64_t>(static_cast<int64_t>(selected_) + d, 0, n - 1)));
+    };
+    switch (k.key) {
+        case GLFW_KEY_LEFT: move(-1); return true;
+        case GLFW_KEY_RIGHT: move(+1); return true;
+        case GLFW_KEY_UP: move(-columns); return true;
+        case GLFW_KEY_DOWN: move(+columns); return true;
+        case GLFW_KEY_PAGE_UP: move(-columns * 4); return true;
+        case GLFW_KEY_PAGE_DOWN: move(+columns * 4); return true;
+        case GLFW_KEY_HOME: select(0); return true;
+        case GLFW_KEY_END: select(view_.empty() ? 0 : view_.size() - 1); return true;
+        case GLFW_KEY_ENTER:
+        case GLFW_KEY_KP_ENTER:
+        case GLFW_KEY_SPACE:
+            if (selected_id() >= 0)
+                if (auto r = view(selected_id(), true); !r) say(r.error().message, true);
+            return true;
+        case GLFW_KEY_E:
+            if (!ctrl) {
+                if (auto r = enter_edit(); !r) say(r.error().message, true);
+                return true;
+            }
+            break;
+        case GLFW_KEY_F5:
+            status_filter = static_cast<StatusFilter>((static_cast<int>(status_filter) + 1) % 4);
+            refilter();
+            preroll_neighbours();
+            return true;
+        case GLFW_KEY_F6:
+            min_rating = (min_rating + 1) % 6;
+            refilter();
+            preroll_neighbours();
+            return true;
+        case GLFW_KEY_F7:
+            flagged_only = !flagged_only;
+            refilter();
+            preroll_neighbours();
+            return true;
+        case GLFW_KEY_F8:
+            sort = static_cast<SortBy>((static_cast<int>(sort) + 1) % 3);
+            refilter();
+            preroll_neighbours();
+            return true;
+        default: break;
+    }
+    if (decision_key(k, selected_id())) {
+        if (k.key == GLFW_KEY_P || k.key == GLFW_KEY_X || k.key == GLFW_KEY_U) {
+            // Culling: a decision moves on to the next clip (when the filter still shows this one).
+            if (project_.clips()[view_.empty() ? 0 : view_[std::min(selected_, view_.size() - 1)]].id == selected_id()) move(+1);
+            else preroll_neighbours();
+        }
+        return true;
+    }
+    return false;
+}
+
+bool Review::edit_key(const KeyEvent& k) {
+    const bool alt = k.mods & GLFW_MOD_ALT, ctrl = k.mods & GLFW_MOD_CONTROL;
+    if (!edit_ || edit_->shots.empty() || !session_.edit()) return false;
+    timeline::Player& p = session_.player();
+    timeline::EditReader& er = *session_.edit();
+    const size_t here = er.shot_at(p.current_index());
+    const int64_t clip = edit_->shots[here].clip_id;
+    auto seconds_of = [&](size_t shot) { return edit_->start_of(shot).to_double(); };
+    switch (k.key) {
+        case GLFW_KEY_ESCAPE: back_to_browser(); return true;
+        case GLFW_KEY_UP:
+        case GLFW_KEY_DOWN: {
+            if (alt) {  // move the shot under the playhead earlier / later
+                const int d = k.key == GLFW_KEY_UP ? -1 : +1;
+                decide(project_.edit_move(clip, d));
+                const size_t to = std::clamp<int64_t>(static_cast<int64_t>(here) + d, 0, static_cast<int64_t>(edit_->shots.size()) - 1);
+                auto r = rebuild_edit(0.0);
+                if (r && to < edit_->shots.size()) session_.player().seek_time(seconds_of(to));
+                if (!r) say(r.error().message, true);
+                edit_cursor = to;
+                return true;
+            }
+            // Previous / next cut.
+            size_t to = here;
+            if (k.key == GLFW_KEY_UP) to = p.current_index() > er.shot_start(here) ? here : (here ? here - 1 : 0);
+            else to = std::min(here + 1, edit_->shots.size() - 1);
+            p.seek_frame(er.shot_start(to));
+            edit_cursor = to;
+            return true;
+        }
+        case GLFW_KEY_DELETE:
+        case GLFW_KEY_BACKSPACE: {
+            const double at = seconds_of(here);
+            decide(project_.edit_remove(clip));
+            if (auto r = rebuild_edit(at); !r) say(r.error().message, true);
+            return true;
+        }
+        case GLFW_KEY_I:
+        case GLFW_KEY_O: {
+            if (alt || ctrl || (k.mods & GLFW_MOD_SHIFT)) return true;
+            // Trim the shot under the playhead to the source frame on screen.
+            auto s = on_screen(k);
+            if (!s || s->shot < 0) return true;
+            const auto& shot = edit_->shots[static_cast<size_t>(s->shot)];
+            const double at = seconds_of(static_cast<size_t>(s->shot));
+            decide(k.key == GLFW_KEY_I ? project_.set_in(shot.clip_id, s->source_frame) : project_.set_out(shot.clip_id, s->source_frame));
+            if (auto r = rebuild_edit(at); !r) say(r.error().message, true);
+            return true;
+        }
+        default: break;
+    }
+    if (ctrl && (k.key == GLFW_KEY_Z || k.key == GLFW_KEY_Y)) {
+        decision_key(k, clip);
+        if (auto r = rebuild_edit(seconds_of(here)); !r) say(r.error().message, true);
+        return true;
+    }
+    return decision_key(k, clip);
+}
+
+bool Review::handle_key(const KeyEvent& k) {
+    if (note_editing) return true;  // the note field has the keyboard
+    switch (mode_) {
+        case Mode::browser: return browser_key(k);
+        case Mode::viewer: return viewer_key(k);
+        case Mode::edit: return edit_key(k);
+    }
+    return false;
+}
+
+}  // namespace reelsync::app

@@ -1,0 +1,99 @@
+#pragma once
+// Review mode: a project folder in the window. Three views over one Session:
+//   browser - the grid of clips: thumbnails, status badges, rating, filter and sort, culling keys;
+//   viewer  - one clip playing, with in/out marks set on the frame on screen at the key press;
+//   edit    - the approved shots end to end against the song, with the cut list; reorder, trim, remove.
+// Every decision goes to the project at once (one transaction) and can be undone.
+//
+// Thread: owned by the main thread, like the Session. The catalogue (probes, thumbnails) and the
+// pre-rolls of the neighbouring clips run on their own threads and hand results over here.
+#include <future>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/overlay.h"
+#include "app/session.h"
+#include "project/catalog.h"
+#include "project/edit.h"
+#include "project/project.h"
+
+namespace reelsync::app {
+
+class Review {
+public:
+    enum class Mode { browser, viewer, edit };
+    enum class StatusFilter { all, unreviewed, approved, rejected };
+    enum class SortBy { name, date, duration };
+
+    Review(project::Project project, Session& session);
+    ~Review();
+
+    Mode mode() const { return mode_; }
+    project::Project& project() { return project_; }
+    Session& session() { return session_; }
+
+    // Once per loop: catalogue results, finished pre-rolls. Returns thumbnails to upload (clip id, RGBA).
+    std::vector<std::pair<int64_t, std::vector<uint8_t>>> tick();
+    // Applies a key; false when review mode does not use it (the caller's transport keys then apply).
+    bool handle_key(const KeyEvent& k);
+    // Opens the clip with this id in the viewer (pre-rolled when it was a neighbour).
+    Result<void> view(int64_t clip_id, bool play);
+    Result<void> enter_edit();
+    void back_to_browser();
+
+    // --- what the UI shows ---
+    const std::vector<size_t>& visible() const { return view_; }   // indices into project().clips()
+    size_t selected() const { return selected_; }
+    void select(size_t position);
+    int64_t selected_id() const;
+    int columns = 6;                      // set by the browser layout (for Up/Down)
+    StatusFilter status_filter = StatusFilter::all;
+    int min_rating = 0;
+    bool flagged_only = false;
+    SortBy sort = SortBy::name;
+    void refilter();
+    const std::string& message() const { return message_; }
+    bool message_is_error() const { return message_error_; }
+    void say(std::string text, bool error = false);
+    const project::Catalog* catalog() const { return catalog_.get(); }
+    double catalogue_seconds() const { return catalogue_seconds_; }
+    bool note_editing = false;            // the note popup is open (keys go to the text field)
+    std::string note_buffer;
+    const std::optional<project::Edit>& edit() const { return edit_; }
+    // Keyboard focus of the edit view's cut list.
+    size_t edit_cursor = 0;
+
+private:
+    struct Preroll {
+        std::unique_ptr<media::ClipReader> reader;
+        std::shared_ptr<const media::AudioTrack> track;
+    };
+    void start_catalogue();
+    void preroll_neighbours();
+    void decide(Result<void> r);  // reports a decision's outcome
+    bool viewer_key(const KeyEvent& k);
+    bool browser_key(const KeyEvent& k);
+    bool edit_key(const KeyEvent& k);
+    bool decision_key(const KeyEvent& k, int64_t clip);
+    void step_clip(int dir);
+    Result<void> rebuild_edit(std::optional<double> at_seconds);
+    std::optional<timeline::Player::OnScreen> on_screen(const KeyEvent& k);
+
+    project::Project project_;
+    Session& session_;
+    Mode mode_ = Mode::browser;
+    std::vector<size_t> view_;
+    size_t selected_ = 0;
+    std::unique_ptr<project::Catalog> catalog_;
+    double catalogue_started_ = 0, catalogue_seconds_ = -1;
+    std::map<std::string, std::future<Result<Preroll>>> prerolls_;   // by path
+    std::vector<std::future<Result<Preroll>>> dropping_;             // pre-rolls no longer wanted
+    std::string message_;
+    bool message_error_ = false;
+    std::optional<project::Edit> edit_;
+};
+
+}  // namespace reelsync::app

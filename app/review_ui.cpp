@@ -1,0 +1,267 @@
+#include "app/review_ui.h"
+
+#include <GLFW/glfw3.h>
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "core/timecode.h"
+
+namespace reelsync::app {
+
+namespace {
+
+ImU32 status_colour(project::Status s) {
+    switch (s) {
+        case project::Status::approved: return IM_COL32(60, 200, 90, 255);
+        case project::Status::rejected: return IM_COL32(230, 70, 60, 255);
+        case project::Status::unreviewed: return IM_COL32(110, 110, 110, 255);
+    }
+    return IM_COL32_WHITE;
+}
+
+const char* filter_name(Review::StatusFilter f) {
+    switch (f) {
+        case Review::StatusFilter::all: return "all";
+        case Review::StatusFilter::unreviewed: return "unreviewed";
+        case Review::StatusFilter::approved: return "approved";
+        case Review::StatusFilter::rejected: return "rejected";
+    }
+    return "";
+}
+const char* sort_name(Review::SortBy s) {
+    switch (s) {
+        case Review::SortBy::name: return "name";
+        case Review::SortBy::date: return "date";
+        case Review::SortBy::duration: return "duration";
+    }
+    return "";
+}
+
+std::string stars(int n) { return std::string(static_cast<size_t>(n), '*') + std::string(static_cast<size_t>(5 - n), '.'); }
+
+std::string duration_text(const project::Clip& c) {
+    if (!c.media) return c.probe_error.empty() ? "..." : "unreadable";
+    char b[64];
+    std::snprintf(b, sizeof b, "%.1fs %dx%d", c.media->duration, c.media->width, c.media->height);
+    return b;
+}
+
+}  // namespace
+
+const std::vector<ReviewHotkey>& review_hotkeys() {
+    static const std::vector<ReviewHotkey> k = {
+        {"browser", "Arrows, Page Up/Down, Home/End", "move through the clips"},
+        {"browser", "Enter or Space", "play the clip (viewer)"},
+        {"all", "P / X / U", "approve / reject / back to unreviewed (browser: then the next clip)"},
+        {"all", "1-5, 0", "rating, clear rating"},
+        {"all", "N", "note on the clip"},
+        {"all", "Ctrl+Z, Ctrl+Shift+Z or Ctrl+Y", "undo, redo (every decision)"},
+        {"browser", "F5 / F6 / F7 / F8", "filter by status / minimum rating / flagged only; sort by name, date, duration"},
+        {"browser", "E", "the edit: approved shots on the song"},
+        {"viewer", "I / O", "mark in / out on the frame on screen"},
+        {"viewer", "Shift+I / Shift+O", "go to in / out"},
+        {"viewer", "Alt+I / Alt+O / Alt+X", "clear in / out / both"},
+        {"viewer", "Ctrl+L", "loop between in and out"},
+        {"viewer", "Up/Down or Page Up/Down", "previous / next clip (pre-rolled)"},
+        {"viewer, edit", "Esc", "back to the browser"},
+        {"edit", "Up / Down", "previous / next cut"},
+        {"edit", "Alt+Up / Alt+Down", "move the shot under the playhead earlier / later"},
+        {"edit", "I / O", "trim the shot under the playhead: in / out at the frame on screen"},
+        {"edit", "Delete", "take the shot out of the edit"},
+        {"all", "Q", "quit (everything is already saved)"},
+    };
+    return k;
+}
+
+void build_browser(Review& r, const ThumbnailDrawer& thumb) {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(vp->Pos);
+    ImGui::SetNextWindowSize(vp->Size);
+    ImGui::Begin("##browser", nullptr,
+                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoMove |
+                     ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoNav);
+    project::Project& p = r.project();
+    int counts[3] = {0, 0, 0};
+    for (const auto& c : p.clips()) ++counts[static_cast<int>(c.status)];
+    ImGui::Text("%s   %zu clips:  %d approved  %d rejected  %d unreviewed   edit: %zu shots", p.folder().filename().c_str(),
+                p.clips().size(), counts[1], counts[2], counts[0], p.edit().size());
+    ImGui::Text("showing %zu  |  F5 status: %s  F6 rating >= %d  F7 flagged: %s  F8 sort: %s", r.visible().size(),
+                filter_name(r.status_filter), r.min_rating, r.flagged_only ? "yes" : "no", sort_name(r.sort));
+    if (const project::Catalog* cat = r.catalog(); cat && !cat->finished()) {
+        ImGui::SameLine();
+        ImGui::Text("  |  thumbnails %zu / %zu", cat->done(), cat->total());
+    }
+    if (!r.message().empty()) {
+        if (r.message_is_error()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", r.message().c_str());
+        else ImGui::TextUnformatted(r.message().c_str());
+    } else {
+        ImGui::TextDisabled("P approve  X reject  1-5 rate  N note  Enter play  E edit  Ctrl+Z undo  F1 help");
+    }
+    ImGui::Separator();
+
+    const float cell_w = 172, thumb_h = 96, cell_h = thumb_h + 44;
+    const float avail = ImGui::GetContentRegionAvail().x;
+    const int cols = std::max(1, static_cast<int>(avail / cell_w));
+    r.columns = cols;
+    ImGui::BeginChild("##grid", ImVec2(0, 0), false, ImGuiWindowFlags_NoNav);
+    const auto& vis = r.visible();
+    const int rows = static_cast<int>((vis.size() + static_cast<size_t>(cols) - 1) / static_cast<size_t>(cols));
+    const int sel_row = static_cast<int>(r.selected()) / cols;
+    static size_t last_selected = SIZE_MAX;
+    if (last_selected != r.selected()) {
+        // Keep the selection in view.
+        const float y = static_cast<float>(sel_row) * cell_h;
+        if (y < ImGui::GetScrollY()) ImGui::SetScrollY(y);
+        else if (y + cell_h > ImGui::GetScrollY() + ImGui::GetWindowHeight()) ImGui::SetScrollY(y + cell_h - ImGui::GetWindowHeight());
+        last_selected = r.selected();
+    }
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    ImGuiListClipper clipper;
+    clipper.Begin(rows, cell_h);
+    while (clipper.Step()) {
+        for (int row = clipper.DisplayStart; row < clipper.DisplayEnd; ++row) {
+            for (int col = 0; col < cols; ++col) {
+                const size_t pos = static_cast<size_t>(row) * static_cast<size_t>(cols) + static_cast<size_t>(col);
+                if (pos >= vis.size()) break;
+                const project::Clip& c = p.clips()[vis[pos]];
+                if (col) ImGui::SameLine();
+                ImGui::PushID(static_cast<int>(pos));
+                const ImVec2 a = ImGui::GetCursorScreenPos();
+                if (ImGui::InvisibleButton("##cell", ImVec2(cell_w - 8, cell_h - 6))) r.select(pos);
+                if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
+                    r.select(pos);
+                    if (auto v = r.view(c.id, true); !v) r.say(v.error().message, true);
+                }
+                const ImVec2 ta(a.x + 2, a.y + 2), tb(a.x + 2 + 160, a.y + 2 + 90);
+                if (c.missing) {
+                    dl->AddRectFilled(ta, tb, IM_COL32(60, 20, 20, 255));
+                    dl->AddText(ImVec2(ta.x + 8, ta.y + 36), IM_COL32(255, 120, 110, 255), "missing");
+                } else if (!thumb(dl, c.id, ta, tb)) {
+                    dl->AddRectFilled(ta, tb, IM_COL32(30, 30, 34, 255));
+                    dl->AddText(ImVec2(ta.x + 8, ta.y + 36), IM_COL32(150, 150, 150, 255),
+                                c.probe_error.empty() ? "..." : "unreadable");
+                }
+                // Status: a coloured frame and a badge.
+                const bool sel = pos == r.selected();
+                dl->AddRect(ImVec2(a.x, a.y), ImVec2(a.x + 164, a.y + 94), sel ? IM_COL32(255, 255, 255, 255) : status_colour(c.status), 0,
+                            0, sel ? 3.0f : 2.0f);
+                if (c.status != project::Status::unreviewed) {
+                    dl->AddRectFilled(ImVec2(a.x + 4, a.y + 4), ImVec2(a.x + 22, a.y + 20), status_colour(c.status), 3.0f);
+                    dl->AddText(ImVec2(a.x + 9, a.y + 4), IM_COL32_WHITE, c.status == project::Status::approved ? "+" : "x");
+                }
+                if (c.edit_pos) dl->AddText(ImVec2(a.x + 138, a.y + 4), IM_COL32(255, 230, 120, 255), "E");
+                if (c.flags > 0) {
+                    char f[16];
+                    std::snprintf(f, sizeof f, "!%d", c.flags);
+                    dl->AddText(ImVec2(a.x + 130, a.y + 74), IM_COL32(255, 200, 40, 255), f);
+                }
+                std::string name = c.name.size() > 24 ? c.name.substr(0, 23) + "~" : c.name;
+                dl->AddText(ImVec2(a.x + 2, a.y + thumb_h + 2), IM_COL32(230, 230, 230, 255), name.c_str());
+                std::string line = stars(c.rating) + "  " + duration_text(c);
+                if (c.mark_in || c.mark_out) line += "  [io]";
+                if (!c.note.empty()) line += "  note";
+                dl->AddText(ImVec2(a.x + 2, a.y + thumb_h + 20), IM_COL32(170, 170, 170, 255), line.c_str());
+                ImGui::PopID();
+            }
+        }
+    }
+    clipper.End();
+    ImGui::EndChild();
+    ImGui::End();
+}
+
+void build_review_panel(Review& r, int64_t frame) {
+    Session& s = r.session();
+    project::Project& p = r.project();
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(ImVec2(vp->Size.x - 10, 10), ImGuiCond_Always, ImVec2(1.0f, 0.0f));
+    ImGui::SetNextWindowBgAlpha(0.7f);
+    ImGui::Begin("##review", nullptr,
+                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
+                     ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav | ImGuiWindowFlags_NoMove);
+    if (r.mode() == Review::Mode::viewer) {
+        if (const project::Clip* c = p.clip(s.project_clip)) {
+            const Rational rate = s.reader().info().video->frame_rate;
+            ImGui::TextColored(ImColor(status_colour(c->status)), "%s", project::to_string(c->status));
+            ImGui::SameLine();
+            ImGui::Text("  %s   clip %zu / %zu", stars(c->rating).c_str(), r.selected() + 1, r.visible().size());
+            ImGui::Text("in  %s", c->mark_in ? (timecode(*c->mark_in, rate) + "  (" + std::to_string(*c->mark_in) + ")").c_str() : "-");
+            ImGui::Text("out %s", c->mark_out ? (timecode(*c->mark_out, rate) + "  (" + std::to_string(*c->mark_out) + ")").c_str() : "-");
+            if (!c->note.empty()) ImGui::TextWrapped("note: %s", c->note.c_str());
+        }
+    } else if (r.mode() == Review::Mode::edit && r.edit()) {
+        const project::Edit& e = *r.edit();
+        const size_t here = s.edit() ? s.edit()->shot_at(frame) : 0;
+        const int64_t len = e.length().round_frames(e.rate);
+        ImGui::Text("edit: %zu shots, %s at %s fps", e.shots.size(), timecode(len, e.rate).c_str(), e.rate.str().c_str());
+        ImGui::Text("song: %s", e.audio.empty() ? "(none: --audio TRACK)" : e.audio.filename().c_str());
+        ImGui::Separator();
+        if (ImGui::BeginTable("cuts", 5, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY, ImVec2(0, std::min(vp->Size.y * 0.6f, 420.0f)))) {
+            ImGui::TableSetupColumn("#");
+            ImGui::TableSetupColumn("record");
+            ImGui::TableSetupColumn("clip");
+            ImGui::TableSetupColumn("in-out");
+            ImGui::TableSetupColumn("frames");
+            ImGui::TableHeadersRow();
+            for (size_t i = 0; i < e.shots.size(); ++i) {
+                const auto& sh = e.shots[i];
+                ImGui::TableNextRow();
+                ImGui::TableNextColumn();
+                char label[64];
+                std::snprintf(label, sizeof label, "%zu##cut%zu", i + 1, i);
+                if (ImGui::Selectable(label, i == here, ImGuiSelectableFlags_SpanAllColumns) && s.edit()) {
+                    s.player().seek_frame(s.edit()->shot_start(i));
+                    r.edit_cursor = i;
+                }
+                if (i == here && ImGui::IsWindowAppearing()) ImGui::SetScrollHereY();
+                ImGui::TableNextColumn();
+                ImGui::TextUnformatted(timecode(e.start_of(i).round_frames(e.rate), e.rate).c_str());
+                ImGui::TableNextColumn();
+                ImGui::TextUnformatted(sh.name.c_str());
+                ImGui::TableNextColumn();
+                ImGui::Text("%" PRId64 "-%" PRId64, sh.in, sh.out);
+                ImGui::TableNextColumn();
+                ImGui::Text("%" PRId64, sh.frames());
+            }
+            ImGui::EndTable();
+        }
+    }
+    if (p.can_undo()) ImGui::TextDisabled("Ctrl+Z: undo %s", p.undo_label().c_str());
+    if (!r.message().empty()) {
+        if (r.message_is_error()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", r.message().c_str());
+        else ImGui::TextUnformatted(r.message().c_str());
+    }
+    ImGui::End();
+}
+
+void build_note_editor(Review& r) {
+    if (!r.note_editing) return;
+    const int64_t id = r.mode() == Review::Mode::browser ? r.selected_id() : r.session().project_clip;
+    ImGui::OpenPopup("Note");
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(ImVec2(vp->Size.x * 0.5f, vp->Size.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+    if (ImGui::BeginPopupModal("Note", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+        char buf[2048];
+        std::snprintf(buf, sizeof buf, "%s", r.note_buffer.c_str());
+        if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+        const bool enter = ImGui::InputTextMultiline("##note", buf, sizeof buf, ImVec2(420, 90),
+                                                     ImGuiInputTextFlags_CtrlEnterForNewLine | ImGuiInputTextFlags_EnterReturnsTrue);
+        r.note_buffer = buf;
+        ImGui::TextDisabled("Enter: save   Esc: cancel");
+        if (enter || ImGui::Button("Save")) {
+            auto res = r.project().set_note(id, r.note_buffer);
+            if (!res) r.say(res.error().message, true);
+            r.note_editing = false;
+            ImGui::CloseCurrentPopup();
+        }
+        ImGui::SameLine();
+        if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
+            r.note_editing = false;
+            ImGui::CloseCurrentPopup();
+        }
+        ImGui::EndPopup();
+    }
+}
+
+}  // namespace reelsync::app
