@@ -48,6 +48,20 @@ int run_beats(const std::string& track, const std::string& reference, const std:
 
 int run_scan(const std::vector<std::string>& paths, int jobs, const std::string& report);
 
+struct ReviewBenchOptions {
+    std::string folder;       // a project folder of clips
+    std::string step_clip;    // a long-GOP clip for the backward-step figure
+    int switches = 30;        // next-clip presses
+    int steps = 30;           // backward steps
+    double watch = 0.4;       // seconds watched before each next-clip press
+    double step_play = 3.0;   // seconds played before stepping back
+    double step_pause = 0.15; // seconds between steps
+    bool no_audio = false;
+    int threads = 0;
+    std::string vk_device;
+};
+int run_review_bench(const ReviewBenchOptions& opts);
+
 struct ExportOptions {
     std::string folder;
     std::string audio;      // the song (recorded in the project)

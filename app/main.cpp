@@ -78,7 +78,13 @@ int main(int argc, char** argv) {
 
     app::BenchOptions bench;
     auto* b = cli.add_subcommand("bench", "Measure decode, upload and draw throughput, as ratios to decoding alone");
-    b->add_option("file", bench.file, "Clip")->required()->check(CLI::ExistingPath);
+    b->add_option("file", bench.file, "Clip")->check(CLI::ExistingPath);
+    app::ReviewBenchOptions rbench;
+    b->add_option("--review", rbench.folder, "Review speed on a project folder: keypress to the next clip's first frame")
+        ->check(CLI::ExistingDirectory);
+    b->add_option("--step-clip", rbench.step_clip, "With --review: a long-GOP clip for backward frame steps")->check(CLI::ExistingFile);
+    b->add_option("--switches", rbench.switches, "With --review: next-clip presses to time");
+    b->add_flag("--no-audio", rbench.no_audio, "With --review: no audio device");
     b->add_option("--threads", bench.threads, "Decoder threads (the same for every stage; 0: automatic)");
     b->add_option("--frames", bench.frames, "Frames per stage (0: the whole clip)");
     b->add_option("--vk-device", bench.vk_device, "Vulkan device to use (substring of its name)");
@@ -172,7 +178,16 @@ int main(int argc, char** argv) {
     } else if (*pr) {
         rc = app::run_probe(probe_file);
     } else if (*b) {
-        rc = app::run_bench(bench);
+        if (!rbench.folder.empty()) {
+            rbench.threads = bench.threads;
+            rbench.vk_device = bench.vk_device;
+            rc = app::run_review_bench(rbench);
+        } else if (bench.file.empty()) {
+            app::print_error("bench: give a clip, or --review FOLDER");
+            rc = 2;
+        } else {
+            rc = app::run_bench(bench);
+        }
     } else if (*sc) {
         rc = app::run_scan(scan_paths, scan_jobs, scan_report);
     } else if (*op) {

@@ -74,6 +74,7 @@ Session::~Session() {
     player_.reset();
     clock_.reset();
     reader_.reset();
+    closing_.clear();
     if (output_) output_->stop();
 }
 
@@ -128,11 +129,17 @@ Result<void> Session::open_clip(size_t i) {
     return {};
 }
 
+void Session::retire_reader() {
+    std::erase_if(closing_, [](std::future<void>& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
+    if (reader_) closing_.push_back(std::async(std::launch::async, [r = std::move(reader_)]() mutable { r.reset(); }));
+}
+
 void Session::show_clip(std::unique_ptr<media::ClipReader> reader, std::shared_ptr<const media::AudioTrack> track, bool play) {
     const bool scanning = scan_ != nullptr;
     scan_.reset();
     player_.reset();
     clock_.reset();
+    retire_reader();
     reader_ = std::move(reader);
     edit_ = nullptr;
     start_player(std::move(track));
@@ -142,7 +149,7 @@ void Session::show_clip(std::unique_ptr<media::ClipReader> reader, std::shared_p
 
 void Session::start_player(std::shared_ptr<const media::AudioTrack> track) {
     if (output_) {
-        output_->stop();
+        // The stream keeps running across clips: only the track changes (no device restart).
         output_->set_playing(false);
         output_->set_track(std::move(track));
         if (auto st = output_->start(); !st) {
@@ -163,6 +170,7 @@ Result<void> Session::open_edit(const std::vector<timeline::ShotSpec>& shots, co
     scan_.reset();
     player_.reset();
     clock_.reset();
+    retire_reader();
     edit_ = e->get();
     reader_ = std::move(*e);
     edit_name_ = name;

@@ -2,6 +2,8 @@
 // What a `play` run holds, whatever it draws into: the playlist, the audio device and track, the
 // clock, the player and its statistics. Owned by the app's main thread.
 #include <atomic>
+#include <future>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -67,6 +69,10 @@ private:
     std::unique_ptr<audio::MasterClock> clock_;
     std::unique_ptr<timeline::Player> player_;
     std::unique_ptr<BackgroundScan> scan_;
+    // Readers being closed on their own threads (closing joins a decode thread that may be
+    // mid-frame: never on the thread that presents). Finished ones are dropped on the next switch.
+    std::vector<std::future<void>> closing_;
+    void retire_reader();
     size_t clip_ = 0;
     std::string edit_name_;
 };

@@ -106,7 +106,13 @@ AudioOutput::~AudioOutput() {
 }
 
 void AudioOutput::set_track(std::shared_ptr<const media::AudioTrack> track) {
-    if (!started_) track_ = std::move(track);
+    const media::AudioTrack* t = track.get();
+    if (track) tracks_.push_back(std::move(track));
+    next_track_.store(t);
+    // Free every older track the callback is not reading (it re-checks next_track_ after
+    // announcing in_use_, so one it could still pick up is never freed here).
+    const media::AudioTrack* busy = in_use_.load();
+    std::erase_if(tracks_, [&](const auto& k) { return k.get() != t && k.get() != busy; });
 }
 
 Result<void> AudioOutput::start() {
@@ -146,7 +152,13 @@ int AudioOutput::fill(float* out, unsigned long frames, double dac_minus_now) {
     bool playing = playing_.load(std::memory_order_acquire);
     const int64_t start = position_;
     const size_t n = static_cast<size_t>(frames) * channels_;
-    const media::AudioTrack* t = track_.get();
+    const media::AudioTrack* t = next_track_.load();
+    while (true) {  // announce, then confirm it is still the one to play (seq_cst: see set_track)
+        in_use_.store(t);
+        const media::AudioTrack* again = next_track_.load();
+        if (again == t) break;
+        t = again;
+    }
     if (playing && t && t->channels == channels_) {
         int64_t avail = std::clamp<int64_t>(t->frames() - start, 0, static_cast<int64_t>(frames));
         if (avail > 0) std::memcpy(out, t->samples.data() + start * channels_, static_cast<size_t>(avail) * channels_ * sizeof(float));

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "media/audio_track.h"
@@ -30,8 +31,11 @@ public:
     int channels() const { return channels_; }
     const std::string& device_name() const { return device_name_; }
 
-    // Sets the track; only while the stream is stopped (the callback reads it without locks).
+    // Sets the track, also while the stream runs (switching clips never restarts the device). The
+    // callback picks it up at its next buffer; a replaced track is freed here, on the caller's
+    // thread, once the callback has let go of it (a hazard pointer: no lock, no free in the callback).
     void set_track(std::shared_ptr<const media::AudioTrack> track);
+    bool started() const { return started_; }
     Result<void> start();
     void stop();
 
@@ -63,7 +67,12 @@ private:
     int channels_ = 2;
     double latency_ = 0;
     std::string device_name_;
-    std::shared_ptr<const media::AudioTrack> track_;  // immutable while the stream runs
+    // Owned by the controlling thread: every track the callback may still be reading.
+    std::vector<std::shared_ptr<const media::AudioTrack>> tracks_;
+    // The track to play (written by set_track) and the one the callback is reading (written by the
+    // callback before it reads it, then re-checked against next_track_).
+    std::atomic<const media::AudioTrack*> next_track_{nullptr};
+    std::atomic<const media::AudioTrack*> in_use_{nullptr};
     bool started_ = false;
 
     // Written by the player thread, read by the callback.

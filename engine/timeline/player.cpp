@@ -25,8 +25,14 @@ void Player::start_seek(int64_t frame, bool reverse, bool resume) {
     seeking_ = true;
     resume_after_seek_ = resume;
     start_clock_on_present_ = false;
+    preroll_pending_ = false;
     at_end_ = false;
     expected_next_ = frame;
+}
+
+bool Player::prerolled() {
+    const int preroll = std::min(4, reader_.capacity());
+    return reader_.queued() >= preroll || reader_.finished() || reader_.decoded_all();
 }
 
 void Player::play() {
@@ -42,6 +48,7 @@ void Player::pause() {
     clock_.pause();
     resume_after_seek_ = false;
     start_clock_on_present_ = false;
+    preroll_pending_ = false;
     if (was && current_) {
         // Hold on the frame on screen; the decoder restarts from it so a step or play is exact.
         clock_.set_speed(1.0);
@@ -107,14 +114,17 @@ Player::Plan Player::plan(double now, double render_estimate, double expected) {
     Plan plan;
     const double s = clock_.speed();
 
-    if (seeking_) {
-        // Pre-roll before the clock starts: the decoder gets a few frames ahead, so the first
-        // second of playback does not race it.
-        const int preroll = std::min(4, reader_.capacity());
-        if (resume_after_seek_ && reader_.queued() < preroll && !reader_.finished() && !reader_.decoded_all()) {
+    if (preroll_pending_) {
+        // The first frame is up; the clock starts once the decoder is a few frames ahead.
+        if (!prerolled()) {
             plan.wake_at = now + 0.002;
             return plan;
         }
+        preroll_pending_ = false;
+        clock_.play();
+    }
+
+    if (seeking_) {
         auto f = reader_.peek();
         if (!f) {
             if (reader_.finished()) {
@@ -257,8 +267,12 @@ void Player::presented(const media::VideoFrame& frame, double at) {
     shown_[shown_count_++ % shown_.size()] = {p.t_audio, {frame.index, frame.source_index, frame.shot}};
     current_ = frame;
     if (start_clock_on_present_) {
+        // Pre-roll: the first frame after a seek goes up at once (a key press shows its frame
+        // without waiting); the clock starts when the decoder is a few frames ahead, so the first
+        // second of playback does not race it. Usually that is already so, and it starts now.
         start_clock_on_present_ = false;
-        clock_.play();
+        if (prerolled()) clock_.play();
+        else preroll_pending_ = true;
     }
 }
 

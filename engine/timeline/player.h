@@ -73,7 +73,9 @@ public:
     // The frame on screen, or the one a pending seek will show.
     int64_t current_index() const { return seeking_ || !current_ ? seek_target_ : current_->index; }
     double time() { return clock_.now(); }
-    bool playing() const { return clock_.playing() || (seeking_ && resume_after_seek_) || start_clock_on_present_; }
+    bool playing() const {
+        return clock_.playing() || (seeking_ && resume_after_seek_) || start_clock_on_present_ || preroll_pending_;
+    }
     double speed() const { return clock_.speed(); }
     bool at_end() const { return at_end_; }
     const media::ClipInfo& info() const { return reader_.info(); }
@@ -93,6 +95,8 @@ private:
     bool resume_after_seek_ = false;
     bool redraw_ = false;
     bool start_clock_on_present_ = false;  // the first frame after a seek goes up before the clock runs
+    bool preroll_pending_ = false;         // it is up; the clock waits for the decoder to get ahead
+    bool prerolled();
     bool at_end_ = false;
     int64_t repeat_counted_for_ = -1;  // frame whose overrun was already counted as a repeat
     int64_t expected_next_ = 0;        // next frame index in 1x forward play (for drop counting)
