@@ -13,6 +13,7 @@ struct PlayOptions {
     bool edit = false;              // play the project's edit against its song
     std::string clip;               // headless review: the project clip to play
     std::string keys;               // headless: scripted key presses "SECONDS:KEY,..." at clock times
+    std::string start_view;         // review: "browser" (default) or "edit"
     std::string audio_track;        // --audio: a music track to play (else the clip's own audio)
     bool headless = false;
     bool no_audio = false;          // run on the timer clock

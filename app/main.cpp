@@ -121,6 +121,8 @@ int main(int argc, char** argv) {
     op->add_flag("--no-audio", review.no_audio, "Play on the timer clock, with no audio device");
     op->add_option("--screenshot", review.screenshot, "Save what the window shows to this PNG after the first frames, then quit");
     op->add_option("--vk-device", review.vk_device, "Vulkan device to use (substring of its name)");
+    op->add_option("--view", review.start_view, "Start in this view: browser (default) or edit")->check(CLI::IsMember({"browser", "edit"}));
+    op->add_option("--clip", review.clip, "Start in the viewer on this clip");
 
     app::ExportOptions exp;
     auto* ex = cli.add_subcommand("export", "Export a project's edit: OpenTimelineIO, CMX3600 EDL, CSV of every clip's decisions");

@@ -369,6 +369,11 @@ int run_play(const PlayOptions& opts_in) {
                 print_error(r.error().message);
                 return 1;
             }
+        } else if (opts.start_view == "edit") {
+            if (auto r = review->enter_edit(); !r) {
+                print_error(r.error().message);
+                return 1;
+            }
         }
     } else {
         auto opened = shots.empty() ? s.open_clip(0) : s.open_edit(shots, edit_name);
