@@ -25,6 +25,7 @@ struct PlayOptions {
     bool paused = false;            // start paused (window)
     std::string screenshot;         // window: save the window's pixels to this PNG after the first frames
     int decoder_threads = 0;
+    int cache_mb = 256;             // frame cache per open clip (decoded frames around the playhead)
     std::string vk_device;
     bool overlay = true;            // window: draw the ImGui overlay
     bool analysis = true;           // window: scan the clip for artifacts in the background
@@ -72,6 +73,7 @@ struct ExportOptions {
 int run_export(const ExportOptions& opts);
 int run_status(const std::string& folder, bool json);
 int run_import(const std::string& folder, const std::string& otio);
+int run_relink(const std::string& folder, const std::string& from);
 
 // One-line error to stderr, "reelsync: <message>".
 void print_error(const std::string& message);

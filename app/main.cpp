@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
     p->add_flag("--no-analysis", no_analysis, "Window: do not scan the clip for artifact flags");
     p->add_flag("--no-overlay", no_overlay, "Window: draw the picture only");
     p->add_option("--threads", play.decoder_threads, "Decoder threads (0: automatic)");
+    p->add_option("--cache-mb", play.cache_mb, "Frame cache per clip in MiB: decoded frames around the playhead (0: off)");
     p->add_option("--vk-device", play.vk_device, "Vulkan device to use (substring of its name)");
 
     std::string render_file, out, out_dir, frames, render_vk;
@@ -121,6 +122,8 @@ int main(int argc, char** argv) {
     op->add_flag("--no-audio", review.no_audio, "Play on the timer clock, with no audio device");
     op->add_option("--screenshot", review.screenshot, "Save what the window shows to this PNG after the first frames, then quit");
     op->add_option("--vk-device", review.vk_device, "Vulkan device to use (substring of its name)");
+    op->add_option("--duration", review.duration, "Quit after this many seconds (scripted runs)");
+    op->add_option("--cache-mb", review.cache_mb, "Frame cache per clip in MiB: decoded frames around the playhead (0: off)");
     op->add_option("--view", review.start_view, "Start in this view: browser (default) or edit")->check(CLI::IsMember({"browser", "edit"}));
     op->add_option("--clip", review.clip, "Start in the viewer on this clip");
 
@@ -138,6 +141,11 @@ int main(int argc, char** argv) {
     auto* st = cli.add_subcommand("status", "A project's counts by status, and its edit's length and cut list");
     st->add_option("folder", status_folder, "Project folder")->required()->check(CLI::ExistingDirectory);
     st->add_flag("--json", status_json, "As JSON");
+
+    std::string relink_folder, relink_from;
+    auto* rl = cli.add_subcommand("relink", "Find a project's missing clips in another folder (same name and size)");
+    rl->add_option("folder", relink_folder, "Project folder")->required()->check(CLI::ExistingDirectory);
+    rl->add_option("--from", relink_from, "Folder to search (recursively)")->required()->check(CLI::ExistingDirectory);
 
     std::string import_folder, import_otio;
     auto* im = cli.add_subcommand("import", "Make an OpenTimelineIO timeline the project's edit (undoable)");
@@ -198,6 +206,8 @@ int main(int argc, char** argv) {
         rc = app::run_export(exp);
     } else if (*st) {
         rc = app::run_status(status_folder, status_json);
+    } else if (*rl) {
+        rc = app::run_relink(relink_folder, relink_from);
     } else if (*im) {
         rc = app::run_import(import_folder, import_otio);
     } else if (*bt) {

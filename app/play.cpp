@@ -66,6 +66,7 @@ void sleep_until(double steady) {
 
 void Session::start_scan() {
     scan_.reset();
+    if (edit_) return;  // an edit's shots are clips of the project, scanned when viewed
     scan_ = std::make_unique<BackgroundScan>(reader_ ? reader_->info().path : opts_.files[clip_]);
 }
 
@@ -103,9 +104,15 @@ Result<void> Session::start() {
     return {};
 }
 
-Result<void> Session::open_clip(size_t i) {
+media::ClipReader::Options Session::reader_options() const {
     media::ClipReader::Options ro;
     ro.threads = opts_.decoder_threads;
+    ro.cache_bytes = static_cast<size_t>(std::max(0, opts_.cache_mb)) << 20;
+    return ro;
+}
+
+Result<void> Session::open_clip(size_t i) {
+    media::ClipReader::Options ro = reader_options();
     auto reader = media::ClipReader::open(opts_.files[i], ro);
     if (!reader) return std::unexpected(reader.error());
     std::shared_ptr<const media::AudioTrack> track = music_;
@@ -119,7 +126,7 @@ Result<void> Session::open_clip(size_t i) {
     reader_ = std::move(*reader);
     edit_ = nullptr;
     clip_ = i;
-    if (scan_) start_scan();  // the overlay shows this clip's flags
+    if (scan_ || scan_clips) start_scan();  // the overlay shows this clip's flags
     start_player(track);
     if (opts_.loop) {
         player_->set_loop(opts_.loop);
@@ -143,7 +150,7 @@ void Session::show_clip(std::unique_ptr<media::ClipReader> reader, std::shared_p
     reader_ = std::move(reader);
     edit_ = nullptr;
     start_player(std::move(track));
-    if (scanning) start_scan();  // the overlay shows this clip's flags
+    if (scanning || scan_clips) start_scan();  // the overlay shows this clip's flags
     if (play) player_->play();
 }
 
@@ -163,9 +170,7 @@ void Session::start_player(std::shared_ptr<const media::AudioTrack> track) {
 }
 
 Result<void> Session::open_edit(const std::vector<timeline::ShotSpec>& shots, const std::string& name, bool play) {
-    media::ClipReader::Options ro;
-    ro.threads = opts_.decoder_threads;
-    auto e = timeline::EditReader::open(shots, ro);
+    auto e = timeline::EditReader::open(shots, reader_options());
     if (!e) return std::unexpected(e.error());
     scan_.reset();
     player_.reset();

@@ -168,6 +168,29 @@ int run_export(const ExportOptions& o) {
     return rc;
 }
 
+int run_relink(const std::string& folder, const std::string& from) {
+    auto p = open_project(folder, "");
+    if (!p) {
+        print_error(p.error().message);
+        return 1;
+    }
+    int missing = 0;
+    for (const auto& c : p->clips()) missing += c.missing;
+    auto n = p->relink(from);
+    if (!n) {
+        print_error(n.error().message);
+        return 1;
+    }
+    int still = 0;
+    for (const auto& c : p->clips())
+        if (c.missing) {
+            ++still;
+            std::printf("still missing: %s\n", c.path.c_str());
+        }
+    std::printf("relinked %d of %d missing clips from %s\n", *n, missing, from.c_str());
+    return still ? 1 : 0;
+}
+
 int run_import(const std::string& folder, const std::string& otio) {
     auto p = open_project(folder, "");
     if (!p) {

@@ -136,12 +136,10 @@ void Review::preroll_neighbours() {
     }
     const audio::AudioOutput* out = session_.output();
     const int rate = out ? out->sample_rate() : 0, channels = out ? out->channels() : 0;
-    const int threads = session_.options().decoder_threads;
+    const media::ClipReader::Options ro = session_.reader_options();
     for (const std::string& path : want) {
         if (prerolls_.count(path)) continue;
-        prerolls_[path] = std::async(std::launch::async, [path, rate, channels, threads]() -> Result<Preroll> {
-            media::ClipReader::Options ro;
-            ro.threads = threads;
+        prerolls_[path] = std::async(std::launch::async, [path, rate, channels, ro]() -> Result<Preroll> {
             auto r = media::ClipReader::open(path, ro);
             if (!r) return std::unexpected(r.error());
             Preroll p;
@@ -168,9 +166,7 @@ Result<void> Review::view(int64_t id, bool play) {
         if (!r) return std::unexpected(r.error());
         pr = std::move(*r);
     } else {
-        media::ClipReader::Options ro;
-        ro.threads = session_.options().decoder_threads;
-        auto r = media::ClipReader::open(path, ro);
+        auto r = media::ClipReader::open(path, session_.reader_options());
         if (!r) return std::unexpected(r.error());
         pr.reader = std::move(*r);
         if (const audio::AudioOutput* out = session_.output(); out && pr.reader->info().audio) {
@@ -180,6 +176,7 @@ Result<void> Review::view(int64_t id, bool play) {
     }
     session_.show_clip(std::move(pr.reader), pr.track, play);
     session_.project_clip = id;
+    session_.title = c->name;
     mode_ = Mode::viewer;
     for (size_t p = 0; p < view_.size(); ++p)
         if (project_.clips()[view_[p]].id == id) selected_ = p;
@@ -211,6 +208,7 @@ Result<void> Review::rebuild_edit(std::optional<double> at) {
     const bool play = !at || (session_.has_player() && session_.player().playing());
     if (auto r = session_.open_edit(specs, e->name, play && !at); !r) return r;
     session_.project_clip = -1;
+    session_.title.clear();
     if (at) session_.player().seek_time(*at);
     edit_ = std::move(*e);
     mode_ = Mode::edit;

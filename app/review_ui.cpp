@@ -197,7 +197,8 @@ void build_review_panel(Review& r, int64_t frame) {
         ImGui::Text("edit: %zu shots, %s at %s fps", e.shots.size(), timecode(len, e.rate).c_str(), e.rate.str().c_str());
         ImGui::Text("song: %s", e.audio.empty() ? "(none: --audio TRACK)" : e.audio.filename().c_str());
         ImGui::Separator();
-        if (ImGui::BeginTable("cuts", 5, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY, ImVec2(0, std::min(vp->Size.y * 0.6f, 420.0f)))) {
+        if (ImGui::BeginTable("cuts", 5, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY,
+                              ImVec2(0, std::min({vp->Size.y * 0.6f, 420.0f, ImGui::GetTextLineHeightWithSpacing() * static_cast<float>(e.shots.size() + 1) + 8.0f})))) {
             ImGui::TableSetupColumn("#");
             ImGui::TableSetupColumn("record");
             ImGui::TableSetupColumn("clip");

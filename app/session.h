@@ -46,6 +46,8 @@ public:
     const std::string& edit_name() const { return edit_name_; }
     timeline::PlaybackStats& stats() { return stats_; }
     const PlayOptions& options() const { return opts_; }
+    // Reader options from the command line (decoder threads, frame cache budget).
+    media::ClipReader::Options reader_options() const;
     const std::string& audio_status() const { return audio_status_; }
     const audio::AudioOutput* output() const { return output_.get(); }
     // The song given with --audio (or the project's), decoded at the device rate; null if none.
@@ -53,6 +55,8 @@ public:
     // The artifact scan of the current clip (window only; null when not running).
     BackgroundScan* scan() { return scan_.get(); }
     void start_scan();
+    // Window: every clip shown gets a background artifact scan (not edits, not headless runs).
+    bool scan_clips = false;
     Result<void> finish_stats() { return stats_.finish(); }
     // Starts the audio (the song, else the clip's own track) and a player on reader_.
     void start_player(std::shared_ptr<const media::AudioTrack> track);

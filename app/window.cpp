@@ -185,7 +185,8 @@ int run_play_window(Session& s, Review* review) {
     OverlayState ui;
     ui.visible = o.overlay;
     ui.review = review != nullptr;
-    if (o.analysis && s.has_player()) s.start_scan();  // artifact flags for the overlay, computed in the background
+    s.scan_clips = o.analysis;  // artifact flags for the overlay, computed in the background
+    if (o.analysis && s.has_player() && !s.playing_edit()) s.start_scan();
     const BackgroundScan* scan_shown = nullptr;  // the scan whose finished flags are on screen
     CostEstimate est{0.020, 0.004};  // pessimistic until measured: early renders only wait longer
     // How long a present takes to put the image on screen (under X it is a copy): the present is
