@@ -180,6 +180,14 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
         if (p.playing()) p.pause();
         p.seek_frame(pos);
     }
+    if (hi > 0 && !ui.cuts.empty()) {
+        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+        ImDrawList* dl = ImGui::GetWindowDrawList();
+        for (int64_t c : ui.cuts) {
+            const float x = a.x + (b.x - a.x) * static_cast<float>(c) / static_cast<float>(hi);
+            dl->AddRectFilled(ImVec2(x, a.y), ImVec2(x + 1.5f, b.y), IM_COL32(255, 255, 255, 200));
+        }
+    }
     if (hi > 0 && (ui.mark_in || ui.mark_out)) {
         // In and out marks: the marked range as a band under the bar, with end ticks.
         const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
