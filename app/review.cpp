@@ -57,6 +57,7 @@ std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {
     std::vector<std::pair<int64_t, std::vector<uint8_t>>> thumbs;
     if (catalog_) {
         bool changed = false;
+        const bool finished_before_take = catalog_->finished();  // then this take() has everything
         for (auto& c : catalog_->take()) {
             if (c.media || !c.error.empty()) {
                 project_.set_media_local(c.clip, c.media, c.error);
@@ -65,6 +66,7 @@ std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {
             if (c.thumbnail) thumbs.emplace_back(c.clip, std::move(c.thumbnail->rgba));
         }
         if (changed && sort == SortBy::duration) refilter();
+        if (finished_before_take) all_catalogued_ = true;
         if (catalog_->finished() && catalogue_seconds_ < 0) {
             catalogue_seconds_ = steady_seconds() - catalogue_started_;
             std::printf("reelsync: %zu clips catalogued (probe and thumbnail) in %.2f s\n", catalog_->total(), catalogue_seconds_);

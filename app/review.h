@@ -60,6 +60,8 @@ public:
     void say(std::string text, bool error = false);
     const project::Catalog* catalog() const { return catalog_.get(); }
     double catalogue_seconds() const { return catalogue_seconds_; }
+    // Every catalogue result has been handed out by tick() (thumbnails included).
+    bool all_catalogued() const { return all_catalogued_; }
     bool note_editing = false;            // the note popup is open (keys go to the text field)
     std::string note_buffer;
     const std::optional<project::Edit>& edit() const { return edit_; }
@@ -89,6 +91,7 @@ private:
     size_t selected_ = 0;
     std::unique_ptr<project::Catalog> catalog_;
     double catalogue_started_ = 0, catalogue_seconds_ = -1;
+    bool all_catalogued_ = false;
     std::map<std::string, std::future<Result<Preroll>>> prerolls_;   // by path
     std::vector<std::future<Result<Preroll>>> dropping_;             // pre-rolls no longer wanted
     std::string message_;

@@ -283,7 +283,9 @@ int run_play_window(Session& s, Review* review) {
         vr.draw(**slot, sc.render_pass(), sc.framebuffer(**img), sc.extent(),
                 frame ? sample_aspect_of(*frame, s.reader().info()) : Rational{1, 1},
                 [](VkCommandBuffer c) { ImGui_ImplVulkan_RenderDrawData(ImGui::GetDrawData(), c); });
-        bool take_shot = presents_before_shot == 0 && sc.can_read_back();
+        // In the browser the screenshot waits for the catalogue: it shows the thumbnails.
+        const bool shot_ready = !(review && review->mode() == Review::Mode::browser && !review->all_catalogued());
+        bool take_shot = presents_before_shot == 0 && sc.can_read_back() && shot_ready;
         if (take_shot) {
             shot_extent = sc.extent();
             auto b = gpu::create_host_buffer(**ctx, VkDeviceSize{shot_extent.width} * shot_extent.height * 4,
@@ -332,7 +334,7 @@ int run_play_window(Session& s, Review* review) {
         }
         if (!*pr) input.resized = true;
         if (frame && player) player->presented(*frame, presented_at);
-        if (presents_before_shot > 0) --presents_before_shot;
+        if (presents_before_shot > 0 && shot_ready) --presents_before_shot;
         if (shot_pending_write) {
             std::vector<uint8_t> px(static_cast<size_t>(shot_extent.width) * shot_extent.height * 4);
             std::memcpy(px.data(), shot.mapped, px.size());

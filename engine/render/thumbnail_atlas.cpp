@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "render/pipeline.h"
 #include "shaders/thumb_frag.h"
 #include "shaders/thumb_vert.h"
 
@@ -12,14 +13,6 @@ namespace {
 constexpr uint32_t kPageSize = 2048;
 constexpr uint32_t kMaxPages = 32;
 
-Result<VkShaderModule> module(VkDevice d, const uint32_t* code, size_t bytes) {
-    VkShaderModuleCreateInfo ci{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
-    ci.codeSize = bytes;
-    ci.pCode = code;
-    VkShaderModule m = VK_NULL_HANDLE;
-    if (vkCreateShaderModule(d, &ci, nullptr, &m) != VK_SUCCESS) return fail("gpu: cannot load the thumbnail shaders");
-    return m;
-}
 }  // namespace
 
 Result<std::unique_ptr<ThumbnailAtlas>> ThumbnailAtlas::create(gpu::Context& ctx, VkRenderPass pass, uint32_t cell_w, uint32_t cell_h) {
@@ -44,54 +37,10 @@ Result<std::unique_ptr<ThumbnailAtlas>> ThumbnailAtlas::create(gpu::Context& ctx
     pl.pPushConstantRanges = &pc;
     vkCreatePipelineLayout(d, &pl, nullptr, &a->layout_);
 
-    auto vs = module(d, thumb_vert_spv, sizeof thumb_vert_spv);
-    auto fs = module(d, thumb_frag_spv, sizeof thumb_frag_spv);
-    if (!vs || !fs) return fail("gpu: cannot load the thumbnail shaders");
-    VkPipelineShaderStageCreateInfo stages[2]{};
-    stages[0].sType = stages[1].sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
-    stages[0].stage = VK_SHADER_STAGE_VERTEX_BIT;
-    stages[0].module = *vs;
-    stages[0].pName = "main";
-    stages[1].stage = VK_SHADER_STAGE_FRAGMENT_BIT;
-    stages[1].module = *fs;
-    stages[1].pName = "main";
-    VkPipelineVertexInputStateCreateInfo vi{VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO};
-    VkPipelineInputAssemblyStateCreateInfo ia{VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO};
-    ia.topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_STRIP;
-    VkPipelineViewportStateCreateInfo vp{VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO};
-    vp.viewportCount = 1;
-    vp.scissorCount = 1;
-    VkPipelineRasterizationStateCreateInfo rs{VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO};
-    rs.polygonMode = VK_POLYGON_MODE_FILL;
-    rs.cullMode = VK_CULL_MODE_NONE;
-    rs.lineWidth = 1.0f;
-    VkPipelineMultisampleStateCreateInfo ms{VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO};
-    ms.rasterizationSamples = VK_SAMPLE_COUNT_1_BIT;
-    VkPipelineColorBlendAttachmentState cba{};
-    cba.colorWriteMask = VK_COLOR_COMPONENT_R_BIT | VK_COLOR_COMPONENT_G_BIT | VK_COLOR_COMPONENT_B_BIT | VK_COLOR_COMPONENT_A_BIT;
-    VkPipelineColorBlendStateCreateInfo cb{VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO};
-    cb.attachmentCount = 1;
-    cb.pAttachments = &cba;
-    VkDynamicState dyn[] = {VK_DYNAMIC_STATE_VIEWPORT, VK_DYNAMIC_STATE_SCISSOR};
-    VkPipelineDynamicStateCreateInfo ds{VK_STRUCTURE_TYPE_PIPELINE_DYNAMIC_STATE_CREATE_INFO};
-    ds.dynamicStateCount = 2;
-    ds.pDynamicStates = dyn;
-    VkGraphicsPipelineCreateInfo gp{VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO};
-    gp.stageCount = 2;
-    gp.pStages = stages;
-    gp.pVertexInputState = &vi;
-    gp.pInputAssemblyState = &ia;
-    gp.pViewportState = &vp;
-    gp.pRasterizationState = &rs;
-    gp.pMultisampleState = &ms;
-    gp.pColorBlendState = &cb;
-    gp.pDynamicState = &ds;
-    gp.layout = a->layout_;
-    gp.renderPass = pass;
-    VkResult res = vkCreateGraphicsPipelines(d, VK_NULL_HANDLE, 1, &gp, nullptr, &a->pipeline_);
-    vkDestroyShaderModule(d, *vs, nullptr);
-    vkDestroyShaderModule(d, *fs, nullptr);
-    if (res != VK_SUCCESS) return fail("gpu: cannot create the thumbnail pipeline: " + gpu::vk_result_string(res));
+    auto pipeline = create_pipeline(d, pass, a->layout_, {thumb_vert_spv, sizeof thumb_vert_spv},
+                                    {thumb_frag_spv, sizeof thumb_frag_spv}, VK_PRIMITIVE_TOPOLOGY_TRIANGLE_STRIP, "thumbnail");
+    if (!pipeline) return std::unexpected(pipeline.error());
+    a->pipeline_ = *pipeline;
 
     VkSamplerCreateInfo sci{VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO};
     sci.magFilter = sci.minFilter = VK_FILTER_LINEAR;

@@ -9,6 +9,7 @@ extern "C" {
 }
 
 #include "core/log.h"
+#include "render/pipeline.h"
 #include "shaders/video_frag.h"
 #include "shaders/video_vert.h"
 
@@ -49,14 +50,6 @@ Rect letterbox(uint32_t width, uint32_t height, Rational sar, VkExtent2D target)
 
 namespace {
 
-Result<VkShaderModule> make_module(VkDevice d, const uint32_t* code, size_t bytes) {
-    VkShaderModuleCreateInfo ci{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
-    ci.codeSize = bytes;
-    ci.pCode = code;
-    VkShaderModule m;
-    if (vkCreateShaderModule(d, &ci, nullptr, &m) != VK_SUCCESS) return fail("gpu: cannot create a shader module");
-    return m;
-}
 
 VkSampler make_sampler(VkDevice d, VkFilter filter) {
     VkSamplerCreateInfo sci{VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO};
@@ -99,55 +92,10 @@ Result<std::unique_ptr<VideoRenderer>> VideoRenderer::create(gpu::Context& ctx, 
     pl.pPushConstantRanges = &pc;
     vkCreatePipelineLayout(d, &pl, nullptr, &r->pipeline_layout_);
 
-    auto vs = make_module(d, video_vert_spv, sizeof video_vert_spv);
-    auto fs = make_module(d, video_frag_spv, sizeof video_frag_spv);
-    if (!vs || !fs) return fail("gpu: cannot load the video shaders");
-    VkPipelineShaderStageCreateInfo stages[2]{};
-    stages[0].sType = stages[1].sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
-    stages[0].stage = VK_SHADER_STAGE_VERTEX_BIT;
-    stages[0].module = *vs;
-    stages[0].pName = "main";
-    stages[1].stage = VK_SHADER_STAGE_FRAGMENT_BIT;
-    stages[1].module = *fs;
-    stages[1].pName = "main";
-    VkPipelineVertexInputStateCreateInfo vi{VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO};
-    VkPipelineInputAssemblyStateCreateInfo ia{VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO};
-    ia.topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST;
-    VkPipelineViewportStateCreateInfo vp{VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO};
-    vp.viewportCount = 1;
-    vp.scissorCount = 1;
-    VkPipelineRasterizationStateCreateInfo rs{VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO};
-    rs.polygonMode = VK_POLYGON_MODE_FILL;
-    rs.cullMode = VK_CULL_MODE_NONE;
-    rs.frontFace = VK_FRONT_FACE_COUNTER_CLOCKWISE;
-    rs.lineWidth = 1.0f;
-    VkPipelineMultisampleStateCreateInfo ms{VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO};
-    ms.rasterizationSamples = VK_SAMPLE_COUNT_1_BIT;
-    VkPipelineColorBlendAttachmentState cba{};
-    cba.colorWriteMask = VK_COLOR_COMPONENT_R_BIT | VK_COLOR_COMPONENT_G_BIT | VK_COLOR_COMPONENT_B_BIT | VK_COLOR_COMPONENT_A_BIT;
-    VkPipelineColorBlendStateCreateInfo cb{VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO};
-    cb.attachmentCount = 1;
-    cb.pAttachments = &cba;
-    VkDynamicState dyn[] = {VK_DYNAMIC_STATE_VIEWPORT, VK_DYNAMIC_STATE_SCISSOR};
-    VkPipelineDynamicStateCreateInfo ds{VK_STRUCTURE_TYPE_PIPELINE_DYNAMIC_STATE_CREATE_INFO};
-    ds.dynamicStateCount = 2;
-    ds.pDynamicStates = dyn;
-    VkGraphicsPipelineCreateInfo gp{VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO};
-    gp.stageCount = 2;
-    gp.pStages = stages;
-    gp.pVertexInputState = &vi;
-    gp.pInputAssemblyState = &ia;
-    gp.pViewportState = &vp;
-    gp.pRasterizationState = &rs;
-    gp.pMultisampleState = &ms;
-    gp.pColorBlendState = &cb;
-    gp.pDynamicState = &ds;
-    gp.layout = r->pipeline_layout_;
-    gp.renderPass = pass;
-    VkResult res = vkCreateGraphicsPipelines(d, VK_NULL_HANDLE, 1, &gp, nullptr, &r->pipeline_);
-    vkDestroyShaderModule(d, *vs, nullptr);
-    vkDestroyShaderModule(d, *fs, nullptr);
-    if (res != VK_SUCCESS) return fail("gpu: cannot create the video pipeline: " + vk_result_string(res));
+    auto pipeline = create_pipeline(d, pass, r->pipeline_layout_, {video_vert_spv, sizeof video_vert_spv},
+                                    {video_frag_spv, sizeof video_frag_spv}, VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST, "video");
+    if (!pipeline) return std::unexpected(pipeline.error());
+    r->pipeline_ = *pipeline;
 
     r->linear_ = make_sampler(d, VK_FILTER_LINEAR);
     r->nearest_ = make_sampler(d, VK_FILTER_NEAREST);

@@ -211,3 +211,39 @@ TEST(Cli, ScanWritesTheReport) {
     EXPECT_EQ(j["clips"][0]["flags"][0]["last_frame"], 34);
     EXPECT_TRUE(j["clips"][1]["flags"].empty());
 }
+
+// The browser window draws each clip's thumbnail (through the GPU atlas) in name order.
+TEST(Cli, BrowserShowsThumbnailsInOrder) {
+    if (!std::getenv("DISPLAY")) GTEST_SKIP() << "no display";
+    fs::path dir = fs::path(media_dir()) / "projects" / "browser";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const char* colours[] = {"red", "lime", "blue"};
+    const char* names[] = {"a_red.mp4", "b_green.mp4", "c_blue.mp4"};
+    for (int i = 0; i < 3; ++i)
+        fs::copy_file(generate(std::string("solid_") + colours[i] + ".mp4",
+                               std::string("-f lavfi -i color=c=") + colours[i] + ":s=320x180:r=24:d=1 -c:v libx264 -pix_fmt yuv420p"),
+                      dir / names[i]);
+    const std::string shot = (dir / "browser.png").string();
+    CliRun r = run_reelsync("'" + dir.string() + "' --no-audio --width 900 --height 400 --screenshot '" + shot + "'");
+    ASSERT_EQ(r.rc, 0) << r.out;
+    EXPECT_NE(r.out.find("3 clips catalogued"), std::string::npos) << r.out;
+    int w = 0, h = 0;
+    auto px = load_png_rgba(shot, &w, &h);
+    ASSERT_EQ(w, 900);
+    // Pixels of each pure colour, and where they are: one 160x90 thumbnail each, left to right.
+    double count[3] = {0, 0, 0}, sum_x[3] = {0, 0, 0};
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const uint8_t* p = &px[(static_cast<size_t>(y) * w + x) * 4];
+            for (int c = 0; c < 3; ++c) {
+                bool match = p[c] > 230 && p[(c + 1) % 3] < 25 && p[(c + 2) % 3] < 25;
+                count[c] += match;
+                sum_x[c] += match ? x : 0;
+            }
+        }
+    for (int c = 0; c < 3; ++c) EXPECT_GT(count[c], 0.8 * 160 * 90) << colours[c] << "\n" << r.out;
+    EXPECT_LT(count[0], 1.05 * 160 * 90);
+    EXPECT_LT(sum_x[0] / count[0], sum_x[1] / count[1]);
+    EXPECT_LT(sum_x[1] / count[1], sum_x[2] / count[2]);
+}
