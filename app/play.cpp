@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 
 #include <GLFW/glfw3.h>
 
@@ -325,8 +326,13 @@ int run_play(const PlayOptions& opts_in) {
             print_error(p.error().message);
             return 1;
         }
-        if (opts.audio_track.empty())
-            if (auto a = p->setting("audio")) opts.audio_track = *a;
+        if (opts.audio_track.empty()) {
+            if (auto a = p->setting("audio")) {
+                std::error_code ec;
+                if (std::filesystem::exists(*a, ec)) opts.audio_track = *a;
+                else print_error("the project's song " + *a + " is missing: playing without it (give --audio SONG)");
+            }
+        }
         if (opts.edit) {
             auto e = project::build_edit(*p);
             if (!e) {

@@ -7,6 +7,7 @@
 # On the target machine:
 #   mkdir b && tar -C b -xJf OUT.tar.xz
 #   R="b/lib/ld-linux-x86-64.so.2 --library-path b/lib:<folder of the GPU driver's libraries>"
+#   (NVIDIA without X: export VK_DRIVER_FILES=<driver>/nvidia_icd.json __EGL_VENDOR_LIBRARY_FILENAMES=<driver>/10_nvidia.json)
 #   REELSYNC_TEST_MEDIA_DIR=b/media $R b/bin/test_gpu
 #   $R b/bin/reelsync bench b/media/bench1080.mp4 --frames 150
 set -euo pipefail
@@ -18,8 +19,10 @@ mkdir -p "$stage/lib" "$stage/bin" "$stage/media"
 bins=(build/reelsync build/tests/test_gpu build/tests/test_media build/tests/test_core)
 cp "${bins[@]}" "$stage/bin/"
 strip --strip-debug "$stage"/bin/*
-# The GL dispatch libraries let the Vulkan loader open vendor drivers built on glvnd.
-extra=(/usr/lib/x86_64-linux-gnu/libGLdispatch.so.0 /usr/lib/x86_64-linux-gnu/libGLX.so.0)
+# The glvnd libraries let the Vulkan loader open vendor drivers built on glvnd (NVIDIA's needs
+# libEGL too when there is no X server).
+extra=(/usr/lib/x86_64-linux-gnu/libGLdispatch.so.0 /usr/lib/x86_64-linux-gnu/libGLX.so.0 /usr/lib/x86_64-linux-gnu/libEGL.so.1
+       /usr/lib/x86_64-linux-gnu/libOpenGL.so.0 /usr/lib/x86_64-linux-gnu/libGL.so.1 /usr/lib/x86_64-linux-gnu/libGLESv2.so.2)
 { for b in "${bins[@]}" "${extra[@]}"; do ldd "$b" | awk '/=>/ {print $3}'; done; printf '%s\n' "${extra[@]}"; } \
   | sort -u | while read -r lib; do [ -e "$lib" ] && cp -L "$lib" "$stage/lib/"; done
 cp -L /lib64/ld-linux-x86-64.so.2 "$stage/lib/"
