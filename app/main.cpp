@@ -122,6 +122,8 @@ int main(int argc, char** argv) {
     op->add_flag("--no-audio", review.no_audio, "Play on the timer clock, with no audio device");
     op->add_option("--screenshot", review.screenshot, "Save what the window shows to this PNG after the first frames, then quit");
     op->add_option("--vk-device", review.vk_device, "Vulkan device to use (substring of its name)");
+    bool open_no_analysis = false;
+    op->add_flag("--no-analysis", open_no_analysis, "Do not scan the clips for artifact flags");
     op->add_option("--duration", review.duration, "Quit after this many seconds (scripted runs)");
     op->add_option("--cache-mb", review.cache_mb, "Frame cache per clip in MiB: decoded frames around the playhead (0: off)");
     op->add_option("--view", review.start_view, "Start in this view: browser (default) or edit")->check(CLI::IsMember({"browser", "edit"}));
@@ -201,6 +203,7 @@ int main(int argc, char** argv) {
     } else if (*sc) {
         rc = app::run_scan(scan_paths, scan_jobs, scan_report);
     } else if (*op) {
+        review.analysis = !open_no_analysis;
         rc = app::run_play(review);
     } else if (*ex) {
         rc = app::run_export(exp);

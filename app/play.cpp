@@ -365,6 +365,7 @@ int run_play(const PlayOptions& opts_in) {
         print_error(r.error().message);
         return 1;
     }
+    s.scan_clips = !opts.headless && opts.analysis;  // the window scans what it shows for artifacts
     std::unique_ptr<Review> review;
     if (proj && !opts.edit) {
         review = std::make_unique<Review>(std::move(*proj), s);

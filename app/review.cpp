@@ -47,10 +47,10 @@ void Review::start_catalogue() {
     for (size_t i : order) {
         const project::Clip& c = project_.clips()[i];
         if (c.missing) continue;
-        items.push_back({c.id, project_.absolute(c), c.size, c.mtime, c.media.has_value()});
+        items.push_back({c.id, project_.absolute(c), c.size, c.mtime, c.media.has_value(), c.flags >= 0 || !c.probe_error.empty()});
     }
     catalogue_started_ = steady_seconds();
-    catalog_ = std::make_unique<project::Catalog>(project_.folder(), std::move(items));
+    catalog_ = std::make_unique<project::Catalog>(project_.folder(), std::move(items), session_.scan_clips);
 }
 
 std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {
@@ -64,8 +64,15 @@ std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {
                 changed = true;
             }
             if (c.thumbnail) thumbs.emplace_back(c.clip, std::move(c.thumbnail->rgba));
+            if (c.flags >= 0) {
+                project_.set_flags_local(c.clip, c.flags);
+                changed = changed || flagged_only;
+            }
         }
-        if (changed && sort == SortBy::duration) refilter();
+        if (changed && (sort == SortBy::duration || flagged_only)) refilter();
+        // On two cores the artifact pass holds while a clip plays (playback keeps every frame).
+        const bool busy = mode_ != Mode::browser && session_.has_player() && session_.player().playing();
+        catalog_->hold_scans(busy && std::thread::hardware_concurrency() <= 2);
         if (finished_before_take) all_catalogued_ = true;
         if (catalog_->finished() && catalogue_seconds_ < 0) {
             catalogue_seconds_ = steady_seconds() - catalogue_started_;
@@ -100,7 +107,10 @@ void Review::refilter() {
         });
     else
         std::stable_sort(view_.begin(), view_.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
-    selected_ = 0;
+    // Keep the selected clip; if the filter now hides it, stay at the same place (the next clip
+    // slides under the cursor, as in culling tools).
+    const size_t old_pos = selected_;
+    selected_ = view_.empty() ? 0 : std::min(old_pos, view_.size() - 1);
     for (size_t p = 0; p < view_.size(); ++p)
         if (clips[view_[p]].id == keep) selected_ = p;
 }
@@ -263,8 +273,8 @@ void Review::step_clip(int dir) {
     const int64_t p = static_cast<int64_t>(selected_) + dir;
     if (p < 0 || p >= static_cast<int64_t>(view_.size())) return;
     selected_ = static_cast<size_t>(p);
-    const bool play = session_.has_player() && session_.player().playing();
-    if (auto r = view(project_.clips()[view_[selected_]].id, play || true); !r) say(r.error().message, true);
+    // The next clip plays at once, as the director is reviewing in motion.
+    if (auto r = view(project_.clips()[view_[selected_]].id, true); !r) say(r.error().message, true);
 }
 
 bool Review::viewer_key(const KeyEvent& k) {
@@ -378,10 +388,12 @@ bool Review::browser_key(const KeyEvent& k) {
             return true;
         default: break;
     }
-    if (decision_key(k, selected_id())) {
-        if (k.key == GLFW_KEY_P || k.key == GLFW_KEY_X || k.key == GLFW_KEY_U) {
-            // Culling: a decision moves on to the next clip (when the filter still shows this one).
-            if (project_.clips()[view_.empty() ? 0 : view_[std::min(selected_, view_.size() - 1)]].id == selected_id()) move(+1);
+    const int64_t decided = selected_id();
+    if (decision_key(k, decided)) {
+        if (!k.mods && (k.key == GLFW_KEY_P || k.key == GLFW_KEY_X || k.key == GLFW_KEY_U)) {
+            // Culling: a decision moves on to the next clip (if the filter hid this one, the next
+            // is already under the cursor).
+            if (selected_id() == decided) move(+1);
             else preroll_neighbours();
         }
         return true;

@@ -91,6 +91,9 @@ void build_browser(Review& r, const ThumbnailDrawer& thumb) {
     if (const project::Catalog* cat = r.catalog(); cat && !cat->finished()) {
         ImGui::SameLine();
         ImGui::Text("  |  thumbnails %zu / %zu", cat->done(), cat->total());
+    } else if (cat && cat->scanned() < cat->to_scan()) {
+        ImGui::SameLine();
+        ImGui::Text("  |  artifact scan %zu / %zu", cat->scanned(), cat->to_scan());
     }
     if (!r.message().empty()) {
         if (r.message_is_error()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", r.message().c_str());

@@ -399,7 +399,8 @@ int run_play_window(Session& s, Review* review) {
             // The browser redraws on input, new thumbnails, and a few times a second while the
             // catalogue runs (its progress); otherwise it sleeps until an event.
             const project::Catalog* cat = review->catalog();
-            const bool progress = cat && !cat->finished() && now - last_ui_frame > 0.25;
+            const bool progress = cat && ((!cat->finished() && now - last_ui_frame > 0.25) ||
+                                          (cat->scanned() < cat->to_scan() && now - last_ui_frame > 0.5));
             if (input.dirty_frames <= 0 && !new_thumbs && !progress && browser_shown && presents_before_shot < 0) {
                 glfwWaitEventsTimeout(0.05);
                 continue;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "analysis/artifacts.h"
 #include "media/ffmpeg.h"
 #include "media/video_decoder.h"
 
@@ -63,7 +64,10 @@ Result<Catalogued> catalogue_clip(const fs::path& file) {
     return c;
 }
 
-Catalog::Catalog(fs::path folder, std::vector<Item> items, int threads) : folder_(std::move(folder)), items_(std::move(items)) {
+Catalog::Catalog(fs::path folder, std::vector<Item> items, bool scans, int threads)
+    : folder_(std::move(folder)), items_(std::move(items)), scans_(scans) {
+    if (scans_)
+        for (const Item& it : items_) to_scan_ += !it.scanned;
     if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     threads = std::min<int>(threads, static_cast<int>(std::max<size_t>(1, items_.size())));
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
@@ -121,6 +125,26 @@ void Catalog::work() {
             done_.fetch_add(1);
         }
         done_cv_.notify_all();
+    }
+    // Second pass: artifact scans of every clip not scanned yet, one decoder thread each, held
+    // while the player needs the CPU.
+    while (!quit_.load() && scans_) {
+        size_t i = next_scan_.fetch_add(1);
+        while (i < items_.size() && items_[i].scanned) i = next_scan_.fetch_add(1);
+        if (i >= items_.size()) break;
+        const Item& it = items_[i];
+        analysis::ScanControl control{&quit_, &pause_us_, nullptr};
+        auto scan = analysis::scan_clip(it.file.string(), {}, 1, control);
+        if (quit_.load()) break;
+        Catalogued c;
+        c.clip = it.clip;
+        c.flags = scan ? static_cast<int>(scan->flags.size()) : 0;
+        if (cache && it.clip > 0 && scan) (void)cache->put_flags(it.clip, it.size, it.mtime, c.flags);
+        {
+            std::lock_guard lock(mutex_);
+            results_.push_back(std::move(c));
+        }
+        scanned_.fetch_add(1);
     }
     // Items left when quitting count as done, so wait() never hangs.
     std::lock_guard lock(mutex_);

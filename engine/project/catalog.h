@@ -1,7 +1,8 @@
 #pragma once
 // Filling in a project behind the browser: each clip is probed and gets a thumbnail, both cached
 // in the project database (keyed by file size and mtime), so a second opening reads them back
-// instead of decoding anything.
+// instead of decoding anything. A second pass then scans every clip not scanned yet for artifacts
+// (the flag counts the browser shows and filters on); it can be held while playback needs the CPU.
 //
 // Threads: Catalog owns its worker threads; each worker owns its own database connection
 // (ProjectCache). Results reach the owner (the UI thread) through a mutex-guarded queue.
@@ -28,6 +29,7 @@ struct Catalogued {
     std::string error;                         // probe/decode failure, one line
     std::optional<ProjectCache::Thumbnail> thumbnail;
     bool from_cache = false;
+    int flags = -1;                            // second pass: artifact flags found (-1: not this result)
 };
 
 // Probes one clip and makes its thumbnail (the keyframe nearest the middle, letterboxed in
@@ -41,9 +43,11 @@ public:
         std::filesystem::path file;
         int64_t size, mtime;
         bool probed;  // the project already has its ClipMedia
+        bool scanned; // the project already has its artifact flag count
     };
-    // Starts `threads` workers (0: one per core) over the items, in order.
-    Catalog(std::filesystem::path folder, std::vector<Item> items, int threads = 0);
+    // Starts `threads` workers (0: one per core) over the items, in order; with `scans`, they
+    // then scan every clip not scanned yet for artifacts.
+    Catalog(std::filesystem::path folder, std::vector<Item> items, bool scans = false, int threads = 0);
     ~Catalog();
     Catalog(const Catalog&) = delete;
     Catalog& operator=(const Catalog&) = delete;
@@ -53,8 +57,12 @@ public:
     size_t done() const { return done_.load(); }
     size_t total() const { return items_.size(); }
     bool finished() const { return done_.load() == items_.size(); }
-    // Blocks until every item is done (command line use).
+    // Blocks until every item is probed and thumbnailed (command line use).
     void wait();
+    // Holds the artifact pass (a player needs the CPU) or lets it go on.
+    void hold_scans(bool hold) { pause_us_.store(hold ? -1 : 0); }
+    size_t scanned() const { return scanned_.load(); }
+    size_t to_scan() const { return to_scan_; }
 
 private:
     void work();
@@ -64,6 +72,11 @@ private:
     std::atomic<size_t> next_{0};        // next item a worker takes
     std::atomic<size_t> done_{0};
     std::atomic<bool> quit_{false};
+    const bool scans_;
+    std::atomic<int> pause_us_{0};       // the scans' ScanControl: < 0 holds them
+    std::atomic<size_t> next_scan_{0};
+    std::atomic<size_t> scanned_{0};
+    size_t to_scan_ = 0;                 // set at construction
     std::mutex mutex_;
     std::deque<Catalogued> results_;     // guarded by mutex_
     std::condition_variable done_cv_;    // with mutex_: wait()

@@ -672,6 +672,10 @@ void Project::set_media_local(int64_t id, const std::optional<ClipMedia>& media,
     }
 }
 
+void Project::set_flags_local(int64_t id, int count) {
+    if (Clip* c = find(id)) c->flags = count;
+}
+
 Result<void> Project::set_flags(int64_t id, int count) {
     Clip* c = find(id);
     if (!c) return fail("no clip with id " + std::to_string(id));
@@ -752,6 +756,16 @@ Result<void> ProjectCache::put_media(int64_t clip, int64_t size, int64_t mtime, 
     }
     s.bind(11, clip);
     if (int rc = s.step(); rc != SQLITE_DONE) return fail("caching a probe failed: " + describe(db_, rc));
+    return {};
+}
+
+Result<void> ProjectCache::put_flags(int64_t clip, int64_t size, int64_t mtime, int count) {
+    Stmt s(db_, "UPDATE clips SET flags = ? WHERE id = ? AND probed_size = ? AND probed_mtime = ?");
+    s.bind(1, int64_t{count});
+    s.bind(2, clip);
+    s.bind(3, size);
+    s.bind(4, mtime);
+    if (int rc = s.step(); rc != SQLITE_DONE) return fail("caching a flag count failed: " + describe(db_, rc));
     return {};
 }
 

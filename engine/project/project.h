@@ -130,6 +130,7 @@ public:
     Result<void> refresh_media();  // re-read probe results written by another connection
     // Takes a probe result another connection has cached, without re-reading the database.
     void set_media_local(int64_t clip, const std::optional<ClipMedia>& media, const std::string& error);
+    void set_flags_local(int64_t clip, int count);
     // Artifact flags found in a clip (a cache entry, not a decision).
     Result<void> set_flags(int64_t clip, int count);
 
@@ -177,6 +178,7 @@ public:
     std::optional<Thumbnail> thumbnail(int64_t clip, int64_t size, int64_t mtime);
     Result<void> put_thumbnail(int64_t clip, int64_t size, int64_t mtime, const Thumbnail& t);
     Result<void> put_media(int64_t clip, int64_t size, int64_t mtime, const ClipMedia* media, const std::string& error);
+    Result<void> put_flags(int64_t clip, int64_t size, int64_t mtime, int count);
 
 private:
     ProjectCache() = default;

@@ -2,10 +2,40 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <mutex>
 #include <numeric>
 #include <thread>
 
 namespace reelsync::timeline {
+
+namespace {
+// Probes of the edit's clips, kept for the process: rebuilding the edit after a trim or a move
+// re-reads nothing that did not change (keyed by path, size and modification time).
+Result<media::ClipInfo> probe_cached(const std::string& path) {
+    struct Entry {
+        std::uintmax_t size;
+        std::filesystem::file_time_type mtime;
+        media::ClipInfo info;
+    };
+    static std::mutex mutex;
+    static std::map<std::string, Entry> cache;  // guarded by mutex
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    const auto mtime = std::filesystem::last_write_time(path, ec);
+    if (!ec) {
+        std::lock_guard lock(mutex);
+        auto it = cache.find(path);
+        if (it != cache.end() && it->second.size == size && it->second.mtime == mtime) return it->second.info;
+    }
+    auto info = media::probe(path);
+    if (info && !ec) {
+        std::lock_guard lock(mutex);
+        cache[path] = {size, mtime, *info};
+    }
+    return info;
+}
+}  // namespace
 
 Result<std::unique_ptr<EditReader>> EditReader::open(const std::vector<ShotSpec>& specs, media::ClipReader::Options opts) {
     if (specs.empty()) return fail("the edit has no shots");
@@ -14,7 +44,7 @@ Result<std::unique_ptr<EditReader>> EditReader::open(const std::vector<ShotSpec>
     // A time base in which every frame of every shot lasts a whole number of ticks.
     int64_t ticks = 1;
     for (const ShotSpec& s : specs) {
-        auto info = media::probe(s.path);
+        auto info = probe_cached(s.path);
         if (!info) return std::unexpected(info.error());
         Rational rate = info->video->frame_rate.reduced();
         if (!rate.valid()) return fail(s.path + ": no frame rate");

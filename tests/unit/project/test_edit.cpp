@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "project/catalog.h"
 #include "project/edit.h"
 #include "support/media_gen.h"
 
@@ -207,4 +210,67 @@ TEST(Edit, CsvOfEveryClip) {
               "clip_a.mp4,clip_a.mp4,approved,0,12,35,,,,,1,,no,\r\n"
               "clip_b.mp4,clip_b.mp4,approved,5,,,,,,,2,,no,\r\n"
               "clip_c.mkv,clip_c.mkv,approved,0,,24,,,,,3,\"hold, \"\"then\"\" cut\",no,\r\n");
+}
+
+// The catalogue: probes and thumbnails every clip into the project cache, then (when asked) scans
+// each for artifacts; a second opening reads all of it back without decoding.
+TEST(Catalog, ProbesThumbnailsAndFlagCountsAreCached) {
+    namespace t = reelsync::testing;
+    const std::string clean = t::generate("cat_clean.mp4", "-f lavfi -i testsrc2=s=320x240:r=24:d=3 -c:v libx264 -pix_fmt yuv420p");
+    const std::string black = t::generate("cat_black.mp4",
+                                          "-f lavfi -i testsrc2=s=320x240:r=24:d=3 -vf \"drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:"
+                                          "enable='between(n,30,37)'\" -c:v libx264 -pix_fmt yuv420p");
+    fs::path d = fs::path(t::media_dir()) / "projects" / "catalog";
+    fs::remove_all(d);
+    fs::create_directories(d);
+    fs::copy_file(clean, d / "a_clean.mp4");
+    fs::copy_file(black, d / "b_black.mp4");
+    std::ofstream(d / "c_broken.mp4") << "not a video";
+    auto run = [&](bool scans) {
+        auto p = Project::open(d);
+        EXPECT_TRUE(p);
+        std::vector<Catalog::Item> items;
+        for (const auto& c : p->clips())
+            items.push_back({c.id, p->absolute(c), c.size, c.mtime, c.media.has_value(), c.flags >= 0 || !c.probe_error.empty()});
+        Catalog cat(p->folder(), items, scans);
+        cat.wait();
+        while (cat.scanned() < cat.to_scan()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return cat.take();
+    };
+    auto first = run(true);
+    int thumbs = 0, decoded = 0;
+    for (const auto& c : first) {
+        thumbs += c.thumbnail.has_value();
+        decoded += c.thumbnail && !c.from_cache;
+    }
+    EXPECT_EQ(thumbs, 2);
+    EXPECT_EQ(decoded, 2);
+    auto p = Project::open(d);
+    ASSERT_TRUE(p);
+    const auto& c = p->clips();
+    ASSERT_EQ(c.size(), 3u);
+    ASSERT_TRUE(c[0].media);
+    EXPECT_EQ(c[0].media->frame_count, 72);
+    EXPECT_EQ(c[0].media->rate, (Rational{24, 1}));
+    EXPECT_EQ(c[0].flags, 0);
+    EXPECT_GE(c[1].flags, 1);  // the black frames
+    EXPECT_FALSE(c[2].media);
+    EXPECT_FALSE(c[2].probe_error.empty());
+    // The thumbnail is the clip's picture: testsrc2 is colourful, not black.
+    const ProjectCache::Thumbnail* th = nullptr;
+    for (const auto& r : first)
+        if (r.clip == c[0].id && r.thumbnail) th = &*r.thumbnail;
+    ASSERT_TRUE(th);
+    ASSERT_EQ(th->width, kThumbWidth);
+    long sum = 0;
+    for (size_t i = 0; i < th->rgba.size(); i += 4) sum += th->rgba[i] + th->rgba[i + 1] + th->rgba[i + 2];
+    EXPECT_GT(sum / static_cast<long>(th->rgba.size() / 4), 100);
+    // Second opening: everything from the cache, nothing decoded, no scan needed.
+    auto second = run(true);
+    for (const auto& r : second) {
+        if (r.thumbnail) {
+            EXPECT_TRUE(r.from_cache);
+        }
+        EXPECT_EQ(r.flags, -1);  // no scan results: all were cached
+    }
 }
