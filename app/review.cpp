@@ -381,6 +381,13 @@ bool Review::browser_key(const KeyEvent& k) {
             refilter();
             preroll_neighbours();
             return true;
+        case GLFW_KEY_R:
+            if (ctrl) {
+                relink_buffer.clear();
+                relink_editing = true;
+                return true;
+            }
+            break;
         case GLFW_KEY_F8:
             sort = static_cast<SortBy>((static_cast<int>(sort) + 1) % 3);
             refilter();
@@ -460,8 +467,21 @@ bool Review::edit_key(const KeyEvent& k) {
     return decision_key(k, clip);
 }
 
+void Review::relink(const std::string& folder) {
+    int missing = 0;
+    for (const auto& c : project_.clips()) missing += c.missing;
+    auto n = project_.relink(folder);
+    if (!n) {
+        say(n.error().message, true);
+        return;
+    }
+    say("relinked " + std::to_string(*n) + " of " + std::to_string(missing) + " missing clips from " + folder, *n < missing);
+    refilter();
+    start_catalogue();  // the relinked clips get their probes and thumbnails
+}
+
 bool Review::handle_key(const KeyEvent& k) {
-    if (note_editing) return true;  // the note field has the keyboard
+    if (note_editing || relink_editing) return true;  // a text field has the keyboard
     switch (mode_) {
         case Mode::browser: return browser_key(k);
         case Mode::viewer: return viewer_key(k);

@@ -64,6 +64,10 @@ public:
     bool all_catalogued() const { return all_catalogued_; }
     bool note_editing = false;            // the note popup is open (keys go to the text field)
     std::string note_buffer;
+    bool relink_editing = false;          // the relink popup is open (a folder to search)
+    std::string relink_buffer;
+    // Relinks missing clips from a folder and reports how many were found.
+    void relink(const std::string& folder);
     const std::optional<project::Edit>& edit() const { return edit_; }
     // Keyboard focus of the edit view's cut list.
     size_t edit_cursor = 0;

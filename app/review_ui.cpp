@@ -59,6 +59,7 @@ const std::vector<ReviewHotkey>& review_hotkeys() {
         {"all", "Ctrl+Z, Ctrl+Shift+Z or Ctrl+Y", "undo, redo (every decision)"},
         {"browser", "F5 / F6 / F7 / F8", "filter by status / minimum rating / flagged only; sort by name, date, duration"},
         {"browser", "E", "the edit: approved shots on the song"},
+        {"browser", "Ctrl+R", "relink missing clips from a folder"},
         {"viewer", "I / O", "mark in / out on the frame on screen"},
         {"viewer", "Shift+I / Shift+O", "go to in / out"},
         {"viewer", "Alt+I / Alt+O / Alt+X", "clear in / out / both"},
@@ -84,8 +85,14 @@ void build_browser(Review& r, const ThumbnailDrawer& thumb) {
     project::Project& p = r.project();
     int counts[3] = {0, 0, 0};
     for (const auto& c : p.clips()) ++counts[static_cast<int>(c.status)];
+    int missing = 0;
+    for (const auto& c : p.clips()) missing += c.missing;
     ImGui::Text("%s   %zu clips:  %d approved  %d rejected  %d unreviewed   edit: %zu shots", p.folder().filename().c_str(),
                 p.clips().size(), counts[1], counts[2], counts[0], p.edit().size());
+    if (missing) {
+        ImGui::SameLine();
+        ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "   %d missing (Ctrl+R: relink)", missing);
+    }
     ImGui::Text("showing %zu  |  F5 status: %s  F6 rating >= %d  F7 flagged: %s  F8 sort: %s", r.visible().size(),
                 filter_name(r.status_filter), r.min_rating, r.flagged_only ? "yes" : "no", sort_name(r.sort));
     if (const project::Catalog* cat = r.catalog(); cat && !cat->finished()) {
@@ -239,7 +246,36 @@ void build_review_panel(Review& r, int64_t frame) {
     ImGui::End();
 }
 
+namespace {
+void build_relink(Review& r) {
+    ImGui::OpenPopup("Relink");
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(ImVec2(vp->Size.x * 0.5f, vp->Size.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+    if (ImGui::BeginPopupModal("Relink", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+        ImGui::TextUnformatted("Find the missing clips in this folder (by name and size):");
+        char buf[1024];
+        std::snprintf(buf, sizeof buf, "%s", r.relink_buffer.c_str());
+        if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+        ImGui::SetNextItemWidth(480);
+        const bool enter = ImGui::InputText("##folder", buf, sizeof buf, ImGuiInputTextFlags_EnterReturnsTrue);
+        r.relink_buffer = buf;
+        if (enter || ImGui::Button("Relink")) {
+            r.relink_editing = false;
+            r.relink(r.relink_buffer);
+            ImGui::CloseCurrentPopup();
+        }
+        ImGui::SameLine();
+        if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
+            r.relink_editing = false;
+            ImGui::CloseCurrentPopup();
+        }
+        ImGui::EndPopup();
+    }
+}
+}  // namespace
+
 void build_note_editor(Review& r) {
+    if (r.relink_editing) build_relink(r);
     if (!r.note_editing) return;
     const int64_t id = r.mode() == Review::Mode::browser ? r.selected_id() : r.session().project_clip;
     ImGui::OpenPopup("Note");

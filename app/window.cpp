@@ -357,7 +357,7 @@ int run_play_window(Session& s, Review* review) {
         if (!input.keys.empty()) {
             for (const KeyEvent& k : input.keys) {
                 if (review) {
-                    if (review->note_editing) continue;  // typing a note: ImGui has the keys
+                    if (review->note_editing || review->relink_editing) continue;  // typing: ImGui has the keys
                     if (k.key == GLFW_KEY_Q && !k.mods) {
                         ui.quit = true;
                         break;
