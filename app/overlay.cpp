@@ -180,6 +180,17 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
         if (p.playing()) p.pause();
         p.seek_frame(pos);
     }
+    if (hi > 0 && !ui.beats.empty()) {
+        // The beat grid: short marks along the bottom edge of the bar, every fourth taller.
+        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+        ImDrawList* dl = ImGui::GetWindowDrawList();
+        const double end = info.frame_pts_seconds(hi) + info.frame_duration_seconds(hi);
+        for (size_t k = 0; k < ui.beats.size() && ui.beats[k] <= end; ++k) {
+            const float x = a.x + (b.x - a.x) * static_cast<float>(ui.beats[k] / end);
+            const float h = k % 4 == 0 ? 8.0f : 4.0f;
+            dl->AddRectFilled(ImVec2(x, b.y - h), ImVec2(x + 1.0f, b.y), IM_COL32(255, 210, 60, 220));
+        }
+    }
     if (hi > 0 && !ui.cuts.empty()) {
         const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
         ImDrawList* dl = ImGui::GetWindowDrawList();

@@ -21,6 +21,7 @@ struct OverlayState {
     std::optional<int64_t> mark_in, mark_out;  // review mode: the clip's marks, drawn on the scrub bar
     bool review = false;                       // the help panel lists review keys too
     std::vector<int64_t> cuts;                 // edit: first frame of every shot, ticks on the scrub bar
+    std::vector<double> beats;                 // edit: the song's beats (seconds), marks under the bar
 };
 
 // Applies queued key presses to the player (Space, arrows, Home/End, J/K/L, I/O loop, Esc ...).

@@ -87,6 +87,19 @@ int run_status(const std::string& folder, bool as_json) {
         broken += !c.probe_error.empty();
     }
     auto e = project::build_edit(*p);
+    // The song's beat grid, when the project has a song: each cut's offset from the nearest beat.
+    std::optional<analysis::BeatTrack> beats;
+    std::vector<analysis::CutOffset> offsets;
+    std::string beat_error;
+    if (e && !e->audio.empty()) {
+        auto b = project::song_beats(*p, e->audio);
+        if (b) {
+            beats = std::move(*b);
+            offsets = project::cut_offsets(*e, beats->beats);
+        } else {
+            beat_error = b.error().message;
+        }
+    }
     if (as_json) {
         json j{{"folder", p->folder().string()},
                {"clips", p->clips().size()},
@@ -104,8 +117,22 @@ int run_status(const std::string& folder, bool as_json) {
             for (size_t i = 0; i < e->shots.size(); ++i) {
                 const auto& s = e->shots[i];
                 int64_t at = e->start_of(i).round_frames(e->rate);
-                j["edit"]["cuts"].push_back({{"clip", s.name}, {"in", s.in}, {"out", s.out}, {"record_frame", at},
-                                             {"record_seconds", e->start_of(i).to_double()}, {"timecode", timecode(at, e->rate)}});
+                json cut{{"clip", s.name}, {"in", s.in}, {"out", s.out}, {"record_frame", at},
+                         {"record_seconds", e->start_of(i).to_double()}, {"timecode", timecode(at, e->rate)}};
+                if (i > 0 && i - 1 < offsets.size()) {
+                    const auto& o = offsets[i - 1];
+                    cut["beat_offset_ms"] = o.offset_ms;
+                    cut["beat_offset_frames"] = o.offset_frames;
+                    cut["on_beat"] = !o.off_beat;
+                }
+                j["edit"]["cuts"].push_back(std::move(cut));
+            }
+            if (beats) {
+                j["edit"]["song"] = e->audio.string();
+                j["edit"]["tempo_bpm"] = beats->tempo_bpm;
+                j["edit"]["beats"] = beats->beats.size();
+            } else if (!beat_error.empty()) {
+                j["edit"]["beats_error"] = beat_error;
             }
         } else {
             j["edit"]["error"] = e.error().message;
@@ -126,11 +153,26 @@ int run_status(const std::string& folder, bool as_json) {
     const int64_t len = e->length().round_frames(e->rate);
     std::printf("edit: %zu shots, %s (%.3f s) at %s fps\n", e->shots.size(), timecode(len, e->rate).c_str(),
                 e->length().to_double(), e->rate.str().c_str());
+    if (beats) {
+        int on = 0;
+        for (const auto& o : offsets) on += !o.off_beat;
+        std::printf("song: %s, %.1f BPM, %zu beats; %d of %zu cuts on the beat (within half a frame)\n", e->audio.filename().c_str(),
+                    beats->tempo_bpm, beats->beats.size(), on, offsets.size());
+    } else if (!beat_error.empty()) {
+        std::printf("song: %s\n", beat_error.c_str());
+    }
     for (size_t i = 0; i < e->shots.size(); ++i) {
         const auto& s = e->shots[i];
-        std::printf("%4zu  %s  %-40s in %lld out %lld (%lld frames)\n", i + 1,
+        std::string beat;
+        if (i > 0 && i - 1 < offsets.size()) {
+            const auto& o = offsets[i - 1];
+            char b[64];
+            std::snprintf(b, sizeof b, "  cut %+7.1f ms %+5.2f f%s", o.offset_ms, o.offset_frames, o.off_beat ? "  OFF BEAT" : "");
+            beat = b;
+        }
+        std::printf("%4zu  %s  %-40s in %lld out %lld (%lld frames)%s\n", i + 1,
                     timecode(e->start_of(i).round_frames(e->rate), e->rate).c_str(), s.name.c_str(),
-                    static_cast<long long>(s.in), static_cast<long long>(s.out), static_cast<long long>(s.frames()));
+                    static_cast<long long>(s.in), static_cast<long long>(s.out), static_cast<long long>(s.frames()), beat.c_str());
     }
     return 0;
 }

@@ -81,6 +81,15 @@ std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {
         }
     }
     std::erase_if(dropping_, [](auto& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
+    if (beats_job_.valid() && beats_job_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        auto b = beats_job_.get();
+        if (b) {
+            project::store_song_beats(project_, beats_song_, *b);
+            beats_ = std::move(*b);
+        } else {
+            say("beat grid: " + b.error().message, true);
+        }
+    }
     return thumbs;
 }
 
@@ -224,10 +233,24 @@ Result<void> Review::rebuild_edit(std::optional<double> at) {
     if (at) session_.player().seek_time(*at);
     edit_ = std::move(*e);
     mode_ = Mode::edit;
+    want_beats();
     return {};
 }
 
 Result<void> Review::enter_edit() { return rebuild_edit(std::nullopt); }
+
+void Review::want_beats() {
+    if (!edit_ || edit_->audio.empty() || beats_song_ == edit_->audio) return;
+    if (beats_job_.valid()) return;  // one at a time
+    beats_song_ = edit_->audio;
+    beats_.reset();
+    if (auto c = project::cached_song_beats(project_, beats_song_)) {
+        beats_ = std::move(*c);
+        return;
+    }
+    // Tracking a song takes about a second: never on the render thread.
+    beats_job_ = std::async(std::launch::async, [song = beats_song_.string()] { return analysis::track_beats_file(song); });
+}
 
 std::optional<timeline::Player::OnScreen> Review::on_screen(const KeyEvent& k) {
     if (!session_.has_player()) return std::nullopt;

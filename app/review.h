@@ -71,6 +71,9 @@ public:
     const std::optional<project::Edit>& edit() const { return edit_; }
     // Keyboard focus of the edit view's cut list.
     size_t edit_cursor = 0;
+    // The song's beat grid (tracked in the background on first use, then cached in the project).
+    const std::optional<analysis::BeatTrack>& beats() const { return beats_; }
+    bool beats_pending() const { return beats_job_.valid(); }
 
 private:
     struct Preroll {
@@ -101,6 +104,10 @@ private:
     std::string message_;
     bool message_error_ = false;
     std::optional<project::Edit> edit_;
+    void want_beats();
+    std::optional<analysis::BeatTrack> beats_;
+    std::filesystem::path beats_song_;                         // the song beats_ (or the job) is for
+    std::future<Result<analysis::BeatTrack>> beats_job_;
 };
 
 }  // namespace reelsync::app

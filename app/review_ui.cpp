@@ -205,15 +205,27 @@ void build_review_panel(Review& r, int64_t frame) {
         const size_t here = s.edit() ? s.edit()->shot_at(frame) : 0;
         const int64_t len = e.length().round_frames(e.rate);
         ImGui::Text("edit: %zu shots, %s at %s fps", e.shots.size(), timecode(len, e.rate).c_str(), e.rate.str().c_str());
-        ImGui::Text("song: %s", e.audio.empty() ? "(none: --audio TRACK)" : e.audio.filename().c_str());
+        std::vector<analysis::CutOffset> offsets;
+        if (r.beats()) offsets = project::cut_offsets(e, r.beats()->beats);
+        if (e.audio.empty()) {
+            ImGui::TextUnformatted("song: (none: reelsync FOLDER --audio SONG)");
+        } else if (r.beats()) {
+            int on = 0;
+            for (const auto& o : offsets) on += !o.off_beat;
+            ImGui::Text("song: %s  %.1f BPM   %d of %zu cuts on the beat", e.audio.filename().c_str(), r.beats()->tempo_bpm, on,
+                        offsets.size());
+        } else {
+            ImGui::Text("song: %s  %s", e.audio.filename().c_str(), r.beats_pending() ? "(tracking beats...)" : "");
+        }
         ImGui::Separator();
-        if (ImGui::BeginTable("cuts", 5, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY,
+        if (ImGui::BeginTable("cuts", 6, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY,
                               ImVec2(0, std::min({vp->Size.y * 0.6f, 420.0f, ImGui::GetTextLineHeightWithSpacing() * static_cast<float>(e.shots.size() + 1) + 8.0f})))) {
             ImGui::TableSetupColumn("#");
             ImGui::TableSetupColumn("record");
             ImGui::TableSetupColumn("clip");
             ImGui::TableSetupColumn("in-out");
             ImGui::TableSetupColumn("frames");
+            ImGui::TableSetupColumn("cut vs beat");
             ImGui::TableHeadersRow();
             for (size_t i = 0; i < e.shots.size(); ++i) {
                 const auto& sh = e.shots[i];
@@ -234,6 +246,12 @@ void build_review_panel(Review& r, int64_t frame) {
                 ImGui::Text("%" PRId64 "-%" PRId64, sh.in, sh.out);
                 ImGui::TableNextColumn();
                 ImGui::Text("%" PRId64, sh.frames());
+                ImGui::TableNextColumn();
+                if (i > 0 && i - 1 < offsets.size()) {
+                    const auto& o = offsets[i - 1];
+                    const ImVec4 col = o.off_beat ? ImVec4(1.0f, 0.45f, 0.4f, 1.0f) : ImVec4(0.4f, 0.9f, 0.5f, 1.0f);
+                    ImGui::TextColored(col, "%+6.1f ms %+5.2f f", o.offset_ms, o.offset_frames);
+                }
             }
             ImGui::EndTable();
         }

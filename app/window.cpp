@@ -265,8 +265,11 @@ int run_play_window(Session& s, Review* review) {
             if (review) {
                 ui.mark_in = ui.mark_out = std::nullopt;
                 ui.cuts.clear();
-                if (timeline::EditReader* er = s.edit())
+                ui.beats.clear();
+                if (timeline::EditReader* er = s.edit()) {
                     for (size_t k = 1; k < er->shot_count(); ++k) ui.cuts.push_back(er->shot_start(k));
+                    if (review->beats()) ui.beats = review->beats()->beats;
+                }
                 if (const project::Clip* c = review->project().clip(s.project_clip)) {
                     ui.mark_in = c->mark_in;
                     ui.mark_out = c->mark_out;

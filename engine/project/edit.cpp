@@ -48,6 +48,54 @@ Seconds Edit::start_of(size_t i) const {
     return t;
 }
 
+namespace {
+constexpr int kBeatTrackerVersion = 1;  // bump when the tracker's results change: cached grids are redone
+}
+
+namespace {
+std::string beats_key(const fs::path& song) {
+    std::error_code ec;
+    const auto size = fs::file_size(song, ec);
+    const auto mtime = fs::last_write_time(song, ec).time_since_epoch().count();
+    if (ec) return {};
+    return song.string() + "|" + std::to_string(size) + "|" + std::to_string(mtime) + "|v" + std::to_string(kBeatTrackerVersion);
+}
+}  // namespace
+
+std::optional<analysis::BeatTrack> cached_song_beats(const Project& project, const fs::path& song) {
+    const std::string key = beats_key(song);
+    if (key.empty() || project.setting("beats_of") != key) return std::nullopt;
+    json j = json::parse(project.setting("beats").value_or("{}"), nullptr, false);
+    if (!j.is_object() || !j.contains("beats")) return std::nullopt;
+    analysis::BeatTrack t;
+    t.tempo_bpm = j.value("tempo", 0.0);
+    t.duration = j.value("duration", 0.0);
+    t.beats = j["beats"].get<std::vector<double>>();
+    return t;
+}
+
+void store_song_beats(Project& project, const fs::path& song, const analysis::BeatTrack& t) {
+    const std::string key = beats_key(song);
+    if (key.empty() || project.read_only()) return;
+    json j{{"tempo", t.tempo_bpm}, {"duration", t.duration}, {"beats", t.beats}};
+    (void)project.set_setting("beats", j.dump());
+    (void)project.set_setting("beats_of", key);
+}
+
+Result<analysis::BeatTrack> song_beats(Project& project, const fs::path& song) {
+    if (auto c = cached_song_beats(project, song)) return *c;
+    auto t = analysis::track_beats_file(song.string());
+    if (!t) return std::unexpected(t.error());
+    store_song_beats(project, song, *t);
+    return t;
+}
+
+std::vector<analysis::CutOffset> cut_offsets(const Edit& e, const std::vector<double>& beats) {
+    std::vector<double> cuts;
+    for (size_t i = 1; i < e.shots.size(); ++i) cuts.push_back(e.start_of(i).to_double());
+    return analysis::check_cuts(beats, cuts, e.rate);
+}
+
 Result<ClipMedia> probe_media(const fs::path& file) {
     auto info = media::probe(file.string());
     if (!info) return std::unexpected(info.error());

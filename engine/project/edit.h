@@ -6,10 +6,13 @@
 // record position of each cut is the exact sum of the shots before it.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "analysis/beat_tracker.h"
+#include "analysis/cut_check.h"
 #include "core/rational.h"
 #include "project/project.h"
 
@@ -58,6 +61,17 @@ struct Edit {
 // probe are probed now (probe errors and missing files are errors naming the clip). Record rate:
 // the project's "edit_rate" setting, else the first shot's rate.
 Result<Edit> build_edit(const Project& project);
+
+// The song's beat grid, tracked once and cached in the project (keyed by the song's path, size,
+// modification time and the tracker's version). `project` may be read-only: then nothing is cached.
+Result<analysis::BeatTrack> song_beats(Project& project, const std::filesystem::path& song);
+// The cached grid only (none: not tracked yet, or the song changed), and storing one tracked elsewhere.
+std::optional<analysis::BeatTrack> cached_song_beats(const Project& project, const std::filesystem::path& song);
+void store_song_beats(Project& project, const std::filesystem::path& song, const analysis::BeatTrack& track);
+
+// Each cut of the edit (the start of every shot after the first) against the beat grid: offset
+// from the nearest beat in ms and in frames of the edit's rate, off beat beyond half a frame.
+std::vector<analysis::CutOffset> cut_offsets(const Edit& edit, const std::vector<double>& beats);
 
 // ClipMedia from a probe of the file (what the browser caches).
 Result<ClipMedia> probe_media(const std::filesystem::path& file);

@@ -125,3 +125,43 @@ TEST(ProjectCli, ClearErrorsAndNothingLost) {
     out = cli("import '" + d.string() + "' --otio '" + (d / "bad.otio").string() + "'", &rc);
     EXPECT_EQ(rc, 1) << out;
 }
+
+// Cut on beat on the edit's timeline: against a 120 BPM track (a kick every 0.5 s), a cut at 1.0 s
+// is on the beat and one at 1.7 s is 200 ms (6 frames at 30 fps) after it.
+TEST(ProjectCli, StatusReportsEachCutAgainstTheBeat) {
+    const std::string song = reelsync::testing::generate(
+        "kick_120.wav", "-f lavfi -i \"aevalsrc=0.2*sin(2*PI*220*t)+0.9*exp(-40*mod(t\\,0.5))*sin(2*PI*60*t):s=48000:d=12\" -ac 2");
+    const std::string clip = reelsync::testing::mixed_clips()[0];  // 30 fps, 72 frames
+    fs::path d = fs::path(reelsync::testing::media_dir()) / "projects" / "cli_beats";
+    fs::remove_all(d);
+    fs::create_directories(d);
+    for (const char* n : {"a.mp4", "b.mp4", "c.mp4"}) fs::copy_file(clip, d / n);
+    {
+        auto p = project::Project::open(d);
+        ASSERT_TRUE(p);
+        ASSERT_TRUE(p->set_setting("audio", song));
+        const auto& c = p->clips();
+        for (const auto& k : c) ASSERT_TRUE(p->set_status(k.id, project::Status::approved));
+        ASSERT_TRUE(p->set_out(c[0].id, 29));  // 30 frames: the cut at 1.000 s
+        ASSERT_TRUE(p->set_in(c[1].id, 10));
+        ASSERT_TRUE(p->set_out(c[1].id, 30));  // 21 frames: the next cut at 1.700 s
+    }
+    int rc = 0;
+    std::string out = cli("status '" + d.string() + "' --json", &rc);
+    ASSERT_EQ(rc, 0) << out;
+    json st = json::parse(out);
+    EXPECT_NEAR(st["edit"]["tempo_bpm"].get<double>(), 120.0, 0.5);
+    const auto& cuts = st["edit"]["cuts"];
+    ASSERT_EQ(cuts.size(), 3u);
+    EXPECT_FALSE(cuts[0].contains("beat_offset_ms"));  // the first shot starts the edit: no cut
+    EXPECT_NEAR(cuts[1]["beat_offset_ms"].get<double>(), 0.0, 6.0);
+    EXPECT_TRUE(cuts[1]["on_beat"].get<bool>());
+    EXPECT_NEAR(cuts[2]["beat_offset_ms"].get<double>(), 200.0, 6.0);
+    EXPECT_NEAR(cuts[2]["beat_offset_frames"].get<double>(), 6.0, 0.2);
+    EXPECT_FALSE(cuts[2]["on_beat"].get<bool>());
+    // The grid is cached in the project: the second status reads it back (same answer).
+    std::string again = cli("status '" + d.string() + "' --json", &rc);
+    EXPECT_EQ(json::parse(again)["edit"]["cuts"], cuts);
+    out = cli("status '" + d.string() + "'", &rc);
+    EXPECT_NE(out.find("1 of 2 cuts on the beat"), std::string::npos) << out;
+}
