@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "analysis/artifacts.h"
 #include "core/log.h"
 #include "core/timecode.h"
 
@@ -38,6 +39,9 @@ void Review::decide(Result<void> r) {
 }
 
 void Review::start_catalogue() {
+    // Flag counts from other detectors than these are stale: scan again.
+    if (project_.setting("artifact_detectors") != std::to_string(analysis::kDetectorVersion))
+        if (auto r = project_.reset_flags(analysis::kDetectorVersion); !r) say(r.error().message, true);
     std::vector<project::Catalog::Item> items;
     std::vector<size_t> order = view_;  // what the browser shows first is catalogued first
     std::vector<bool> seen(project_.clips().size());

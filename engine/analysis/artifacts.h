@@ -82,6 +82,10 @@ struct ScanControl {
     std::atomic<float>* progress = nullptr;     // 0..1, updated as frames are decoded
 };
 
+// Version of the measures and detectors: bump it whenever they change what they find, so results
+// cached elsewhere (a project's flag counts) are recomputed.
+inline constexpr int kDetectorVersion = 1;
+
 // Decodes the whole clip and runs the detectors. Errors name the file.
 Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg = {}, int threads = 0, ScanControl control = {});
 nlohmann::json to_json(const ClipScan& scan);
