@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> scan_paths;
     int scan_jobs = 1;
     std::string scan_report;
-    auto* sc = cli.add_subcommand("scan", "Flag artifacts in clips: black, blank, freeze, duplicate, jump, first-frame jump, flicker, exposure, blur, timestamps, end decay");
+    auto* sc = cli.add_subcommand("scan", "Flag artifacts in clips: black, blank, freeze, duplicate, cadence, jump, first-frame jump, flicker, exposure, blur, timestamps, end decay");
     sc->add_option("paths", scan_paths, "Clips, or folders of clips")->required()->check(CLI::ExistingPath);
     sc->add_option("--jobs", scan_jobs, "Clips scanned in parallel");
     sc->add_option("--json", scan_report, "Write the report here as JSON");

@@ -41,6 +41,7 @@ ImU32 flag_colour(analysis::FlagKind k) {
         case K::blank: return IM_COL32(160, 160, 160, 255);
         case K::freeze:
         case K::duplicate:
+        case K::cadence:
         case K::end_decay: return IM_COL32(80, 160, 255, 255);
         case K::jump:
         case K::first_frame_jump: return IM_COL32(255, 80, 80, 255);

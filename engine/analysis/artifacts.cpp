@@ -39,6 +39,7 @@ const char* to_string(FlagKind k) {
         case FlagKind::timestamps: return "timestamps";
         case FlagKind::end_decay: return "end_decay";
         case FlagKind::exposure: return "exposure";
+        case FlagKind::cadence: return "cadence";
     }
     return "?";
 }
@@ -148,13 +149,29 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
 
     // Repeats: a frame (with a picture) that does not change from the previous one.
     auto still = [&](int64_t i) { return i > 0 && m[i].diff_prev < c.still_diff && !black(i) && !blank(i); };
+    std::vector<std::pair<int64_t, int64_t>> dups;  // short repeats, in order
     for_runs(still, [&](int64_t i, int64_t j) {
         const int64_t len = j - i + 1;
         const double sev = std::min(1.0, static_cast<double>(len) / 24.0);
-        if (len < c.freeze_min_frames) flags.push_back({FlagKind::duplicate, i, j, 0.5});
+        if (len < c.freeze_min_frames) dups.emplace_back(i, j);
         else if (j == n - 1) flags.push_back({FlagKind::end_decay, i - 1, j, sev});  // frozen to the end
         else flags.push_back({FlagKind::freeze, i - 1, j, sev});
     });
+    // Duplicates that keep coming at short, regular distances are a cadence (one flag for the
+    // span, severity the share of repeated frames); isolated ones stay duplicates.
+    for (size_t a = 0; a < dups.size();) {
+        size_t b = a;
+        while (b + 1 < dups.size() && dups[b + 1].first - dups[b].first <= c.cadence_max_gap) ++b;
+        if (static_cast<int>(b - a + 1) >= c.cadence_min_repeats) {
+            int64_t repeated = 0;
+            for (size_t k = a; k <= b; ++k) repeated += dups[k].second - dups[k].first + 1;
+            const int64_t first = dups[a].first - 1, last = dups[b].second;
+            flags.push_back({FlagKind::cadence, first, last, std::min(1.0, static_cast<double>(repeated) / static_cast<double>(last - first + 1))});
+        } else {
+            for (size_t k = a; k <= b; ++k) flags.push_back({FlagKind::duplicate, dups[k].first, dups[k].second, 0.5});
+        }
+        a = b + 1;
+    }
 
     // Jumps: one frame-to-frame change far above the typical change around it. Changes into or
     // out of black, blank or frozen stretches are those flags' business, not jumps.

@@ -38,7 +38,9 @@ private:
     std::vector<float> prev_;
 };
 
-enum class FlagKind { black, blank, freeze, duplicate, jump, first_frame_jump, flicker, blur, timestamps, end_decay, exposure };
+// cadence: duplicated frames in a regular pattern (a clip made at a lower frame rate and repeated
+// up to this one, e.g. 16 fps shown at 24: every third frame a repeat), reported once for the span.
+enum class FlagKind { black, blank, freeze, duplicate, jump, first_frame_jump, flicker, blur, timestamps, end_decay, exposure, cadence };
 const char* to_string(FlagKind k);
 
 struct Flag {
@@ -53,6 +55,8 @@ struct DetectorConfig {
     double flat_std = 3.0;        // luma spread at or below: no picture
     double still_diff = 0.6;      // a frame differing less than this from the previous one repeats it
     int freeze_min_frames = 3;    // repeats in a row that make a freeze (fewer: duplicates)
+    int cadence_max_gap = 6;      // duplicates at most this many frames apart ...
+    int cadence_min_repeats = 4;  // ... this many times in a row make a cadence
     double jump_ratio = 5.0;      // a frame change this many times the local typical change...
     double jump_min_diff = 10.0;  // ...and at least this large is a jump
     double flicker_luma = 2.5;    // frame-to-frame swings of mean luma that reverse every frame
@@ -84,7 +88,7 @@ struct ScanControl {
 
 // Version of the measures and detectors: bump it whenever they change what they find, so results
 // cached elsewhere (a project's flag counts) are recomputed.
-inline constexpr int kDetectorVersion = 1;
+inline constexpr int kDetectorVersion = 2;
 
 // Decodes the whole clip and runs the detectors. Errors name the file.
 Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg = {}, int threads = 0, ScanControl control = {});

@@ -132,3 +132,27 @@ TEST(Artifacts, OneFrameClipIsScannedWithoutFlagsOrErrors) {
     EXPECT_EQ(scan->frames, 1);
     EXPECT_TRUE(scan->flags.empty());
 }
+
+TEST(Artifacts, LowFrameRateCadenceIsOneFlag) {
+    // 16 fps content shown at 24 fps (every third frame a repeat) from 2 s to 6 s of a clip that
+    // is true 24 fps before and after: one cadence flag for that span, no separate duplicates.
+    auto path = generate("artifacts_cadence.mp4",
+                         "-f lavfi -i testsrc2=s=320x180:r=24:d=8 -filter_complex "
+                         "\"[0:v]split=3[a][b][c];[a]trim=0:2,setpts=PTS-STARTPTS[a1];"
+                         "[b]trim=2:6,setpts=PTS-STARTPTS,fps=16,fps=24[b1];[c]trim=6:8,setpts=PTS-STARTPTS[c1];"
+                         "[a1][b1][c1]concat=n=3:v=1[out]\" -map [out] -c:v libx264 -preset veryfast -pix_fmt yuv420p");
+    auto scan = scan_clip(path);
+    ASSERT_TRUE(scan) << scan.error().message;
+    int cadence = 0;
+    for (const Flag& f : scan->flags) {
+        if (f.kind == FlagKind::cadence) {
+            ++cadence;
+            EXPECT_NEAR(static_cast<double>(f.first_frame), 48, 3);
+            EXPECT_NEAR(static_cast<double>(f.last_frame), 143, 3);
+            EXPECT_NEAR(f.severity, 1.0 / 3.0, 0.05);  // a third of the frames repeat
+        } else {
+            ADD_FAILURE() << "unexpected flag: " << to_string(f.kind) << " " << f.first_frame << "-" << f.last_frame;
+        }
+    }
+    EXPECT_EQ(cadence, 1);
+}
