@@ -104,19 +104,22 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
     } else {
         m.cb_mean = m.cr_mean = 128;
     }
-    double s = 0, s2 = 0, diff = 0;
+    double s = 0, s2 = 0, diff = 0, diff2 = 0;
     for (size_t i = 0; i < cur.size(); ++i) {
         const double v = cur[i];
         s += v;
         s2 += v * v;
         if (!prev_.empty()) diff += std::fabs(v - static_cast<double>(prev_[i]));
+        if (!prev2_.empty()) diff2 += std::fabs(v - static_cast<double>(prev2_[i]));
     }
     const double n = static_cast<double>(cur.size());
     m.luma_mean = s / n;
     m.luma_std = std::sqrt(std::max(0.0, s2 / n - m.luma_mean * m.luma_mean));
     m.diff_prev = prev_.empty() ? 0.0 : diff / n;
+    m.diff_prev2 = prev2_.empty() ? 0.0 : diff2 / n;
     // Relative to contrast, so that a fade or an exposure change does not read as blur.
     m.sharpness /= std::max(m.luma_std, 1.0);
+    prev2_ = std::move(prev_);
     prev_ = std::move(cur);
     return m;
 }
@@ -176,8 +179,27 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
     // Jumps: one frame-to-frame change far above the typical change around it. Changes into or
     // out of black, blank or frozen stretches are those flags' business, not jumps.
     auto special = [&](int64_t i) { return i < 0 || i >= n || black(i) || blank(i) || still(i); };
+    // A glitch frame: far from both neighbours while they are close to each other (a one-frame
+    // jump, e.g. a corrupt or negative frame, even in content that changes a lot every frame).
+    std::vector<bool> glitch(static_cast<size_t>(n), false);
+    for (int64_t i = 2; i + 1 < n; ++i) {
+        if (special(i) || special(i - 1) || special(i + 1)) continue;
+        const double in = m[i].diff_prev, out = m[i + 1].diff_prev, skip = std::max(m[i + 1].diff_prev2, 0.5);
+        // ... or its brightness alone leaves and comes back (busy content hides the pixel change).
+        const double up = m[i].luma_mean - m[i - 1].luma_mean, down = m[i + 1].luma_mean - m[i].luma_mean;
+        const double back = std::fabs(m[i + 1].luma_mean - m[i - 1].luma_mean);
+        const double swing = std::min(std::fabs(up), std::fabs(down));
+        const bool by_pixels = std::min(in, out) >= c.jump_min_diff && std::min(in, out) >= c.glitch_ratio * skip;
+        const bool by_brightness = (up > 0) != (down > 0) && swing >= c.glitch_luma && back <= 0.25 * swing;
+        if (by_pixels || by_brightness) {
+            glitch[static_cast<size_t>(i)] = true;
+            const double sev = by_pixels ? std::min(in, out) / (skip * c.glitch_ratio * 4) : swing / (c.glitch_luma * 4);
+            flags.push_back({FlagKind::jump, i, i, std::min(1.0, sev)});
+        }
+    }
     for (int64_t i = 1; i < n; ++i) {
         if (special(i) || special(i - 1)) continue;
+        if (glitch[static_cast<size_t>(i)] || glitch[static_cast<size_t>(i - 1)]) continue;  // that glitch's way in and out
         std::vector<double> around;
         for (int64_t k = std::max<int64_t>(1, i - 8); k <= std::min(n - 1, i + 8); ++k)
             if (k != i && !special(k) && !special(k - 1)) around.push_back(m[k].diff_prev);
@@ -289,6 +311,19 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
             flags.push_back({FlagKind::end_decay, k, n - 1, std::min(1.0, (before - after) / before)});
     }
 
+    // One artifact, one flag: the frame-to-frame jumps of a flicker or exposure swing are that
+    // flicker's, and repeats inside a blurred stretch (little left to change) are the blur's.
+    auto inside = [&](const Flag& f, std::initializer_list<FlagKind> kinds) {
+        for (const Flag& g : flags)
+            for (FlagKind k : kinds)
+                if (g.kind == k && f.first_frame >= g.first_frame - 1 && f.last_frame <= g.last_frame + 1) return true;
+        return false;
+    };
+    std::erase_if(flags, [&](const Flag& f) {
+        if (f.kind == FlagKind::jump) return inside(f, {FlagKind::flicker, FlagKind::exposure});
+        if (f.kind == FlagKind::duplicate) return inside(f, {FlagKind::blur});
+        return false;
+    });
     std::sort(flags.begin(), flags.end(), [](const Flag& a, const Flag& b) {
         return a.first_frame != b.first_frame ? a.first_frame < b.first_frame : a.kind < b.kind;
     });

@@ -24,6 +24,7 @@ struct FrameMetrics {
     double luma_mean = 0;   // 8-bit code values
     double luma_std = 0;
     double diff_prev = 0;   // mean |Y - Y of the previous frame| on the reduced copy (0 for frame 0)
+    double diff_prev2 = 0;  // the same against the frame two before (0 for frames 0 and 1)
     double sharpness = 0;   // mean |4-neighbour Laplacian| of the reduced copy, over luma_std
     double cb_mean = 0;     // chroma means, 8-bit code values (128: neutral)
     double cr_mean = 0;
@@ -35,7 +36,7 @@ public:
     FrameMetrics measure(const AVFrame& frame, int64_t index);
 
 private:
-    std::vector<float> prev_;
+    std::vector<float> prev_, prev2_;
 };
 
 // cadence: duplicated frames in a regular pattern (a clip made at a lower frame rate and repeated
@@ -59,6 +60,9 @@ struct DetectorConfig {
     int cadence_min_repeats = 4;  // ... this many times in a row make a cadence
     double jump_ratio = 5.0;      // a frame change this many times the local typical change...
     double jump_min_diff = 10.0;  // ...and at least this large is a jump
+    double glitch_ratio = 2.5;    // one frame this many times farther from both neighbours than they
+                                  // are from each other is a one-frame jump (a glitch frame)
+    double glitch_luma = 12.0;    // or one frame this much brighter or darker than both neighbours
     double flicker_luma = 2.5;    // frame-to-frame swings of mean luma that reverse every frame
     double flicker_chroma = 2.0;  // the same for mean Cb/Cr (colour flicker)
     double blur_ratio = 0.55;     // sharpness below this share of the clip's typical sharpness
@@ -88,7 +92,7 @@ struct ScanControl {
 
 // Version of the measures and detectors: bump it whenever they change what they find, so results
 // cached elsewhere (a project's flag counts) are recomputed.
-inline constexpr int kDetectorVersion = 2;
+inline constexpr int kDetectorVersion = 3;
 
 // Decodes the whole clip and runs the detectors. Errors name the file.
 Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg = {}, int threads = 0, ScanControl control = {});
