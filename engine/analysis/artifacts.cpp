@@ -205,7 +205,12 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
             if (k != i && !special(k) && !special(k - 1)) around.push_back(m[k].diff_prev);
         const double typical = std::max(median_of(around), 0.5);
         const double d = m[i].diff_prev;
-        if (d >= c.jump_min_diff && d >= c.jump_ratio * typical) {
+        // The first frame against the second, while the second is like the third (image-to-video
+        // clips often open on a still that the motion then leaves): by pixels or by brightness.
+        const bool odd_first = i == 1 && n >= 3 && !special(2) &&
+                               std::fabs(m[0].luma_mean - m[1].luma_mean) >= c.glitch_luma &&
+                               std::fabs(m[2].luma_mean - m[1].luma_mean) <= 0.25 * std::fabs(m[0].luma_mean - m[1].luma_mean);
+        if ((d >= c.jump_min_diff && d >= c.jump_ratio * typical) || odd_first) {
             const double sev = std::min(1.0, d / (typical * c.jump_ratio * 4));
             if (i == 1) flags.push_back({FlagKind::first_frame_jump, 0, 1, sev});
             else flags.push_back({FlagKind::jump, i, i, sev});
@@ -227,16 +232,27 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
         if (j - i + 1 >= 2) flags.push_back({FlagKind::flicker, i, j + 1, std::min(1.0, static_cast<double>(j - i + 2) / 12.0)});
     });
 
-    // Blur: sharpness well below what is typical for the clip (black/blank frames aside).
-    std::vector<double> sharp;
-    for (int64_t i = 0; i < n; ++i)
-        if (!black(i) && !blank(i)) sharp.push_back(m[i].sharpness);
-    const double typical_sharp = median_of(sharp);
+    // Blur: sharpness well below what is typical around it (black/blank frames aside). "Around" is
+    // a few seconds either side, so content that slowly grows softer (a long zoom) is not a blur
+    // drop, while a drop of up to about two seconds stands out.
+    std::vector<double> typical_sharp(static_cast<size_t>(n), 0.0);
+    {
+        const int64_t half = std::max<int64_t>(45, static_cast<int64_t>(std::lround(3.0 * c.blur_window_fps)));
+        std::vector<double> around;
+        for (int64_t i = 0; i < n; ++i) {
+            around.clear();
+            for (int64_t k = std::max<int64_t>(0, i - half); k <= std::min(n - 1, i + half); ++k)
+                if (!black(k) && !blank(k)) around.push_back(m[k].sharpness);
+            typical_sharp[static_cast<size_t>(i)] = median_of(around);
+        }
+    }
     auto blurred = [&](int64_t i) {
-        return typical_sharp > 0.02 && !black(i) && !blank(i) && m[i].sharpness < c.blur_ratio * typical_sharp;
+        const double t = typical_sharp[static_cast<size_t>(i)];
+        return t > 0.02 && !black(i) && !blank(i) && m[i].sharpness < c.blur_ratio * t;
     };
-    add_runs(blurred, FlagKind::blur, 2,
-             [&](int64_t i, int64_t) { return std::clamp(1.0 - m[i].sharpness / typical_sharp, 0.0, 1.0); });
+    add_runs(blurred, FlagKind::blur, 2, [&](int64_t i, int64_t) {
+        return std::clamp(1.0 - m[i].sharpness / typical_sharp[static_cast<size_t>(i)], 0.0, 1.0);
+    });
 
     // Timestamps: a frame spacing far off the typical one (a gap, or irregular variable rate).
     if (pts.size() >= 3) {
@@ -359,7 +375,9 @@ Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg, i
     s.fps = (*dec)->info().video->frame_rate.to_double();
     std::vector<double> pts;
     for (int64_t i = 0; i < (*dec)->info().frame_count(); ++i) pts.push_back((*dec)->info().frame_pts_seconds(i));
-    s.flags = detect_artifacts(metrics, cfg, pts);
+    DetectorConfig c = cfg;
+    if (s.fps > 0) c.blur_window_fps = s.fps;
+    s.flags = detect_artifacts(metrics, c, pts);
     return s;
 }
 

@@ -65,7 +65,8 @@ struct DetectorConfig {
     double glitch_luma = 12.0;    // or one frame this much brighter or darker than both neighbours
     double flicker_luma = 2.5;    // frame-to-frame swings of mean luma that reverse every frame
     double flicker_chroma = 2.0;  // the same for mean Cb/Cr (colour flicker)
-    double blur_ratio = 0.55;     // sharpness below this share of the clip's typical sharpness
+    double blur_window_fps = 30;  // the typical sharpness is taken over +-3 s at this rate
+    double blur_ratio = 0.55;     // sharpness below this share of the typical sharpness around it
     double timestamp_tolerance = 0.25;  // a frame spacing off the typical one by this share
     double decay_step = 0.3;      // luma falling at least this much every frame into the end
     double decay_drop = 0.4;      // ...and by this share overall
@@ -92,7 +93,7 @@ struct ScanControl {
 
 // Version of the measures and detectors: bump it whenever they change what they find, so results
 // cached elsewhere (a project's flag counts) are recomputed.
-inline constexpr int kDetectorVersion = 3;
+inline constexpr int kDetectorVersion = 4;
 
 // Decodes the whole clip and runs the detectors. Errors name the file.
 Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg = {}, int threads = 0, ScanControl control = {});
