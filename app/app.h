@@ -48,7 +48,7 @@ int run_bench(const BenchOptions& opts);
 int run_beats(const std::string& track, const std::string& reference, const std::string& estimate, bool json,
               const std::string& cuts = {}, const std::string& fps = "30");
 
-int run_scan(const std::vector<std::string>& paths, int jobs, const std::string& report);
+int run_scan(const std::vector<std::string>& paths, int jobs, const std::string& report, const std::string& config = {});
 
 struct ReviewBenchOptions {
     std::string folder;       // a project folder of clips

@@ -6,11 +6,11 @@
 
 namespace reelsync::app {
 
-BackgroundScan::BackgroundScan(std::string path) : path_(std::move(path)) {
-    thread_ = std::thread([this] {
+BackgroundScan::BackgroundScan(std::string path, analysis::DetectorConfig cfg) : path_(std::move(path)) {
+    thread_ = std::thread([this, cfg] {
         // Lowest priority, and held while playback runs on a small machine (set_playback_running).
         setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
-        auto r = analysis::scan_clip(path_, {}, 1, {&cancel_, &pause_us_, &progress_});
+        auto r = analysis::scan_clip(path_, cfg, 1, {&cancel_, &pause_us_, &progress_});
         std::lock_guard lock(mutex_);
         if (r) result_ = std::move(*r);
         else error_ = r.error().message;

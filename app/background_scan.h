@@ -14,7 +14,7 @@ namespace reelsync::app {
 
 class BackgroundScan {
 public:
-    explicit BackgroundScan(std::string path);
+    explicit BackgroundScan(std::string path, analysis::DetectorConfig cfg = {});
     ~BackgroundScan();  // cancels and joins
     BackgroundScan(const BackgroundScan&) = delete;
     BackgroundScan& operator=(const BackgroundScan&) = delete;

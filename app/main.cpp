@@ -111,6 +111,8 @@ int main(int argc, char** argv) {
     sc->add_option("paths", scan_paths, "Clips, or folders of clips")->required()->check(CLI::ExistingPath);
     sc->add_option("--jobs", scan_jobs, "Clips scanned in parallel");
     sc->add_option("--json", scan_report, "Write the report here as JSON");
+    std::string scan_config;
+    sc->add_option("--config", scan_config, "Detector thresholds as JSON ({\"blur_ratio\": 0.5, ...}; see the README)")->check(CLI::ExistingFile);
 
     app::PlayOptions review;
     auto* op = cli.add_subcommand("open", "Open a folder of clips as a project: browse, cull, mark, build the edit (also: reelsync FOLDER)");
@@ -201,7 +203,7 @@ int main(int argc, char** argv) {
             rc = app::run_bench(bench);
         }
     } else if (*sc) {
-        rc = app::run_scan(scan_paths, scan_jobs, scan_report);
+        rc = app::run_scan(scan_paths, scan_jobs, scan_report, scan_config);
     } else if (*op) {
         review.analysis = !open_no_analysis;
         rc = app::run_play(review);

@@ -3,6 +3,8 @@
 #include <GLFW/glfw3.h>
 
 #include <algorithm>
+
+#include <nlohmann/json.hpp>
 #include <cstdio>
 
 #include "analysis/artifacts.h"
@@ -39,9 +41,18 @@ void Review::decide(Result<void> r) {
 }
 
 void Review::start_catalogue() {
-    // Flag counts from other detectors than these are stale: scan again.
-    if (project_.setting("artifact_detectors") != std::to_string(analysis::kDetectorVersion))
-        if (auto r = project_.reset_flags(analysis::kDetectorVersion); !r) say(r.error().message, true);
+    // Thresholds: FOLDER/reelsync-detectors.json when there is one. Flag counts found with other
+    // detectors or thresholds are stale: scan again.
+    const fs::path cfg_path = project_.folder() / "reelsync-detectors.json";
+    std::error_code ec;
+    if (fs::exists(cfg_path, ec)) {
+        auto c = analysis::load_detector_config(cfg_path.string());
+        if (c) session_.detectors = *c;
+        else say(c.error().message + " (using the default thresholds)", true);
+    }
+    const std::string detectors_key = std::to_string(analysis::kDetectorVersion) + " " + analysis::to_json(session_.detectors).dump();
+    if (project_.setting("artifact_detectors") != detectors_key)
+        if (auto r = project_.reset_flags(detectors_key); !r) say(r.error().message, true);
     std::vector<project::Catalog::Item> items;
     std::vector<size_t> order = view_;  // what the browser shows first is catalogued first
     std::vector<bool> seen(project_.clips().size());
@@ -54,7 +65,7 @@ void Review::start_catalogue() {
         items.push_back({c.id, project_.absolute(c), c.size, c.mtime, c.media.has_value(), c.flags >= 0 || !c.probe_error.empty()});
     }
     catalogue_started_ = steady_seconds();
-    catalog_ = std::make_unique<project::Catalog>(project_.folder(), std::move(items), session_.scan_clips);
+    catalog_ = std::make_unique<project::Catalog>(project_.folder(), std::move(items), session_.scan_clips, 0, session_.detectors);
 }
 
 std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {

@@ -26,7 +26,16 @@ bool looks_like_clip(const fs::path& p) {
 }
 }  // namespace
 
-int run_scan(const std::vector<std::string>& paths, int jobs, const std::string& report) {
+int run_scan(const std::vector<std::string>& paths, int jobs, const std::string& report, const std::string& config) {
+    analysis::DetectorConfig cfg;
+    if (!config.empty()) {
+        auto c = analysis::load_detector_config(config);
+        if (!c) {
+            print_error(c.error().message);
+            return 2;
+        }
+        cfg = *c;
+    }
     std::vector<std::string> clips;
     for (const std::string& p : paths) {
         std::error_code ec;
@@ -53,7 +62,7 @@ int run_scan(const std::vector<std::string>& paths, int jobs, const std::string&
     auto worker = [&] {
         for (size_t i = next++; i < clips.size(); i = next++) {
             // One decoder thread per clip when clips run in parallel.
-            auto s = analysis::scan_clip(clips[i], {}, jobs > 1 ? 1 : 0);
+            auto s = analysis::scan_clip(clips[i], cfg, jobs > 1 ? 1 : 0);
             if (s) results[i] = analysis::to_json(*s);
             else errors[i] = s.error().message;
             size_t d = ++done;

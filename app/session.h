@@ -57,6 +57,7 @@ public:
     void start_scan();
     // Window: every clip shown gets a background artifact scan (not edits, not headless runs).
     bool scan_clips = false;
+    analysis::DetectorConfig detectors;  // thresholds for those scans (a project's reelsync-detectors.json)
     Result<void> finish_stats() { return stats_.finish(); }
     // Starts the audio (the song, else the clip's own track) and a player on reader_.
     void start_player(std::shared_ptr<const media::AudioTrack> track);

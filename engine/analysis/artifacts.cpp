@@ -1,5 +1,9 @@
 #include "analysis/artifacts.h"
 
+#include <fstream>
+#include <set>
+#include <type_traits>
+
 extern "C" {
 #include <libavutil/frame.h>
 #include <libavutil/pixdesc.h>
@@ -344,6 +348,77 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
         return a.first_frame != b.first_frame ? a.first_frame < b.first_frame : a.kind < b.kind;
     });
     return flags;
+}
+
+namespace {
+// Every threshold by name, for the config file.
+template <class F>
+void for_each_field(DetectorConfig& c, F&& f) {
+    f("black_luma", c.black_luma);
+    f("flat_std", c.flat_std);
+    f("still_diff", c.still_diff);
+    f("freeze_min_frames", c.freeze_min_frames);
+    f("cadence_max_gap", c.cadence_max_gap);
+    f("cadence_min_repeats", c.cadence_min_repeats);
+    f("jump_ratio", c.jump_ratio);
+    f("jump_min_diff", c.jump_min_diff);
+    f("glitch_ratio", c.glitch_ratio);
+    f("glitch_luma", c.glitch_luma);
+    f("flicker_luma", c.flicker_luma);
+    f("flicker_chroma", c.flicker_chroma);
+    f("blur_ratio", c.blur_ratio);
+    f("timestamp_tolerance", c.timestamp_tolerance);
+    f("decay_step", c.decay_step);
+    f("decay_drop", c.decay_drop);
+    f("pump_swing", c.pump_swing);
+    f("pump_min_swings", c.pump_min_swings);
+}
+}  // namespace
+
+Result<DetectorConfig> detector_config_from_json(const nlohmann::json& j) {
+    if (!j.is_object()) return fail("detector thresholds: expected a JSON object of name: value");
+    DetectorConfig c;
+    std::set<std::string> known;
+    std::string error;
+    for_each_field(c, [&](const char* name, auto& field) {
+        known.insert(name);
+        if (!j.contains(name) || !error.empty()) return;
+        const auto& v = j.at(name);
+        if (!v.is_number()) {
+            error = std::string("detector thresholds: ") + name + " must be a number";
+            return;
+        }
+        using T = std::decay_t<decltype(field)>;
+        if constexpr (std::is_integral_v<T>) {
+            if (!v.is_number_integer()) {
+                error = std::string("detector thresholds: ") + name + " must be a whole number";
+                return;
+            }
+        }
+        field = v.get<T>();
+        if (field < 0) error = std::string("detector thresholds: ") + name + " must not be negative";
+    });
+    if (!error.empty()) return fail(error);
+    for (const auto& [k, v] : j.items())
+        if (!known.count(k)) return fail("detector thresholds: unknown name '" + k + "'");
+    return c;
+}
+
+nlohmann::json to_json(const DetectorConfig& cfg) {
+    DetectorConfig c = cfg;
+    nlohmann::json j = nlohmann::json::object();
+    for_each_field(c, [&](const char* name, auto& field) { j[name] = field; });
+    return j;
+}
+
+Result<DetectorConfig> load_detector_config(const std::string& path) {
+    std::ifstream f(path);
+    if (!f) return fail(path + ": cannot read");
+    nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
+    if (j.is_discarded()) return fail(path + ": not valid JSON");
+    auto c = detector_config_from_json(j);
+    if (!c) return fail(path + ": " + c.error().message);
+    return c;
 }
 
 Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg, int threads, ScanControl control) {

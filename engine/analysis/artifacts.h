@@ -74,6 +74,12 @@ struct DetectorConfig {
     int pump_min_swings = 3;      // ...this many in a row, each over 4 to 60 frames
 };
 
+// Thresholds as JSON ({"blur_ratio": 0.5, ...}: any subset of the fields above, by name). Unknown
+// names and values of the wrong type are errors that say which; what is not given keeps its default.
+Result<DetectorConfig> detector_config_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const DetectorConfig& c);
+Result<DetectorConfig> load_detector_config(const std::string& path);
+
 // frame_pts: presentation times in seconds (for timestamp checks); may be empty.
 std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const DetectorConfig& cfg = {},
                                    const std::vector<double>& frame_pts = {});

@@ -64,8 +64,8 @@ Result<Catalogued> catalogue_clip(const fs::path& file) {
     return c;
 }
 
-Catalog::Catalog(fs::path folder, std::vector<Item> items, bool scans, int threads)
-    : folder_(std::move(folder)), items_(std::move(items)), scans_(scans) {
+Catalog::Catalog(fs::path folder, std::vector<Item> items, bool scans, int threads, analysis::DetectorConfig detectors)
+    : folder_(std::move(folder)), items_(std::move(items)), scans_(scans), detectors_(detectors) {
     if (scans_)
         for (const Item& it : items_) to_scan_ += !it.scanned;
     if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -134,7 +134,7 @@ void Catalog::work() {
         if (i >= items_.size()) break;
         const Item& it = items_[i];
         analysis::ScanControl control{&quit_, &pause_us_, nullptr};
-        auto scan = analysis::scan_clip(it.file.string(), {}, 1, control);
+        auto scan = analysis::scan_clip(it.file.string(), detectors_, 1, control);
         if (quit_.load()) break;
         Catalogued c;
         c.clip = it.clip;

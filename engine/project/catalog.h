@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "analysis/artifacts.h"
 #include "project/project.h"
 
 namespace reelsync::project {
@@ -47,7 +48,8 @@ public:
     };
     // Starts `threads` workers (0: one per core) over the items, in order; with `scans`, they
     // then scan every clip not scanned yet for artifacts.
-    Catalog(std::filesystem::path folder, std::vector<Item> items, bool scans = false, int threads = 0);
+    Catalog(std::filesystem::path folder, std::vector<Item> items, bool scans = false, int threads = 0,
+            analysis::DetectorConfig detectors = {});
     ~Catalog();
     Catalog(const Catalog&) = delete;
     Catalog& operator=(const Catalog&) = delete;
@@ -73,6 +75,7 @@ private:
     std::atomic<size_t> done_{0};
     std::atomic<bool> quit_{false};
     const bool scans_;
+    const analysis::DetectorConfig detectors_;
     std::atomic<int> pause_us_{0};       // the scans' ScanControl: < 0 holds them
     std::atomic<size_t> next_scan_{0};
     std::atomic<size_t> scanned_{0};

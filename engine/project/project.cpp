@@ -672,11 +672,11 @@ void Project::set_media_local(int64_t id, const std::optional<ClipMedia>& media,
     }
 }
 
-Result<void> Project::reset_flags(int detector_version) {
+Result<void> Project::reset_flags(const std::string& detectors_key) {
     for (Clip& c : clips_) c.flags = -1;
     if (read_only_) return {};
     if (auto r = exec(db_, "UPDATE clips SET flags = NULL"); !r) return r;
-    return set_setting("artifact_detectors", std::to_string(detector_version));
+    return set_setting("artifact_detectors", detectors_key);
 }
 
 void Project::set_flags_local(int64_t id, int count) {

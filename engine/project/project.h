@@ -131,8 +131,8 @@ public:
     // Takes a probe result another connection has cached, without re-reading the database.
     void set_media_local(int64_t clip, const std::optional<ClipMedia>& media, const std::string& error);
     void set_flags_local(int64_t clip, int count);
-    // Forgets every cached flag count (the detectors changed) and records the detectors' version.
-    Result<void> reset_flags(int detector_version);
+    // Forgets every cached flag count (the detectors or their thresholds changed) and records which.
+    Result<void> reset_flags(const std::string& detectors_key);
     // Artifact flags found in a clip (a cache entry, not a decision).
     Result<void> set_flags(int64_t clip, int count);
 

@@ -1,6 +1,8 @@
 // Artifact detectors on generated clips with artifacts injected at known frames, encoded with x264.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "analysis/artifacts.h"
 #include "support/media_gen.h"
 
@@ -155,4 +157,37 @@ TEST(Artifacts, LowFrameRateCadenceIsOneFlag) {
         }
     }
     EXPECT_EQ(cadence, 1);
+}
+
+TEST(Artifacts, ThresholdsFromAConfigFile) {
+    auto path = generate("artifacts_injected2.mp4",
+                         "-f lavfi -i testsrc2=s=320x180:r=30:d=12 -filter_complex \"[0:v]format=yuv420p,"
+                         "gblur=sigma=4:enable='between(n\\,60\\,75)',"
+                         "eq=brightness=0.12:enable='between(n\\,121\\,129)*mod(n\\,2)',"
+                         "lutyuv=u='val+24':enable='between(n\\,181\\,189)*mod(n\\,2)',"
+                         "fade=t=out:st=11:d=1[out]\" -map [out] -c:v libx264 -preset veryfast");
+    // A blur ratio of 0 turns the blur detector off; everything else keeps its default.
+    auto cfg = detector_config_from_json(nlohmann::json::parse(R"({"blur_ratio": 0, "freeze_min_frames": 5})"));
+    ASSERT_TRUE(cfg) << cfg.error().message;
+    EXPECT_EQ(cfg->freeze_min_frames, 5);
+    EXPECT_DOUBLE_EQ(cfg->black_luma, DetectorConfig{}.black_luma);
+    auto scan = scan_clip(path, *cfg);
+    ASSERT_TRUE(scan);
+    int blur = 0, flicker = 0;
+    for (const Flag& f : scan->flags) {
+        blur += f.kind == FlagKind::blur;
+        flicker += f.kind == FlagKind::flicker;
+    }
+    EXPECT_EQ(blur, 0);
+    EXPECT_EQ(flicker, 2);
+    // Round trip, and clear errors for unknown names, wrong types and negative values.
+    auto back = detector_config_from_json(to_json(*cfg));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(to_json(*back), to_json(*cfg));
+    auto unknown = detector_config_from_json(nlohmann::json::parse(R"({"blurr_ratio": 0.3})"));
+    ASSERT_FALSE(unknown);
+    EXPECT_NE(unknown.error().message.find("blurr_ratio"), std::string::npos);
+    EXPECT_FALSE(detector_config_from_json(nlohmann::json::parse(R"({"freeze_min_frames": 2.5})")));
+    EXPECT_FALSE(detector_config_from_json(nlohmann::json::parse(R"({"jump_ratio": "high"})")));
+    EXPECT_FALSE(detector_config_from_json(nlohmann::json::parse(R"({"jump_ratio": -1})")));
 }
