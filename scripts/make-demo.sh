@@ -2,7 +2,7 @@
 # Generates the demo media into a folder (once): a folder of 16 generated takes (takes/: different
 # codecs, sizes and frame rates) and a 120 BPM music track with a click on every beat.
 set -euo pipefail
-dir=${1:-demo}
+dir=${1:-build/demo}
 mkdir -p "$dir/takes"
 [ -f "$dir/.complete" ] && exit 0
 echo "demo: generating clips and a music track in $dir/"
