@@ -23,6 +23,20 @@ std::optional<std::pair<int64_t, int64_t>> parse_range(const std::string& s) {
     }
 }
 
+// Options `play` and `open` share: output device, window, decoding, analysis.
+void add_playback_options(CLI::App* c, app::PlayOptions& o, bool& no_analysis) {
+    c->add_option("--duration", o.duration, "Stop (quit) after this many seconds");
+    c->add_flag("--no-audio", o.no_audio, "Do not open an audio device; run on the timer clock");
+    c->add_option("--audio-device", o.audio_device, "Output device (substring of its name)");
+    c->add_option("--width", o.width, "Window/offscreen width");
+    c->add_option("--height", o.height, "Window/offscreen height");
+    c->add_option("--screenshot", o.screenshot, "Window: save what the window shows to this PNG after the first frames, then quit");
+    c->add_flag("--no-analysis", no_analysis, "Window: do not scan clips for artifact flags");
+    c->add_option("--threads", o.decoder_threads, "Decoder threads (0: automatic)");
+    c->add_option("--cache-mb", o.cache_mb, "Frame cache per clip in MiB: decoded frames around the playhead (0: off)");
+    c->add_option("--vk-device", o.vk_device, "Vulkan device to use (substring of its name)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -47,21 +61,12 @@ int main(int argc, char** argv) {
     p->add_flag("--edit", play.edit, "Play the project folder's edit (its approved shots, in and out) against its song");
     p->add_option("--audio", play.audio_track, "Music track to play instead of the clip's own audio");
     p->add_flag("--headless", play.headless, "Render offscreen in real time, no window");
-    p->add_option("--duration", play.duration, "Stop after this many seconds of playback");
     p->add_option("--stats", play.stats_path, "Write one JSON line per presented frame, then a summary line");
     p->add_option("--loop", loop, "Loop frames A:B (inclusive, 0-based)");
-    p->add_flag("--no-audio", play.no_audio, "Do not open an audio device; run on the timer clock");
-    p->add_option("--audio-device", play.audio_device, "Output device (substring of its name)");
-    p->add_option("--width", play.width, "Window/offscreen width");
-    p->add_option("--height", play.height, "Window/offscreen height");
     p->add_flag("--paused", play.paused, "Start paused on the first frame");
-    p->add_option("--screenshot", play.screenshot, "Window: save what the window shows to this PNG after the first frames, then quit");
     bool no_overlay = false, no_analysis = false;
-    p->add_flag("--no-analysis", no_analysis, "Window: do not scan the clip for artifact flags");
     p->add_flag("--no-overlay", no_overlay, "Window: draw the picture only");
-    p->add_option("--threads", play.decoder_threads, "Decoder threads (0: automatic)");
-    p->add_option("--cache-mb", play.cache_mb, "Frame cache per clip in MiB: decoded frames around the playhead (0: off)");
-    p->add_option("--vk-device", play.vk_device, "Vulkan device to use (substring of its name)");
+    add_playback_options(p, play, no_analysis);
 
     std::string render_file, out, out_dir, frames, render_vk;
     std::optional<int64_t> frame;
@@ -118,16 +123,8 @@ int main(int argc, char** argv) {
     auto* op = cli.add_subcommand("open", "Open a folder of clips as a project: browse, cull, mark, build the edit (also: reelsync FOLDER)");
     op->add_option("folder", review.project, "Project folder (its decisions are saved in FOLDER/reelsync.db)")->required()->check(CLI::ExistingDirectory);
     op->add_option("--audio", review.audio_track, "The song the edit is cut to (remembered by the project)")->check(CLI::ExistingFile);
-    op->add_option("--width", review.width, "Window width");
-    op->add_option("--height", review.height, "Window height");
-    op->add_option("--audio-device", review.audio_device, "Output device (substring of its name)");
-    op->add_flag("--no-audio", review.no_audio, "Play on the timer clock, with no audio device");
-    op->add_option("--screenshot", review.screenshot, "Save what the window shows to this PNG after the first frames, then quit");
-    op->add_option("--vk-device", review.vk_device, "Vulkan device to use (substring of its name)");
     bool open_no_analysis = false;
-    op->add_flag("--no-analysis", open_no_analysis, "Do not scan the clips for artifact flags");
-    op->add_option("--duration", review.duration, "Quit after this many seconds (scripted runs)");
-    op->add_option("--cache-mb", review.cache_mb, "Frame cache per clip in MiB: decoded frames around the playhead (0: off)");
+    add_playback_options(op, review, open_no_analysis);
     op->add_option("--view", review.start_view, "Start in this view: browser (default) or edit")->check(CLI::IsMember({"browser", "edit"}));
     op->add_option("--clip", review.clip, "Start in the viewer on this clip");
 

@@ -146,13 +146,6 @@ void Catalog::work() {
         }
         scanned_.fetch_add(1);
     }
-    // Items left when quitting count as done, so wait() never hangs.
-    std::lock_guard lock(mutex_);
-    while (next_.load() < items_.size()) {
-        next_.fetch_add(1);
-        done_.fetch_add(1);
-    }
-    done_cv_.notify_all();
 }
 
 }  // namespace reelsync::project

@@ -99,7 +99,7 @@ std::string describe(sqlite3* db, int rc) {
 // A prepared statement with its own cleanup.
 class Stmt {
 public:
-    Stmt(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
+    Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
     ~Stmt() { sqlite3_finalize(s_); }
     Stmt(const Stmt&) = delete;
     Stmt& operator=(const Stmt&) = delete;
@@ -126,7 +126,6 @@ public:
     }
 
 private:
-    sqlite3* db_;
     sqlite3_stmt* s_ = nullptr;
     int rc_ = SQLITE_OK;
 };
@@ -393,7 +392,6 @@ Result<void> Project::load() {
 }
 
 Result<void> Project::reload() { return load(); }
-Result<void> Project::refresh_media() { return load(); }
 
 const Clip* Project::clip(int64_t id) const {
     for (const Clip& c : clips_)

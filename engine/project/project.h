@@ -127,7 +127,6 @@ public:
     Result<void> set_setting(const std::string& key, const std::string& value);
 
     // --- caches filled by background work (see ProjectCache) ---
-    Result<void> refresh_media();  // re-read probe results written by another connection
     // Takes a probe result another connection has cached, without re-reading the database.
     void set_media_local(int64_t clip, const std::optional<ClipMedia>& media, const std::string& error);
     void set_flags_local(int64_t clip, int count);

@@ -1,5 +1,7 @@
 #include "render/pipeline.h"
 
+#include <vector>
+
 namespace reelsync::render {
 
 namespace {
@@ -12,6 +14,25 @@ Result<VkShaderModule> make_module(VkDevice d, ShaderCode s) {
     return m;
 }
 }  // namespace
+
+Layouts create_sampler_layouts(VkDevice d, uint32_t samplers, VkShaderStageFlags push_stages, uint32_t push_bytes) {
+    std::vector<VkDescriptorSetLayoutBinding> binds(samplers);
+    for (uint32_t i = 0; i < samplers; ++i)
+        binds[i] = {i, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1, VK_SHADER_STAGE_FRAGMENT_BIT, nullptr};
+    Layouts l;
+    VkDescriptorSetLayoutCreateInfo dl{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
+    dl.bindingCount = samplers;
+    dl.pBindings = binds.data();
+    vkCreateDescriptorSetLayout(d, &dl, nullptr, &l.set);
+    VkPushConstantRange pc{push_stages, 0, push_bytes};
+    VkPipelineLayoutCreateInfo pl{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
+    pl.setLayoutCount = 1;
+    pl.pSetLayouts = &l.set;
+    pl.pushConstantRangeCount = 1;
+    pl.pPushConstantRanges = &pc;
+    vkCreatePipelineLayout(d, &pl, nullptr, &l.pipeline);
+    return l;
+}
 
 Result<VkPipeline> create_pipeline(VkDevice d, VkRenderPass pass, VkPipelineLayout layout, ShaderCode vertex, ShaderCode fragment,
                                    VkPrimitiveTopology topology, const char* what) {

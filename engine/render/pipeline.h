@@ -13,6 +13,14 @@ struct ShaderCode {
     size_t bytes;
 };
 
+// A descriptor set layout of `samplers` combined image samplers (bindings 0..n-1, fragment stage)
+// and a pipeline layout with it and one push-constant range.
+struct Layouts {
+    VkDescriptorSetLayout set = VK_NULL_HANDLE;
+    VkPipelineLayout pipeline = VK_NULL_HANDLE;
+};
+Layouts create_sampler_layouts(VkDevice device, uint32_t samplers, VkShaderStageFlags push_stages, uint32_t push_bytes);
+
 Result<VkPipeline> create_pipeline(VkDevice device, VkRenderPass pass, VkPipelineLayout layout, ShaderCode vertex,
                                    ShaderCode fragment, VkPrimitiveTopology topology, const char* what);
 

@@ -24,18 +24,10 @@ Result<std::unique_ptr<ThumbnailAtlas>> ThumbnailAtlas::create(gpu::Context& ctx
     a->per_page_ = a->per_row_ * (kPageSize / cell_h);
     VkDevice d = ctx.device();
 
-    VkDescriptorSetLayoutBinding b{0, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1, VK_SHADER_STAGE_FRAGMENT_BIT, nullptr};
-    VkDescriptorSetLayoutCreateInfo dl{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
-    dl.bindingCount = 1;
-    dl.pBindings = &b;
-    vkCreateDescriptorSetLayout(d, &dl, nullptr, &a->set_layout_);
-    VkPushConstantRange pc{VK_SHADER_STAGE_VERTEX_BIT, 0, sizeof(float) * 8};
-    VkPipelineLayoutCreateInfo pl{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
-    pl.setLayoutCount = 1;
-    pl.pSetLayouts = &a->set_layout_;
-    pl.pushConstantRangeCount = 1;
-    pl.pPushConstantRanges = &pc;
-    vkCreatePipelineLayout(d, &pl, nullptr, &a->layout_);
+    // One atlas page; the rectangle and its texture coordinates as push constants.
+    const Layouts layouts = create_sampler_layouts(d, 1, VK_SHADER_STAGE_VERTEX_BIT, sizeof(float) * 8);
+    a->set_layout_ = layouts.set;
+    a->layout_ = layouts.pipeline;
 
     auto pipeline = create_pipeline(d, pass, a->layout_, {thumb_vert_spv, sizeof thumb_vert_spv},
                                     {thumb_frag_spv, sizeof thumb_frag_spv}, VK_PRIMITIVE_TOPOLOGY_TRIANGLE_STRIP, "thumbnail");

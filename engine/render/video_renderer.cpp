@@ -72,25 +72,10 @@ Result<std::unique_ptr<VideoRenderer>> VideoRenderer::create(gpu::Context& ctx, 
     r->opts_.frames_in_flight = std::max(1u, opts.frames_in_flight);
     VkDevice d = ctx.device();
 
-    VkDescriptorSetLayoutBinding binds[3]{};
-    for (uint32_t i = 0; i < 3; ++i) {
-        binds[i].binding = i;
-        binds[i].descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
-        binds[i].descriptorCount = 1;
-        binds[i].stageFlags = VK_SHADER_STAGE_FRAGMENT_BIT;
-    }
-    VkDescriptorSetLayoutCreateInfo dl{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
-    dl.bindingCount = 3;
-    dl.pBindings = binds;
-    vkCreateDescriptorSetLayout(d, &dl, nullptr, &r->set_layout_);
-
-    VkPushConstantRange pc{VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof(float) * 16};
-    VkPipelineLayoutCreateInfo pl{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
-    pl.setLayoutCount = 1;
-    pl.pSetLayouts = &r->set_layout_;
-    pl.pushConstantRangeCount = 1;
-    pl.pPushConstantRanges = &pc;
-    vkCreatePipelineLayout(d, &pl, nullptr, &r->pipeline_layout_);
+    // Three planes; the colour transform as push constants.
+    const Layouts layouts = create_sampler_layouts(d, 3, VK_SHADER_STAGE_FRAGMENT_BIT, sizeof(float) * 16);
+    r->set_layout_ = layouts.set;
+    r->pipeline_layout_ = layouts.pipeline;
 
     auto pipeline = create_pipeline(d, pass, r->pipeline_layout_, {video_vert_spv, sizeof video_vert_spv},
                                     {video_frag_spv, sizeof video_frag_spv}, VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST, "video");

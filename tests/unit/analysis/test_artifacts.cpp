@@ -30,6 +30,16 @@ std::string injected_clip() {
                     "-map [out] -c:v libx264 -preset veryfast");
 }
 
+// Blur (frames 60-75), luma flicker (121-129), colour flicker (181-189), a 1 s fade-out at the end.
+std::string blur_flicker_fade_clip() {
+    return generate("artifacts_injected2.mp4",
+                    "-f lavfi -i testsrc2=s=320x180:r=30:d=12 -filter_complex \"[0:v]format=yuv420p,"
+                    "gblur=sigma=4:enable='between(n\\,60\\,75)',"
+                    "eq=brightness=0.12:enable='between(n\\,121\\,129)*mod(n\\,2)',"
+                    "lutyuv=u='val+24':enable='between(n\\,181\\,189)*mod(n\\,2)',"
+                    "fade=t=out:st=11:d=1[out]\" -map [out] -c:v libx264 -preset veryfast");
+}
+
 bool matches(const Flag& f, const Truth& t) {
     return f.kind == t.kind && std::llabs(f.first_frame - t.first) <= 1 && std::llabs(f.last_frame - t.last) <= 1;
 }
@@ -68,12 +78,7 @@ TEST(Artifacts, InjectedArtifactsAreFoundAtTheirFrames) {
 }
 
 TEST(Artifacts, BlurFlickerColourFlickerAndFadeOutAreFound) {
-    auto path = generate("artifacts_injected2.mp4",
-                         "-f lavfi -i testsrc2=s=320x180:r=30:d=12 -filter_complex \"[0:v]format=yuv420p,"
-                         "gblur=sigma=4:enable='between(n\\,60\\,75)',"
-                         "eq=brightness=0.12:enable='between(n\\,121\\,129)*mod(n\\,2)',"
-                         "lutyuv=u='val+24':enable='between(n\\,181\\,189)*mod(n\\,2)',"
-                         "fade=t=out:st=11:d=1[out]\" -map [out] -c:v libx264 -preset veryfast");
+    auto path = blur_flicker_fade_clip();
     auto scan = scan_clip(path);
     ASSERT_TRUE(scan) << scan.error().message;
     const std::vector<Truth> truth = {
@@ -160,12 +165,7 @@ TEST(Artifacts, LowFrameRateCadenceIsOneFlag) {
 }
 
 TEST(Artifacts, ThresholdsFromAConfigFile) {
-    auto path = generate("artifacts_injected2.mp4",
-                         "-f lavfi -i testsrc2=s=320x180:r=30:d=12 -filter_complex \"[0:v]format=yuv420p,"
-                         "gblur=sigma=4:enable='between(n\\,60\\,75)',"
-                         "eq=brightness=0.12:enable='between(n\\,121\\,129)*mod(n\\,2)',"
-                         "lutyuv=u='val+24':enable='between(n\\,181\\,189)*mod(n\\,2)',"
-                         "fade=t=out:st=11:d=1[out]\" -map [out] -c:v libx264 -preset veryfast");
+    auto path = blur_flicker_fade_clip();
     // A blur ratio of 0 turns the blur detector off; everything else keeps its default.
     auto cfg = detector_config_from_json(nlohmann::json::parse(R"({"blur_ratio": 0, "freeze_min_frames": 5})"));
     ASSERT_TRUE(cfg) << cfg.error().message;

@@ -267,6 +267,9 @@ TEST(Catalog, ProbesThumbnailsAndFlagCountsAreCached) {
     EXPECT_GT(sum / static_cast<long>(th->rgba.size() / 4), 100);
     // Second opening: everything from the cache, nothing decoded, no scan needed.
     auto second = run(true);
+    int cached = 0;
+    for (const auto& r : second) cached += r.thumbnail && r.from_cache;
+    EXPECT_EQ(cached, 2);
     for (const auto& r : second) {
         if (r.thumbnail) {
             EXPECT_TRUE(r.from_cache);

@@ -24,8 +24,6 @@ int64_t picture_index(const media::VideoFrame& f) {
     const AVFrame* p = f.picture.get();
     const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(p->format));
     const int depth = d->comp[0].depth;
-    const bool full = p->color_range == AVCOL_RANGE_JPEG;
-    (void)full;
     return reelsync::testing::read_index_luma(p->data[0], p->linesize[0], p->width, depth > 8 ? 2 : 1, depth);
 }
 
