@@ -33,10 +33,14 @@ double percentile(std::vector<double> v, double q) {
 
 struct Bench {
     Session& s;
+    Review& review;
     render::OffscreenRenderer& r;
     CostEstimate est;
 
+    // One turn of the render loop, as the window does it: the review's housekeeping (a pending clip
+    // switch happens here), then the next frame if one is due.
     Result<bool> render_one(double until) {
+        (void)review.tick();
         timeline::Player& p = s.player();
         const double now = steady_seconds();
         auto plan = p.plan(now, est.value(), est.expected());
@@ -120,7 +124,7 @@ int run_review_bench(const ReviewBenchOptions& o) {
         print_error(renderer.error().message);
         return 1;
     }
-    Bench b{s, **renderer, {}};
+    Bench b{s, review, **renderer, {}};
     const size_t n = std::min<size_t>(vis.size() - 1, static_cast<size_t>(o.switches));
     auto fail_with = [](const Error& e) {
         print_error(e.message);
@@ -130,12 +134,12 @@ int run_review_bench(const ReviewBenchOptions& o) {
     // Next clip, pre-rolled: the director watches each clip a moment, then presses Down.
     std::vector<double> next, cold;
     double interval_sum = 0;
-    if (auto r = review.view(review.project().clips()[vis[0]].id, true); !r) return fail_with(r.error());
+    if (auto r = review.view(review.project().clips()[vis[0]].id, true, /*wait=*/true); !r) return fail_with(r.error());
     if (auto r = b.pump(o.watch); !r) return fail_with(r.error());
     for (size_t i = 0; i < n; ++i) {
-        Session* sp = &s;
+        const int64_t target = review.project().clips()[vis[i + 1]].id;
         auto lat = b.latency([&] { review.handle_key({GLFW_KEY_DOWN, 0, steady_seconds()}); },
-                             [&] { return sp->player().current().has_value(); });
+                             [&] { return s.project_clip == target && s.player().current().has_value(); });
         if (!lat) return fail_with(lat.error());
         next.push_back(*lat);
         interval_sum += s.reader().info().frame_duration_seconds(0);

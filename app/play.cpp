@@ -173,16 +173,20 @@ void Session::start_player(std::shared_ptr<const media::AudioTrack> track) {
 Result<void> Session::open_edit(const std::vector<timeline::ShotSpec>& shots, const std::string& name, bool play) {
     auto e = timeline::EditReader::open(shots, reader_options());
     if (!e) return std::unexpected(e.error());
+    show_edit(std::move(*e), name, play);
+    return {};
+}
+
+void Session::show_edit(std::unique_ptr<timeline::EditReader> e, const std::string& name, bool play) {
     scan_.reset();
     player_.reset();
     clock_.reset();
     retire_reader();
-    edit_ = e->get();
-    reader_ = std::move(*e);
+    edit_ = e.get();
+    reader_ = std::move(e);
     edit_name_ = name;
     start_player(music_);  // an edit plays against the song
     if (play && !opts_.paused) player_->play();
-    return {};
 }
 
 Rational sample_aspect_of(const media::VideoFrame& f, const media::ClipInfo& info) {
@@ -377,12 +381,12 @@ int run_play(const PlayOptions& opts_in) {
                 print_error(opts.project + ": no clip named " + opts.clip);
                 return 1;
             }
-            if (auto r = review->view(id, !opts.paused); !r) {
+            if (auto r = review->view(id, !opts.paused, /*wait=*/true); !r) {
                 print_error(r.error().message);
                 return 1;
             }
         } else if (opts.start_view == "edit") {
-            if (auto r = review->enter_edit(); !r) {
+            if (auto r = review->enter_edit(/*wait=*/true); !r) {
                 print_error(r.error().message);
                 return 1;
             }

@@ -18,12 +18,12 @@ namespace fs = std::filesystem;
 Review::Review(project::Project project, Session& session) : project_(std::move(project)), session_(session) {
     refilter();
     start_catalogue();
-    preroll_neighbours();
     if (project_.read_only()) say(project_.read_only_reason(), true);
 }
 
 Review::~Review() {
     catalog_.reset();
+    if (edit_job_.valid()) edit_job_.wait();
     prerolls_.clear();  // each waits for its open, then closes the reader
     dropping_.clear();
 }
@@ -87,7 +87,8 @@ std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {
         if (changed && (sort == SortBy::duration || flagged_only)) refilter();
         // On two cores the artifact pass holds while a clip plays (playback keeps every frame).
         const bool busy = mode_ != Mode::browser && session_.has_player() && session_.player().playing();
-        catalog_->hold_scans(busy && std::thread::hardware_concurrency() <= 2);
+        static const bool few_cores = std::thread::hardware_concurrency() <= 2;
+        catalog_->hold_scans(busy && few_cores);
         if (finished_before_take) all_catalogued_ = true;
         if (catalog_->finished() && catalogue_seconds_ < 0) {
             catalogue_seconds_ = steady_seconds() - catalogue_started_;
@@ -96,6 +97,10 @@ std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {
         }
     }
     std::erase_if(dropping_, [](auto& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
+    if (pending_view_ && prerolls_.at(pending_view_->path).wait_for(std::chrono::seconds(0)) == std::future_status::ready)
+        if (auto r = finish_view(); !r) say(r.error().message, true);
+    if (edit_job_.valid() && edit_job_.wait_for(std::chrono::seconds(0)) == std::future_status::ready)
+        if (auto r = finish_edit(); !r) say(r.error().message, true);
     if (beats_job_.valid() && beats_job_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
         auto b = beats_job_.get();
         if (b) {
@@ -137,6 +142,7 @@ void Review::refilter() {
     selected_ = view_.empty() ? 0 : std::min(old_pos, view_.size() - 1);
     for (size_t p = 0; p < view_.size(); ++p)
         if (clips[view_[p]].id == keep) selected_ = p;
+    preroll_neighbours();  // the neighbours may have changed
 }
 
 int64_t Review::selected_id() const {
@@ -154,6 +160,7 @@ void Review::preroll_neighbours() {
     // The selected clip and its neighbours are opened and decoding their first frames, so Enter,
     // Page Down or Down shows a first frame at once.
     std::vector<std::string> want;
+    if (pending_view_) want.push_back(pending_view_->path);
     for (int d : {0, 1, -1}) {
         const int64_t p = static_cast<int64_t>(selected_) + d;
         if (p < 0 || p >= static_cast<int64_t>(view_.size())) continue;
@@ -164,62 +171,73 @@ void Review::preroll_neighbours() {
     }
     for (auto it = prerolls_.begin(); it != prerolls_.end();) {
         if (std::find(want.begin(), want.end(), it->first) == want.end()) {
-            dropping_.push_back(std::move(it->second));  // closed on its own thread, when done opening
+            retire(std::move(it->second));
             it = prerolls_.erase(it);
         } else {
             ++it;
         }
     }
+    for (const std::string& path : want) start_preroll(path);
+}
+
+template <class T>
+void Review::retire(std::future<T> job) {
+    // Waiting for it and closing what it opened (a decode thread to join) happen on a helper
+    // thread; tick() forgets the helper once it is done.
+    dropping_.push_back(std::async(std::launch::async, [j = std::move(job)]() mutable { (void)j.get(); }));
+}
+
+void Review::start_preroll(const std::string& path) {
+    if (prerolls_.count(path)) return;
     const audio::AudioOutput* out = session_.output();
     const int rate = out ? out->sample_rate() : 0, channels = out ? out->channels() : 0;
     const media::ClipReader::Options ro = session_.reader_options();
-    for (const std::string& path : want) {
-        if (prerolls_.count(path)) continue;
-        prerolls_[path] = std::async(std::launch::async, [path, rate, channels, ro]() -> Result<Preroll> {
-            auto r = media::ClipReader::open(path, ro);
-            if (!r) return std::unexpected(r.error());
-            Preroll p;
-            if (rate > 0 && (*r)->info().audio) {
-                auto t = media::decode_audio(path, rate, channels, (*r)->info().origin_seconds());
-                if (t) p.track = std::make_shared<const media::AudioTrack>(std::move(*t));
-            }
-            (*r)->wait_for_frame(2.0);  // the first frame decoded before anyone asks
-            p.reader = std::move(*r);
-            return p;
-        });
-    }
+    prerolls_[path] = std::async(std::launch::async, [path, rate, channels, ro]() -> Result<Preroll> {
+        auto r = media::ClipReader::open(path, ro);
+        if (!r) return std::unexpected(r.error());
+        Preroll p;
+        if (rate > 0 && (*r)->info().audio) {
+            auto t = media::decode_audio(path, rate, channels, (*r)->info().origin_seconds());
+            if (t) p.track = std::make_shared<const media::AudioTrack>(std::move(*t));
+        }
+        (*r)->wait_for_frame(2.0);  // the first frame decoded before anyone asks
+        p.reader = std::move(*r);
+        return p;
+    });
 }
 
-Result<void> Review::view(int64_t id, bool play) {
+Result<void> Review::view(int64_t id, bool play, bool wait) {
     const project::Clip* c = project_.clip(id);
     if (!c) return fail("no such clip");
     if (c->missing) return fail(project_.absolute(*c).string() + ": missing (relink: reelsync relink " + project_.folder().string() + " --from FOLDER)");
-    const std::string path = project_.absolute(*c).string();
-    Preroll pr;
-    if (auto it = prerolls_.find(path); it != prerolls_.end()) {
-        auto r = it->second.get();
-        prerolls_.erase(it);
-        if (!r) return std::unexpected(r.error());
-        pr = std::move(*r);
-    } else {
-        auto r = media::ClipReader::open(path, session_.reader_options());
-        if (!r) return std::unexpected(r.error());
-        pr.reader = std::move(*r);
-        if (const audio::AudioOutput* out = session_.output(); out && pr.reader->info().audio) {
-            auto t = media::decode_audio(path, out->sample_rate(), out->channels(), pr.reader->info().origin_seconds());
-            if (t) pr.track = std::make_shared<const media::AudioTrack>(std::move(*t));
-        }
-    }
-    session_.show_clip(std::move(pr.reader), pr.track, play);
-    session_.project_clip = id;
-    session_.title = c->name;
-    mode_ = Mode::viewer;
     for (size_t p = 0; p < view_.size(); ++p)
         if (project_.clips()[view_[p]].id == id) selected_ = p;
-    if (c->mark_in || c->mark_out) {
-        // Open on the in point, with the marks as the loop range available (Ctrl+L).
-        if (c->mark_in) session_.player().seek_frame(*c->mark_in);
+    // The clip comes from its pre-roll: ready for a neighbour, else opened on a helper thread and
+    // shown by tick() when ready (the render loop never waits for a file to open).
+    pending_view_ = PendingView{id, play, project_.absolute(*c).string()};
+    start_preroll(pending_view_->path);  // nothing to do when it is a pre-rolled neighbour
+    auto& job = prerolls_.at(pending_view_->path);
+    if (!wait && job.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        preroll_neighbours();  // the new neighbours meanwhile
+        return {};
     }
+    return finish_view();  // pre-rolls the new neighbours once the clip is up
+}
+
+Result<void> Review::finish_view() {
+    const PendingView v = *pending_view_;
+    pending_view_.reset();
+    auto it = prerolls_.find(v.path);
+    auto r = it->second.get();
+    prerolls_.erase(it);
+    if (!r) return std::unexpected(r.error());
+    const project::Clip* c = project_.clip(v.id);
+    session_.show_clip(std::move(r->reader), r->track, v.play);
+    session_.project_clip = v.id;
+    session_.title = c->name;
+    mode_ = Mode::viewer;
+    // A clip with marks opens on its in point (Ctrl+L loops between them).
+    if (c->mark_in) session_.player().seek_frame(*c->mark_in);
     preroll_neighbours();
     return {};
 }
@@ -228,10 +246,9 @@ void Review::back_to_browser() {
     if (session_.has_player() && session_.player().playing()) session_.player().pause();
     mode_ = Mode::browser;
     refilter();
-    preroll_neighbours();
 }
 
-Result<void> Review::rebuild_edit(std::optional<double> at) {
+Result<void> Review::rebuild_edit(std::optional<double> at, std::optional<int64_t> show_clip) {
     auto e = project::build_edit(project_);
     if (!e) return std::unexpected(e.error());
     if (e->shots.empty()) {
@@ -240,19 +257,41 @@ Result<void> Review::rebuild_edit(std::optional<double> at) {
         return fail("the edit is empty: approve clips (P) to lay them on the song");
     }
     std::vector<timeline::ShotSpec> specs;
-    for (const auto& s : e->shots) specs.push_back({s.path.string(), s.in, s.out});
-    const bool play = !at || (session_.has_player() && session_.player().playing());
-    if (auto r = session_.open_edit(specs, e->name, play && !at); !r) return r;
+    for (size_t i = 0; i < e->shots.size(); ++i) {
+        specs.push_back({e->shots[i].path.string(), e->shots[i].in, e->shots[i].out});
+        if (show_clip && e->shots[i].clip_id == *show_clip) at = e->start_of(i).to_double();
+    }
+    // A rebuild still opening is superseded (it finishes and closes on its own thread).
+    if (edit_job_.valid()) retire(std::move(edit_job_));
+    // Opening the edit probes its clips: on a helper thread; tick() shows it when it is ready.
+    pending_edit_ = PendingEdit{std::move(*e), at, !at || (session_.has_player() && session_.player().playing())};
+    edit_job_ = std::async(std::launch::async, [specs = std::move(specs), ro = session_.reader_options()] {
+        return timeline::EditReader::open(specs, ro);
+    });
+    return {};
+}
+
+Result<void> Review::finish_edit() {
+    auto reader = edit_job_.get();
+    PendingEdit p = std::move(*pending_edit_);
+    pending_edit_.reset();
+    if (!reader) return std::unexpected(reader.error());
+    session_.show_edit(std::move(*reader), p.edit.name, p.play);
     session_.project_clip = -1;
     session_.title.clear();
-    if (at) session_.player().seek_time(*at);
-    edit_ = std::move(*e);
+    if (p.at) session_.player().seek_time(*p.at);
+    edit_ = std::move(p.edit);
     mode_ = Mode::edit;
     want_beats();
     return {};
 }
 
-Result<void> Review::enter_edit() { return rebuild_edit(std::nullopt); }
+Result<void> Review::enter_edit(bool wait) {
+    auto r = rebuild_edit(std::nullopt);
+    if (!r || !wait || !edit_job_.valid()) return r;
+    edit_job_.wait();
+    return finish_edit();
+}
 
 void Review::want_beats() {
     if (!edit_ || edit_->audio.empty() || beats_song_ == edit_->audio) return;
@@ -294,6 +333,7 @@ bool Review::decision_key(const KeyEvent& k, int64_t clip) {
         case GLFW_KEY_N:
             if (const auto* c = project_.clip(clip)) {
                 note_buffer = c->note;
+                note_clip = clip;
                 note_editing = true;
             }
             return true;
@@ -407,17 +447,14 @@ bool Review::browser_key(const KeyEvent& k) {
         case GLFW_KEY_F5:
             status_filter = static_cast<StatusFilter>((static_cast<int>(status_filter) + 1) % 4);
             refilter();
-            preroll_neighbours();
             return true;
         case GLFW_KEY_F6:
             min_rating = (min_rating + 1) % 6;
             refilter();
-            preroll_neighbours();
             return true;
         case GLFW_KEY_F7:
             flagged_only = !flagged_only;
             refilter();
-            preroll_neighbours();
             return true;
         case GLFW_KEY_R:
             if (ctrl) {
@@ -429,7 +466,6 @@ bool Review::browser_key(const KeyEvent& k) {
         case GLFW_KEY_F8:
             sort = static_cast<SortBy>((static_cast<int>(sort) + 1) % 3);
             refilter();
-            preroll_neighbours();
             return true;
         default: break;
     }
@@ -439,7 +475,6 @@ bool Review::browser_key(const KeyEvent& k) {
             // Culling: a decision moves on to the next clip (if the filter hid this one, the next
             // is already under the cursor).
             if (selected_id() == decided) move(+1);
-            else preroll_neighbours();
         }
         return true;
     }
@@ -461,11 +496,7 @@ bool Review::edit_key(const KeyEvent& k) {
             if (alt) {  // move the shot under the playhead earlier / later
                 const int d = k.key == GLFW_KEY_UP ? -1 : +1;
                 decide(project_.edit_move(clip, d));
-                const size_t to = std::clamp<int64_t>(static_cast<int64_t>(here) + d, 0, static_cast<int64_t>(edit_->shots.size()) - 1);
-                auto r = rebuild_edit(0.0);
-                if (r && to < edit_->shots.size()) session_.player().seek_time(seconds_of(to));
-                if (!r) say(r.error().message, true);
-                edit_cursor = to;
+                if (auto r = rebuild_edit(std::nullopt, clip); !r) say(r.error().message, true);  // shown at its new place
                 return true;
             }
             // Previous / next cut.
@@ -473,7 +504,6 @@ bool Review::edit_key(const KeyEvent& k) {
             if (k.key == GLFW_KEY_UP) to = p.current_index() > er.shot_start(here) ? here : (here ? here - 1 : 0);
             else to = std::min(here + 1, edit_->shots.size() - 1);
             p.seek_frame(er.shot_start(to));
-            edit_cursor = to;
             return true;
         }
         case GLFW_KEY_DELETE:
@@ -504,6 +534,8 @@ bool Review::edit_key(const KeyEvent& k) {
     }
     return decision_key(k, clip);
 }
+
+void Review::save_note(const std::string& text) { decide(project_.set_note(note_clip, text)); }
 
 void Review::relink(const std::string& folder) {
     int missing = 0;

@@ -39,9 +39,10 @@ public:
     std::vector<std::pair<int64_t, std::vector<uint8_t>>> tick();
     // Applies a key; false when review mode does not use it (the caller's transport keys then apply).
     bool handle_key(const KeyEvent& k);
-    // Opens the clip with this id in the viewer (pre-rolled when it was a neighbour).
-    Result<void> view(int64_t clip_id, bool play);
-    Result<void> enter_edit();
+    // Opens the clip with this id in the viewer: at once when it is pre-rolled, else when its
+    // pre-roll is ready (tick() switches; `wait` blocks instead, for start-up).
+    Result<void> view(int64_t clip_id, bool play, bool wait = false);
+    Result<void> enter_edit(bool wait = false);  // wait: open it now (start-up)
     void back_to_browser();
 
     // --- what the UI shows ---
@@ -64,13 +65,14 @@ public:
     bool all_catalogued() const { return all_catalogued_; }
     bool note_editing = false;            // the note popup is open (keys go to the text field)
     std::string note_buffer;
+    int64_t note_clip = -1;               // the clip whose note is being edited
     bool relink_editing = false;          // the relink popup is open (a folder to search)
     std::string relink_buffer;
+    // Saves the note of the clip the note editor was opened on (a decision: undoable).
+    void save_note(const std::string& text);
     // Relinks missing clips from a folder and reports how many were found.
     void relink(const std::string& folder);
     const std::optional<project::Edit>& edit() const { return edit_; }
-    // Keyboard focus of the edit view's cut list.
-    size_t edit_cursor = 0;
     // The song's beat grid (tracked in the background on first use, then cached in the project).
     const std::optional<analysis::BeatTrack>& beats() const { return beats_; }
     bool beats_pending() const { return beats_job_.valid(); }
@@ -82,13 +84,18 @@ private:
     };
     void start_catalogue();
     void preroll_neighbours();
+    void start_preroll(const std::string& path);
+    Result<void> finish_view();   // shows pending_view_ (its pre-roll is ready)
+    Result<void> finish_edit();   // shows pending_edit_ (edit_job_ is ready)
     void decide(Result<void> r);  // reports a decision's outcome
     bool viewer_key(const KeyEvent& k);
     bool browser_key(const KeyEvent& k);
     bool edit_key(const KeyEvent& k);
     bool decision_key(const KeyEvent& k, int64_t clip);
     void step_clip(int dir);
-    Result<void> rebuild_edit(std::optional<double> at_seconds);
+    // Re-opens the edit after a change, showing record time `at_seconds` (or where `show_clip`'s
+    // shot now starts); playing on if it was.
+    Result<void> rebuild_edit(std::optional<double> at_seconds, std::optional<int64_t> show_clip = std::nullopt);
     std::optional<timeline::Player::OnScreen> on_screen(const KeyEvent& k);
 
     project::Project project_;
@@ -100,10 +107,26 @@ private:
     double catalogue_started_ = 0, catalogue_seconds_ = -1;
     bool all_catalogued_ = false;
     std::map<std::string, std::future<Result<Preroll>>> prerolls_;   // by path
-    std::vector<std::future<Result<Preroll>>> dropping_;             // pre-rolls no longer wanted
+    std::vector<std::future<void>> dropping_;                        // closing what is no longer wanted
+    template <class T>
+    void retire(std::future<T> job);
     std::string message_;
     bool message_error_ = false;
     std::optional<project::Edit> edit_;
+    // A clip or an edit being opened for the screen (all owned by the main thread).
+    struct PendingView {
+        int64_t id;
+        bool play;
+        std::string path;
+    };
+    std::optional<PendingView> pending_view_;
+    struct PendingEdit {
+        project::Edit edit;
+        std::optional<double> at;  // record time to show
+        bool play;
+    };
+    std::optional<PendingEdit> pending_edit_;
+    std::future<Result<std::unique_ptr<timeline::EditReader>>> edit_job_;
     void want_beats();
     std::optional<analysis::BeatTrack> beats_;
     std::filesystem::path beats_song_;                         // the song beats_ (or the job) is for

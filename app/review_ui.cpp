@@ -235,7 +235,6 @@ void build_review_panel(Review& r, int64_t frame) {
                 std::snprintf(label, sizeof label, "%zu##cut%zu", i + 1, i);
                 if (ImGui::Selectable(label, i == here, ImGuiSelectableFlags_SpanAllColumns) && s.edit()) {
                     s.player().seek_frame(s.edit()->shot_start(i));
-                    r.edit_cursor = i;
                 }
                 if (i == here && ImGui::IsWindowAppearing()) ImGui::SetScrollHereY();
                 ImGui::TableNextColumn();
@@ -265,60 +264,51 @@ void build_review_panel(Review& r, int64_t frame) {
 }
 
 namespace {
-void build_relink(Review& r) {
-    ImGui::OpenPopup("Relink");
+enum class PopupResult { open, ok, cancel };
+
+// A modal text field, centred: `text` is edited in place. Enter (or the OK button) accepts,
+// Esc (or Cancel) closes; a multi-line field takes Ctrl+Enter for a new line.
+PopupResult text_popup(const char* title, const char* prompt, std::string& text, bool multiline, const char* ok_label) {
+    PopupResult result = PopupResult::open;
+    ImGui::OpenPopup(title);
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     ImGui::SetNextWindowPos(ImVec2(vp->Size.x * 0.5f, vp->Size.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
-    if (ImGui::BeginPopupModal("Relink", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
-        ImGui::TextUnformatted("Find the missing clips in this folder (by name and size):");
-        char buf[1024];
-        std::snprintf(buf, sizeof buf, "%s", r.relink_buffer.c_str());
-        if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+    if (!ImGui::BeginPopupModal(title, nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return result;
+    if (prompt) ImGui::TextUnformatted(prompt);
+    char buf[2048];
+    std::snprintf(buf, sizeof buf, "%s", text.c_str());
+    if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+    bool enter = false;
+    if (multiline) {
+        enter = ImGui::InputTextMultiline("##text", buf, sizeof buf, ImVec2(480, 90),
+                                          ImGuiInputTextFlags_CtrlEnterForNewLine | ImGuiInputTextFlags_EnterReturnsTrue);
+    } else {
         ImGui::SetNextItemWidth(480);
-        const bool enter = ImGui::InputText("##folder", buf, sizeof buf, ImGuiInputTextFlags_EnterReturnsTrue);
-        r.relink_buffer = buf;
-        if (enter || ImGui::Button("Relink")) {
-            r.relink_editing = false;
-            r.relink(r.relink_buffer);
-            ImGui::CloseCurrentPopup();
-        }
-        ImGui::SameLine();
-        if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
-            r.relink_editing = false;
-            ImGui::CloseCurrentPopup();
-        }
-        ImGui::EndPopup();
+        enter = ImGui::InputText("##text", buf, sizeof buf, ImGuiInputTextFlags_EnterReturnsTrue);
     }
+    text = buf;
+    ImGui::TextDisabled("Enter: %s   Esc: cancel", ok_label);
+    if (enter || ImGui::Button(ok_label)) result = PopupResult::ok;
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) result = PopupResult::cancel;
+    if (result != PopupResult::open) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+    return result;
 }
+
 }  // namespace
 
 void build_note_editor(Review& r) {
-    if (r.relink_editing) build_relink(r);
-    if (!r.note_editing) return;
-    const int64_t id = r.mode() == Review::Mode::browser ? r.selected_id() : r.session().project_clip;
-    ImGui::OpenPopup("Note");
-    const ImGuiViewport* vp = ImGui::GetMainViewport();
-    ImGui::SetNextWindowPos(ImVec2(vp->Size.x * 0.5f, vp->Size.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
-    if (ImGui::BeginPopupModal("Note", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
-        char buf[2048];
-        std::snprintf(buf, sizeof buf, "%s", r.note_buffer.c_str());
-        if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
-        const bool enter = ImGui::InputTextMultiline("##note", buf, sizeof buf, ImVec2(420, 90),
-                                                     ImGuiInputTextFlags_CtrlEnterForNewLine | ImGuiInputTextFlags_EnterReturnsTrue);
-        r.note_buffer = buf;
-        ImGui::TextDisabled("Enter: save   Esc: cancel");
-        if (enter || ImGui::Button("Save")) {
-            auto res = r.project().set_note(id, r.note_buffer);
-            if (!res) r.say(res.error().message, true);
-            r.note_editing = false;
-            ImGui::CloseCurrentPopup();
-        }
-        ImGui::SameLine();
-        if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
-            r.note_editing = false;
-            ImGui::CloseCurrentPopup();
-        }
-        ImGui::EndPopup();
+    if (r.relink_editing) {
+        const PopupResult res = text_popup("Relink", "Find the missing clips in this folder (by name and size):", r.relink_buffer,
+                                           false, "Relink");
+        if (res != PopupResult::open) r.relink_editing = false;
+        if (res == PopupResult::ok) r.relink(r.relink_buffer);
+    }
+    if (r.note_editing) {
+        const PopupResult res = text_popup("Note", nullptr, r.note_buffer, true, "Save");
+        if (res != PopupResult::open) r.note_editing = false;
+        if (res == PopupResult::ok) r.save_note(r.note_buffer);
     }
 }
 

@@ -41,6 +41,8 @@ public:
     media::FrameSource& reader() { return *reader_; }
     // Plays an edit (shots end to end) instead of the playlist; `name` titles it.
     Result<void> open_edit(const std::vector<timeline::ShotSpec>& shots, const std::string& name, bool play = true);
+    // Shows an edit opened elsewhere.
+    void show_edit(std::unique_ptr<timeline::EditReader> edit, const std::string& name, bool play);
     bool playing_edit() const { return edit_ != nullptr; }
     timeline::EditReader* edit() { return edit_; }
     const std::string& edit_name() const { return edit_name_; }
