@@ -22,11 +22,32 @@ namespace reelsync::analysis {
 
 namespace {
 constexpr int kW = 160, kH = 90;
+static_assert(kW % kTilesX == 0 && kH % kTilesY == 0, "tiles cover the reduced copy exactly");
 
 double median_of(std::vector<double> v) {
     if (v.empty()) return 0;
     std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
     return v[v.size() / 2];
+}
+
+using TileScores = std::array<double, kTiles>;
+
+// The tiles scoring at least a third of the best score, as one rectangle; none when nothing scores
+// `min_score` or when the rectangle covers most of the picture (the artifact is the whole picture's).
+std::optional<Region> region_of(const TileScores& score, double min_score) {
+    const double best = *std::max_element(score.begin(), score.end());
+    if (!(best >= min_score)) return std::nullopt;
+    int x0 = kTilesX, y0 = kTilesY, x1 = -1, y1 = -1;
+    for (int t = 0; t < kTiles; ++t) {
+        if (score[static_cast<size_t>(t)] < best / 3) continue;
+        x0 = std::min(x0, t % kTilesX);
+        x1 = std::max(x1, t % kTilesX);
+        y0 = std::min(y0, t / kTilesX);
+        y1 = std::max(y1, t / kTilesX);
+    }
+    if ((x1 - x0 + 1) * (y1 - y0 + 1) * 4 >= kTiles * 3) return std::nullopt;
+    return Region{static_cast<float>(x0) / kTilesX, static_cast<float>(y0) / kTilesY, static_cast<float>(x1 + 1) / kTilesX,
+                  static_cast<float>(y1 + 1) / kTilesY};
 }
 }  // namespace
 
@@ -109,12 +130,33 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
         m.cb_mean = m.cr_mean = 128;
     }
     double s = 0, s2 = 0, diff = 0, diff2 = 0;
-    for (size_t i = 0; i < cur.size(); ++i) {
-        const double v = cur[i];
-        s += v;
-        s2 += v * v;
-        if (!prev_.empty()) diff += std::fabs(v - static_cast<double>(prev_[i]));
-        if (!prev2_.empty()) diff2 += std::fabs(v - static_cast<double>(prev2_[i]));
+    std::array<double, kTiles> tsum{}, tdiff{}, tdiff2{};
+    for (int y = 0; y < kH; ++y) {
+        const int ty = y * kTilesY / kH;
+        for (int x = 0; x < kW; ++x) {
+            const size_t i = static_cast<size_t>(y) * kW + x;
+            const int t = ty * kTilesX + x * kTilesX / kW;
+            const double v = cur[i];
+            s += v;
+            s2 += v * v;
+            tsum[static_cast<size_t>(t)] += v;
+            if (!prev_.empty()) {
+                const double d1 = std::fabs(v - static_cast<double>(prev_[i]));
+                diff += d1;
+                tdiff[static_cast<size_t>(t)] += d1;
+            }
+            if (!prev2_.empty()) {
+                const double d2 = std::fabs(v - static_cast<double>(prev2_[i]));
+                diff2 += d2;
+                tdiff2[static_cast<size_t>(t)] += d2;
+            }
+        }
+    }
+    const double per_tile = static_cast<double>(kW * kH / kTiles);
+    for (size_t t = 0; t < static_cast<size_t>(kTiles); ++t) {
+        m.tile_mean[t] = static_cast<float>(tsum[t] / per_tile);
+        m.tile_diff[t] = static_cast<float>(tdiff[t] / per_tile);
+        m.tile_diff2[t] = static_cast<float>(tdiff2[t] / per_tile);
     }
     const double n = static_cast<double>(cur.size());
     m.luma_mean = s / n;
@@ -195,9 +237,25 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
         const double swing = std::min(std::fabs(up), std::fabs(down));
         const bool by_pixels = std::min(in, out) >= c.jump_min_diff && std::min(in, out) >= c.glitch_ratio * skip;
         const bool by_brightness = (up > 0) != (down > 0) && swing >= c.glitch_luma && back <= 0.25 * swing;
-        if (by_pixels || by_brightness) {
+        // ... or part of the picture alone does either (a local glitch: a few tiles, each by twice the
+        // whole-picture margin).
+        int tiles = 0;
+        for (size_t t = 0; t < static_cast<size_t>(kTiles); ++t) {
+            const double tin = static_cast<double>(m[i].tile_diff[t]), tout = static_cast<double>(m[i + 1].tile_diff[t]);
+            const double tskip = std::max(static_cast<double>(m[i + 1].tile_diff2[t]), 0.5);
+            const double tup = static_cast<double>(m[i].tile_mean[t] - m[i - 1].tile_mean[t]);
+            const double tdown = static_cast<double>(m[i + 1].tile_mean[t] - m[i].tile_mean[t]);
+            const double tswing = std::min(std::fabs(tup), std::fabs(tdown));
+            const double tback = std::fabs(static_cast<double>(m[i + 1].tile_mean[t] - m[i - 1].tile_mean[t]));
+            tiles += (std::min(tin, tout) >= 2 * c.jump_min_diff && std::min(tin, tout) >= 2 * c.glitch_ratio * tskip) ||
+                     ((tup > 0) != (tdown > 0) && tswing >= 2 * c.glitch_luma && tback <= 0.25 * tswing);
+        }
+        const bool by_part = tiles >= 2;
+        if (by_pixels || by_brightness || by_part) {
             glitch[static_cast<size_t>(i)] = true;
-            const double sev = by_pixels ? std::min(in, out) / (skip * c.glitch_ratio * 4) : swing / (c.glitch_luma * 4);
+            const double sev = by_pixels      ? std::min(in, out) / (skip * c.glitch_ratio * 4)
+                               : by_brightness ? swing / (c.glitch_luma * 4)
+                                               : static_cast<double>(tiles) / kTiles * 4;
             flags.push_back({FlagKind::jump, i, i, std::min(1.0, sev)});
         }
     }
@@ -331,6 +389,73 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
             flags.push_back({FlagKind::end_decay, k, n - 1, std::min(1.0, (before - after) / before)});
     }
 
+    // Local flicker: one part of the picture flickers while the whole picture's mean hardly moves
+    // (a flickering face or sky). Per tile, the same reversing swings, larger; overlapping runs of
+    // several tiles are one flag.
+    auto tile_mean = [&](int t, int64_t k) { return static_cast<double>(m[k].tile_mean[static_cast<size_t>(t)]); };
+    {
+        std::vector<std::pair<int64_t, int64_t>> runs;  // [first, last] frames of a tile's flicker
+        for (int t = 0; t < kTiles; ++t) {
+            auto tile_flickers = [&](int64_t i) {
+                if (special(i) || special(i - 1) || special(i + 1)) return false;
+                return swing(i, [&](int64_t k) { return tile_mean(t, k); }, c.local_flicker_luma);
+            };
+            for_runs(tile_flickers, [&](int64_t i, int64_t j) {
+                if (j - i + 1 >= 3) runs.emplace_back(i - 1, j + 1);
+            });
+        }
+        std::sort(runs.begin(), runs.end());
+        for (size_t a = 0; a < runs.size();) {
+            int64_t first = runs[a].first, last = runs[a].second;
+            size_t b = a + 1;
+            while (b < runs.size() && runs[b].first <= last) last = std::max(last, runs[b++].second);
+            const bool global = std::any_of(flags.begin(), flags.end(), [&](const Flag& f) {
+                return f.kind == FlagKind::flicker && f.first_frame <= last && f.last_frame >= first;
+            });
+            if (!global) flags.push_back({FlagKind::flicker, first + 1, last, std::min(1.0, static_cast<double>(last - first) / 12.0)});
+            a = b;
+        }
+    }
+
+    // Regions. A jump's: the tiles whose change at that frame stands out from their own typical
+    // change around it. A flicker's: the tiles whose brightness swings, against how much they swing
+    // just outside the flicker.
+    for (Flag& f : flags) {
+        TileScores score{};
+        if (f.kind == FlagKind::jump || f.kind == FlagKind::first_frame_jump) {
+            const int64_t i = f.kind == FlagKind::jump ? f.first_frame : 1;
+            // By pixels or by brightness, whichever stands out more (a fine pattern turned negative
+            // keeps its pixel change but moves its brightness).
+            auto step = [&](int t, int64_t k) { return std::fabs(tile_mean(t, k) - tile_mean(t, k - 1)); };
+            for (int t = 0; t < kTiles; ++t) {
+                std::vector<double> around, around_step;
+                for (int64_t k = std::max<int64_t>(1, i - 8); k <= std::min(n - 1, i + 8); ++k)
+                    if (k != i && k != i + 1) {
+                        around.push_back(static_cast<double>(m[k].tile_diff[static_cast<size_t>(t)]));
+                        around_step.push_back(step(t, k));
+                    }
+                score[static_cast<size_t>(t)] = std::max(static_cast<double>(m[i].tile_diff[static_cast<size_t>(t)]) - median_of(around),
+                                                         step(t, i) - median_of(around_step));
+            }
+            f.region = region_of(score, c.jump_min_diff);
+        } else if (f.kind == FlagKind::flicker) {
+            auto wobble = [&](int t, int64_t k) {
+                return std::fabs(tile_mean(t, k) - 0.5 * (tile_mean(t, k - 1) + tile_mean(t, k + 1)));
+            };
+            for (int t = 0; t < kTiles; ++t) {
+                double inside = 0;
+                int count = 0;
+                for (int64_t k = std::max<int64_t>(1, f.first_frame); k <= std::min(n - 2, f.last_frame - 1); ++k, ++count)
+                    inside += wobble(t, k);
+                std::vector<double> outside;
+                for (int64_t k = std::max<int64_t>(1, f.first_frame - 15); k <= std::min(n - 2, f.last_frame + 15); ++k)
+                    if (k < f.first_frame - 1 || k > f.last_frame + 1) outside.push_back(wobble(t, k));
+                score[static_cast<size_t>(t)] = (count ? inside / count : 0.0) - median_of(outside);
+            }
+            f.region = region_of(score, c.flicker_luma);
+        }
+    }
+
     // One artifact, one flag: the frame-to-frame jumps of a flicker or exposure swing are that
     // flicker's, and repeats inside a blurred stretch (little left to change) are the blur's.
     auto inside = [&](const Flag& f, std::initializer_list<FlagKind> kinds) {
@@ -366,6 +491,7 @@ void for_each_field(DetectorConfig& c, F&& f) {
     f("glitch_luma", c.glitch_luma);
     f("flicker_luma", c.flicker_luma);
     f("flicker_chroma", c.flicker_chroma);
+    f("local_flicker_luma", c.local_flicker_luma);
     f("blur_ratio", c.blur_ratio);
     f("timestamp_tolerance", c.timestamp_tolerance);
     f("decay_step", c.decay_step);
@@ -458,9 +584,40 @@ Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg, i
 
 nlohmann::json to_json(const ClipScan& s) {
     nlohmann::json flags = nlohmann::json::array();
-    for (const Flag& f : s.flags)
-        flags.push_back({{"kind", to_string(f.kind)}, {"first_frame", f.first_frame}, {"last_frame", f.last_frame}, {"severity", f.severity}});
+    for (const Flag& f : s.flags) {
+        nlohmann::json j = {{"kind", to_string(f.kind)}, {"first_frame", f.first_frame}, {"last_frame", f.last_frame}, {"severity", f.severity}};
+        if (f.region) j["region"] = {f.region->x0, f.region->y0, f.region->x1, f.region->y1};
+        flags.push_back(std::move(j));
+    }
     return {{"file", s.file}, {"frames", s.frames}, {"fps", s.fps}, {"flags", flags}};
+}
+
+std::optional<FlagKind> flag_kind_from_string(const std::string& s) {
+    for (int k = 0; k <= static_cast<int>(FlagKind::cadence); ++k)
+        if (s == to_string(static_cast<FlagKind>(k))) return static_cast<FlagKind>(k);
+    return std::nullopt;
+}
+
+Result<ClipScan> clip_scan_from_json(const nlohmann::json& j) {
+    try {
+        ClipScan s;
+        s.file = j.at("file").get<std::string>();
+        s.frames = j.at("frames").get<int64_t>();
+        s.fps = j.at("fps").get<double>();
+        for (const auto& f : j.at("flags")) {
+            auto kind = flag_kind_from_string(f.at("kind").get<std::string>());
+            if (!kind) return fail("scan result: unknown flag kind " + f.at("kind").dump());
+            Flag flag{*kind, f.at("first_frame").get<int64_t>(), f.at("last_frame").get<int64_t>(), f.at("severity").get<double>()};
+            if (f.contains("region")) {
+                const auto& r = f.at("region");
+                flag.region = Region{r.at(0).get<float>(), r.at(1).get<float>(), r.at(2).get<float>(), r.at(3).get<float>()};
+            }
+            s.flags.push_back(flag);
+        }
+        return s;
+    } catch (const nlohmann::json::exception& e) {
+        return fail(std::string("scan result: ") + e.what());
+    }
 }
 
 }  // namespace reelsync::analysis

@@ -3,9 +3,13 @@
 // Each decoded frame is reduced to a small luma copy (160x90) and a few numbers; detectors are
 // rules over those series, so a scan costs little more than decoding.
 //
-// Kinds so far: black, blank (flat), freeze, duplicate, jump (inside a shot), first_frame_jump.
+// Kinds: black, blank (flat), freeze, duplicate, cadence, jump (inside a shot), first_frame_jump,
+// flicker (luma, colour, or local to a part of the picture), exposure, blur, timestamps, end_decay.
+// Jumps and flicker confined to part of the picture carry that region.
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +23,10 @@ struct AVFrame;
 
 namespace reelsync::analysis {
 
+// The reduced copy is also cut into a coarse grid of tiles, so that a change confined to part of the
+// picture can be located (a flag's region).
+inline constexpr int kTilesX = 8, kTilesY = 6, kTiles = kTilesX * kTilesY;
+
 struct FrameMetrics {
     int64_t index = 0;
     double luma_mean = 0;   // 8-bit code values
@@ -28,6 +36,9 @@ struct FrameMetrics {
     double sharpness = 0;   // mean |4-neighbour Laplacian| of the reduced copy, over luma_std
     double cb_mean = 0;     // chroma means, 8-bit code values (128: neutral)
     double cr_mean = 0;
+    std::array<float, kTiles> tile_mean{};  // mean luma of each tile, row by row
+    std::array<float, kTiles> tile_diff{};  // mean |Y - Y of the previous frame| in each tile
+    std::array<float, kTiles> tile_diff2{}; // the same against the frame two before
 };
 
 // Reduces a planar frame's luma to 160x90 (box filter) and measures it against the previous one.
@@ -44,11 +55,19 @@ private:
 enum class FlagKind { black, blank, freeze, duplicate, jump, first_frame_jump, flicker, blur, timestamps, end_decay, exposure, cadence };
 const char* to_string(FlagKind k);
 
+// Where in the picture a local artifact is: a rectangle in picture coordinates (0..1, origin top
+// left), on the tile grid.
+struct Region {
+    float x0 = 0, y0 = 0, x1 = 1, y1 = 1;
+    bool operator==(const Region&) const = default;
+};
+
 struct Flag {
     FlagKind kind;
     int64_t first_frame;
     int64_t last_frame;
     double severity;  // 0..1
+    std::optional<Region> region = std::nullopt;  // set when the artifact is confined to part of the picture
 };
 
 struct DetectorConfig {
@@ -65,6 +84,7 @@ struct DetectorConfig {
     double glitch_luma = 12.0;    // or one frame this much brighter or darker than both neighbours
     double flicker_luma = 2.5;    // frame-to-frame swings of mean luma that reverse every frame
     double flicker_chroma = 2.0;  // the same for mean Cb/Cr (colour flicker)
+    double local_flicker_luma = 10.0;  // the same for one tile of the picture (1/48 of it), 4+ frames
     double blur_window_fps = 30;  // the typical sharpness is taken over +-3 s at this rate
     double blur_ratio = 0.55;     // sharpness below this share of the typical sharpness around it
     double timestamp_tolerance = 0.25;  // a frame spacing off the typical one by this share
@@ -99,10 +119,13 @@ struct ScanControl {
 
 // Version of the measures and detectors: bump it whenever they change what they find, so results
 // cached elsewhere (a project's flag counts) are recomputed.
-inline constexpr int kDetectorVersion = 4;
+inline constexpr int kDetectorVersion = 5;
 
 // Decodes the whole clip and runs the detectors. Errors name the file.
 Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg = {}, int threads = 0, ScanControl control = {});
 nlohmann::json to_json(const ClipScan& scan);
+// Reads back what to_json wrote (a project's stored scan); errors say what is wrong.
+Result<ClipScan> clip_scan_from_json(const nlohmann::json& j);
+std::optional<FlagKind> flag_kind_from_string(const std::string& s);
 
 }  // namespace reelsync::analysis

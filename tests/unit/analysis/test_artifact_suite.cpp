@@ -1,7 +1,9 @@
 // Precision and recall of the artifact detectors over many varied clips: each kind injected at a
 // known (pseudo-random) place into clips of four different kinds of moving content, two hues each.
 // A found flag matches an injection when its kind is right and its frames overlap the injected
-// frames (+-1). Precision counts every flag raised on these clips.
+// frames (+-1); for an artifact confined to part of the picture (a local jump or flicker) its region
+// must also cover the injected box (intersection over union >= 0.5), and a whole-picture one must
+// carry no region. Precision counts every flag raised on these clips.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -21,11 +23,35 @@ struct Injection {
     const char* name;
     int length;       // frames
     int fixed_at = -1; // where it must be (first frame, end of clip), else pseudo-random
+    bool local = false; // in a box of the picture (on the detectors' tile grid), else the whole picture
 };
 
-std::string filter_for(const Injection& inj, int k) {
+// A box in tiles of the detectors' grid (8x6 tiles: 40x30 pixels of a 320x180 clip).
+struct Box {
+    int x = 0, y = 0, w = 0, h = 0;
+    Region region() const {
+        return {static_cast<float>(x) / kTilesX, static_cast<float>(y) / kTilesY, static_cast<float>(x + w) / kTilesX,
+                static_cast<float>(y + h) / kTilesY};
+    }
+    std::string drawbox(const std::string& colour) const {
+        return "drawbox=x=" + std::to_string(x * 40) + ":y=" + std::to_string(y * 30) + ":w=" + std::to_string(w * 40) +
+               ":h=" + std::to_string(h * 30) + ":t=fill:color=" + colour;
+    }
+};
+
+double iou(const Region& a, const Region& b) {
+    const double ix = std::max(0.0f, std::min(a.x1, b.x1) - std::max(a.x0, b.x0));
+    const double iy = std::max(0.0f, std::min(a.y1, b.y1) - std::max(a.y0, b.y0));
+    const double inter = ix * iy;
+    const double uni = static_cast<double>((a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0)) - inter;
+    return uni > 0 ? inter / uni : 0.0;
+}
+
+std::string filter_for(const Injection& inj, int k, const Box& box) {
     const std::string a = std::to_string(k), b = std::to_string(k + inj.length - 1);
     const std::string en = "enable='between(n\\," + a + "\\," + b + ")'";
+    if (inj.local && inj.kind == FlagKind::jump) return box.drawbox("invert") + ":" + en;  // that part negated
+    if (inj.local) return box.drawbox("white@0.3") + ":enable='between(n\\," + a + "\\," + b + ")*mod(n\\,2)'";
     switch (inj.kind) {
         case FlagKind::black: return "drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:" + en;
         case FlagKind::blank: return "drawbox=x=0:y=0:w=iw:h=ih:color=gray:t=fill:" + en;
@@ -58,18 +84,27 @@ TEST(ArtifactSuite, PrecisionAndRecallPerKind) {
                                           {FlagKind::jump, "jump", 1},       {FlagKind::flicker, "flicker", 9},
                                           {FlagKind::blur, "blur", 16},      {FlagKind::flicker, "colour_flicker", 10},
                                           {FlagKind::exposure, "exposure", 60}, {FlagKind::first_frame_jump, "first_frame_jump", 2, 0},
-                                          {FlagKind::end_decay, "end_decay", 30, 270}, {FlagKind::timestamps, "timestamps", 1}};
+                                          {FlagKind::end_decay, "end_decay", 30, 270}, {FlagKind::timestamps, "timestamps", 1},
+                                          {FlagKind::jump, "local_jump", 1, -1, true},  {FlagKind::flicker, "local_flicker", 9, -1, true}};
     std::mt19937 rng(7);
     std::map<std::string, int> injected, found, raised, correct;
     for (size_t s = 0; s < sources.size(); ++s) {
         for (int hue = 0; hue < 2; ++hue) {
             for (const Injection& inj : kinds) {
                 const int k = inj.fixed_at >= 0 ? inj.fixed_at : std::uniform_int_distribution<int>(60, 220)(rng);
+                Box box;
+                if (inj.local) {
+                    box.w = std::uniform_int_distribution<int>(2, 3)(rng);
+                    box.h = std::uniform_int_distribution<int>(2, 3)(rng);
+                    box.x = std::uniform_int_distribution<int>(0, kTilesX - box.w)(rng);
+                    box.y = std::uniform_int_distribution<int>(0, kTilesY - box.h)(rng);
+                }
                 const bool vfr = inj.kind == FlagKind::timestamps;
                 const std::string name = "suite2_" + std::to_string(s) + "_" + std::to_string(hue) + "_" + inj.name + "_" + std::to_string(k) +
+                                         (inj.local ? "_" + std::to_string(box.x) + std::to_string(box.y) + std::to_string(box.w) + std::to_string(box.h) : "") +
                                          (vfr ? ".mkv" : ".mp4");
                 // (The first frames of some generators repeat: the clip starts a little later.)
-                const std::string fc = "[0:v]trim=start_frame=5,setpts=PTS-STARTPTS,format=yuv420p,hue=h=" + std::to_string(hue * 140) + "," + filter_for(inj, k) + "[out]";
+                const std::string fc = "[0:v]trim=start_frame=5,setpts=PTS-STARTPTS,format=yuv420p,hue=h=" + std::to_string(hue * 140) + "," + filter_for(inj, k, box) + "[out]";
                 auto path = generate(name, "-f lavfi -i \"" + sources[s] + "\" -frames:v 300 -filter_complex \"" + fc +
                                                "\" -map [out] " + (vfr ? "-fps_mode passthrough " : "") +
                                                "-c:v libx264 -preset veryfast -pix_fmt yuv420p");
@@ -81,6 +116,17 @@ TEST(ArtifactSuite, PrecisionAndRecallPerKind) {
                     bool match = f.kind == inj.kind && f.last_frame >= k - 1 && f.first_frame <= k + inj.length;
                     // A fade ends in black: a black flag in its last frames is right too.
                     if (inj.kind == FlagKind::end_decay && f.kind == FlagKind::black && f.first_frame >= k) match = true;
+                    // Where: a local artifact's region covers its box; a whole-picture one has none.
+                    if (match && (inj.kind == FlagKind::jump || inj.kind == FlagKind::flicker)) {
+                        const bool placed = inj.local ? f.region && iou(*f.region, box.region()) >= 0.5 : !f.region;
+                        if (!placed) {
+                            std::printf("  %s: %s region %s\n", name.c_str(), inj.name,
+                                        f.region ? (std::to_string(f.region->x0) + "," + std::to_string(f.region->y0) + "-" +
+                                                    std::to_string(f.region->x1) + "," + std::to_string(f.region->y1)).c_str()
+                                                 : "none");
+                            match = false;
+                        }
+                    }
                     ++raised[to_string(f.kind)];
                     if (match) {
                         ++correct[to_string(f.kind)];
