@@ -48,7 +48,15 @@ int run_bench(const BenchOptions& opts);
 int run_beats(const std::string& track, const std::string& reference, const std::string& estimate, bool json,
               const std::string& cuts = {}, const std::string& fps = "30");
 
-int run_scan(const std::vector<std::string>& paths, int jobs, const std::string& report, const std::string& config = {});
+struct ScanOptions {
+    std::vector<std::string> paths;  // clips, or folders; one folder is a project
+    int jobs = 1;
+    std::string report;              // JSON report path (optional)
+    std::string config;              // detector thresholds (JSON)
+    std::string audio;               // project mode: the song (its beats are tracked and stored)
+    bool rescan = false;             // scan clips whose stored scan is still valid too
+};
+int run_scan(const ScanOptions& o);
 
 struct ReviewBenchOptions {
     std::string folder;       // a project folder of clips

@@ -17,6 +17,8 @@ BackgroundScan::BackgroundScan(std::string path, analysis::DetectorConfig cfg) :
     });
 }
 
+BackgroundScan::BackgroundScan(analysis::ClipScan done) : path_(done.file), stored_(true), result_(std::move(done)) { progress_.store(1.0f); }
+
 void BackgroundScan::set_playback_running(bool running) {
     static const bool few_cores = std::thread::hardware_concurrency() <= 2;
     pause_us_.store(running && few_cores ? -1 : 0, std::memory_order_relaxed);

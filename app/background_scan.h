@@ -15,6 +15,8 @@ namespace reelsync::app {
 class BackgroundScan {
 public:
     explicit BackgroundScan(std::string path, analysis::DetectorConfig cfg = {});
+    // A scan already made (stored in the project): no thread, the result is there at once.
+    explicit BackgroundScan(analysis::ClipScan done);
     ~BackgroundScan();  // cancels and joins
     BackgroundScan(const BackgroundScan&) = delete;
     BackgroundScan& operator=(const BackgroundScan&) = delete;
@@ -22,6 +24,7 @@ public:
     // The flags once the scan has finished (nullopt while running or after a failure).
     std::optional<analysis::ClipScan> result();
     std::optional<std::string> error();
+    bool stored() const { return stored_; }  // made from a stored scan (nothing new to store)
     float progress() const { return progress_.load(std::memory_order_relaxed); }
     // Live analysis must never cost a frame. With more than two cores the scan runs alongside
     // playback at the lowest priority; with two or fewer (where playback needs them all) it holds
@@ -30,6 +33,7 @@ public:
 
 private:
     std::string path_;
+    bool stored_ = false;
     std::atomic<bool> cancel_{false};
     std::atomic<float> progress_{0.0f};
     std::atomic<int> pause_us_{0};

@@ -109,15 +109,14 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     bt->add_option("--fps", beats_fps, "Frame rate for offsets in frames, e.g. 24000/1001 (default 30)");
 
-    std::vector<std::string> scan_paths;
-    int scan_jobs = 1;
-    std::string scan_report;
+    app::ScanOptions scan;
     auto* sc = cli.add_subcommand("scan", "Flag artifacts in clips: black, blank, freeze, duplicate, cadence, jump, first-frame jump, flicker, exposure, blur, timestamps, end decay");
-    sc->add_option("paths", scan_paths, "Clips, or folders of clips")->required()->check(CLI::ExistingPath);
-    sc->add_option("--jobs", scan_jobs, "Clips scanned in parallel");
-    sc->add_option("--json", scan_report, "Write the report here as JSON");
-    std::string scan_config;
-    sc->add_option("--config", scan_config, "Detector thresholds as JSON ({\"blur_ratio\": 0.5, ...}; see the README)")->check(CLI::ExistingFile);
+    sc->add_option("paths", scan.paths, "A project folder (results stored in it; unchanged clips skipped), or clips")->required()->check(CLI::ExistingPath);
+    sc->add_option("--jobs", scan.jobs, "Clips scanned in parallel");
+    sc->add_option("--json", scan.report, "Write the report here as JSON");
+    sc->add_option("--config", scan.config, "Detector thresholds as JSON ({\"blur_ratio\": 0.5, ...}; see the README)")->check(CLI::ExistingFile);
+    sc->add_option("--audio", scan.audio, "Project folder: the song; its beat grid is tracked and stored, the edit's cuts checked")->check(CLI::ExistingFile);
+    sc->add_flag("--rescan", scan.rescan, "Scan every clip again, even those unchanged since their stored scan");
 
     app::PlayOptions review;
     auto* op = cli.add_subcommand("open", "Open a folder of clips as a project: browse, cull, mark, build the edit (also: reelsync FOLDER)");
@@ -200,7 +199,7 @@ int main(int argc, char** argv) {
             rc = app::run_bench(bench);
         }
     } else if (*sc) {
-        rc = app::run_scan(scan_paths, scan_jobs, scan_report, scan_config);
+        rc = app::run_scan(scan);
     } else if (*op) {
         review.analysis = !open_no_analysis;
         rc = app::run_play(review);

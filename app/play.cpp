@@ -68,7 +68,9 @@ void sleep_until(double steady) {
 void Session::start_scan() {
     scan_.reset();
     if (edit_) return;  // an edit's shots are clips of the project, scanned when viewed
-    scan_ = std::make_unique<BackgroundScan>(reader_ ? reader_->info().path : opts_.files[clip_], detectors);
+    if (stored_scan) scan_ = std::make_unique<BackgroundScan>(std::move(*stored_scan));
+    else scan_ = std::make_unique<BackgroundScan>(reader_ ? reader_->info().path : opts_.files[clip_], detectors);
+    stored_scan.reset();
 }
 
 Session::~Session() {

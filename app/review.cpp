@@ -41,18 +41,11 @@ void Review::decide(Result<void> r) {
 }
 
 void Review::start_catalogue() {
-    // Thresholds: FOLDER/reelsync-detectors.json when there is one. Flag counts found with other
+    // Thresholds: FOLDER/reelsync-detectors.json when there is one. Scans made with other
     // detectors or thresholds are stale: scan again.
-    const fs::path cfg_path = project_.folder() / "reelsync-detectors.json";
-    std::error_code ec;
-    if (fs::exists(cfg_path, ec)) {
-        auto c = analysis::load_detector_config(cfg_path.string());
-        if (c) session_.detectors = *c;
-        else say(c.error().message + " (using the default thresholds)", true);
-    }
-    const std::string detectors_key = std::to_string(analysis::kDetectorVersion) + " " + analysis::to_json(session_.detectors).dump();
-    if (project_.setting("artifact_detectors") != detectors_key)
-        if (auto r = project_.reset_flags(detectors_key); !r) say(r.error().message, true);
+    if (auto c = project::project_detectors(project_.folder())) session_.detectors = *c;
+    else say(c.error().message + " (using the default thresholds)", true);
+    if (auto r = project::use_detectors(project_, session_.detectors); !r) say(r.error().message, true);
     std::vector<project::Catalog::Item> items;
     std::vector<size_t> order = view_;  // what the browser shows first is catalogued first
     std::vector<bool> seen(project_.clips().size());
@@ -232,6 +225,7 @@ Result<void> Review::finish_view() {
     prerolls_.erase(it);
     if (!r) return std::unexpected(r.error());
     const project::Clip* c = project_.clip(v.id);
+    session_.stored_scan = project_.scan_result(v.id);  // flags at once when the clip was scanned before
     session_.show_clip(std::move(r->reader), r->track, v.play);
     session_.project_clip = v.id;
     session_.title = c->name;

@@ -1,116 +1,261 @@
-// `reelsync scan PATH... [--jobs N] [--json REPORT]`: artifact flags for every clip, up to N
-// clips at a time, with a progress line; one clip failing to decode is reported, not fatal.
+// `reelsync scan PATH... [--audio TRACK] [--jobs N] [--json REPORT]`: artifact flags for every
+// clip, up to N clips at a time, with a progress bar; one clip failing to decode is reported, not
+// fatal.
+//
+// Given one folder, the folder is a project: every scan is stored in it the moment it finishes, so
+// a scan that is stopped resumes where it stopped, and clips scanned before (same file, same
+// detectors) are skipped. The window shows those stored flags without scanning again. With
+// --audio, the track becomes the project's song and its beat grid is tracked and stored too.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "analysis/artifacts.h"
 #include "app/app.h"
+#include "app/project_io.h"
+#include "project/catalog.h"
+#include "project/edit.h"
 
 namespace fs = std::filesystem;
+using json = nlohmann::json;
 
 namespace reelsync::app {
 
 namespace {
+
 bool looks_like_clip(const fs::path& p) {
     static const char* exts[] = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mxf", ".ts", ".gif"};
     std::string e = p.extension().string();
     std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return std::find(std::begin(exts), std::end(exts), e) != std::end(exts);
 }
+
+struct Job {
+    std::string file;                        // as given (the report's "file")
+    int64_t clip = -1;                       // project clip id (project mode)
+    int64_t size = 0, mtime = 0;
+    std::optional<analysis::ClipScan> scan;  // stored (skipped) or made now
+    std::string error;
+};
+
+// One progress line on stderr, redrawn in place on a terminal and every tenth otherwise.
+class Progress {
+public:
+    Progress(size_t total, size_t skipped) : total_(total), done_(skipped), skipped_(skipped), tty_(isatty(STDERR_FILENO) != 0) {
+        start_ = std::chrono::steady_clock::now();
+        draw(true);
+    }
+    void clip_done(bool flagged) {
+        std::lock_guard lock(mutex_);
+        ++done_;
+        flagged_ += flagged;
+        draw(done_ == total_);
+    }
+    void finish() {
+        std::lock_guard lock(mutex_);
+        if (tty_) std::fprintf(stderr, "\n");
+    }
+
+private:
+    // Caller holds mutex_ (or is the constructor).
+    void draw(bool force) {
+        const size_t step = std::max<size_t>(1, total_ / 10);
+        if (!tty_ && !force && done_ % step != 0) return;
+        constexpr int kWidth = 30;
+        const double share = total_ ? static_cast<double>(done_) / static_cast<double>(total_) : 1.0;
+        const int filled = static_cast<int>(share * kWidth);
+        char bar[kWidth + 1];
+        for (int i = 0; i < kWidth; ++i) bar[i] = i < filled ? '#' : '.';
+        bar[kWidth] = 0;
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        const size_t scanned = done_ - skipped_, left = total_ - done_;
+        char eta[32] = "";
+        if (scanned > 0 && left > 0) {
+            const int s = static_cast<int>(elapsed / static_cast<double>(scanned) * static_cast<double>(left) + 0.5);
+            std::snprintf(eta, sizeof eta, ", %d:%02d left", s / 60, s % 60);
+        }
+        std::fprintf(stderr, "%sscan [%s] %3.0f%% %zu/%zu clips (%zu unchanged), %zu with flags%s%s", tty_ ? "\r" : "", bar,
+                     share * 100.0, done_, total_, skipped_, flagged_, eta, tty_ ? "\033[K" : "\n");
+        std::fflush(stderr);
+    }
+
+    std::mutex mutex_;  // guards every field below and the stderr line
+    size_t total_, done_, skipped_, flagged_ = 0;
+    bool tty_;
+    std::chrono::steady_clock::time_point start_;
+};
+
+void print_flags(const Job& j) {
+    if (!j.scan || j.scan->flags.empty()) return;
+    std::printf("%s: %zu flags\n", j.file.c_str(), j.scan->flags.size());
+    for (const auto& f : j.scan->flags) {
+        std::printf("  %-16s frames %lld-%lld  severity %.2f", analysis::to_string(f.kind), static_cast<long long>(f.first_frame),
+                    static_cast<long long>(f.last_frame), f.severity);
+        if (f.region)
+            std::printf("  region %.2f,%.2f-%.2f,%.2f", static_cast<double>(f.region->x0), static_cast<double>(f.region->y0),
+                        static_cast<double>(f.region->x1), static_cast<double>(f.region->y1));
+        std::printf("\n");
+    }
+}
+
 }  // namespace
 
-int run_scan(const std::vector<std::string>& paths, int jobs, const std::string& report, const std::string& config) {
+int run_scan(const ScanOptions& o) {
+    std::error_code ec;
+    const bool project_mode = o.paths.size() == 1 && fs::is_directory(o.paths[0], ec);
+    if (!o.audio.empty() && !project_mode) {
+        print_error("scan: --audio needs one project folder (the song is stored in the project)");
+        return 2;
+    }
+    std::optional<project::Project> proj;
+    if (project_mode) {
+        auto p = open_project(o.paths[0], o.audio);
+        if (!p) {
+            print_error(p.error().message);
+            return 1;
+        }
+        proj = std::move(*p);
+        if (proj->read_only()) std::fprintf(stderr, "reelsync: %s: results are not stored\n", proj->read_only_reason().c_str());
+    }
+    // Thresholds: --config, else the project's reelsync-detectors.json, else the defaults.
     analysis::DetectorConfig cfg;
-    if (!config.empty()) {
-        auto c = analysis::load_detector_config(config);
+    {
+        auto c = !o.config.empty() ? analysis::load_detector_config(o.config)
+                 : proj             ? project::project_detectors(proj->folder())
+                                    : Result<analysis::DetectorConfig>(analysis::DetectorConfig{});
         if (!c) {
             print_error(c.error().message);
             return 2;
         }
         cfg = *c;
     }
-    std::vector<std::string> clips;
-    for (const std::string& p : paths) {
-        std::error_code ec;
-        if (fs::is_directory(p, ec)) {
-            std::vector<std::string> found;
-            for (const auto& e : fs::directory_iterator(p, ec))
-                if (e.is_regular_file() && looks_like_clip(e.path())) found.push_back(e.path().string());
-            std::sort(found.begin(), found.end());
-            clips.insert(clips.end(), found.begin(), found.end());
-        } else {
-            clips.push_back(p);
+    if (proj && !proj->read_only())
+        if (auto r = project::use_detectors(*proj, cfg); !r) {
+            print_error(r.error().message);
+            return 1;
+        }
+
+    std::vector<Job> jobs;
+    if (proj) {
+        const fs::path given(o.paths[0]);
+        for (const project::Clip& c : proj->clips()) {
+            if (c.missing) continue;
+            Job j;
+            j.file = (given / c.path).string();
+            j.clip = c.id;
+            j.size = c.size;
+            j.mtime = c.mtime;
+            if (!o.rescan) j.scan = proj->scan_result(c.id);  // unchanged since its scan: skipped
+            if (j.scan) j.scan->file = j.file;
+            jobs.push_back(std::move(j));
+        }
+    } else {
+        for (const std::string& p : o.paths) {
+            if (fs::is_directory(p, ec)) {
+                std::vector<std::string> found;
+                for (const auto& e : fs::directory_iterator(p, ec))
+                    if (e.is_regular_file() && looks_like_clip(e.path())) found.push_back(e.path().string());
+                std::sort(found.begin(), found.end());
+                for (auto& f : found) jobs.push_back(Job{f});
+            } else {
+                jobs.push_back(Job{p});
+            }
         }
     }
-    if (clips.empty()) {
-        print_error("scan: no clips found in " + (paths.empty() ? std::string("(nothing)") : paths.front()));
+    if (jobs.empty()) {
+        print_error("scan: no clips found in " + (o.paths.empty() ? std::string("(nothing)") : o.paths.front()));
         return 1;
     }
-    jobs = std::clamp(jobs, 1, static_cast<int>(clips.size()));
-    std::vector<nlohmann::json> results(clips.size());
-    std::vector<std::string> errors(clips.size());
+    std::vector<size_t> todo;
+    for (size_t i = 0; i < jobs.size(); ++i)
+        if (!jobs[i].scan) todo.push_back(i);
+    const int workers = std::clamp(o.jobs, 1, std::max<int>(1, static_cast<int>(todo.size())));
     std::atomic<size_t> next{0};
-    std::atomic<size_t> done{0};
-    std::mutex print_mutex;  // guards stderr progress lines
+    std::atomic<int> store_failures{0};
+    Progress progress(jobs.size(), jobs.size() - todo.size());
+    const bool store = proj && !proj->read_only();
+    const fs::path folder = proj ? proj->folder() : fs::path();
     auto worker = [&] {
-        for (size_t i = next++; i < clips.size(); i = next++) {
+        // Each worker stores its own results through its own connection, as each clip finishes.
+        std::optional<project::ProjectCache> cache;
+        if (store) {
+            if (auto c = project::ProjectCache::open(folder)) cache.emplace(std::move(*c));
+        }
+        for (size_t k = next++; k < todo.size(); k = next++) {
+            Job& j = jobs[todo[k]];
             // One decoder thread per clip when clips run in parallel.
-            auto s = analysis::scan_clip(clips[i], cfg, jobs > 1 ? 1 : 0);
-            if (s) results[i] = analysis::to_json(*s);
-            else errors[i] = s.error().message;
-            size_t d = ++done;
-            std::lock_guard lock(print_mutex);
-            std::fprintf(stderr, "\rscan: %zu/%zu clips", d, clips.size());
-            std::fflush(stderr);
+            auto s = analysis::scan_clip(j.file, cfg, workers > 1 ? 1 : 0);
+            if (s) {
+                j.scan = std::move(*s);
+                if (store && (!cache || !cache->put_scan(j.clip, j.size, j.mtime, *j.scan))) store_failures.fetch_add(1);
+            } else {
+                j.error = s.error().message;
+            }
+            progress.clip_done(j.scan && !j.scan->flags.empty());
         }
     };
     std::vector<std::thread> pool;
-    for (int j = 0; j < jobs; ++j) pool.emplace_back(worker);
+    for (int w = 0; w < workers && !todo.empty(); ++w) pool.emplace_back(worker);
     for (auto& t : pool) t.join();
-    std::fprintf(stderr, "\n");
+    progress.finish();
 
-    nlohmann::json out = {{"clips", nlohmann::json::array()}};
-    int failed = 0;
-    for (size_t i = 0; i < clips.size(); ++i) {
-        if (!errors[i].empty()) {
-            print_error(errors[i]);
+    json out = {{"clips", json::array()}};
+    int failed = 0, flagged = 0;
+    for (const Job& j : jobs) {
+        if (!j.error.empty()) {
+            print_error(j.error);
+            out["errors"].push_back({{"file", j.file}, {"error", j.error}});
             ++failed;
             continue;
         }
-        out["clips"].push_back(results[i]);
-        const auto& flags = results[i]["flags"];
-        std::printf("%s: %zu flags\n", clips[i].c_str(), flags.size());
-        for (const auto& f : flags)
-            std::printf("  %-16s frames %lld-%lld  severity %.2f\n", f["kind"].get<std::string>().c_str(),
-                        static_cast<long long>(f["first_frame"].get<int64_t>()), static_cast<long long>(f["last_frame"].get<int64_t>()),
-                        f["severity"].get<double>());
+        out["clips"].push_back(analysis::to_json(*j.scan));
+        flagged += !j.scan->flags.empty();
+        print_flags(j);
     }
-    if (!report.empty()) {
-        std::string tmp = report + ".part";
-        {
-            std::ofstream f(tmp);
-            f << out.dump(2) << "\n";
-            if (!f.flush()) {
-                print_error(report + ": cannot write the report");
-                std::remove(tmp.c_str());
-                return 1;
-            }
-        }
-        std::error_code ec;
-        fs::rename(tmp, report, ec);
-        if (ec) {
-            print_error(report + ": cannot write the report: " + ec.message());
+    std::printf("%zu clips: %zu scanned, %zu unchanged since their last scan, %d with flags, %d failed\n", jobs.size(), todo.size(),
+                jobs.size() - todo.size(), flagged, failed);
+    if (store_failures.load()) print_error("scan: " + std::to_string(store_failures.load()) + " results could not be stored in the project");
+
+    if (!o.audio.empty()) {
+        // The song's beat grid, stored in the project (and the edit's cuts against it).
+        auto song = proj->setting("audio");
+        auto beats = project::song_beats(*proj, song.value_or(o.audio));
+        if (!beats) {
+            print_error(beats.error().message);
             return 1;
         }
+        json a = {{"file", o.audio}, {"tempo_bpm", beats->tempo_bpm}, {"beats", beats->beats}};
+        std::printf("song: %s, %.1f BPM, %zu beats\n", o.audio.c_str(), beats->tempo_bpm, beats->beats.size());
+        if (auto e = project::build_edit(*proj); e && !e->shots.empty()) {
+            a["cuts"] = json::array();
+            int on = 0;
+            const auto offsets = project::cut_offsets(*e, beats->beats);
+            for (size_t i = 0; i < offsets.size(); ++i) {
+                const auto& c = offsets[i];
+                on += !c.off_beat;
+                a["cuts"].push_back({{"into", e->shots[i + 1].name}, {"record_seconds", c.cut}, {"beat", c.beat}, {"beat_offset_ms", c.offset_ms},
+                                     {"beat_offset_frames", c.offset_frames}, {"on_beat", !c.off_beat}});
+            }
+            std::printf("edit: %d of %zu cuts on the beat (within half a frame)\n", on, offsets.size());
+        }
+        out["audio"] = std::move(a);
     }
-    return failed ? 1 : 0;
+
+    if (!o.report.empty())
+        if (auto r = write_file_atomically(o.report, out.dump(2) + "\n"); !r) {
+            print_error(r.error().message);
+            return 1;
+        }
+    return failed || store_failures.load() ? 1 : 0;
 }
 
 }  // namespace reelsync::app

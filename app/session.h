@@ -60,6 +60,8 @@ public:
     // Window: every clip shown gets a background artifact scan (not edits, not headless runs).
     bool scan_clips = false;
     analysis::DetectorConfig detectors;  // thresholds for those scans (a project's reelsync-detectors.json)
+    // The next clip's scan as the project stored it: shown at once instead of scanning again.
+    std::optional<analysis::ClipScan> stored_scan;
     Result<void> finish_stats() { return stats_.finish(); }
     // Starts the audio (the song, else the clip's own track) and a player on reader_.
     void start_player(std::shared_ptr<const media::AudioTrack> track);

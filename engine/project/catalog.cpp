@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <nlohmann/json.hpp>
+
 #include "analysis/artifacts.h"
 #include "media/ffmpeg.h"
 #include "media/video_decoder.h"
@@ -139,13 +141,26 @@ void Catalog::work() {
         Catalogued c;
         c.clip = it.clip;
         c.flags = scan ? static_cast<int>(scan->flags.size()) : 0;
-        if (cache && it.clip > 0 && scan) (void)cache->put_flags(it.clip, it.size, it.mtime, c.flags);
+        if (cache && it.clip > 0 && scan) (void)cache->put_scan(it.clip, it.size, it.mtime, *scan);
         {
             std::lock_guard lock(mutex_);
             results_.push_back(std::move(c));
         }
         scanned_.fetch_add(1);
     }
+}
+
+Result<analysis::DetectorConfig> project_detectors(const fs::path& folder) {
+    const fs::path path = folder / kDetectorsFile;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return analysis::DetectorConfig{};
+    return analysis::load_detector_config(path.string());
+}
+
+Result<void> use_detectors(Project& p, const analysis::DetectorConfig& cfg) {
+    const std::string key = std::to_string(analysis::kDetectorVersion) + " " + analysis::to_json(cfg).dump();
+    if (p.setting("artifact_detectors") == key) return {};
+    return p.reset_flags(key);
 }
 
 }  // namespace reelsync::project

@@ -24,6 +24,13 @@ namespace reelsync::project {
 inline constexpr int kThumbWidth = 160;
 inline constexpr int kThumbHeight = 90;
 
+inline constexpr const char* kDetectorsFile = "reelsync-detectors.json";
+// The thresholds a project's artifact scans use: FOLDER/reelsync-detectors.json when there is one,
+// else the defaults. A file that cannot be read or holds bad values is an error naming it.
+Result<analysis::DetectorConfig> project_detectors(const std::filesystem::path& folder);
+// Scans stored with other detectors or thresholds than these are stale: forgets them and records these.
+Result<void> use_detectors(Project& p, const analysis::DetectorConfig& cfg);
+
 struct Catalogued {
     int64_t clip = 0;
     std::optional<ClipMedia> media;
@@ -44,7 +51,7 @@ public:
         std::filesystem::path file;
         int64_t size, mtime;
         bool probed;  // the project already has its ClipMedia
-        bool scanned; // the project already has its artifact flag count
+        bool scanned; // the project already has its artifact scan
     };
     // Starts `threads` workers (0: one per core) over the items, in order; with `scans`, they
     // then scan every clip not scanned yet for artifacts.

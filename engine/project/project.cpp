@@ -9,6 +9,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 namespace reelsync::project {
 
 namespace fs = std::filesystem;
@@ -33,6 +35,8 @@ const char* to_string(Field f) {
     }
     return "?";
 }
+
+using json = nlohmann::json;
 
 namespace {
 
@@ -80,6 +84,16 @@ CREATE TABLE journal(
   field TEXT NOT NULL,
   old,
   new
+);
+)sql",
+    // 2: every clip's artifact scan in full (flags with frames, severity, region), for the file's
+    // size and mtime it was made from; the count in clips.flags stays for the browser.
+    R"sql(
+CREATE TABLE scans(
+  clip_id INTEGER PRIMARY KEY REFERENCES clips(id) ON DELETE CASCADE,
+  size INTEGER NOT NULL,
+  mtime INTEGER NOT NULL,
+  result TEXT NOT NULL
 );
 )sql",
 };
@@ -335,7 +349,10 @@ Result<void> Project::load() {
     std::vector<Clip> clips;
     Stmt s(db_,
            "SELECT id, path, size, mtime, status, rating, note, mark_in, mark_out, edit_pos, probed_size, probed_mtime,"
-           " probe_error, codec, width, height, rate_num, rate_den, frame_count, duration, flags FROM clips");
+           " probe_error, codec, width, height, rate_num, rate_den, frame_count, duration,"
+           // the flag count holds only while the scan it came from is for the file as it is now
+           " CASE WHEN EXISTS(SELECT 1 FROM scans WHERE clip_id = clips.id AND scans.size = clips.size"
+           " AND scans.mtime = clips.mtime) THEN flags END FROM clips");
     if (!s.ok()) return fail(describe(db_, s.prepare_rc()));
     while (s.step() == SQLITE_ROW) {
         Clip c;
@@ -363,8 +380,8 @@ Result<void> Project::load() {
                 m.duration = sqlite3_column_double(s.get(), 19);
                 c.media = m;
             }
-            if (auto f = s.opt_int(20)) c.flags = static_cast<int>(*f);
         }
+        if (auto f = s.opt_int(20)) c.flags = static_cast<int>(*f);  // checked against the file by the query
         FileStat st = stat_file(absolute(c));
         c.missing = !st.exists;
         clips.push_back(std::move(c));
@@ -673,7 +690,14 @@ void Project::set_media_local(int64_t id, const std::optional<ClipMedia>& media,
 Result<void> Project::reset_flags(const std::string& detectors_key) {
     for (Clip& c : clips_) c.flags = -1;
     if (read_only_) return {};
-    if (auto r = exec(db_, "UPDATE clips SET flags = NULL"); !r) return r;
+    if (auto r = exec(db_, "BEGIN IMMEDIATE"); !r) return r;
+    auto r = exec(db_, "UPDATE clips SET flags = NULL");
+    if (r) r = exec(db_, "DELETE FROM scans");
+    if (r) r = exec(db_, "COMMIT");
+    if (!r) {
+        (void)exec(db_, "ROLLBACK");
+        return r;
+    }
     return set_setting("artifact_detectors", detectors_key);
 }
 
@@ -681,16 +705,60 @@ void Project::set_flags_local(int64_t id, int count) {
     if (Clip* c = find(id)) c->flags = count;
 }
 
-Result<void> Project::set_flags(int64_t id, int count) {
+namespace {
+// One clip's scan and its flag count, in one transaction.
+Result<void> write_scan(sqlite3* db, int64_t clip, int64_t size, int64_t mtime, const analysis::ClipScan& scan) {
+    if (auto r = exec(db, "BEGIN IMMEDIATE"); !r) return r;
+    int rc;
+    {
+        Stmt s(db, "INSERT OR REPLACE INTO scans(clip_id, size, mtime, result) VALUES(?, ?, ?, ?)");
+        s.bind(1, clip);
+        s.bind(2, size);
+        s.bind(3, mtime);
+        s.bind(4, analysis::to_json(scan).dump());
+        rc = s.step();
+    }
+    if (rc == SQLITE_DONE) {
+        Stmt s(db, "UPDATE clips SET flags = ? WHERE id = ?");
+        s.bind(1, static_cast<int64_t>(scan.flags.size()));
+        s.bind(2, clip);
+        rc = s.step();
+    }
+    if (rc == SQLITE_DONE) {
+        if (auto r = exec(db, "COMMIT"); !r) rc = SQLITE_ERROR;
+    }
+    if (rc != SQLITE_DONE) {
+        std::string msg = describe(db, rc);
+        (void)exec(db, "ROLLBACK");
+        return fail("saving the artifact scan failed: " + msg);
+    }
+    return {};
+}
+
+std::optional<analysis::ClipScan> read_scan(sqlite3* db, int64_t clip, int64_t size, int64_t mtime) {
+    Stmt s(db, "SELECT result FROM scans WHERE clip_id = ? AND size = ? AND mtime = ?");
+    s.bind(1, clip);
+    s.bind(2, size);
+    s.bind(3, mtime);
+    if (s.step() != SQLITE_ROW) return std::nullopt;
+    auto r = analysis::clip_scan_from_json(json::parse(s.text(0), nullptr, false));
+    if (!r) return std::nullopt;  // unreadable: scanned again
+    return std::move(*r);
+}
+}  // namespace
+
+Result<void> Project::put_scan(int64_t id, const analysis::ClipScan& scan) {
     Clip* c = find(id);
     if (!c) return fail("no clip with id " + std::to_string(id));
-    c->flags = count;
+    c->flags = static_cast<int>(scan.flags.size());
     if (read_only_ || id < 0) return {};
-    Stmt s(db_, "UPDATE clips SET flags = ? WHERE id = ?");
-    s.bind(1, int64_t{count});
-    s.bind(2, id);
-    if (int rc = s.step(); rc != SQLITE_DONE) return fail("saving the flag count failed: " + describe(db_, rc));
-    return {};
+    return write_scan(db_, id, c->size, c->mtime, scan);
+}
+
+std::optional<analysis::ClipScan> Project::scan_result(int64_t id) const {
+    const Clip* c = clip(id);
+    if (!c || id < 0) return std::nullopt;
+    return read_scan(db_, id, c->size, c->mtime);
 }
 
 int64_t Project::journal_size() const { return query_int(db_, "SELECT COUNT(*) FROM journal"); }
@@ -764,14 +832,12 @@ Result<void> ProjectCache::put_media(int64_t clip, int64_t size, int64_t mtime, 
     return {};
 }
 
-Result<void> ProjectCache::put_flags(int64_t clip, int64_t size, int64_t mtime, int count) {
-    Stmt s(db_, "UPDATE clips SET flags = ? WHERE id = ? AND probed_size = ? AND probed_mtime = ?");
-    s.bind(1, int64_t{count});
-    s.bind(2, clip);
-    s.bind(3, size);
-    s.bind(4, mtime);
-    if (int rc = s.step(); rc != SQLITE_DONE) return fail("caching a flag count failed: " + describe(db_, rc));
-    return {};
+Result<void> ProjectCache::put_scan(int64_t clip, int64_t size, int64_t mtime, const analysis::ClipScan& scan) {
+    return write_scan(db_, clip, size, mtime, scan);
+}
+
+std::optional<analysis::ClipScan> ProjectCache::scan_result(int64_t clip, int64_t size, int64_t mtime) {
+    return read_scan(db_, clip, size, mtime);
 }
 
 }  // namespace reelsync::project

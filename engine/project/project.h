@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "analysis/artifacts.h"
 #include "core/error.h"
 #include "core/rational.h"
 
@@ -25,7 +26,7 @@ struct sqlite3;
 
 namespace reelsync::project {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 inline constexpr const char* kDatabaseName = "reelsync.db";
 
 enum class Status { unreviewed = 0, approved = 1, rejected = 2 };
@@ -130,10 +131,12 @@ public:
     // Takes a probe result another connection has cached, without re-reading the database.
     void set_media_local(int64_t clip, const std::optional<ClipMedia>& media, const std::string& error);
     void set_flags_local(int64_t clip, int count);
-    // Forgets every cached flag count (the detectors or their thresholds changed) and records which.
+    // Forgets every cached scan (the detectors or their thresholds changed) and records which.
     Result<void> reset_flags(const std::string& detectors_key);
-    // Artifact flags found in a clip (a cache entry, not a decision).
-    Result<void> set_flags(int64_t clip, int count);
+    // A clip's artifact scan (a cache entry, not a decision), stored for the file's current size
+    // and mtime; and reading it back (none: not scanned, or the file changed since).
+    Result<void> put_scan(int64_t clip, const analysis::ClipScan& scan);
+    std::optional<analysis::ClipScan> scan_result(int64_t clip) const;
 
     // Relink: for every missing clip, look in `folder` (recursively) for a file of the same name and
     // size; found ones get their new path (relative to the project when inside it, else absolute).
@@ -164,7 +167,7 @@ private:
 std::vector<std::filesystem::path> list_clip_files(const std::filesystem::path& folder);
 
 // A second connection to a project's database, for a background thread that caches probe results,
-// thumbnails and artifact counts. One owner thread.
+// thumbnails and artifact scans. One owner thread.
 class ProjectCache {
 public:
     static Result<ProjectCache> open(const std::filesystem::path& folder);
@@ -179,7 +182,8 @@ public:
     std::optional<Thumbnail> thumbnail(int64_t clip, int64_t size, int64_t mtime);
     Result<void> put_thumbnail(int64_t clip, int64_t size, int64_t mtime, const Thumbnail& t);
     Result<void> put_media(int64_t clip, int64_t size, int64_t mtime, const ClipMedia* media, const std::string& error);
-    Result<void> put_flags(int64_t clip, int64_t size, int64_t mtime, int count);
+    Result<void> put_scan(int64_t clip, int64_t size, int64_t mtime, const analysis::ClipScan& scan);
+    std::optional<analysis::ClipScan> scan_result(int64_t clip, int64_t size, int64_t mtime);
 
 private:
     ProjectCache() = default;

@@ -1,10 +1,16 @@
 // The project from the command line: status, export and import with no display, and the errors.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -120,7 +126,7 @@ TEST(ProjectCli, ClearErrorsAndNothingLost) {
     // A broken .otio is an error, not a crash.
     std::ofstream(d / "bad.otio") << "{\"OTIO_SCHEMA\": \"Timeline.1\", \"tracks\": 3}";
     ASSERT_EQ(sqlite3_open((d / project::kDatabaseName).c_str(), &h), SQLITE_OK);
-    sqlite3_exec(h, "PRAGMA user_version=1", nullptr, nullptr, nullptr);
+    sqlite3_exec(h, ("PRAGMA user_version=" + std::to_string(project::kSchemaVersion)).c_str(), nullptr, nullptr, nullptr);
     sqlite3_close(h);
     out = cli("import '" + d.string() + "' --otio '" + (d / "bad.otio").string() + "'", &rc);
     EXPECT_EQ(rc, 1) << out;
@@ -164,4 +170,119 @@ TEST(ProjectCli, StatusReportsEachCutAgainstTheBeat) {
     EXPECT_EQ(json::parse(again)["edit"]["cuts"], cuts);
     out = cli("status '" + d.string() + "'", &rc);
     EXPECT_NE(out.find("1 of 2 cuts on the beat"), std::string::npos) << out;
+}
+
+// `reelsync scan FOLDER`: every clip's flags stored in the project as it finishes; a second scan
+// skips the unchanged clips and reports the same; a changed clip is scanned again; a scan killed
+// part way resumes with what it had stored; --audio stores the song's beat grid and checks the cuts.
+TEST(ProjectCli, ScanStoresResultsAndResumes) {
+    namespace t = reelsync::testing;
+    fs::path d = fs::path(t::media_dir()) / "projects" / "cli_scan";
+    fs::remove_all(d);
+    fs::create_directories(d);
+    // Six 20 s clips (slow enough to kill the scan part way); the third has one frame (300) with
+    // its top-right quarter negated: a local jump.
+    const std::string base = "-f lavfi -i testsrc2=s=320x180:r=30:d=20 -c:v libx264 -preset ultrafast -pix_fmt yuv420p";
+    const std::string clean = t::generate("scan20_clean.mp4", base);
+    const std::string local = t::generate("scan20_local_jump.mp4",
+                                          "-f lavfi -i testsrc2=s=320x180:r=30:d=20 -vf \"drawbox=x=160:y=0:w=160:h=90:t=fill:color=invert:"
+                                          "enable='eq(n\\,300)'\" -c:v libx264 -preset ultrafast -pix_fmt yuv420p");
+    for (int i = 0; i < 6; ++i) fs::copy_file(i == 2 ? local : clean, d / ("take_" + std::to_string(i) + ".mp4"));
+
+    // Killed part way: whatever it stored is kept, the rest is scanned by the next run.
+    const std::string cmd = "'" + t::reelsync_binary() + "' scan '" + d.string() + "' --jobs 1";
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >/dev/null 2>&1").c_str(), nullptr);
+        _exit(127);
+    }
+    int stored = 0;
+    for (int k = 0; k < 3000 && stored == 0; ++k) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        sqlite3* h = nullptr;
+        if (sqlite3_open_v2((d / project::kDatabaseName).c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+            sqlite3_stmt* st = nullptr;
+            if (sqlite3_prepare_v2(h, "SELECT COUNT(*) FROM scans", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+                stored = sqlite3_column_int(st, 0);
+            sqlite3_finalize(st);
+        }
+        sqlite3_close(h);
+    }
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_GE(stored, 1);
+    int rc = 0;
+    const fs::path r1 = d / "report1.json", r2 = d / "report2.json";
+    std::string out = cli("scan '" + d.string() + "' --jobs 2 --json '" + r1.string() + "'", &rc);
+    ASSERT_EQ(rc, 0) << out;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(out, m, std::regex("6 clips: (\\d) scanned, (\\d) unchanged"))) << out;
+    const int resumed = std::stoi(m[2]);
+    EXPECT_GE(resumed, stored) << out;
+    EXPECT_EQ(std::stoi(m[1]) + resumed, 6) << out;
+
+    json j = json::parse(slurp(r1));
+    ASSERT_EQ(j["clips"].size(), 6u);
+    for (int i = 0; i < 6; ++i) {
+        const auto& c = j["clips"][static_cast<size_t>(i)];
+        EXPECT_EQ(c["file"], (d / ("take_" + std::to_string(i) + ".mp4")).string());
+        EXPECT_EQ(c["frames"], 600);
+        if (i != 2) {
+            EXPECT_TRUE(c["flags"].empty()) << c.dump();
+            continue;
+        }
+        ASSERT_EQ(c["flags"].size(), 1u) << c.dump();
+        const auto& f = c["flags"][0];
+        EXPECT_EQ(f["kind"], "jump");
+        EXPECT_EQ(f["first_frame"], 300);
+        // The top-right quarter, on the 8x6 tile grid: x 0.5-1, y 0-0.5.
+        EXPECT_EQ(f["region"], json::parse("[0.5, 0.0, 1.0, 0.5]")) << f.dump();
+    }
+
+    // Again: nothing to scan, the same report.
+    out = cli("scan '" + d.string() + "' --json '" + r2.string() + "'", &rc);
+    ASSERT_EQ(rc, 0) << out;
+    EXPECT_NE(out.find("6 clips: 0 scanned, 6 unchanged"), std::string::npos) << out;
+    EXPECT_EQ(json::parse(slurp(r2))["clips"], j["clips"]);
+    // The window reads the same flags from the project.
+    {
+        auto p = project::Project::open(d);
+        ASSERT_TRUE(p);
+        auto s = p->scan_result(p->clips()[2].id);
+        ASSERT_TRUE(s);
+        ASSERT_EQ(s->flags.size(), 1u);
+        EXPECT_EQ(s->flags[0].first_frame, 300);
+        EXPECT_EQ(p->clips()[2].flags, 1);
+    }
+    // A take replaced by another render: only it is scanned again.
+    fs::copy_file(local, d / "take_4.mp4", fs::copy_options::overwrite_existing);
+    out = cli("scan '" + d.string() + "' --json '" + r2.string() + "'", &rc);
+    ASSERT_EQ(rc, 0) << out;
+    EXPECT_NE(out.find("6 clips: 1 scanned, 5 unchanged"), std::string::npos) << out;
+    EXPECT_EQ(json::parse(slurp(r2))["clips"][4]["flags"][0]["first_frame"], 300);
+
+    // With the song: its beats are stored in the project and the edit's cuts checked.
+    {
+        auto p = project::Project::open(d);
+        ASSERT_TRUE(p);
+        const auto& c = p->clips();
+        ASSERT_TRUE(p->set_status(c[0].id, project::Status::approved));
+        ASSERT_TRUE(p->set_status(c[1].id, project::Status::approved));
+        ASSERT_TRUE(p->set_out(c[0].id, 29));  // the cut at 1.000 s: on a beat of a 120 BPM song
+    }
+    const std::string song = t::generate(
+        "kick_120.wav", "-f lavfi -i \"aevalsrc=0.2*sin(2*PI*220*t)+0.9*exp(-40*mod(t\\,0.5))*sin(2*PI*60*t):s=48000:d=12\" -ac 2");
+    out = cli("scan '" + d.string() + "' --audio '" + song + "' --json '" + r2.string() + "'", &rc);
+    ASSERT_EQ(rc, 0) << out;
+    json a = json::parse(slurp(r2))["audio"];
+    EXPECT_NEAR(a["tempo_bpm"].get<double>(), 120.0, 0.5);
+    EXPECT_GE(a["beats"].size(), 22u);
+    ASSERT_EQ(a["cuts"].size(), 1u);
+    EXPECT_NEAR(a["cuts"][0]["beat_offset_ms"].get<double>(), 0.0, 6.0);
+    EXPECT_TRUE(a["cuts"][0]["on_beat"].get<bool>());
+    auto p = project::Project::open(d);
+    ASSERT_TRUE(p);
+    EXPECT_TRUE(project::cached_song_beats(*p, song));
 }

@@ -162,6 +162,84 @@ TEST(Project, NewerSchemaIsRefusedAndLeftUntouched) {
     EXPECT_EQ(read_bytes(d / kDatabaseName), before);
 }
 
+// A project saved by the first schema (no stored scans) is upgraded in place: its decisions stay,
+// and scans can be stored afterwards.
+TEST(Project, FirstSchemaIsUpgradedKeepingDecisions) {
+    fs::path d = make_folder("upgrade", 3);
+    {
+        auto p = Project::open(d);
+        ASSERT_TRUE(p);
+        ASSERT_TRUE(p->set_status(p->clips()[1].id, Status::approved));
+        ASSERT_TRUE(p->set_in(p->clips()[1].id, 12));
+    }
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open((d / kDatabaseName).c_str(), &h), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(h, "DROP TABLE scans; PRAGMA user_version=1", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(h);
+    auto p = Project::open(d);
+    ASSERT_TRUE(p) << p.error().message;
+    EXPECT_EQ(p->clips()[1].status, Status::approved);
+    EXPECT_EQ(p->clips()[1].mark_in, 12);
+    analysis::ClipScan scan{"x.mp4", 10, 24.0, {{analysis::FlagKind::black, 2, 3, 1.0}}};
+    ASSERT_TRUE(p->put_scan(p->clips()[0].id, scan));
+    ASSERT_EQ(sqlite3_open((d / kDatabaseName).c_str(), &h), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(st, 0), kSchemaVersion);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
+// A clip's stored scan comes back whole (kinds, frames, severity, region) while the file is
+// unchanged; a changed file, or other detectors, forget it.
+TEST(Project, ScansAreStoredUntilTheFileOrTheDetectorsChange) {
+    fs::path d = make_folder("scans", 2);
+    analysis::ClipScan scan{"clip.mp4", 96, 24.0, {}};
+    scan.flags.push_back({analysis::FlagKind::jump, 40, 40, 0.75, analysis::Region{0.25f, 0.5f, 0.625f, 1.0f}});
+    scan.flags.push_back({analysis::FlagKind::freeze, 60, 70, 0.5});
+    int64_t a = 0, b = 0;
+    {
+        auto p = Project::open(d);
+        ASSERT_TRUE(p);
+        a = p->clips()[0].id;
+        b = p->clips()[1].id;
+        EXPECT_FALSE(p->scan_result(a));
+        EXPECT_EQ(p->clips()[0].flags, -1);
+        ASSERT_TRUE(p->put_scan(a, scan));
+        ASSERT_TRUE(p->put_scan(b, scan));
+    }
+    {
+        auto p = Project::open(d);
+        ASSERT_TRUE(p);
+        EXPECT_EQ(p->clip(a)->flags, 2);
+        auto back = p->scan_result(a);
+        ASSERT_TRUE(back);
+        EXPECT_EQ(back->frames, 96);
+        ASSERT_EQ(back->flags.size(), 2u);
+        EXPECT_EQ(back->flags[0].kind, analysis::FlagKind::jump);
+        EXPECT_EQ(back->flags[0].first_frame, 40);
+        EXPECT_DOUBLE_EQ(back->flags[0].severity, 0.75);
+        ASSERT_TRUE(back->flags[0].region);
+        EXPECT_EQ(*back->flags[0].region, (analysis::Region{0.25f, 0.5f, 0.625f, 1.0f}));
+        EXPECT_FALSE(back->flags[1].region);
+    }
+    // The first file changes (a new take saved over it): its scan no longer holds.
+    std::ofstream(d / "clip_000.mp4", std::ios::app) << " re-rendered";
+    {
+        auto p = Project::open(d);
+        ASSERT_TRUE(p);
+        EXPECT_FALSE(p->scan_result(a));
+        EXPECT_EQ(p->clip(a)->flags, -1);
+        EXPECT_TRUE(p->scan_result(b));
+        // Other thresholds: every stored scan is forgotten.
+        ASSERT_TRUE(p->reset_flags("other detectors"));
+        EXPECT_FALSE(p->scan_result(b));
+        EXPECT_EQ(p->clip(b)->flags, -1);
+        EXPECT_EQ(p->setting("artifact_detectors"), "other detectors");
+    }
+}
+
 TEST(Project, ReadOnlyFolderShowsClipsAndRefusesDecisions) {
     fs::path d = make_folder("readonly", 3);
     {
