@@ -11,6 +11,7 @@
 #include "app/review_ui.h"
 #include "core/timecode.h"
 #include "render/color.h"
+#include "render/video_renderer.h"
 
 namespace reelsync::app {
 
@@ -167,6 +168,23 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
         else ImGui::Text("analysing... %.0f%%", static_cast<double>(s.scan()->progress()) * 100.0);
     }
     ImGui::End();
+
+    if (scan) {
+        // The region of each local flag on this frame, outlined on the picture (under the panels).
+        const ImVec2 scale = ImGui::GetIO().DisplayFramebufferScale;
+        const render::Rect pic = render::letterbox(static_cast<uint32_t>(v.width), static_cast<uint32_t>(v.height), v.sample_aspect,
+                                                   {static_cast<uint32_t>(vp->Size.x * scale.x), static_cast<uint32_t>(vp->Size.y * scale.y)});
+        const float px = static_cast<float>(pic.x) / scale.x, py = static_cast<float>(pic.y) / scale.y;
+        const float pw = static_cast<float>(pic.w) / scale.x, ph = static_cast<float>(pic.h) / scale.y;
+        ImDrawList* dl = ImGui::GetBackgroundDrawList();
+        for (const auto& f : scan->flags) {
+            if (!f.region || frame < f.first_frame || frame > f.last_frame) continue;
+            const ImVec2 a(px + pw * f.region->x0 + 1.5f, py + ph * f.region->y0 + 1.5f);
+            const ImVec2 b(px + pw * f.region->x1 - 1.5f, py + ph * f.region->y1 - 1.5f);
+            dl->AddRect(a, b, flag_colour(f.kind), 0.0f, 0, 3.0f);
+            dl->AddText(ImVec2(a.x + 5.0f, a.y + 4.0f), flag_colour(f.kind), analysis::to_string(f.kind));
+        }
+    }
 
     // Scrub bar along the bottom.
     ImGui::SetNextWindowPos(ImVec2(10, vp->Size.y - 44), ImGuiCond_Always);

@@ -287,7 +287,9 @@ int run_play_window(Session& s, Review* review) {
                 frame ? sample_aspect_of(*frame, s.reader().info()) : Rational{1, 1},
                 [](VkCommandBuffer c) { ImGui_ImplVulkan_RenderDrawData(ImGui::GetDrawData(), c); });
         // In the browser the screenshot waits for the catalogue: it shows the thumbnails.
-        const bool shot_ready = !(review && review->mode() == Review::Mode::browser && !review->all_catalogued());
+        // Where a clip is being scanned, it waits for the flags: they are part of the picture.
+        const bool shot_ready = !(review && review->mode() == Review::Mode::browser && !review->all_catalogued()) &&
+                                !(s.scan() && !s.scan()->result() && !s.scan()->error());
         bool take_shot = presents_before_shot == 0 && sc.can_read_back() && shot_ready;
         if (take_shot) {
             shot_extent = sc.extent();

@@ -247,3 +247,33 @@ TEST(Cli, BrowserShowsThumbnailsInOrder) {
     EXPECT_LT(sum_x[0] / count[0], sum_x[1] / count[1]);
     EXPECT_LT(sum_x[1] / count[1], sum_x[2] / count[2]);
 }
+
+// A flag confined to part of the picture is outlined there: a clip whose top-right quarter is
+// negated on frame 300, paused on that frame, shows the jump's outline around that quarter only.
+TEST(Cli, FlagRegionIsOutlinedOnThePicture) {
+    if (!std::getenv("DISPLAY")) GTEST_SKIP() << "no display";
+    const std::string clip = generate("scan20_local_jump.mp4",
+                                      "-f lavfi -i testsrc2=s=320x180:r=30:d=20 -vf \"drawbox=x=160:y=0:w=160:h=90:t=fill:color=invert:"
+                                      "enable='eq(n\\,300)'\" -c:v libx264 -preset ultrafast -pix_fmt yuv420p");
+    const std::string shot = (fs::path(media_dir()) / "flag_region.png").string();
+    CliRun r = run_reelsync("play '" + clip + "' --no-audio --paused --loop 300:300 --width 1280 --height 720 --screenshot '" + shot + "'");
+    ASSERT_EQ(r.rc, 0) << r.out;
+    int w = 0, h = 0;
+    auto px = load_png_rgba(shot, &w, &h);
+    ASSERT_EQ(w, 1280);
+    ASSERT_EQ(h, 720);
+    // The outline colour of jumps, (255, 80, 80), counted in vertical bands of the picture.
+    auto outline_pixels = [&](int x0, int x1, int y0, int y1) {
+        int n = 0;
+        for (int y = y0; y < y1; ++y)
+            for (int x = x0; x < x1; ++x) {
+                const uint8_t* p = &px[(static_cast<size_t>(y) * w + x) * 4];
+                n += p[0] > 225 && std::abs(p[1] - 80) < 30 && std::abs(p[2] - 80) < 30;
+            }
+        return n;
+    };
+    // The picture fills the window (same aspect): the quarter is x 640-1280, y 0-360.
+    EXPECT_GE(outline_pixels(638, 648, 200, 350), 200);   // its left edge
+    EXPECT_GE(outline_pixels(700, 1270, 354, 362), 500);  // its bottom edge
+    EXPECT_LT(outline_pixels(0, 600, 370, 670), 20);      // nothing elsewhere
+}
