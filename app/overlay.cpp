@@ -2,6 +2,7 @@
 
 #include <GLFW/glfw3.h>
 #include <imgui.h>
+#include <nlohmann/json.hpp>
 
 #include <cinttypes>
 #include <cstdio>
@@ -31,6 +32,7 @@ constexpr Hotkey kHotkeys[] = {
     {"Page Up / Down", "previous / next clip"},
     {"[ / ]", "previous / next artifact flag"},
     {"F", "list of artifact flags (click one to go there)"},
+    {"D", "detector thresholds: change them, scan again, save for the project"},
     {"Tab", "overlay on / off"},
     {"F1 or H", "this help"},
     {"Esc or Q", "quit"},
@@ -114,6 +116,10 @@ void handle_keys(Session& s, OverlayState& ui, const std::vector<KeyEvent>& keys
             case GLFW_KEY_RIGHT_BRACKET: goto_flag(s, +1); break;
             case GLFW_KEY_LEFT_BRACKET: goto_flag(s, -1); break;
             case GLFW_KEY_F: ui.flag_list = !ui.flag_list; break;
+            case GLFW_KEY_D:
+                ui.thresholds = !ui.thresholds;
+                if (ui.thresholds) ui.editing = s.detectors;
+                break;
             case GLFW_KEY_TAB: ui.visible = !ui.visible; break;
             case GLFW_KEY_F1:
             case GLFW_KEY_H: ui.help = !ui.help; break;
@@ -261,7 +267,40 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
         ImGui::End();
     }
 
+    if (ui.thresholds) build_thresholds(s, ui);
     if (ui.help) build_help(ui);
+}
+
+void build_thresholds(Session& s, OverlayState& ui) {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(ImVec2(vp->Size.x - 10, vp->Size.y - 54), ImGuiCond_Appearing, ImVec2(1.0f, 1.0f));
+    ImGui::SetNextWindowBgAlpha(0.85f);
+    ImGui::Begin("Detector thresholds", &ui.thresholds, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings);
+    ImGui::PushItemWidth(140);
+    for (const analysis::Threshold& t : analysis::thresholds(ui.editing)) {
+        if (t.real) {
+            ImGui::InputDouble(t.name, t.real, 0.05, 0.5, "%.3f");
+            *t.real = std::max(0.0, *t.real);
+        } else {
+            ImGui::InputInt(t.name, t.whole);
+            *t.whole = std::max(0, *t.whole);
+        }
+    }
+    ImGui::PopItemWidth();
+    const bool changed = analysis::to_json(ui.editing) != analysis::to_json(s.detectors);
+    ImGui::Separator();
+    if (ImGui::Button("Defaults")) ui.editing = analysis::DetectorConfig{};
+    ImGui::SameLine();
+    if (ImGui::Button("Scan this clip again") && s.has_player() && !s.playing_edit()) {
+        s.detectors = ui.editing;
+        s.start_scan();
+    }
+    if (ui.can_save_thresholds) {
+        ImGui::SameLine();
+        if (ImGui::Button("Save for the project")) ui.save_thresholds = true;
+    }
+    ImGui::TextDisabled(changed ? "changed: not used yet" : "in use");
+    ImGui::End();
 }
 
 void build_help(OverlayState& ui) {

@@ -22,12 +22,18 @@ struct OverlayState {
     bool review = false;                       // the help panel lists review keys too
     std::vector<int64_t> cuts;                 // edit: first frame of every shot, ticks on the scrub bar
     std::vector<double> beats;                 // edit: the song's beats (seconds), marks under the bar
+    bool thresholds = false;                   // the detector thresholds panel (D)
+    analysis::DetectorConfig editing;          // its values, applied to the session's scans on request
+    bool save_thresholds = false;              // set by the panel: the project should keep `editing` (window acts)
+    bool can_save_thresholds = false;          // a project is open: the panel offers to save for it
 };
 
 // Applies queued key presses to the player (Space, arrows, Home/End, J/K/L, I/O loop, Esc ...).
 void handle_keys(Session& s, OverlayState& ui, const std::vector<KeyEvent>& keys);
 // Builds this frame's overlay for the frame about to be shown (between NewFrame and Render).
 void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown);
+// The detector thresholds panel (D): edit, scan the clip again, save for the project.
+void build_thresholds(Session& s, OverlayState& ui);
 // The hotkey panel (F1 / H).
 void build_help(OverlayState& ui);
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "analysis/artifacts.h"
+#include "app/project_io.h"
 #include "core/log.h"
 #include "core/timecode.h"
 
@@ -542,6 +543,24 @@ void Review::relink(const std::string& folder) {
     say("relinked " + std::to_string(*n) + " of " + std::to_string(missing) + " missing clips from " + folder, *n < missing);
     refilter();
     start_catalogue();  // the relinked clips get their probes and thumbnails
+}
+
+void Review::save_thresholds(const analysis::DetectorConfig& cfg) {
+    if (project_.read_only()) {
+        say(project_.read_only_reason(), true);
+        return;
+    }
+    const fs::path path = project_.folder() / project::kDetectorsFile;
+    if (auto r = write_file_atomically(path, analysis::to_json(cfg).dump(2) + "\n"); !r) {
+        say(r.error().message, true);
+        return;
+    }
+    session_.detectors = cfg;
+    if (auto r = project::use_detectors(project_, cfg); !r) say(r.error().message, true);
+    else say("thresholds saved in " + path.filename().string() + ": every clip is scanned again", false);
+    if (session_.has_player() && !session_.playing_edit()) session_.start_scan();
+    refilter();
+    start_catalogue();  // the catalogue's pass scans every clip with the new thresholds
 }
 
 bool Review::handle_key(const KeyEvent& k) {

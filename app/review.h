@@ -72,6 +72,9 @@ public:
     void save_note(const std::string& text);
     // Relinks missing clips from a folder and reports how many were found.
     void relink(const std::string& folder);
+    // New detector thresholds for the project: saved in FOLDER/reelsync-detectors.json, every stored
+    // scan made with others forgotten, the clip on screen and the catalogue's pass scanned again.
+    void save_thresholds(const analysis::DetectorConfig& cfg);
     const std::optional<project::Edit>& edit() const { return edit_; }
     // The song's beat grid (tracked in the background on first use, then cached in the project).
     const std::optional<analysis::BeatTrack>& beats() const { return beats_; }

@@ -276,7 +276,10 @@ int run_play_window(Session& s, Review* review) {
                 }
                 if (ui.visible) build_review_panel(*review, frame->index);
             }
+            ui.can_save_thresholds = review != nullptr;
             build_overlay(s, ui, frame);
+            if (ui.save_thresholds && review) review->save_thresholds(ui.editing);
+            ui.save_thresholds = false;
         }
         if (review) build_note_editor(*review);
         ImGui::Render();
@@ -361,6 +364,7 @@ int run_play_window(Session& s, Review* review) {
         glfwPollEvents();
         if (!input.keys.empty()) {
             for (const KeyEvent& k : input.keys) {
+                if (ImGui::GetIO().WantTextInput) continue;  // typing in a field (a threshold): ImGui has the keys
                 if (review) {
                     if (review->note_editing || review->relink_editing) continue;  // typing: ImGui has the keys
                     if (k.key == GLFW_KEY_Q && !k.mods) {

@@ -505,6 +505,15 @@ void for_each_field(DetectorConfig& c, F&& f) {
 }
 }  // namespace
 
+std::vector<Threshold> thresholds(DetectorConfig& c) {
+    std::vector<Threshold> out;
+    for_each_field(c, [&](const char* name, auto& field) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(field)>, double>) out.push_back({name, &field, nullptr});
+        else out.push_back({name, nullptr, &field});
+    });
+    return out;
+}
+
 Result<DetectorConfig> detector_config_from_json(const nlohmann::json& j) {
     if (!j.is_object()) return fail("detector thresholds: expected a JSON object of name: value");
     DetectorConfig c;

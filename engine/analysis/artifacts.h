@@ -99,6 +99,13 @@ struct DetectorConfig {
 Result<DetectorConfig> detector_config_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const DetectorConfig& c);
 Result<DetectorConfig> load_detector_config(const std::string& path);
+// Every threshold of the config file by name, for an editor: the field it sets (one of the two).
+struct Threshold {
+    const char* name;
+    double* real = nullptr;
+    int* whole = nullptr;
+};
+std::vector<Threshold> thresholds(DetectorConfig& c);
 
 // frame_pts: presentation times in seconds (for timestamp checks); may be empty.
 std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const DetectorConfig& cfg = {},

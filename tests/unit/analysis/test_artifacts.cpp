@@ -191,3 +191,30 @@ TEST(Artifacts, ThresholdsFromAConfigFile) {
     EXPECT_FALSE(detector_config_from_json(nlohmann::json::parse(R"({"jump_ratio": "high"})")));
     EXPECT_FALSE(detector_config_from_json(nlohmann::json::parse(R"({"jump_ratio": -1})")));
 }
+
+// The overlay's threshold editor sets the same fields the config file names, each by its name.
+TEST(Artifacts, EveryThresholdIsEditableByName) {
+    DetectorConfig cfg;
+    auto list = thresholds(cfg);
+    const nlohmann::json names = to_json(cfg);
+    ASSERT_EQ(list.size(), names.size());
+    int k = 1;
+    for (const Threshold& t : list) {
+        ASSERT_TRUE(names.contains(t.name)) << t.name;
+        ASSERT_NE(t.real == nullptr, t.whole == nullptr) << t.name;
+        if (t.real) *t.real = 0.5 * k;
+        else *t.whole = k;
+        ++k;
+    }
+    // What was edited is what the config file would say, and scans with it use it.
+    const nlohmann::json edited = to_json(cfg);
+    k = 1;
+    for (const Threshold& t : list) {
+        if (t.real) EXPECT_DOUBLE_EQ(edited[t.name].get<double>(), 0.5 * k) << t.name;
+        else EXPECT_EQ(edited[t.name].get<int>(), k) << t.name;
+        ++k;
+    }
+    auto back = detector_config_from_json(edited);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(to_json(*back), edited);
+}
