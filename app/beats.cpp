@@ -35,8 +35,11 @@ int run_beats(const std::string& track, const std::string& reference, const std:
         out["file"] = track;
         out["tempo_bpm"] = t->tempo_bpm;
         out["beats"] = est;
+        out["downbeats"] = t->downbeats;
         if (!json) {
-            std::printf("%s: %.2f BPM, %zu beats in %.1f s\n", track.c_str(), t->tempo_bpm, est.size(), t->duration);
+            std::printf("%s: %.2f BPM, %zu beats in %.1f s", track.c_str(), t->tempo_bpm, est.size(), t->duration);
+            if (t->downbeats.empty()) std::printf(", bars not found\n");
+            else std::printf(", %zu bars (first downbeat %.3f s)\n", t->downbeats.size(), t->downbeats.front());
             for (double b : est) std::printf("%.4f\n", b);
         }
     } else {

@@ -219,6 +219,39 @@ Result<BeatTrack> track_beats(const std::vector<float>& mono_in, int rate, const
         }
         out.beats.push_back(pos / fps + kOnsetLatency);
     }
+    // Downbeats: in 4/4, beat 1 of a bar carries the most low end (the bass note or chord that
+    // opens the bar on top of the kick). The low band's energy just after each beat, averaged per
+    // position in the bar: the position clearly the heaviest (a quarter above every other) marks
+    // the bars; if none stands out, the bars are left unknown.
+    if (out.beats.size() >= 8) {
+        std::vector<float> low(mono_in.size());
+        const float a = static_cast<float>(1.0 - std::exp(-2.0 * M_PI * 150.0 / kRate));  // two one-pole low-passes at 150 Hz
+        float y1 = 0, y2 = 0;
+        for (size_t i = 0; i < mono_in.size(); ++i) {
+            y1 += a * (mono_in[i] - y1);
+            y2 += a * (y1 - y2);
+            low[i] = y2;
+        }
+        const double span = std::min(0.1, 0.25 * 60.0 / out.tempo_bpm);
+        const size_t bar = static_cast<size_t>(out.beats_per_bar);
+        std::vector<double> weight(bar, 0.0);
+        std::vector<int> count(bar, 0);
+        for (size_t i = 0; i < out.beats.size(); ++i) {
+            const size_t from = static_cast<size_t>(std::max(0.0, out.beats[i] - 0.01) * kRate);
+            const size_t to = std::min(low.size(), static_cast<size_t>((out.beats[i] + span) * kRate));
+            double e = 0;
+            for (size_t k = from; k < to; ++k) e += static_cast<double>(low[k]) * static_cast<double>(low[k]);
+            weight[i % bar] += e;
+            ++count[i % bar];
+        }
+        for (size_t p = 0; p < bar; ++p) weight[p] /= std::max(1, count[p]);
+        const size_t best = static_cast<size_t>(std::max_element(weight.begin(), weight.end()) - weight.begin());
+        double second = 0;
+        for (size_t p = 0; p < bar; ++p)
+            if (p != best) second = std::max(second, weight[p]);
+        if (weight[best] > 0 && weight[best] >= 1.25 * second)
+            for (size_t i = best; i < out.beats.size(); i += bar) out.downbeats.push_back(out.beats[i]);
+    }
     return out;
 }
 

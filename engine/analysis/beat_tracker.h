@@ -21,8 +21,10 @@ struct BeatTrackerOptions {
 
 struct BeatTrack {
     double tempo_bpm = 0;
-    std::vector<double> beats;  // seconds
-    double duration = 0;        // seconds of audio analysed
+    std::vector<double> beats;      // seconds
+    double duration = 0;            // seconds of audio analysed
+    int beats_per_bar = 4;
+    std::vector<double> downbeats;  // beat 1 of every bar, where the bars can be told (else empty)
 };
 
 // Mono samples at `rate` Hz. Fails with a clear message for silence or audio too short to hold a beat.

@@ -49,7 +49,7 @@ Seconds Edit::start_of(size_t i) const {
 }
 
 namespace {
-constexpr int kBeatTrackerVersion = 1;  // bump when the tracker's results change: cached grids are redone
+constexpr int kBeatTrackerVersion = 2;  // bump when the tracker's results change: cached grids are redone
 }
 
 namespace {
@@ -71,13 +71,15 @@ std::optional<analysis::BeatTrack> cached_song_beats(const Project& project, con
     t.tempo_bpm = j.value("tempo", 0.0);
     t.duration = j.value("duration", 0.0);
     t.beats = j["beats"].get<std::vector<double>>();
+    t.beats_per_bar = j.value("beats_per_bar", 4);
+    if (j.contains("downbeats")) t.downbeats = j["downbeats"].get<std::vector<double>>();
     return t;
 }
 
 void store_song_beats(Project& project, const fs::path& song, const analysis::BeatTrack& t) {
     const std::string key = beats_key(song);
     if (key.empty() || project.read_only()) return;
-    json j{{"tempo", t.tempo_bpm}, {"duration", t.duration}, {"beats", t.beats}};
+    json j{{"tempo", t.tempo_bpm}, {"duration", t.duration}, {"beats", t.beats}, {"beats_per_bar", t.beats_per_bar}, {"downbeats", t.downbeats}};
     (void)project.set_setting("beats", j.dump());
     (void)project.set_setting("beats_of", key);
 }

@@ -101,6 +101,13 @@ GeneratedMusic generate_music(const std::string& name, const MusicSpec& s) {
             continue;
         }
         if (pos == 0) add(out, b, kick, 0.9f);
+        if (pos == 0 && s.bar_bass) {
+            // A bass note for the bar, one of four pitches in turn.
+            static const double pitches[] = {55.0, 73.4, 61.7, 82.4};
+            const double f = pitches[bar % 4], len = 4 * p;
+            add(out, b, decay(len, [&](double u) { return std::sin(2 * M_PI * f * u) * std::exp(-u / (0.6 * len)) * std::min(1.0, u / 0.005); }),
+                0.7f);
+        }
         if (pos == 2 && !s.syncopation) add(out, b, kick, 0.8f);
         if (pos == 1 && s.syncopation) add(out, b + p * (0.5 + s.swing), kick, 0.8f);
         if (pos == 1 || pos == 3) add(out, b, snare, 0.7f);
@@ -112,6 +119,7 @@ GeneratedMusic generate_music(const std::string& name, const MusicSpec& s) {
     g.path = (std::filesystem::path(media_dir()) / name).string();
     write_wav(g.path, out);
     g.beats = beats;
+    for (size_t k = 0; k < beats.size(); k += 4) g.downbeats.push_back(beats[k]);
     // The ground truth beside the audio (NAME.beats.txt), for scripts that score other trackers.
     if (FILE* f = std::fopen((g.path + ".beats.txt").c_str(), "w")) {
         for (double b : beats) std::fprintf(f, "%.6f\n", b);

@@ -16,12 +16,14 @@ struct MusicSpec {
     double intro_seconds = 0;  // a quiet intro (-24 dB, hats and rim only)
     int break_bars = 0;        // a break in the middle: hats only, no kick or snare
     double noise_db = -200;    // white noise level (dBFS)
+    bool bar_bass = false;     // a bass note opens every bar (its pitch changes bar to bar): downbeats can be told
     uint32_t seed = 1;
 };
 
 struct GeneratedMusic {
     std::string path;           // 16-bit mono WAV at 44.1 kHz in media_dir(), beats in PATH.beats.txt
     std::vector<double> beats;  // quarter-note times, seconds
+    std::vector<double> downbeats;  // beat 1 of every bar
 };
 
 GeneratedMusic generate_music(const std::string& name, const MusicSpec& spec);

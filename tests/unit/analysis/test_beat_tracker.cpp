@@ -73,3 +73,43 @@ TEST(TrackerInput, SilenceAndShortAudioAreClearErrors) {
     ASSERT_FALSE(s);
     EXPECT_NE(s.error().message.find("too short"), std::string::npos);
 }
+
+// Downbeats: where a bass note opens every bar they are found (F-measure >= 0.9 against beat 1 of
+// every bar, 70 ms window); where the bars cannot be told apart (kick on 1 and 3 alike, no bass)
+// either none are reported or the right ones.
+TEST(TrackerDownbeats, FoundWhereTheBarsCanBeTold) {
+    struct DCase {
+        const char* label;
+        MusicSpec spec;
+    };
+    auto with_bass = [](MusicSpec s) {
+        s.bar_bass = true;
+        return s;
+    };
+    const std::vector<DCase> cases = {
+        {"bass_70", with_bass({70})},
+        {"bass_120", with_bass({120})},
+        {"bass_180", with_bass({180})},
+        {"bass_swing_100", with_bass({100, 30, 1.0 / 6})},
+        {"bass_syncopated_110", with_bass({110, 30, 0, true})},
+        {"bass_drift_128", with_bass({128, 30, 0, false, 0.02})},
+        {"bass_noisy_132", with_bass({132, 30, 0, false, 0, 0, 0, -26})},
+        {"bass_everything_118", with_bass({118, 40, 1.0 / 8, true, 0.02, 6, 2, -30})},
+    };
+    for (const DCase& c : cases) {
+        auto music = generate_music(std::string("downbeats_") + c.label + ".wav", c.spec);
+        auto track = analysis::track_beats_file(music.path);
+        ASSERT_TRUE(track) << track.error().message;
+        const double f = analysis::f_measure(analysis::trim_beats(music.downbeats), analysis::trim_beats(track->downbeats));
+        std::printf("%-24s downbeats %zu (true %zu)  F %.3f\n", c.label, track->downbeats.size(), music.downbeats.size(), f);
+        EXPECT_GE(f, 0.9) << c.label;
+    }
+    // No bass: kick on 1 (0.9) and 3 (0.8) can not be told apart reliably.
+    auto plain = generate_music("beats_straight_120.wav", MusicSpec{120});
+    auto track = analysis::track_beats_file(plain.path);
+    ASSERT_TRUE(track);
+    if (!track->downbeats.empty()) {
+        EXPECT_GE(analysis::f_measure(analysis::trim_beats(plain.downbeats), analysis::trim_beats(track->downbeats)), 0.9);
+    }
+    std::printf("%-24s downbeats %zu\n", "no_bass_120", track->downbeats.size());
+}

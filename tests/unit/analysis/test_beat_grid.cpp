@@ -1,0 +1,106 @@
+// The corrected beat grid: nudge, tapped tempo, first downbeat; tap tempo itself; snapping; the
+// timeline's waveform.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/beat_grid.h"
+
+using namespace reelsync::analysis;
+
+namespace {
+// A tracked grid: 120 BPM from 0.25 s for 10 s, bars starting on the third beat (0.25 + 1.0).
+BeatTrack tracked_120() {
+    BeatTrack t;
+    t.tempo_bpm = 120;
+    t.duration = 10.0;
+    for (double b = 0.25; b < 10.0; b += 0.5) t.beats.push_back(b);
+    for (size_t k = 2; k < t.beats.size(); k += 4) t.downbeats.push_back(t.beats[k]);
+    return t;
+}
+}  // namespace
+
+TEST(BeatGrid, NudgeShiftsEveryBeatAndDownbeat) {
+    GridCorrection c;
+    c.offset = 0.012;
+    BeatTrack g = corrected(tracked_120(), c);
+    ASSERT_EQ(g.beats.size(), tracked_120().beats.size());
+    EXPECT_NEAR(g.beats[0], 0.262, 1e-12);
+    EXPECT_NEAR(g.beats[5], 2.762, 1e-12);
+    ASSERT_FALSE(g.downbeats.empty());
+    EXPECT_NEAR(g.downbeats[0], 1.262, 1e-12);
+    EXPECT_NEAR(g.downbeats[1], 3.262, 1e-12);
+    // Nudged before zero: beats before the song's start are dropped.
+    c.offset = -0.3;
+    EXPECT_NEAR(corrected(tracked_120(), c).beats[0], 0.45, 1e-12);
+}
+
+TEST(BeatGrid, TappedTempoReplacesTheGridAndKeepsTheBars) {
+    GridCorrection c;
+    c.tapped_bpm = 100;       // 0.6 s
+    c.tapped_anchor = 2.05;   // a beat here
+    c.first_downbeat = 3.25;  // the beat nearest 3.25 (3.25) opens a bar
+    BeatTrack g = corrected(tracked_120(), c);
+    EXPECT_DOUBLE_EQ(g.tempo_bpm, 100);
+    ASSERT_GE(g.beats.size(), 16u);
+    EXPECT_NEAR(g.beats[0], 0.25, 1e-9);  // 2.05 - 3 * 0.6
+    for (size_t k = 1; k < g.beats.size(); ++k) EXPECT_NEAR(g.beats[k] - g.beats[k - 1], 0.6, 1e-9);
+    EXPECT_LE(g.beats.back(), 10.0 + 1e-9);
+    ASSERT_GE(g.downbeats.size(), 3u);
+    EXPECT_NEAR(g.downbeats[0], 0.85, 1e-9);  // 3.25 is beat index 5; bars every 4 beats from index 1
+    EXPECT_NEAR(g.downbeats[1], 3.25, 1e-9);
+    EXPECT_NEAR(g.downbeats[2], 5.65, 1e-9);
+    // Stored and read back as JSON.
+    GridCorrection back = grid_correction_from_json(to_json(c));
+    EXPECT_EQ(back.tapped_bpm, 100);
+    EXPECT_EQ(back.tapped_anchor, 2.05);
+    EXPECT_EQ(back.first_downbeat, 3.25);
+    EXPECT_TRUE(grid_correction_from_json(nlohmann::json::parse("{}")).empty());
+}
+
+TEST(BeatGrid, TapTempoFromJitteredTaps) {
+    // Taps on a 128 BPM grid through 1.0 s, each off by up to +-15 ms.
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<double> jitter(-0.015, 0.015);
+    TapTempo tap;
+    const double period = 60.0 / 128;
+    for (int k = 0; k < 3; ++k) tap.tap(1.0 + k * period + jitter(rng));
+    EXPECT_FALSE(tap.estimate());  // three taps are not enough
+    for (int k = 3; k < 12; ++k) tap.tap(1.0 + k * period + jitter(rng));
+    auto e = tap.estimate();
+    ASSERT_TRUE(e);
+    EXPECT_NEAR(e->first, 128.0, 1.0);
+    // The anchor is a beat of the grid: within 10 ms of one.
+    const double phase = std::fmod(e->second - 1.0 + 100 * period, period);
+    EXPECT_LT(std::min(phase, period - phase), 0.010);
+    // A pause of more than two seconds starts again.
+    tap.tap(1.0 + 11 * period + 2.5);
+    EXPECT_EQ(tap.taps(), 1u);
+}
+
+TEST(BeatGrid, NearestBeatSnaps) {
+    const std::vector<double> beats = {0.5, 1.0, 1.5, 2.0};
+    EXPECT_DOUBLE_EQ(nearest_beat(1.2, beats), 1.0);
+    EXPECT_DOUBLE_EQ(nearest_beat(1.3, beats), 1.5);
+    EXPECT_DOUBLE_EQ(nearest_beat(0.1, beats), 0.5);
+    EXPECT_DOUBLE_EQ(nearest_beat(9.0, beats), 2.0);
+    EXPECT_DOUBLE_EQ(nearest_beat(3.0, {}), 3.0);
+}
+
+TEST(BeatGrid, WaveformPeaksFollowTheSignal) {
+    // 1 s of a 0.5 sine, 1 s of silence, 1 s of a 0.25 sine, at 1 kHz sampling: 6 buckets.
+    std::vector<float> x(3000, 0.0f);
+    for (int i = 0; i < 1000; ++i) x[static_cast<size_t>(i)] = 0.5f * static_cast<float>(std::sin(2 * M_PI * 50 * i / 1000.0));
+    for (int i = 2000; i < 3000; ++i) x[static_cast<size_t>(i)] = 0.25f * static_cast<float>(std::sin(2 * M_PI * 50 * i / 1000.0));
+    auto p = waveform_peaks(x, 6);
+    ASSERT_EQ(p.size(), 6u);
+    EXPECT_NEAR(p[0], 0.5f, 0.01f);
+    EXPECT_NEAR(p[1], 0.5f, 0.01f);
+    EXPECT_EQ(p[2], 0.0f);
+    EXPECT_EQ(p[3], 0.0f);
+    EXPECT_NEAR(p[4], 0.25f, 0.01f);
+    EXPECT_NEAR(p[5], 0.25f, 0.01f);
+}
