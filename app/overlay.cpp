@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -205,15 +206,35 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
         if (p.playing()) p.pause();
         p.seek_frame(pos);
     }
-    if (hi > 0 && !ui.beats.empty()) {
-        // The beat grid: short marks along the bottom edge of the bar, every fourth taller.
+    if (hi > 0 && ui.waveform && !ui.waveform->empty() && ui.song_seconds > 0) {
+        // The song's waveform behind the bar: the peak of each pixel column's span, centred.
         const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
         ImDrawList* dl = ImGui::GetWindowDrawList();
         const double end = info.frame_pts_seconds(hi) + info.frame_duration_seconds(hi);
+        const auto& w = *ui.waveform;
+        const float mid = 0.5f * (a.y + b.y), half = 0.5f * (b.y - a.y);
+        for (float x = a.x; x < b.x; x += 1.0f) {
+            const double width = static_cast<double>(b.x - a.x);
+            const double t0 = end * static_cast<double>(x - a.x) / width, t1 = end * static_cast<double>(x + 1.0f - a.x) / width;
+            size_t i0 = static_cast<size_t>(t0 / ui.song_seconds * static_cast<double>(w.size()));
+            const size_t i1 = std::min(w.size(), static_cast<size_t>(t1 / ui.song_seconds * static_cast<double>(w.size())) + 1);
+            float peak = 0;
+            for (; i0 < i1; ++i0) peak = std::max(peak, w[i0]);
+            if (peak > 0) dl->AddRectFilled(ImVec2(x, mid - half * peak), ImVec2(x + 1.0f, mid + half * peak), IM_COL32(120, 200, 255, 70));
+        }
+    }
+    if (hi > 0 && !ui.beats.empty()) {
+        // The beat grid: short marks along the bottom edge of the bar, downbeats taller.
+        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+        ImDrawList* dl = ImGui::GetWindowDrawList();
+        const double end = info.frame_pts_seconds(hi) + info.frame_duration_seconds(hi);
+        size_t d = 0;
         for (size_t k = 0; k < ui.beats.size() && ui.beats[k] <= end; ++k) {
             const float x = a.x + (b.x - a.x) * static_cast<float>(ui.beats[k] / end);
-            const float h = k % 4 == 0 ? 8.0f : 4.0f;
-            dl->AddRectFilled(ImVec2(x, b.y - h), ImVec2(x + 1.0f, b.y), IM_COL32(255, 210, 60, 220));
+            while (d < ui.downbeats.size() && ui.downbeats[d] < ui.beats[k] - 1e-6) ++d;
+            const bool down = d < ui.downbeats.size() && std::fabs(ui.downbeats[d] - ui.beats[k]) < 1e-6;
+            const float h = down ? 10.0f : 4.0f;
+            dl->AddRectFilled(ImVec2(x, b.y - h), ImVec2(x + (down ? 2.0f : 1.0f), b.y), IM_COL32(255, 210, 60, 220));
         }
     }
     if (hi > 0 && !ui.cuts.empty()) {

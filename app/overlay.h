@@ -22,6 +22,9 @@ struct OverlayState {
     bool review = false;                       // the help panel lists review keys too
     std::vector<int64_t> cuts;                 // edit: first frame of every shot, ticks on the scrub bar
     std::vector<double> beats;                 // edit: the song's beats (seconds), marks under the bar
+    std::vector<double> downbeats;             // edit: beat 1 of each bar (taller marks)
+    const std::vector<float>* waveform = nullptr;  // edit: the song's peaks over `song_seconds`, behind the bar
+    double song_seconds = 0;
     bool thresholds = false;                   // the detector thresholds panel (D)
     analysis::DetectorConfig editing;          // its values, applied to the session's scans on request
     bool save_thresholds = false;              // set by the panel: the project should keep `editing` (window acts)

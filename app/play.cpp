@@ -229,6 +229,8 @@ Result<std::vector<ScriptedKey>> parse_keys(const std::string& spec) {
         else if (name == "space") k.key = GLFW_KEY_SPACE;
         else if (name == "right") k.key = GLFW_KEY_RIGHT;
         else if (name == "left") k.key = GLFW_KEY_LEFT;
+        else if (name == "comma") k.key = GLFW_KEY_COMMA;
+        else if (name == "period") k.key = GLFW_KEY_PERIOD;
         else return fail("--keys: unknown key '" + name + "'");
         out.push_back(k);
     }
@@ -261,6 +263,7 @@ int run_headless(Session& s, Review* review, const std::vector<ScriptedKey>& key
         timeline::Player& player = s.player();
         // Scripted keys whose clock time has come, stamped with the instant the clock passed it.
         double key_due = now + 1.0;
+        if (review) (void)review->tick();  // the review's background work (an edit re-opened after a trim, the song)
         while (next_key < keys.size()) {
             const double clock_now = player.clock().time_at(now);
             const ScriptedKey& k = keys[next_key];
@@ -373,9 +376,16 @@ int run_play(const PlayOptions& opts_in) {
     }
     s.scan_clips = !opts.headless && opts.analysis;  // the window scans what it shows for artifacts
     std::unique_ptr<Review> review;
-    if (proj && !opts.edit) {
+    // Reviewing (decisions, marks, trims, the beat grid: keys go to the project): a project's clip,
+    // or its edit when keys are scripted.
+    if (proj && (!opts.edit || !keys.empty())) {
         review = std::make_unique<Review>(std::move(*proj), s);
-        if (!opts.clip.empty()) {
+        if (opts.edit) {
+            if (auto r = review->enter_edit(/*wait=*/true); !r) {
+                print_error(r.error().message);
+                return 1;
+            }
+        } else if (!opts.clip.empty()) {
             int64_t id = -1;
             for (const auto& c : review->project().clips())
                 if (c.name == opts.clip || c.path == opts.clip) id = c.id;

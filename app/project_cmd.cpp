@@ -94,7 +94,7 @@ int run_status(const std::string& folder, bool as_json) {
     if (e && !e->audio.empty()) {
         auto b = project::song_beats(*p, e->audio);
         if (b) {
-            beats = std::move(*b);
+            beats = project::corrected_beats(*p, e->audio, *b);  // as the director corrected it
             offsets = project::cut_offsets(*e, beats->beats);
         } else {
             beat_error = b.error().message;
@@ -131,6 +131,7 @@ int run_status(const std::string& folder, bool as_json) {
                 j["edit"]["song"] = e->audio.string();
                 j["edit"]["tempo_bpm"] = beats->tempo_bpm;
                 j["edit"]["beats"] = beats->beats.size();
+                j["edit"]["downbeats"] = beats->downbeats.size();
             } else if (!beat_error.empty()) {
                 j["edit"]["beats_error"] = beat_error;
             }

@@ -10,6 +10,7 @@
 #include "analysis/artifacts.h"
 #include "app/project_io.h"
 #include "core/log.h"
+#include "media/audio_track.h"
 #include "core/timecode.h"
 
 namespace reelsync::app {
@@ -19,6 +20,7 @@ namespace fs = std::filesystem;
 Review::Review(project::Project project, Session& session) : project_(std::move(project)), session_(session) {
     refilter();
     start_catalogue();
+    snap_ = project_.setting("snap_to_beat") == "1";
     if (project_.read_only()) say(project_.read_only_reason(), true);
 }
 
@@ -95,13 +97,15 @@ std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {
         if (auto r = finish_view(); !r) say(r.error().message, true);
     if (edit_job_.valid() && edit_job_.wait_for(std::chrono::seconds(0)) == std::future_status::ready)
         if (auto r = finish_edit(); !r) say(r.error().message, true);
-    if (beats_job_.valid() && beats_job_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-        auto b = beats_job_.get();
-        if (b) {
-            project::store_song_beats(project_, beats_song_, *b);
-            beats_ = std::move(*b);
-        } else {
-            say("beat grid: " + b.error().message, true);
+    if (song_job_.valid() && song_job_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        SongAnalysis a = song_job_.get();
+        waveform_ = std::move(a.waveform);
+        if (a.tracked && *a.tracked) {
+            project::store_song_beats(project_, beats_song_, **a.tracked);
+            tracked_ = std::move(**a.tracked);
+            beats_ = project::corrected_beats(project_, beats_song_, *tracked_);
+        } else if (a.tracked) {
+            say("beat grid: " + a.tracked->error().message, true);
         }
     }
     return thumbs;
@@ -290,15 +294,81 @@ Result<void> Review::enter_edit(bool wait) {
 
 void Review::want_beats() {
     if (!edit_ || edit_->audio.empty() || beats_song_ == edit_->audio) return;
-    if (beats_job_.valid()) return;  // one at a time
+    if (song_job_.valid()) return;  // one at a time
     beats_song_ = edit_->audio;
-    beats_.reset();
+    tracked_ = beats_ = std::nullopt;
+    waveform_.clear();
     if (auto c = project::cached_song_beats(project_, beats_song_)) {
-        beats_ = std::move(*c);
-        return;
+        tracked_ = std::move(*c);
+        beats_ = project::corrected_beats(project_, beats_song_, *tracked_);
     }
-    // Tracking a song takes about a second: never on the render thread.
-    beats_job_ = std::async(std::launch::async, [song = beats_song_.string()] { return analysis::track_beats_file(song); });
+    // Decoding the song (for its waveform) and tracking it take about a second: never on the
+    // render thread.
+    song_job_ = std::async(std::launch::async, [song = beats_song_.string(), track = !tracked_] {
+        SongAnalysis a;
+        auto audio = media::decode_audio(song, analysis::kTrackerRate, 1, 0.0);
+        if (!audio) {
+            if (track) a.tracked = std::unexpected(audio.error());
+            return a;
+        }
+        a.waveform = analysis::waveform_peaks(audio->samples, 4096);
+        if (track) {
+            a.tracked = analysis::track_beats(audio->samples, analysis::kTrackerRate);
+            if (!*a.tracked) a.tracked = fail(song + ": " + a.tracked->error().message);
+        }
+        return a;
+    });
+}
+
+void Review::correct_grid(const analysis::GridCorrection& c, const std::string& what) {
+    if (!tracked_) return;
+    decide(project::set_grid_correction(project_, beats_song_, c));
+    beats_ = project::corrected_beats(project_, beats_song_, *tracked_);
+    say(what);
+}
+
+bool Review::grid_key(const KeyEvent& k) {
+    if (!tracked_ || !session_.has_player()) return false;
+    const bool shift = k.mods & GLFW_MOD_SHIFT;
+    timeline::Player& p = session_.player();
+    // The song's time when the key went down (the edit starts with the song).
+    const double now = p.clock().time_at(k.at > 0 ? k.at : steady_seconds());
+    analysis::GridCorrection c = project::grid_correction(project_, beats_song_);
+    char what[128];
+    switch (k.key) {
+        case GLFW_KEY_T: {  // tap tempo, on the beat, while the edit plays
+            taps_.tap(now);
+            auto e = taps_.estimate();
+            if (!e) {
+                say("tap tempo: " + std::to_string(taps_.taps()) + " taps (4 or more set the tempo)");
+                return true;
+            }
+            c.tapped_bpm = e->first;
+            c.tapped_anchor = e->second;
+            c.offset = 0;
+            std::snprintf(what, sizeof what, "tap tempo: %.2f BPM from %zu taps", e->first, taps_.taps());
+            correct_grid(c, what);
+            return true;
+        }
+        case GLFW_KEY_COMMA:
+        case GLFW_KEY_PERIOD: {  // nudge the grid 5 ms (Shift: 1 ms) earlier / later
+            c.offset += (k.key == GLFW_KEY_COMMA ? -1.0 : 1.0) * (shift ? 0.001 : 0.005);
+            std::snprintf(what, sizeof what, "beat grid nudged: %+.0f ms", c.offset * 1000.0);
+            correct_grid(c, what);
+            return true;
+        }
+        case GLFW_KEY_B: {
+            if (shift) {  // back to the grid as tracked
+                correct_grid({}, "beat grid as tracked");
+                return true;
+            }
+            c.first_downbeat = analysis::nearest_beat(now, beats_->beats);  // this beat is beat 1
+            std::snprintf(what, sizeof what, "downbeat set at %.3f s", *c.first_downbeat);
+            correct_grid(c, what);
+            return true;
+        }
+        default: return false;
+    }
 }
 
 std::optional<timeline::Player::OnScreen> Review::on_screen(const KeyEvent& k) {
@@ -516,11 +586,21 @@ bool Review::edit_key(const KeyEvent& k) {
             if (!s || s->shot < 0) return true;
             const auto& shot = edit_->shots[static_cast<size_t>(s->shot)];
             const double at = seconds_of(static_cast<size_t>(s->shot));
-            decide(k.key == GLFW_KEY_I ? project_.set_in(shot.clip_id, s->source_frame) : project_.set_out(shot.clip_id, s->source_frame));
+            int64_t frame = s->source_frame;
+            if (snap_ && beats_) frame = project::snap_trim(*edit_, static_cast<size_t>(s->shot), k.key == GLFW_KEY_I, frame, beats_->beats);
+            decide(k.key == GLFW_KEY_I ? project_.set_in(shot.clip_id, frame) : project_.set_out(shot.clip_id, frame));
             if (auto r = rebuild_edit(at); !r) say(r.error().message, true);
             return true;
         }
-        default: break;
+        case GLFW_KEY_S:
+            if (alt || ctrl) break;
+            snap_ = !snap_;
+            (void)project_.set_setting("snap_to_beat", snap_ ? "1" : "0");
+            say(snap_ ? "snap to beat: on (I/O trims put the cut on the nearest beat)" : "snap to beat: off");
+            return true;
+        default:
+            if (!alt && !ctrl && grid_key(k)) return true;
+            break;
     }
     if (ctrl && (k.key == GLFW_KEY_Z || k.key == GLFW_KEY_Y)) {
         decision_key(k, clip);

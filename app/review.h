@@ -76,9 +76,13 @@ public:
     // scan made with others forgotten, the clip on screen and the catalogue's pass scanned again.
     void save_thresholds(const analysis::DetectorConfig& cfg);
     const std::optional<project::Edit>& edit() const { return edit_; }
-    // The song's beat grid (tracked in the background on first use, then cached in the project).
+    // The song's beat grid as the director corrected it (tracked in the background on first use,
+    // then cached in the project), and its waveform (peak per span, for the timeline).
     const std::optional<analysis::BeatTrack>& beats() const { return beats_; }
-    bool beats_pending() const { return beats_job_.valid(); }
+    bool beats_pending() const { return song_job_.valid(); }
+    const std::vector<float>& waveform() const { return waveform_; }
+    // Edit view: I/O trims put the cut they move on the nearest beat (S toggles).
+    bool snap() const { return snap_; }
 
 private:
     struct Preroll {
@@ -131,9 +135,19 @@ private:
     std::optional<PendingEdit> pending_edit_;
     std::future<Result<std::unique_ptr<timeline::EditReader>>> edit_job_;
     void want_beats();
-    std::optional<analysis::BeatTrack> beats_;
-    std::filesystem::path beats_song_;                         // the song beats_ (or the job) is for
-    std::future<Result<analysis::BeatTrack>> beats_job_;
+    bool grid_key(const KeyEvent& k);           // tap tempo, nudge, first downbeat, snap
+    void correct_grid(const analysis::GridCorrection& c, const std::string& what);
+    struct SongAnalysis {
+        std::optional<Result<analysis::BeatTrack>> tracked;  // none: the project had the grid cached
+        std::vector<float> waveform;
+    };
+    std::optional<analysis::BeatTrack> tracked_;  // as tracked
+    std::optional<analysis::BeatTrack> beats_;    // tracked_ with the project's correction
+    std::vector<float> waveform_;
+    std::filesystem::path beats_song_;            // the song these (or the job) are for
+    std::future<SongAnalysis> song_job_;
+    analysis::TapTempo taps_;
+    bool snap_ = false;
 };
 
 }  // namespace reelsync::app

@@ -70,6 +70,10 @@ const std::vector<ReviewHotkey>& review_hotkeys() {
         {"edit", "Alt+Up / Alt+Down", "move the shot under the playhead earlier / later"},
         {"edit", "I / O", "trim the shot under the playhead: in / out at the frame on screen"},
         {"edit", "Delete", "take the shot out of the edit"},
+        {"edit", "S", "snap to beat on / off: I / O trims put the cut on the nearest beat"},
+        {"edit", "T", "tap tempo (4 taps or more, on the beat): the grid follows the taps"},
+        {"edit", ", / .", "nudge the beat grid 5 ms earlier / later (Shift: 1 ms)"},
+        {"edit", "B", "the beat nearest the playhead is a downbeat (beat 1); Shift+B: grid as tracked"},
         {"all", "Q", "quit (everything is already saved)"},
     };
     return k;

@@ -228,12 +228,13 @@ int run_scan(const ScanOptions& o) {
     if (!o.audio.empty()) {
         // The song's beat grid, stored in the project (and the edit's cuts against it).
         auto song = proj->setting("audio");
-        auto beats = project::song_beats(*proj, song.value_or(o.audio));
-        if (!beats) {
-            print_error(beats.error().message);
+        auto tracked = project::song_beats(*proj, song.value_or(o.audio));
+        if (!tracked) {
+            print_error(tracked.error().message);
             return 1;
         }
-        json a = {{"file", o.audio}, {"tempo_bpm", beats->tempo_bpm}, {"beats", beats->beats}};
+        const auto beats = std::optional(project::corrected_beats(*proj, song.value_or(o.audio), *tracked));
+        json a = {{"file", o.audio}, {"tempo_bpm", beats->tempo_bpm}, {"beats", beats->beats}, {"downbeats", beats->downbeats}};
         std::printf("song: %s, %.1f BPM, %zu beats\n", o.audio.c_str(), beats->tempo_bpm, beats->beats.size());
         if (auto e = project::build_edit(*proj); e && !e->shots.empty()) {
             a["cuts"] = json::array();

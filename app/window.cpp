@@ -266,9 +266,16 @@ int run_play_window(Session& s, Review* review) {
                 ui.mark_in = ui.mark_out = std::nullopt;
                 ui.cuts.clear();
                 ui.beats.clear();
+                ui.downbeats.clear();
+                ui.waveform = nullptr;
                 if (timeline::EditReader* er = s.edit()) {
                     for (size_t k = 1; k < er->shot_count(); ++k) ui.cuts.push_back(er->shot_start(k));
-                    if (review->beats()) ui.beats = review->beats()->beats;
+                    if (review->beats()) {
+                        ui.beats = review->beats()->beats;
+                        ui.downbeats = review->beats()->downbeats;
+                        ui.waveform = &review->waveform();
+                        ui.song_seconds = review->beats()->duration;
+                    }
                 }
                 if (const project::Clip* c = review->project().clip(s.project_clip)) {
                     ui.mark_in = c->mark_in;

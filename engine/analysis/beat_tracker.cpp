@@ -15,7 +15,7 @@ namespace reelsync::analysis {
 
 namespace {
 
-constexpr int kRate = 22050;  // analysis rate: onsets need no more bandwidth
+constexpr int kRate = kTrackerRate;  // analysis rate: onsets need no more bandwidth
 constexpr int kFft = 1024;
 constexpr int kHop = 128;     // 5.8 ms per envelope frame
 // The flux of a sharp attack peaks this long before the attack itself (the attack enters the

@@ -11,6 +11,8 @@
 
 namespace reelsync::analysis {
 
+inline constexpr int kTrackerRate = 22050;  // track_beats() takes mono audio at this rate
+
 struct BeatTrackerOptions {
     double min_bpm = 60;       // tempo search range
     double max_bpm = 200;

@@ -92,6 +92,35 @@ Result<analysis::BeatTrack> song_beats(Project& project, const fs::path& song) {
     return t;
 }
 
+analysis::GridCorrection grid_correction(const Project& project, const fs::path& song) {
+    json j = json::parse(project.setting("beat_grid").value_or("{}"), nullptr, false);
+    if (!j.is_object() || j.value("song", std::string()) != song.string()) return {};
+    return analysis::grid_correction_from_json(j);
+}
+
+Result<void> set_grid_correction(Project& project, const fs::path& song, const analysis::GridCorrection& c) {
+    json j = analysis::to_json(c);
+    j["song"] = song.string();
+    return project.set_setting("beat_grid", j.dump());
+}
+
+analysis::BeatTrack corrected_beats(const Project& project, const fs::path& song, const analysis::BeatTrack& tracked) {
+    return analysis::corrected(tracked, grid_correction(project, song));
+}
+
+int64_t snap_trim(const Edit& e, size_t i, bool in, int64_t frame, const std::vector<double>& beats) {
+    if (i >= e.shots.size() || beats.empty()) return frame;
+    const Shot& s = e.shots[i];
+    const double rate = s.rate.to_double();
+    if (!(rate > 0)) return frame;
+    const double start = e.start_of(i).to_double();
+    const int64_t first = in ? frame : s.in, last = in ? s.out : frame;
+    const double cut = start + static_cast<double>(last - first + 1) / rate;  // the cut this trim moves
+    const int64_t frames = std::max<int64_t>(1, std::llround((analysis::nearest_beat(cut, beats) - start) * rate));
+    if (in) return std::clamp<int64_t>(last - frames + 1, 0, last);
+    return std::clamp<int64_t>(first + frames - 1, first, std::max(first, s.clip_frames - 1));
+}
+
 std::vector<analysis::CutOffset> cut_offsets(const Edit& e, const std::vector<double>& beats) {
     std::vector<double> cuts;
     for (size_t i = 1; i < e.shots.size(); ++i) cuts.push_back(e.start_of(i).to_double());

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "analysis/beat_grid.h"
 #include "analysis/beat_tracker.h"
 #include "analysis/cut_check.h"
 #include "core/rational.h"
@@ -68,6 +69,16 @@ Result<analysis::BeatTrack> song_beats(Project& project, const std::filesystem::
 // The cached grid only (none: not tracked yet, or the song changed), and storing one tracked elsewhere.
 std::optional<analysis::BeatTrack> cached_song_beats(const Project& project, const std::filesystem::path& song);
 void store_song_beats(Project& project, const std::filesystem::path& song, const analysis::BeatTrack& track);
+// The director's correction of the song's grid (tap tempo, nudge, first downbeat), saved in the
+// project for that song (another song starts uncorrected); and the grid as corrected.
+analysis::GridCorrection grid_correction(const Project& project, const std::filesystem::path& song);
+Result<void> set_grid_correction(Project& project, const std::filesystem::path& song, const analysis::GridCorrection& c);
+analysis::BeatTrack corrected_beats(const Project& project, const std::filesystem::path& song, const analysis::BeatTrack& tracked);
+
+// Snapping a trim to the beat: the in (in = true) or out frame of shot `shot`, near `frame`, that
+// puts the cut the trim moves on the nearest beat. An out moves the cut after the shot; an in keeps
+// the shot's start on the song and moves the cut after it too. Kept inside the clip.
+int64_t snap_trim(const Edit& edit, size_t shot, bool in, int64_t frame, const std::vector<double>& beats);
 
 // Each cut of the edit (the start of every shot after the first) against the beat grid: offset
 // from the nearest beat in ms and in frames of the edit's rate, off beat beyond half a frame.

@@ -286,3 +286,48 @@ TEST(ProjectCli, ScanStoresResultsAndResumes) {
     ASSERT_TRUE(p);
     EXPECT_TRUE(project::cached_song_beats(*p, song));
 }
+
+// The beat grid corrected and used while the edit plays (headless, scripted keys on the song's
+// clock): three nudges (+5, +5, +1 ms), a downbeat set, snap on, then an out trim that the snap puts
+// on the (nudged) beat. All of it is in the project afterwards.
+TEST(ProjectCli, BeatGridCorrectionsAndSnappedTrimsFromTheKeys) {
+    namespace t = reelsync::testing;
+    const std::string song = t::generate(
+        "kick_120.wav", "-f lavfi -i \"aevalsrc=0.2*sin(2*PI*220*t)+0.9*exp(-40*mod(t\\,0.5))*sin(2*PI*60*t):s=48000:d=12\" -ac 2");
+    const std::string clip = t::mixed_clips()[0];  // 30 fps, 72 frames
+    fs::path d = fs::path(t::media_dir()) / "projects" / "cli_grid";
+    fs::remove_all(d);
+    fs::create_directories(d);
+    for (const char* n : {"a.mp4", "b.mp4"}) fs::copy_file(clip, d / n);
+    int64_t a = 0;
+    {
+        auto p = project::Project::open(d);
+        ASSERT_TRUE(p);
+        ASSERT_TRUE(p->set_setting("audio", song));
+        for (const auto& k : p->clips()) ASSERT_TRUE(p->set_status(k.id, project::Status::approved));
+        a = p->clips()[0].id;
+    }
+    int rc = 0;
+    // The out at 1.30 s (frame 39, a cut at 1.333 s) snaps to the beat at about 1.5 s (+11 ms).
+    std::string out = cli("play '" + d.string() + "' --edit --headless --no-audio --duration 2.2 --keys "
+                          "\"0.5:period,0.6:period,0.7:shift+period,0.9:b,1.1:s,1.3:o\"", &rc);
+    ASSERT_EQ(rc, 0) << out;
+    auto p = project::Project::open(d);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->setting("snap_to_beat"), "1");
+    const auto c = project::grid_correction(*p, song);
+    EXPECT_NEAR(c.offset, 0.011, 1e-9);
+    ASSERT_TRUE(c.first_downbeat);
+    EXPECT_NEAR(*c.first_downbeat, 1.011, 0.02);  // the (nudged) beat nearest 0.9 s
+    const auto* ca = p->clip(a);
+    ASSERT_TRUE(ca->mark_out);
+    EXPECT_EQ(*ca->mark_out, 44);  // 45 frames: the cut at 1.500 s
+    // status sees the corrected grid: the cut is on the beat, downbeats every fourth beat.
+    out = cli("status '" + d.string() + "' --json", &rc);
+    ASSERT_EQ(rc, 0) << out;
+    json st = json::parse(out);
+    const auto& cut = st["edit"]["cuts"][1];
+    EXPECT_TRUE(cut["on_beat"].get<bool>()) << cut.dump();
+    EXPECT_NEAR(cut["beat_offset_ms"].get<double>(), -11.0, 6.0) << cut.dump();
+    EXPECT_GE(st["edit"]["downbeats"].get<int>(), 5);
+}

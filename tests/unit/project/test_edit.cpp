@@ -81,6 +81,36 @@ TEST(Edit, RecordPositionsAreExactAtMixedRates) {
     EXPECT_EQ(e->start_of(2).round_frames(e->rate), 72);
 }
 
+// Snap to beat: a trim puts the cut it moves on the nearest beat, to the frame, at each shot's rate.
+TEST(Edit, SnappedTrimsPutTheCutOnTheNearestBeat) {
+    auto p = Project::open(known_project());
+    ASSERT_TRUE(p);
+    auto e = build_edit(*p);
+    ASSERT_TRUE(e);
+    // A 120 BPM grid (beats every 0.5 s from 0) and one 0.3 s beat.
+    std::vector<double> beats;
+    for (int k = 0; k <= 20; ++k) beats.push_back(0.5 * k);
+    // Shot 0 (23.976 fps, in 12): out on frame 30 would cut at 19 frames = 0.7924 s; the nearest
+    // beat is 1.0 s = 23.976 frames -> 24 frames -> out 35.
+    EXPECT_EQ(snap_trim(*e, 0, false, 30, beats), 35);
+    // Out near 0.5 s: frame 22 (11 frames = 0.4588 s) -> 12 frames (0.5005 s) -> out 23.
+    EXPECT_EQ(snap_trim(*e, 0, false, 22, beats), 23);
+    // Shot 1 starts at 1.001 s (29.97 fps, in 0, out 59, of 60 frames). Its out on 40 cuts at
+    // 1.001 + 41/29.97 = 2.369 s; the nearest beat is 2.5 s -> 1.499 s = 44.93 frames -> 45 -> out 44.
+    EXPECT_EQ(snap_trim(*e, 1, false, 40, beats), 44);
+    // Its in on 10 (out 59: 50 frames, cut at 2.669 s): the nearest beat 2.5 s -> 45 frames -> in 15.
+    EXPECT_EQ(snap_trim(*e, 1, true, 10, beats), 15);
+    // Never past the clip's last frame (59): a beat beyond it leaves the out at the end.
+    EXPECT_EQ(snap_trim(*e, 1, false, 59, {3.5}), 59);
+    // No beats: the frame as given.
+    EXPECT_EQ(snap_trim(*e, 0, false, 30, {}), 30);
+    // What the snapped out gives: the cut within half a frame of the beat.
+    ASSERT_TRUE(p->set_out(e->shots[0].clip_id, 35));
+    auto e2 = build_edit(*p);
+    ASSERT_TRUE(e2);
+    EXPECT_NEAR(e2->start_of(1).to_double(), 1.0, 0.5 / 23.976);
+}
+
 TEST(Edit, EdlTextForAKnownEdit) {
     auto p = Project::open(known_project());
     ASSERT_TRUE(p);
