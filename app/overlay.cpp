@@ -189,7 +189,10 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
             const ImVec2 a(px + pw * f.region->x0 + 1.5f, py + ph * f.region->y0 + 1.5f);
             const ImVec2 b(px + pw * f.region->x1 - 1.5f, py + ph * f.region->y1 - 1.5f);
             dl->AddRect(a, b, flag_colour(f.kind), 0.0f, 0, 3.0f);
-            dl->AddText(ImVec2(a.x + 5.0f, a.y + 4.0f), flag_colour(f.kind), analysis::to_string(f.kind));
+            const char* label = analysis::to_string(f.kind);
+            const ImVec2 size = ImGui::CalcTextSize(label);
+            dl->AddRectFilled(ImVec2(a.x + 1.5f, a.y + 1.5f), ImVec2(a.x + size.x + 9.0f, a.y + size.y + 6.0f), IM_COL32(0, 0, 0, 170));
+            dl->AddText(ImVec2(a.x + 5.0f, a.y + 3.5f), flag_colour(f.kind), label);
         }
     }
 

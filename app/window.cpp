@@ -299,6 +299,7 @@ int run_play_window(Session& s, Review* review) {
         // In the browser the screenshot waits for the catalogue: it shows the thumbnails.
         // Where a clip is being scanned, it waits for the flags: they are part of the picture.
         const bool shot_ready = !(review && review->mode() == Review::Mode::browser && !review->all_catalogued()) &&
+                                !(review && review->mode() == Review::Mode::edit && review->beats_pending()) &&
                                 !(s.scan() && !s.scan()->result() && !s.scan()->error());
         bool take_shot = presents_before_shot == 0 && sc.can_read_back() && shot_ready;
         if (take_shot) {
