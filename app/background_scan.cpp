@@ -4,14 +4,19 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace reelsync::app {
 
-BackgroundScan::BackgroundScan(std::string path, analysis::DetectorConfig cfg) : path_(std::move(path)) {
+BackgroundScan::BackgroundScan(std::string path, analysis::DetectorConfig cfg, std::shared_ptr<analysis::LiveMeasures> live,
+                               int64_t frames, double fps)
+    : path_(std::move(path)), cfg_(cfg), live_(std::move(live)), frames_(frames), fps_(fps) {
     thread_ = std::thread([this, cfg] {
         // Lowest priority, and held while playback runs on a small machine (set_playback_running).
         setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
         auto r = analysis::scan_clip(path_, cfg, 1, {&cancel_, &pause_us_, &progress_});
         std::lock_guard lock(mutex_);
+        if (result_) return;  // the live measures finished first
         if (r) result_ = std::move(*r);
         else error_ = r.error().message;
     });
@@ -27,6 +32,64 @@ void BackgroundScan::set_playback_running(bool running) {
 BackgroundScan::~BackgroundScan() {
     cancel_.store(true);
     if (thread_.joinable()) thread_.join();
+    if (live_job_.valid()) live_job_.wait();
+}
+
+float BackgroundScan::progress() const {
+    const float own = progress_.load(std::memory_order_relaxed);
+    const float live = frames_ > 0 ? static_cast<float>(partial_frames_) / static_cast<float>(frames_) : 0.0f;
+    return std::max(own, live);
+}
+
+void BackgroundScan::refresh_live() {
+    if (!live_ || stored_) return;
+    if (live_job_.valid()) {
+        if (live_job_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+        analysis::ClipScan s = live_job_.get();
+        if (live_job_frames_ >= frames_ && frames_ > 0) {
+            // Playback decoded the whole clip in order: that is the scan; the own decode can stop.
+            std::lock_guard lock(mutex_);
+            if (!result_) {
+                result_ = std::move(s);
+                error_.reset();
+            }
+            cancel_.store(true);
+            partial_frames_ = live_job_frames_;
+            return;
+        }
+        // Only what the frames still to come cannot change: flags ending well before the last
+        // measured frame, and nothing about the clip's end.
+        std::erase_if(s.flags, [&](const analysis::Flag& f) {
+            return f.last_frame >= live_job_frames_ - 8 || f.kind == analysis::FlagKind::end_decay;
+        });
+        partial_ = std::move(s);
+        partial_frames_ = live_job_frames_;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (result_) return;
+    }
+    const int64_t n = live_->measured();
+    if (n < partial_frames_ + 12 && !(n == frames_ && n > partial_frames_)) return;  // little new
+    // At most once a second (a few ms for a minute of frames), at the lowest priority, copying the
+    // measures on the helper thread.
+    const auto now = std::chrono::steady_clock::now();
+    if (n < frames_ && now - live_job_started_ < std::chrono::seconds(1)) return;
+    live_job_started_ = now;
+    live_job_frames_ = n;
+    live_job_ = std::async(std::launch::async, [live = live_, path = path_, frames = frames_, fps = fps_, cfg = cfg_, n] {
+        setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+        auto m = live->metrics();
+        auto pts = live->pts();
+        m.resize(static_cast<size_t>(n));  // the frames this job is about
+        pts.resize(static_cast<size_t>(n));
+        return analysis::scan_from_measures(path, m, frames, fps, pts, cfg);
+    });
+}
+
+std::optional<analysis::ClipScan> BackgroundScan::shown() {
+    if (auto r = result()) return r;
+    return partial_;
 }
 
 std::optional<analysis::ClipScan> BackgroundScan::result() {

@@ -1,8 +1,16 @@
 #pragma once
-// The artifact scan of the clip on screen, run on a thread of its own at low priority so that
-// playback never waits for it. Owned by the Session (main thread); the worker only writes the
-// fields guarded by mutex_ and the progress atomic.
+// The artifact scan of the clip on screen. Two sources, whichever completes first:
+//  - live: the measures of the frames playback decodes anyway (LiveMeasures, filled by the clip
+//    reader's decode thread); flags for the frames measured so far are shown while the clip
+//    plays, and once playback has decoded the whole clip in order those are the result;
+//  - a decode of its own on a thread at the lowest priority, so that playback never waits for it
+//    (on two cores or fewer it holds while playback runs).
+// Owned by the Session (main thread); the worker thread only writes the fields guarded by mutex_
+// and the progress atomic.
 #include <atomic>
+#include <chrono>
+#include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -14,7 +22,9 @@ namespace reelsync::app {
 
 class BackgroundScan {
 public:
-    explicit BackgroundScan(std::string path, analysis::DetectorConfig cfg = {});
+    // `live` may be null; `frames` and `fps` are the clip's (for the live result).
+    BackgroundScan(std::string path, analysis::DetectorConfig cfg, std::shared_ptr<analysis::LiveMeasures> live = nullptr,
+                   int64_t frames = 0, double fps = 0);
     // A scan already made (stored in the project): no thread, the result is there at once.
     explicit BackgroundScan(analysis::ClipScan done);
     ~BackgroundScan();  // cancels and joins
@@ -25,7 +35,12 @@ public:
     std::optional<analysis::ClipScan> result();
     std::optional<std::string> error();
     bool stored() const { return stored_; }  // made from a stored scan (nothing new to store)
-    float progress() const { return progress_.load(std::memory_order_relaxed); }
+    float progress() const;
+    // Main thread, once per frame: turns new live measures into flags (on a helper thread).
+    void refresh_live();
+    // What to show: the result, else the live flags found so far (frames before live_frames()).
+    std::optional<analysis::ClipScan> shown();
+    int64_t live_frames() const { return partial_frames_; }
     // Live analysis must never cost a frame. With more than two cores the scan runs alongside
     // playback at the lowest priority; with two or fewer (where playback needs them all) it holds
     // while playback runs and goes on when it pauses.
@@ -34,6 +49,16 @@ public:
 private:
     std::string path_;
     bool stored_ = false;
+    analysis::DetectorConfig cfg_;
+    std::shared_ptr<analysis::LiveMeasures> live_;
+    int64_t frames_ = 0;
+    double fps_ = 0;
+    // Main thread only: the live detection job and what it found.
+    std::future<analysis::ClipScan> live_job_;
+    int64_t live_job_frames_ = 0;
+    std::chrono::steady_clock::time_point live_job_started_{};
+    std::optional<analysis::ClipScan> partial_;
+    int64_t partial_frames_ = 0;
     std::atomic<bool> cancel_{false};
     std::atomic<float> progress_{0.0f};
     std::atomic<int> pause_us_{0};

@@ -60,7 +60,7 @@ ImU32 flag_colour(analysis::FlagKind k) {
 // Seeks to the next (dir > 0) or previous flag from the frame on screen.
 void goto_flag(Session& s, int dir) {
     if (!s.scan()) return;
-    auto scan = s.scan()->result();
+    auto scan = s.scan()->shown();
     if (!scan || scan->flags.empty()) return;
     const int64_t at = s.player().current_index();
     std::optional<int64_t> target;
@@ -168,11 +168,15 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
     } else {
         ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.2f, 1.0f), "clock: %s", audio::to_string(src));
     }
-    std::optional<analysis::ClipScan> scan = s.scan() ? s.scan()->result() : std::nullopt;
+    // The clip's flags: the finished scan, else what live analysis of the frames played so far found.
+    std::optional<analysis::ClipScan> scan = s.scan() ? s.scan()->shown() : std::nullopt;
     if (s.scan()) {
-        if (scan) ImGui::Text("flags: %zu  (F: list, [ ]: previous / next)", scan->flags.size());
+        const bool done = s.scan()->result().has_value();
+        if (done) ImGui::Text("flags: %zu  (F: list, [ ]: previous / next)", scan->flags.size());
         else if (auto err = s.scan()->error()) ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.4f, 1.0f), "analysis failed");
-        else ImGui::Text("analysing... %.0f%%", static_cast<double>(s.scan()->progress()) * 100.0);
+        else
+            ImGui::Text("analysing... %.0f%%  (%zu flags so far)", static_cast<double>(s.scan()->progress()) * 100.0,
+                        scan ? scan->flags.size() : size_t{0});
     }
     ImGui::End();
 

@@ -68,8 +68,14 @@ void sleep_until(double steady) {
 void Session::start_scan() {
     scan_.reset();
     if (edit_) return;  // an edit's shots are clips of the project, scanned when viewed
-    if (stored_scan) scan_ = std::make_unique<BackgroundScan>(std::move(*stored_scan));
-    else scan_ = std::make_unique<BackgroundScan>(reader_ ? reader_->info().path : opts_.files[clip_], detectors);
+    if (stored_scan) {
+        scan_ = std::make_unique<BackgroundScan>(std::move(*stored_scan));
+    } else {
+        const std::string path = reader_ ? reader_->info().path : opts_.files[clip_];
+        const int64_t frames = reader_ ? reader_->info().frame_count() : 0;
+        const double fps = reader_ && reader_->info().video ? reader_->info().video->frame_rate.to_double() : 0.0;
+        scan_ = std::make_unique<BackgroundScan>(path, detectors, live_, frames, fps);
+    }
     stored_scan.reset();
 }
 
@@ -114,8 +120,17 @@ media::ClipReader::Options Session::reader_options() const {
     return ro;
 }
 
-Result<void> Session::open_clip(size_t i) {
+media::ClipReader::Options Session::live_reader_options(std::shared_ptr<analysis::LiveMeasures>& live) const {
     media::ClipReader::Options ro = reader_options();
+    live.reset();
+    if (!scan_clips) return ro;
+    live = std::make_shared<analysis::LiveMeasures>();
+    ro.on_frame = [m = live](const media::VideoFrame& f) { m->add(*f.picture, f.index, f.pts); };
+    return ro;
+}
+
+Result<void> Session::open_clip(size_t i) {
+    media::ClipReader::Options ro = live_reader_options(next_live);
     auto reader = media::ClipReader::open(opts_.files[i], ro);
     if (!reader) return std::unexpected(reader.error());
     std::shared_ptr<const media::AudioTrack> track = music_;
@@ -127,6 +142,7 @@ Result<void> Session::open_clip(size_t i) {
     player_.reset();
     clock_.reset();
     reader_ = std::move(*reader);
+    live_ = std::move(next_live);
     edit_ = nullptr;
     clip_ = i;
     if (scan_ || scan_clips) start_scan();  // the overlay shows this clip's flags
@@ -151,6 +167,7 @@ void Session::show_clip(std::unique_ptr<media::ClipReader> reader, std::shared_p
     clock_.reset();
     retire_reader();
     reader_ = std::move(reader);
+    live_ = std::move(next_live);
     edit_ = nullptr;
     start_player(std::move(track));
     if (scanning || scan_clips) start_scan();  // the overlay shows this clip's flags
@@ -186,6 +203,7 @@ void Session::show_edit(std::unique_ptr<timeline::EditReader> e, const std::stri
     retire_reader();
     edit_ = e.get();
     reader_ = std::move(e);
+    live_.reset();
     edit_name_ = name;
     start_player(music_);  // an edit plays against the song
     if (play && !opts_.paused) player_->play();

@@ -189,11 +189,13 @@ void Review::start_preroll(const std::string& path) {
     if (prerolls_.count(path)) return;
     const audio::AudioOutput* out = session_.output();
     const int rate = out ? out->sample_rate() : 0, channels = out ? out->channels() : 0;
-    const media::ClipReader::Options ro = session_.reader_options();
-    prerolls_[path] = std::async(std::launch::async, [path, rate, channels, ro]() -> Result<Preroll> {
+    std::shared_ptr<analysis::LiveMeasures> live;
+    const media::ClipReader::Options ro = session_.live_reader_options(live);
+    prerolls_[path] = std::async(std::launch::async, [path, rate, channels, ro, live]() -> Result<Preroll> {
         auto r = media::ClipReader::open(path, ro);
         if (!r) return std::unexpected(r.error());
         Preroll p;
+        p.live = live;
         if (rate > 0 && (*r)->info().audio) {
             auto t = media::decode_audio(path, rate, channels, (*r)->info().origin_seconds());
             if (t) p.track = std::make_shared<const media::AudioTrack>(std::move(*t));
@@ -231,6 +233,7 @@ Result<void> Review::finish_view() {
     if (!r) return std::unexpected(r.error());
     const project::Clip* c = project_.clip(v.id);
     session_.stored_scan = project_.scan_result(v.id);  // flags at once when the clip was scanned before
+    session_.next_live = r->live;
     session_.show_clip(std::move(r->reader), r->track, v.play);
     session_.project_clip = v.id;
     session_.title = c->name;

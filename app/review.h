@@ -88,6 +88,7 @@ private:
     struct Preroll {
         std::unique_ptr<media::ClipReader> reader;
         std::shared_ptr<const media::AudioTrack> track;
+        std::shared_ptr<analysis::LiveMeasures> live;  // what its reader decodes, measured
     };
     void start_catalogue();
     void preroll_neighbours();

@@ -62,6 +62,10 @@ public:
     analysis::DetectorConfig detectors;  // thresholds for those scans (a project's reelsync-detectors.json)
     // The next clip's scan as the project stored it: shown at once instead of scanning again.
     std::optional<analysis::ClipScan> stored_scan;
+    // The next clip's live measures (its reader measures what it decodes; see live_reader_options).
+    std::shared_ptr<analysis::LiveMeasures> next_live;
+    // Reader options that also measure every decoded frame into `live` (when clips are scanned).
+    media::ClipReader::Options live_reader_options(std::shared_ptr<analysis::LiveMeasures>& live) const;
     Result<void> finish_stats() { return stats_.finish(); }
     // Starts the audio (the song, else the clip's own track) and a player on reader_.
     void start_player(std::shared_ptr<const media::AudioTrack> track);
@@ -78,6 +82,7 @@ private:
     std::unique_ptr<audio::MasterClock> clock_;
     std::unique_ptr<timeline::Player> player_;
     std::unique_ptr<BackgroundScan> scan_;
+    std::shared_ptr<analysis::LiveMeasures> live_;  // what the current clip's reader has measured (may be null)
     // Readers being closed on their own threads (closing joins a decode thread that may be
     // mid-frame: never on the thread that presents). Finished ones are dropped on the next switch.
     std::vector<std::future<void>> closing_;

@@ -583,16 +583,43 @@ Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg, i
         if (control.progress) control.progress->store(static_cast<float>(static_cast<double>(metrics.size()) / total), std::memory_order_relaxed);
     }
     if (metrics.empty()) return fail(path + ": no decodable frames");
-    ClipScan s;
-    s.file = path;
-    s.frames = (*dec)->info().frame_count();
-    s.fps = (*dec)->info().video->frame_rate.to_double();
     std::vector<double> pts;
     for (int64_t i = 0; i < (*dec)->info().frame_count(); ++i) pts.push_back((*dec)->info().frame_pts_seconds(i));
+    return scan_from_measures(path, metrics, (*dec)->info().frame_count(), (*dec)->info().video->frame_rate.to_double(), pts, cfg);
+}
+
+ClipScan scan_from_measures(const std::string& path, const std::vector<FrameMetrics>& metrics, int64_t frame_count, double fps,
+                            const std::vector<double>& pts, const DetectorConfig& cfg) {
+    ClipScan s;
+    s.file = path;
+    s.frames = frame_count;
+    s.fps = fps;
     DetectorConfig c = cfg;
     if (s.fps > 0) c.blur_window_fps = s.fps;
     s.flags = detect_artifacts(metrics, c, pts);
     return s;
+}
+
+void LiveMeasures::add(const AVFrame& frame, int64_t index, double pts) {
+    std::lock_guard lock(mutex_);
+    if (index != static_cast<int64_t>(metrics_.size())) return;  // not the next frame of the run
+    metrics_.push_back(meter_.measure(frame, index));
+    pts_.push_back(pts);
+}
+
+int64_t LiveMeasures::measured() const {
+    std::lock_guard lock(mutex_);
+    return static_cast<int64_t>(metrics_.size());
+}
+
+std::vector<FrameMetrics> LiveMeasures::metrics() const {
+    std::lock_guard lock(mutex_);
+    return metrics_;
+}
+
+std::vector<double> LiveMeasures::pts() const {
+    std::lock_guard lock(mutex_);
+    return pts_;
 }
 
 nlohmann::json to_json(const ClipScan& s) {

@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -130,6 +131,29 @@ inline constexpr int kDetectorVersion = 5;
 
 // Decodes the whole clip and runs the detectors. Errors name the file.
 Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg = {}, int threads = 0, ScanControl control = {});
+
+// The detectors over a clip's measures: frames 0..metrics.size()-1 of a clip of `frame_count`
+// frames at `fps`, with its frames' presentation times (seconds, may be empty).
+ClipScan scan_from_measures(const std::string& path, const std::vector<FrameMetrics>& metrics, int64_t frame_count, double fps,
+                            const std::vector<double>& frame_pts, const DetectorConfig& cfg);
+
+// Live analysis: the measures of the frames playback decodes anyway. The clip reader adds every
+// frame going forward; those that continue the run from frame 0 in order are measured (a seek or
+// a step back adds nothing until the run is reached again). Any thread may add or copy.
+class LiveMeasures {
+public:
+    void add(const AVFrame& frame, int64_t index, double pts);
+    int64_t measured() const;  // frames 0..measured()-1
+    std::vector<FrameMetrics> metrics() const;
+    std::vector<double> pts() const;
+
+private:
+    mutable std::mutex mutex_;
+    // Guarded by mutex_:
+    FrameMeter meter_;
+    std::vector<FrameMetrics> metrics_;
+    std::vector<double> pts_;
+};
 nlohmann::json to_json(const ClipScan& scan);
 // Reads back what to_json wrote (a project's stored scan); errors say what is wrong.
 Result<ClipScan> clip_scan_from_json(const nlohmann::json& j);

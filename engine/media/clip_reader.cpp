@@ -65,6 +65,7 @@ uint64_t ClipReader::seek(int64_t frame, bool reverse) {
     // A cached target is queued right here: a step inside the cache never waits for the decoder.
     if (auto c = cache_get(request_frame_)) {
         c->serial = serial_;
+        if (opts_.on_frame && c->picture) opts_.on_frame(*c);
         queue_.push_back(std::move(*c));
         first_delivered_ = true;
         ++cache_hits_;
@@ -216,6 +217,7 @@ void ClipReader::run() {
                 continue;
             }
             if (auto c = cached(next_index)) {
+                if (opts_.on_frame && c->picture) opts_.on_frame(*c);
                 if (deliver(std::move(*c))) ++next_index;
                 continue;
             }
@@ -247,6 +249,7 @@ void ClipReader::run() {
                 continue;
             }
             decoder_next = (*f)->index + 1;
+            if (opts_.on_frame && (*f)->picture) opts_.on_frame(**f);
             if ((*f)->index < next_index) {
                 keep(**f);
                 continue;

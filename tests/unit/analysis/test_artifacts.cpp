@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/artifacts.h"
+#include "media/clip_reader.h"
 #include "support/media_gen.h"
 
 using namespace reelsync;
@@ -17,9 +18,9 @@ struct Truth {
     int64_t first, last;
 };
 
-std::string injected_clip() {
+std::string injected_clip(const std::string& name = "artifacts_injected.mp4", const std::string& x264 = "-preset veryfast") {
     // freezeframes takes the stream twice (frames to keep, frames to copy from): split feeds it.
-    return generate("artifacts_injected.mp4",
+    return generate(name,
                     "-f lavfi -i testsrc2=s=320x180:r=30:d=12 -filter_complex \"[0:v]format=yuv420p,"
                     "negate=enable='eq(n\\,0)+gte(n\\,200)',"
                     "drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='between(n\\,40\\,44)',"
@@ -27,7 +28,7 @@ std::string injected_clip() {
                     "split[a0][a1];[a0][a1]freezeframes=first=120:last=135:replace=119,"
                     "split[b0][b1];[b0][b1]freezeframes=first=170:last=170:replace=169,"
                     "split[c0][c1];[c0][c1]freezeframes=first=230:last=230:replace=229[out]\" "
-                    "-map [out] -c:v libx264 -preset veryfast");
+                    "-map [out] -c:v libx264 " + x264);
 }
 
 // Blur (frames 60-75), luma flicker (121-129), colour flicker (181-189), a 1 s fade-out at the end.
@@ -217,4 +218,51 @@ TEST(Artifacts, EveryThresholdIsEditableByName) {
     auto back = detector_config_from_json(edited);
     ASSERT_TRUE(back);
     EXPECT_EQ(to_json(*back), edited);
+}
+
+// Live analysis: the frames playback decodes are measured as they are decoded; a seek back or a
+// jump ahead adds nothing out of order, and once playback has decoded every frame in order the
+// flags are exactly those of a scan of its own.
+TEST(Artifacts, LiveMeasuresOfPlaybackGiveTheScansFlags) {
+    const std::string path = injected_clip("artifacts_injected_gop30.mp4", "-preset veryfast -g 30 -sc_threshold 0");  // a keyframe every second
+    auto own = scan_clip(path);
+    ASSERT_TRUE(own);
+    auto live = std::make_shared<LiveMeasures>();
+    media::ClipReader::Options ro;
+    ro.on_frame = [live](const media::VideoFrame& f) { live->add(*f.picture, f.index, f.pts); };
+    auto reader = media::ClipReader::open(path, ro);
+    ASSERT_TRUE(reader) << reader.error().message;
+    media::ClipReader& r = **reader;
+    auto play_to = [&](int64_t last) {
+        while (r.wait_for_frame(10.0)) {
+            auto f = r.pop();
+            if (!f || f->index >= last) return;
+        }
+    };
+    play_to(150);
+    r.seek(60);  // back: already measured
+    play_to(200);
+    const int64_t before_jump = live->measured();
+    EXPECT_GE(before_jump, 201);
+    // Ahead, past a keyframe beyond what was decoded: a gap, nothing measured out of order.
+    const auto& ix = r.info().index;
+    int64_t key = -1;
+    for (int64_t i = before_jump + 16; i < 330 && key < 0; ++i)
+        if (ix.frame_at_pts(ix.keyframe_at_or_before(ix.pts[static_cast<size_t>(i)])) == i) key = i;
+    ASSERT_GT(key, 0) << "the clip needs a keyframe after frame " << before_jump + 16;
+    r.seek(key + 28);
+    play_to(key + 29);
+    EXPECT_EQ(live->measured(), before_jump);
+    r.seek(0);  // from the start again: the run goes on where it stopped
+    play_to(359);
+    ASSERT_EQ(live->measured(), 360);
+    const auto& info = r.info();
+    ClipScan s = scan_from_measures(path, live->metrics(), info.frame_count(), info.video->frame_rate.to_double(), live->pts(), {});
+    ASSERT_EQ(s.flags.size(), own->flags.size());
+    for (size_t i = 0; i < s.flags.size(); ++i) {
+        EXPECT_EQ(s.flags[i].kind, own->flags[i].kind);
+        EXPECT_EQ(s.flags[i].first_frame, own->flags[i].first_frame);
+        EXPECT_EQ(s.flags[i].last_frame, own->flags[i].last_frame);
+        EXPECT_NEAR(s.flags[i].severity, own->flags[i].severity, 1e-9);
+    }
 }
