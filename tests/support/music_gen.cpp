@@ -1,5 +1,7 @@
 #include "support/music_gen.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -22,7 +24,9 @@ void add(std::vector<float>& out, double at, const std::vector<float>& sound, fl
     }
 }
 
-void write_wav(const std::string& path, const std::vector<float>& x) {
+// Written beside the target and renamed: tests running in parallel may generate the same track.
+void write_wav(const std::string& final_path, const std::vector<float>& x) {
+    const std::string path = final_path + ".tmp-" + std::to_string(getpid());
     FILE* f = std::fopen(path.c_str(), "wb");
     if (!f) return;
     auto u32 = [&](uint32_t v) { std::fwrite(&v, 4, 1, f); };
@@ -45,6 +49,7 @@ void write_wav(const std::string& path, const std::vector<float>& x) {
         std::fwrite(&s, 2, 1, f);
     }
     std::fclose(f);
+    std::rename(path.c_str(), final_path.c_str());
 }
 
 }  // namespace

@@ -26,7 +26,8 @@ fs::path known_project() {
     const std::string a = t::indexed_clip({"edit_a_23976.mp4", "-c:v libx264 -g 12", "24000/1001", 48, 160, 120});
     const std::string b = t::indexed_clip({"edit_b_2997.mp4", "-c:v libx264 -g 15", "30000/1001", 60, 160, 120});
     const std::string c = t::indexed_clip({"edit_c_25.mkv", "-c:v libx264 -g 10", "25", 50, 160, 120});
-    fs::path d = fs::path(t::media_dir()) / "projects" / "edit";
+    // One folder per test: ctest runs tests in parallel.
+    fs::path d = fs::path(t::media_dir()) / "projects" / ("edit_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(d);
     fs::create_directories(d);
     fs::copy_file(a, d / "clip_a.mp4");
