@@ -11,6 +11,9 @@ namespace reelsync::app {
 BackgroundScan::BackgroundScan(std::string path, analysis::DetectorConfig cfg, std::shared_ptr<analysis::LiveMeasures> live,
                                int64_t frames, double fps)
     : path_(std::move(path)), cfg_(cfg), live_(std::move(live)), frames_(frames), fps_(fps) {
+    // On a small machine it starts held, as if playback ran: a clip usually opens playing, and
+    // the first set_playback_running() releases it if not.
+    set_playback_running(true);
     thread_ = std::thread([this, cfg] {
         // Lowest priority, and held while playback runs on a small machine (set_playback_running).
         setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
@@ -78,9 +81,11 @@ void BackgroundScan::refresh_live() {
     live_job_started_ = now;
     live_job_frames_ = n;
     live_job_ = std::async(std::launch::async, [live = live_, path = path_, frames = frames_, fps = fps_, cfg = cfg_, n] {
-        setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+        // The copy first, at normal priority (the decode thread appends under the same lock);
+        // the detectors after, at the lowest.
         auto m = live->metrics();
         auto pts = live->pts();
+        setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
         m.resize(static_cast<size_t>(n));  // the frames this job is about
         pts.resize(static_cast<size_t>(n));
         return analysis::scan_from_measures(path, m, frames, fps, pts, cfg);

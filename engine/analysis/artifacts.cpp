@@ -601,9 +601,11 @@ ClipScan scan_from_measures(const std::string& path, const std::vector<FrameMetr
 }
 
 void LiveMeasures::add(const AVFrame& frame, int64_t index, double pts) {
+    std::lock_guard measuring(meter_mutex_);
+    if (index != measured()) return;  // not the next frame of the run
+    FrameMetrics m = meter_.measure(frame, index);  // outside mutex_: readers never wait for it
     std::lock_guard lock(mutex_);
-    if (index != static_cast<int64_t>(metrics_.size())) return;  // not the next frame of the run
-    metrics_.push_back(meter_.measure(frame, index));
+    metrics_.push_back(m);
     pts_.push_back(pts);
 }
 

@@ -148,9 +148,9 @@ public:
     std::vector<double> pts() const;
 
 private:
-    mutable std::mutex mutex_;
-    // Guarded by mutex_:
+    std::mutex meter_mutex_;  // guards meter_ (held while measuring; only adders take it)
     FrameMeter meter_;
+    mutable std::mutex mutex_;  // guards metrics_ and pts_ (held only to append or copy)
     std::vector<FrameMetrics> metrics_;
     std::vector<double> pts_;
 };
