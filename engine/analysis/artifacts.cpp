@@ -32,6 +32,27 @@ double median_of(std::vector<double> v) {
 
 using TileScores = std::array<double, kTiles>;
 
+// One frame against its two neighbours, for the whole picture or one tile: far from both by pixels
+// while they are close to each other (in, out: its difference to the previous / next frame; skip:
+// theirs to each other), or its brightness (prev, cur, next means) leaving and coming back.
+struct GlitchTest {
+    double min_diff, ratio, luma;  // the thresholds
+};
+struct GlitchEvidence {
+    bool by_pixels = false, by_brightness = false;
+    double pixels = 0, swing = 0;  // min(in, out) / skip, and the smaller brightness step
+};
+GlitchEvidence glitch_evidence(double in, double out, double skip, double prev, double cur, double next, const GlitchTest& t) {
+    GlitchEvidence e;
+    skip = std::max(skip, 0.5);
+    const double up = cur - prev, down = next - cur, back = std::fabs(next - prev);
+    e.swing = std::min(std::fabs(up), std::fabs(down));
+    e.pixels = std::min(in, out) / skip;
+    e.by_pixels = std::min(in, out) >= t.min_diff && e.pixels >= t.ratio;
+    e.by_brightness = (up > 0) != (down > 0) && e.swing >= t.luma && back <= 0.25 * e.swing;
+    return e;
+}
+
 // The tiles scoring at least a third of the best score, as one rectangle; none when nothing scores
 // `min_score` or when the rectangle covers most of the picture (the artifact is the whole picture's).
 std::optional<Region> region_of(const TileScores& score, double min_score) {
@@ -234,32 +255,23 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
     std::vector<bool> glitch(static_cast<size_t>(n), false);
     for (int64_t i = 2; i + 1 < n; ++i) {
         if (special(i) || special(i - 1) || special(i + 1)) continue;
-        const double in = m[i].diff_prev, out = m[i + 1].diff_prev, skip = std::max(m[i + 1].diff_prev2, 0.5);
-        // ... or its brightness alone leaves and comes back (busy content hides the pixel change).
-        const double up = m[i].luma_mean - m[i - 1].luma_mean, down = m[i + 1].luma_mean - m[i].luma_mean;
-        const double back = std::fabs(m[i + 1].luma_mean - m[i - 1].luma_mean);
-        const double swing = std::min(std::fabs(up), std::fabs(down));
-        const bool by_pixels = std::min(in, out) >= c.jump_min_diff && std::min(in, out) >= c.glitch_ratio * skip;
-        const bool by_brightness = (up > 0) != (down > 0) && swing >= c.glitch_luma && back <= 0.25 * swing;
-        // ... or part of the picture alone does either (a local glitch: a few tiles, each by twice the
-        // whole-picture margin).
+        // By pixels, or by brightness alone (busy content hides the pixel change).
+        const GlitchEvidence whole = glitch_evidence(m[i].diff_prev, m[i + 1].diff_prev, m[i + 1].diff_prev2, m[i - 1].luma_mean,
+                                                     m[i].luma_mean, m[i + 1].luma_mean, {c.jump_min_diff, c.glitch_ratio, c.glitch_luma});
+        // ... or part of the picture alone (a local glitch: a few tiles, each by twice the margins).
+        const GlitchTest part{2 * c.jump_min_diff, 2 * c.glitch_ratio, 2 * c.glitch_luma};
         int tiles = 0;
         for (size_t t = 0; t < static_cast<size_t>(kTiles); ++t) {
-            const double tin = static_cast<double>(m[i].tile_diff[t]), tout = static_cast<double>(m[i + 1].tile_diff[t]);
-            const double tskip = std::max(static_cast<double>(m[i + 1].tile_diff2[t]), 0.5);
-            const double tup = static_cast<double>(m[i].tile_mean[t] - m[i - 1].tile_mean[t]);
-            const double tdown = static_cast<double>(m[i + 1].tile_mean[t] - m[i].tile_mean[t]);
-            const double tswing = std::min(std::fabs(tup), std::fabs(tdown));
-            const double tback = std::fabs(static_cast<double>(m[i + 1].tile_mean[t] - m[i - 1].tile_mean[t]));
-            tiles += (std::min(tin, tout) >= 2 * c.jump_min_diff && std::min(tin, tout) >= 2 * c.glitch_ratio * tskip) ||
-                     ((tup > 0) != (tdown > 0) && tswing >= 2 * c.glitch_luma && tback <= 0.25 * tswing);
+            auto f = [](float v) { return static_cast<double>(v); };
+            const GlitchEvidence e = glitch_evidence(f(m[i].tile_diff[t]), f(m[i + 1].tile_diff[t]), f(m[i + 1].tile_diff2[t]),
+                                                     f(m[i - 1].tile_mean[t]), f(m[i].tile_mean[t]), f(m[i + 1].tile_mean[t]), part);
+            tiles += e.by_pixels || e.by_brightness;
         }
-        const bool by_part = tiles >= 2;
-        if (by_pixels || by_brightness || by_part) {
+        if (whole.by_pixels || whole.by_brightness || tiles >= 2) {
             glitch[static_cast<size_t>(i)] = true;
-            const double sev = by_pixels      ? std::min(in, out) / (skip * c.glitch_ratio * 4)
-                               : by_brightness ? swing / (c.glitch_luma * 4)
-                                               : static_cast<double>(tiles) / kTiles * 4;
+            const double sev = whole.by_pixels      ? whole.pixels / (c.glitch_ratio * 4)
+                               : whole.by_brightness ? whole.swing / (c.glitch_luma * 4)
+                                                     : static_cast<double>(tiles) / kTiles * 4;
             flags.push_back({FlagKind::jump, i, i, std::min(1.0, sev)});
         }
     }

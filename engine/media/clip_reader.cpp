@@ -65,7 +65,6 @@ uint64_t ClipReader::seek(int64_t frame, bool reverse) {
     // A cached target is queued right here: a step inside the cache never waits for the decoder.
     if (auto c = cache_get(request_frame_)) {
         c->serial = serial_;
-        if (opts_.on_frame && c->picture) opts_.on_frame(*c);
         queue_.push_back(std::move(*c));
         first_delivered_ = true;
         ++cache_hits_;
@@ -198,6 +197,7 @@ void ClipReader::run() {
     };
 
     while (true) {
+        std::optional<VideoFrame> served;  // a target seek() served from the cache, for on_frame
         {
             std::unique_lock lock(mutex_);
             space_cv_.wait(lock, [&] { return quit_ || serial_ != serial || !eos_; });
@@ -209,8 +209,10 @@ void ClipReader::run() {
                 const int64_t skip = first_delivered_ ? 1 : 0;
                 next_index = request_frame_ + skip;
                 reverse_end = request_frame_ + 1 - skip;
+                if (first_delivered_ && !reverse && opts_.on_frame) served = cache_get(request_frame_);
             }
         }
+        if (served && served->picture) opts_.on_frame(*served);  // here, not on the thread that seeks
         if (!reverse) {
             if (next_index >= count) {
                 finish(std::nullopt);

@@ -31,10 +31,9 @@ public:
         // After a seek, frames up to this many before the target are decoded into the cache too
         // (they come from the same GOP decode), so stepping back from a seek is instant.
         int cache_behind = 24;
-        // Called with every frame going forward, decoded or from the cache, before it is queued
-        // (live analysis of what playback decodes anyway): on the decode thread, and for a seek
-        // target served from the cache on the thread that seeks. Must be quick, must not block
-        // for long, and may not keep the frame.
+        // Called on the decode thread with every frame going forward, decoded or from the cache
+        // (a seek target served from the cache too, just after it was queued): live analysis of
+        // what playback decodes anyway. Must be quick and may not keep the frame.
         std::function<void(const VideoFrame& frame)> on_frame;
     };
     static Result<std::unique_ptr<ClipReader>> open(const std::string& path, Options opts);

@@ -93,4 +93,16 @@ Result<VkPipeline> create_pipeline(VkDevice d, VkRenderPass pass, VkPipelineLayo
     return pipeline;
 }
 
+VkSampler create_clamped_sampler(VkDevice d, VkFilter filter) {
+    VkSamplerCreateInfo sci{VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO};
+    sci.magFilter = filter;
+    sci.minFilter = filter;
+    sci.mipmapMode = VK_SAMPLER_MIPMAP_MODE_NEAREST;
+    sci.addressModeU = sci.addressModeV = sci.addressModeW = VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE;
+    sci.maxLod = 0;
+    VkSampler s = VK_NULL_HANDLE;
+    vkCreateSampler(d, &sci, nullptr, &s);
+    return s;
+}
+
 }  // namespace reelsync::render

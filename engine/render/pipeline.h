@@ -21,6 +21,9 @@ struct Layouts {
 };
 Layouts create_sampler_layouts(VkDevice device, uint32_t samplers, VkShaderStageFlags push_stages, uint32_t push_bytes);
 
+// A sampler without mipmaps that clamps to the edge (what both the video pass and the thumbnails use).
+VkSampler create_clamped_sampler(VkDevice device, VkFilter filter);
+
 Result<VkPipeline> create_pipeline(VkDevice device, VkRenderPass pass, VkPipelineLayout layout, ShaderCode vertex,
                                    ShaderCode fragment, VkPrimitiveTopology topology, const char* what);
 

@@ -34,10 +34,7 @@ Result<std::unique_ptr<ThumbnailAtlas>> ThumbnailAtlas::create(gpu::Context& ctx
     if (!pipeline) return std::unexpected(pipeline.error());
     a->pipeline_ = *pipeline;
 
-    VkSamplerCreateInfo sci{VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO};
-    sci.magFilter = sci.minFilter = VK_FILTER_LINEAR;
-    sci.addressModeU = sci.addressModeV = sci.addressModeW = VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE;
-    vkCreateSampler(d, &sci, nullptr, &a->sampler_);
+    a->sampler_ = create_clamped_sampler(d, VK_FILTER_LINEAR);
     VkDescriptorPoolSize ps{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, kMaxPages};
     VkDescriptorPoolCreateInfo dp{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
     dp.maxSets = kMaxPages;

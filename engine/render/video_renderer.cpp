@@ -48,23 +48,6 @@ Rect letterbox(uint32_t width, uint32_t height, Rational sar, VkExtent2D target)
     return r;
 }
 
-namespace {
-
-
-VkSampler make_sampler(VkDevice d, VkFilter filter) {
-    VkSamplerCreateInfo sci{VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO};
-    sci.magFilter = filter;
-    sci.minFilter = filter;
-    sci.mipmapMode = VK_SAMPLER_MIPMAP_MODE_NEAREST;
-    sci.addressModeU = sci.addressModeV = sci.addressModeW = VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE;
-    sci.maxLod = 0;
-    VkSampler s = VK_NULL_HANDLE;
-    vkCreateSampler(d, &sci, nullptr, &s);
-    return s;
-}
-
-}  // namespace
-
 Result<std::unique_ptr<VideoRenderer>> VideoRenderer::create(gpu::Context& ctx, VkRenderPass pass, Options opts) {
     std::unique_ptr<VideoRenderer> r(new VideoRenderer());
     r->ctx_ = &ctx;
@@ -82,8 +65,8 @@ Result<std::unique_ptr<VideoRenderer>> VideoRenderer::create(gpu::Context& ctx, 
     if (!pipeline) return std::unexpected(pipeline.error());
     r->pipeline_ = *pipeline;
 
-    r->linear_ = make_sampler(d, VK_FILTER_LINEAR);
-    r->nearest_ = make_sampler(d, VK_FILTER_NEAREST);
+    r->linear_ = create_clamped_sampler(d, VK_FILTER_LINEAR);
+    r->nearest_ = create_clamped_sampler(d, VK_FILTER_NEAREST);
     r->linear16_ = ctx.format_supports(VK_FORMAT_R16_UNORM, VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT);
 
     const uint32_t n = r->opts_.frames_in_flight;
