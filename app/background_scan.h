@@ -35,6 +35,7 @@ public:
     std::optional<analysis::ClipScan> result();
     std::optional<std::string> error();
     bool stored() const { return stored_; }  // made from a stored scan (nothing new to store)
+    const analysis::DetectorConfig& config() const { return cfg_; }  // the thresholds it scans with
     float progress() const;
     // Main thread, once per frame: turns new live measures into flags (on a helper thread).
     void refresh_live();

@@ -220,8 +220,8 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
         const double end = info.frame_pts_seconds(hi) + info.frame_duration_seconds(hi);
         const auto& w = *ui.waveform;
         const float mid = 0.5f * (a.y + b.y), half = 0.5f * (b.y - a.y);
+        const double width = static_cast<double>(b.x - a.x);
         for (float x = a.x; x < b.x; x += 1.0f) {
-            const double width = static_cast<double>(b.x - a.x);
             const double t0 = end * static_cast<double>(x - a.x) / width, t1 = end * static_cast<double>(x + 1.0f - a.x) / width;
             size_t i0 = static_cast<size_t>(t0 / ui.song_seconds * static_cast<double>(w.size()));
             const size_t i1 = std::min(w.size(), static_cast<size_t>(t1 / ui.song_seconds * static_cast<double>(w.size())) + 1);

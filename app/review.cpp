@@ -3,15 +3,15 @@
 #include <GLFW/glfw3.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
-#include <cstdio>
 
 #include "analysis/artifacts.h"
 #include "app/project_io.h"
 #include "core/log.h"
-#include "media/audio_track.h"
 #include "core/timecode.h"
+#include "media/audio_track.h"
 
 namespace reelsync::app {
 
@@ -46,9 +46,10 @@ void Review::decide(Result<void> r) {
 void Review::start_catalogue() {
     // Thresholds: FOLDER/reelsync-detectors.json when there is one. Scans made with other
     // detectors or thresholds are stale: scan again.
-    if (auto c = project::project_detectors(project_.folder())) session_.detectors = *c;
-    else say(c.error().message + " (using the default thresholds)", true);
-    if (auto r = project::use_detectors(project_, session_.detectors); !r) say(r.error().message, true);
+    auto cfg = project::project_detectors(project_.folder());
+    if (!cfg) say(cfg.error().message + " (using the default thresholds)", true);
+    detectors_ = session_.detectors = cfg.value_or(analysis::DetectorConfig{});
+    if (auto r = project::use_detectors(project_, detectors_); !r) say(r.error().message, true);
     std::vector<project::Catalog::Item> items;
     std::vector<size_t> order = view_;  // what the browser shows first is catalogued first
     std::vector<bool> seen(project_.clips().size());
@@ -638,12 +639,16 @@ void Review::save_thresholds(const analysis::DetectorConfig& cfg) {
         say(r.error().message, true);
         return;
     }
-    session_.detectors = cfg;
-    if (auto r = project::use_detectors(project_, cfg); !r) say(r.error().message, true);
-    else say("thresholds saved in " + path.filename().string() + ": every clip is scanned again", false);
-    if (session_.has_player() && !session_.playing_edit()) session_.start_scan();
+    say("thresholds saved in " + path.filename().string() + ": every clip is scanned again", false);
+    start_catalogue();  // reads them back, forgets the stored scans, and scans every clip again
     refilter();
-    start_catalogue();  // the catalogue's pass scans every clip with the new thresholds
+    if (session_.has_player() && !session_.playing_edit()) session_.start_scan();
+}
+
+void Review::store_scan(int64_t clip, BackgroundScan& scan) {
+    if (scan.stored()) return;
+    auto r = scan.result();
+    if (r && analysis::to_json(scan.config()) == analysis::to_json(detectors_)) (void)project_.put_scan(clip, *r);
 }
 
 bool Review::handle_key(const KeyEvent& k) {

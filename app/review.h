@@ -75,6 +75,9 @@ public:
     // New detector thresholds for the project: saved in FOLDER/reelsync-detectors.json, every stored
     // scan made with others forgotten, the clip on screen and the catalogue's pass scanned again.
     void save_thresholds(const analysis::DetectorConfig& cfg);
+    // Keeps a finished scan of a project clip, if it was made with the project's thresholds (not
+    // with values being tried in the thresholds panel).
+    void store_scan(int64_t clip, BackgroundScan& scan);
     const std::optional<project::Edit>& edit() const { return edit_; }
     // The song's beat grid as the director corrected it (tracked in the background on first use,
     // then cached in the project), and its waveform (peak per span, for the timeline).
@@ -90,7 +93,8 @@ private:
         std::shared_ptr<const media::AudioTrack> track;
         std::shared_ptr<analysis::LiveMeasures> live;  // what its reader decodes, measured
     };
-    void start_catalogue();
+    void start_catalogue();  // (re)reads the project's thresholds too
+    analysis::DetectorConfig detectors_;  // the project's thresholds (its stored scans were made with them)
     void preroll_neighbours();
     void start_preroll(const std::string& path);
     Result<void> finish_view();   // shows pending_view_ (its pre-roll is ready)

@@ -32,13 +32,6 @@ namespace reelsync::app {
 
 namespace {
 
-bool looks_like_clip(const fs::path& p) {
-    static const char* exts[] = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mxf", ".ts", ".gif"};
-    std::string e = p.extension().string();
-    std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return std::find(std::begin(exts), std::end(exts), e) != std::end(exts);
-}
-
 struct Job {
     std::string file;                        // as given (the report's "file")
     int64_t clip = -1;                       // project clip id (project mode)
@@ -161,11 +154,7 @@ int run_scan(const ScanOptions& o) {
     } else {
         for (const std::string& p : o.paths) {
             if (fs::is_directory(p, ec)) {
-                std::vector<std::string> found;
-                for (const auto& e : fs::directory_iterator(p, ec))
-                    if (e.is_regular_file() && looks_like_clip(e.path())) found.push_back(e.path().string());
-                std::sort(found.begin(), found.end());
-                for (auto& f : found) jobs.push_back(Job{f});
+                for (const fs::path& rel : project::list_clip_files(p)) jobs.push_back(Job{(fs::path(p) / rel).string()});
             } else {
                 jobs.push_back(Job{p});
             }
@@ -227,19 +216,19 @@ int run_scan(const ScanOptions& o) {
 
     if (!o.audio.empty()) {
         // The song's beat grid, stored in the project (and the edit's cuts against it).
-        auto song = proj->setting("audio");
-        auto tracked = project::song_beats(*proj, song.value_or(o.audio));
+        const fs::path song = proj->setting("audio").value_or(o.audio);  // as the project recorded it
+        auto tracked = project::song_beats(*proj, song);
         if (!tracked) {
             print_error(tracked.error().message);
             return 1;
         }
-        const auto beats = std::optional(project::corrected_beats(*proj, song.value_or(o.audio), *tracked));
-        json a = {{"file", o.audio}, {"tempo_bpm", beats->tempo_bpm}, {"beats", beats->beats}, {"downbeats", beats->downbeats}};
-        std::printf("song: %s, %.1f BPM, %zu beats\n", o.audio.c_str(), beats->tempo_bpm, beats->beats.size());
+        const analysis::BeatTrack beats = project::corrected_beats(*proj, song, *tracked);
+        json a = {{"file", o.audio}, {"tempo_bpm", beats.tempo_bpm}, {"beats", beats.beats}, {"downbeats", beats.downbeats}};
+        std::printf("song: %s, %.1f BPM, %zu beats\n", o.audio.c_str(), beats.tempo_bpm, beats.beats.size());
         if (auto e = project::build_edit(*proj); e && !e->shots.empty()) {
             a["cuts"] = json::array();
             int on = 0;
-            const auto offsets = project::cut_offsets(*e, beats->beats);
+            const auto offsets = project::cut_offsets(*e, beats.beats);
             for (size_t i = 0; i < offsets.size(); ++i) {
                 const auto& c = offsets[i];
                 on += !c.off_beat;

@@ -442,8 +442,7 @@ int run_play_window(Session& s, Review* review) {
         if (s.scan()) {
             s.scan()->set_playback_running(s.player().playing());
             s.scan()->refresh_live();
-            if (review && scan_shown != s.scan() && !s.scan()->stored() && s.scan()->result() && s.project_clip >= 0)
-                (void)review->project().put_scan(s.project_clip, *s.scan()->result());
+            if (review && scan_shown != s.scan() && s.project_clip >= 0) review->store_scan(s.project_clip, *s.scan());
         }
         if (s.scan() && scan_shown != s.scan() && (s.scan()->result() || s.scan()->error())) {
             scan_shown = s.scan();  // new flags (this clip's): draw them even while paused

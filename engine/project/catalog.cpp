@@ -138,15 +138,14 @@ void Catalog::work() {
         analysis::ScanControl control{&quit_, &pause_us_, nullptr};
         auto scan = analysis::scan_clip(it.file.string(), detectors_, 1, control);
         if (quit_.load()) break;
+        scanned_.fetch_add(1);
+        if (!scan) continue;  // undecodable: no flag count (not "clean"), tried again next time
         Catalogued c;
         c.clip = it.clip;
-        c.flags = scan ? static_cast<int>(scan->flags.size()) : 0;
-        if (cache && it.clip > 0 && scan) (void)cache->put_scan(it.clip, it.size, it.mtime, *scan);
-        {
-            std::lock_guard lock(mutex_);
-            results_.push_back(std::move(c));
-        }
-        scanned_.fetch_add(1);
+        c.flags = static_cast<int>(scan->flags.size());
+        if (cache && it.clip > 0) (void)cache->put_scan(it.clip, it.size, it.mtime, *scan);
+        std::lock_guard lock(mutex_);
+        results_.push_back(std::move(c));
     }
 }
 

@@ -50,9 +50,7 @@ Seconds Edit::start_of(size_t i) const {
 
 namespace {
 constexpr int kBeatTrackerVersion = 2;  // bump when the tracker's results change: cached grids are redone
-}
 
-namespace {
 std::string beats_key(const fs::path& song) {
     std::error_code ec;
     const auto size = fs::file_size(song, ec);

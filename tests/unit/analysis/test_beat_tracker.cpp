@@ -76,7 +76,7 @@ TEST(TrackerInput, SilenceAndShortAudioAreClearErrors) {
 
 // Downbeats: where a bass note opens every bar they are found (F-measure >= 0.9 against beat 1 of
 // every bar, 70 ms window); where the bars cannot be told apart (kick on 1 and 3 alike, no bass)
-// either none are reported or the right ones.
+// none are claimed.
 TEST(TrackerDownbeats, FoundWhereTheBarsCanBeTold) {
     struct DCase {
         const char* label;
@@ -104,12 +104,10 @@ TEST(TrackerDownbeats, FoundWhereTheBarsCanBeTold) {
         std::printf("%-24s downbeats %zu (true %zu)  F %.3f\n", c.label, track->downbeats.size(), music.downbeats.size(), f);
         EXPECT_GE(f, 0.9) << c.label;
     }
-    // No bass: kick on 1 (0.9) and 3 (0.8) can not be told apart reliably.
+    // No bass: kick on 1 (0.9) and 3 (0.8) can not be told apart reliably, and none are claimed.
     auto plain = generate_music("beats_straight_120.wav", MusicSpec{120});
     auto track = analysis::track_beats_file(plain.path);
     ASSERT_TRUE(track);
-    if (!track->downbeats.empty()) {
-        EXPECT_GE(analysis::f_measure(analysis::trim_beats(plain.downbeats), analysis::trim_beats(track->downbeats)), 0.9);
-    }
     std::printf("%-24s downbeats %zu\n", "no_bass_120", track->downbeats.size());
+    EXPECT_TRUE(track->downbeats.empty());
 }
