@@ -1,34 +1,56 @@
 #!/usr/bin/env bash
-# Beat tracking, reelsync against aubio's tracker (`aubio beat`, Debian's aubio-tools), on the
-# generated drum music of the tests (known beats), scored by `reelsync beats` (mir_eval's measures).
-# Usage: scripts/beat-compare.sh   (run scripts/test.sh first: it builds and generates the music)
+# Beat tracking, reelsync against aubio's tracker (`aubio beat`, Debian's aubio-tools), track by
+# track, both scored by `reelsync beats --estimate` (mir_eval's measures, first 5 s dropped).
+#   scripts/beat-compare.sh            the real-music set (scripts/real-music.sh builds it)
+#   scripts/beat-compare.sh --generated  the generated drum music of the tests
+# Prints one row per track (split, class, true and tracked tempo, F-measure of both, confidence)
+# and the medians per split and class.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v aubio >/dev/null; then
   echo "beat-compare: installing aubio-tools"
   ${SUDO:-} apt-get install -y -qq --no-install-recommends aubio-tools >/dev/null
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-printf "%-26s %8s %8s %8s %8s %10s %10s\n" track "F ours" "F aubio" "AMLt us" "AMLt aub" "err ours" "err aubio"
-for wav in build/test-media/beats_*.wav; do
-  ref="$wav.beats.txt"
-  [ -f "$ref" ] || continue
-  build/reelsync beats "$wav" --json | python3 -c "import json,sys; print('\n'.join(f'{b:.6f}' for b in json.load(sys.stdin)['beats']))" > "$tmp/ours.txt"
-  aubio beat "$wav" 2>/dev/null | awk '{print $1}' > "$tmp/aubio.txt"
-  python3 - "$wav" "$ref" "$tmp/ours.txt" "$tmp/aubio.txt" <<'PY'
-import json, subprocess, sys, os, statistics
-wav, ref, ours, aub = sys.argv[1:]
-def score(est):
-    out = subprocess.run(["build/reelsync", "beats", "--estimate", est, "--reference", ref, "--json"], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
-def median_err(est):
-    r = [float(x) for x in open(ref)]
-    e = [float(x) for x in open(est) if x.strip()]
-    errs = [min(abs(x - b) for x in e) * 1000 for b in r if b >= 5.0 and e and min(abs(x - b) for x in e) <= 0.07]
-    return statistics.median(errs) if errs else float("nan")
-a, b = score(ours), score(aub)
-name = os.path.basename(wav)[6:-4]
-print(f"{name:<26} {a['F-measure']:8.3f} {b['F-measure']:8.3f} {a['Any Metric Level Total']:8.3f} {b['Any Metric Level Total']:8.3f} {median_err(ours):8.1f}ms {median_err(aub):8.1f}ms")
+python3 - "${1:-}" <<'PY'
+import json, os, statistics, subprocess, sys, tempfile, glob
+B = 'build/reelsync'
+tracks = []  # (name, wav, split, cls, bpm, ref)
+if sys.argv[1] == '--generated':
+    for wav in sorted(glob.glob('build/test-media/beats_*.wav')):
+        if os.path.exists(wav + '.beats.txt'):
+            tracks.append((os.path.basename(wav)[6:-4], wav, '-', 'synth', 0.0, wav + '.beats.txt'))
+else:
+    for d in ('build/real-music/generated', 'build/real-music/lmms'):
+        for line in open(os.path.join(d, 'manifest.tsv')):
+            name, split, cls, bpb, bpm = line.rstrip('\n').split('\t')
+            tracks.append((name, os.path.join(d, name + '.wav'), split, cls, float(bpm), os.path.join(d, name + '.beats.txt')))
+tmp = tempfile.mkdtemp()
+def score(est, ref):
+    out = subprocess.run([B, 'beats', '--estimate', est, '--reference', ref, '--json'], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)['F-measure']
+rows = []
+print(f"{'track':<40} {'split':<5} {'class':<8} {'true':>6} {'ours':>6} {'F ours':>7} {'F aubio':>7} {'conf':>5}")
+for name, wav, split, cls, bpm, ref in tracks:
+    ours = json.loads(subprocess.run([B, 'beats', wav, '--json'], capture_output=True, text=True, check=True).stdout)
+    aub = subprocess.run(['aubio', 'beat', wav], capture_output=True, text=True).stdout.split()
+    if cls == 'free':
+        print(f"{name:<40} {split:<5} {cls:<8} {'-':>6} {ours['tempo_bpm']:6.1f} {'steady' if ours['steady'] else 'none':>7} {'('+str(len(aub))+' b)':>7} {ours['confidence']:5.2f}")
+        rows.append((split, cls, None, None, not ours['steady'], None))
+        continue
+    with open(os.path.join(tmp, 'o.txt'), 'w') as f: f.write('\n'.join(f'{b:.6f}' for b in ours['beats']) + '\n')
+    with open(os.path.join(tmp, 'a.txt'), 'w') as f: f.write('\n'.join(aub) + '\n')
+    fo, fa = score(os.path.join(tmp, 'o.txt'), ref), score(os.path.join(tmp, 'a.txt'), ref)
+    octave = bpm > 0 and abs(ours['tempo_bpm'] / bpm - 1) < 0.04
+    print(f"{name:<40} {split:<5} {cls:<8} {bpm:6.1f} {ours['tempo_bpm']:6.1f} {fo:7.3f} {fa:7.3f} {ours['confidence']:5.2f}{'' if octave or bpm == 0 else '  tempo level wrong'}{'  (uncertain)' if ours['uncertain'] else ''}")
+    rows.append((split, cls, fo, fa, octave, ours['uncertain']))
+print()
+for split in sorted({r[0] for r in rows}):
+    for cls in sorted({r[1] for r in rows if r[0] == split}):
+        sel = [r for r in rows if r[0] == split and r[1] == cls]
+        if cls == 'free':
+            print(f"{split:<5} {cls:<8} {len(sel)} tracks: {sum(r[4] for r in sel)} reported as no steady beat")
+            continue
+        fo = [r[2] for r in sel]; fa = [r[3] for r in sel]
+        print(f"{split:<5} {cls:<8} {len(sel):2d} tracks: F median ours {statistics.median(fo):.3f} aubio {statistics.median(fa):.3f}; "
+              f"mean ours {statistics.mean(fo):.3f} aubio {statistics.mean(fa):.3f}; min ours {min(fo):.3f}; right tempo level {sum(r[4] for r in sel)}/{len(sel)}")
 PY
-done

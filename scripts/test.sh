@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 scripts/build.sh
+scripts/real-music.sh
 source scripts/services.sh
 trap reelsync_stop_services EXIT
 reelsync_start_display

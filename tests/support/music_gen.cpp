@@ -24,8 +24,10 @@ void add(std::vector<float>& out, double at, const std::vector<float>& sound, fl
     }
 }
 
+}  // namespace
+
 // Written beside the target and renamed: tests running in parallel may generate the same track.
-void write_wav(const std::string& final_path, const std::vector<float>& x) {
+void write_wav(const std::string& final_path, const std::vector<float>& x, int rate) {
     const std::string path = final_path + ".tmp-" + std::to_string(getpid());
     FILE* f = std::fopen(path.c_str(), "wb");
     if (!f) return;
@@ -38,8 +40,8 @@ void write_wav(const std::string& final_path, const std::vector<float>& x) {
     u32(16);
     u16(1);
     u16(1);
-    u32(kRate);
-    u32(kRate * 2);
+    u32(static_cast<uint32_t>(rate));
+    u32(static_cast<uint32_t>(rate) * 2);
     u16(2);
     u16(16);
     std::fwrite("data", 1, 4, f);
@@ -51,8 +53,6 @@ void write_wav(const std::string& final_path, const std::vector<float>& x) {
     std::fclose(f);
     std::rename(path.c_str(), final_path.c_str());
 }
-
-}  // namespace
 
 GeneratedMusic generate_music(const std::string& name, const MusicSpec& s) {
     std::mt19937 rng(s.seed);
@@ -122,7 +122,7 @@ GeneratedMusic generate_music(const std::string& name, const MusicSpec& s) {
         for (float& v : out) v += a * gauss(rng);
     }
     g.path = (std::filesystem::path(media_dir()) / name).string();
-    write_wav(g.path, out);
+    write_wav(g.path, out, kRate);
     g.beats = beats;
     for (size_t k = 0; k < beats.size(); k += 4) g.downbeats.push_back(beats[k]);
     // The ground truth beside the audio (NAME.beats.txt), for scripts that score other trackers.

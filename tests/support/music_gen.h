@@ -28,4 +28,7 @@ struct GeneratedMusic {
 
 GeneratedMusic generate_music(const std::string& name, const MusicSpec& spec);
 
+// 16-bit mono WAV, written beside `final_path` and renamed (parallel writers never see half a file).
+void write_wav(const std::string& final_path, const std::vector<float>& samples, int rate);
+
 }  // namespace reelsync::testing

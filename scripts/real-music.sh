@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Builds the real-music beat-tracking set under build/real-music/ (once; cached until the set's
+# version changes). Every track's grid is known exactly:
+#   generated/  recorded drum kits (Debian's hydrogen-drumkits) and a recorded-instrument soundfont
+#               (fluid-soundfont-gm, played by fluidsynth), sequenced on a grid written by
+#               tests/tools/make_real_music.cpp: drum tracks, songs, music without drums, rubato.
+#   lmms/       the LMMS demo songs by their producers (lmms-common), rendered with lmms and cut to
+#               their first 120 s; the grid is the project's tempo and time signature from bar 1.
+# Each folder has manifest.tsv: name, split (tune | held), class, beats per bar, tempo. The tuning
+# half and the held-out half are fixed there; the tracker is tuned on "tune" only.
+# Usage: scripts/real-music.sh   (after scripts/build.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version=1
+out=build/real-music
+[ -f "$out/complete-v$version" ] && { echo "real-music: set present ($out)"; exit 0; }
+[ -x build/tests/make_real_music ] || { echo "real-music: build first (scripts/build.sh)" >&2; exit 1; }
+
+PACKAGES=(lmms fluidsynth fluid-soundfont-gm aubio-tools)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "real-music: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+rm -rf "$out"
+mkdir -p "$out/generated" "$out/lmms" build/real-data
+# The drum kits are read in place from the package, not installed (220 MB of samples).
+kits=build/real-data/hydrogen/usr/share/hydrogen/data/drumkits
+if [ ! -d "$kits" ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download hydrogen-drumkits >/dev/null 2>&1)
+  dpkg -x "$tmp"/hydrogen-drumkits_*.deb build/real-data/hydrogen
+  rm -rf "$tmp"
+fi
+build/tests/make_real_music "$kits" /usr/share/sounds/sf2/FluidR3_GM.sf2 "$out/generated"
+
+# LMMS demos: constant tempo (none automates it), 4/4; the one in 1/1 and the one in 8/4 are left
+# out (no bar a listener would count). Sorted by name, alternately tuning and held out.
+python3 - "$out/lmms" <<'PY'
+import glob, os, re, sys, zlib
+out = sys.argv[1]
+songs = []
+for f in sorted(glob.glob('/usr/share/lmms/projects/demos/**/*.mmp*', recursive=True), key=os.path.basename):
+    data = open(f, 'rb').read()
+    xml = zlib.decompress(data[4:]).decode('utf-8', 'replace') if f.endswith('.mmpz') else data.decode('utf-8', 'replace')
+    head = re.search(r'<head[^>]*>', xml).group(0)
+    attr = dict(re.findall(r'(\w+)="([^"]*)"', head))
+    num, den, bpm = int(attr['timesig_numerator']), int(attr['timesig_denominator']), float(attr['bpm'])
+    if (num, den) not in ((4, 4), (3, 4)):
+        continue
+    songs.append((os.path.basename(f).split('.')[0], f, num, bpm))
+with open(os.path.join(out, 'jobs.txt'), 'w') as jobs, open(os.path.join(out, 'manifest.tsv'), 'w') as man:
+    for i, (name, path, num, bpm) in enumerate(songs):
+        split = 'tune' if i % 2 == 0 else 'held'
+        beats = [k * 60.0 / bpm for k in range(100000) if k * 60.0 / bpm < 119.0]
+        with open(os.path.join(out, name + '.beats.txt'), 'w') as b:
+            b.writelines('%.6f\n' % t for t in beats)
+        with open(os.path.join(out, name + '.downbeats.txt'), 'w') as b:
+            b.writelines('%.6f\n' % t for t in beats[::num])
+        man.write(f'{name}\t{split}\tlmms\t{num}\t{bpm:g}\n')
+        jobs.write(f'{name}\t{path}\n')
+PY
+render() {
+  local name=$1 path=$2 dir=$3
+  QT_QPA_PLATFORM=offscreen timeout 600 lmms --allowroot -r "$path" -o "$dir/$name.full.wav" -f wav >"$dir/$name.log" 2>&1 \
+    || { echo "real-music: lmms failed on $path (log: $dir/$name.log)" >&2; return 1; }
+  ffmpeg -nostdin -v error -y -i "$dir/$name.full.wav" -t 120 -ac 1 -ar 44100 -c:a pcm_s16le "$dir/$name.wav"
+  rm -f "$dir/$name.full.wav" "$dir/$name.log"
+  echo "real-music: rendered $name"
+}
+export -f render
+tr '\t' '\n' < "$out/lmms/jobs.txt" | xargs -d '\n' -n 2 -P "$(nproc)" bash -c 'render "$0" "$1" '"'$out/lmms'"
+rm -f "$out/lmms/jobs.txt"
+# The grid ends where the song does: the last beat at least a second before the last audible
+# moment (a song shorter than 120 s, or its fade, has no beat to find after it).
+python3 - "$out/lmms" <<'PY'
+import array, os, sys, wave
+out = sys.argv[1]
+for line in open(os.path.join(out, 'manifest.tsv')):
+    name = line.split('\t')[0]
+    with wave.open(os.path.join(out, name + '.wav')) as w:
+        x = array.array('h', w.readframes(w.getnframes()))
+        rate = w.getframerate()
+    peak = max(abs(v) for v in x) or 1
+    last = max(i for i, v in enumerate(x) if abs(v) > 0.05 * peak) / rate
+    for kind in ('beats', 'downbeats'):
+        path = os.path.join(out, f'{name}.{kind}.txt')
+        keep = [t for t in open(path) if float(t) <= last - 1.0]
+        open(path, 'w').writelines(keep)
+PY
+touch "$out/complete-v$version"
+echo "real-music: set built in $out"
