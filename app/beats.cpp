@@ -34,12 +34,33 @@ int run_beats(const std::string& track, const std::string& reference, const std:
         est = t->beats;
         out["file"] = track;
         out["tempo_bpm"] = t->tempo_bpm;
+        out["steady"] = t->steady;
+        out["confidence"] = t->confidence;
+        out["uncertain"] = t->uncertain();
+        out["beats_per_bar"] = t->beats_per_bar;
         out["beats"] = est;
         out["downbeats"] = t->downbeats;
+        nlohmann::ordered_json alts = nlohmann::ordered_json::array();
+        for (const auto& a : t->alternatives)
+            alts.push_back({{"tempo_bpm", a.tempo_bpm}, {"weight", a.weight}, {"beats_per_bar", a.beats_per_bar}, {"beats", a.beats.size()},
+                            {"downbeats", a.downbeats.size()}});
+        out["alternatives"] = alts;
         if (!json) {
-            std::printf("%s: %.2f BPM, %zu beats in %.1f s", track.c_str(), t->tempo_bpm, est.size(), t->duration);
-            if (t->downbeats.empty()) std::printf(", bars not found\n");
-            else std::printf(", %zu bars (first downbeat %.3f s)\n", t->downbeats.size(), t->downbeats.front());
+            if (!t->steady) {
+                std::printf("%s: no steady beat found (confidence %.2f; likeliest tempo %.1f BPM) in %.1f s\n", track.c_str(), t->confidence,
+                            t->tempo_bpm, t->duration);
+            } else {
+                std::printf("%s: %.2f BPM, %zu beats in %.1f s, confidence %.2f%s", track.c_str(), t->tempo_bpm, est.size(), t->duration,
+                            t->confidence, t->uncertain() ? " (uncertain)" : "");
+                if (t->downbeats.empty()) std::printf(", bars not found\n");
+                else std::printf(", %zu bars of %d (first downbeat %.3f s)\n", t->downbeats.size(), t->beats_per_bar, t->downbeats.front());
+            }
+            if (t->alternatives.size() > 1) {
+                std::printf("other tempi:");
+                for (size_t i = 1; i < t->alternatives.size(); ++i)
+                    std::printf(" %.1f BPM (%.0f%%)", t->alternatives[i].tempo_bpm, 100 * t->alternatives[i].weight);
+                std::printf("\n");
+            }
             for (double b : est) std::printf("%.4f\n", b);
         }
     } else {

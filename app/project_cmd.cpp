@@ -132,6 +132,13 @@ int run_status(const std::string& folder, bool as_json) {
                 j["edit"]["tempo_bpm"] = beats->tempo_bpm;
                 j["edit"]["beats"] = beats->beats.size();
                 j["edit"]["downbeats"] = beats->downbeats.size();
+                j["edit"]["beats_per_bar"] = beats->beats_per_bar;
+                j["edit"]["steady_beat"] = beats->steady;
+                j["edit"]["beat_confidence"] = beats->confidence;
+                j["edit"]["beat_grid_uncertain"] = beats->uncertain();
+                json alts = json::array();
+                for (const auto& a : beats->alternatives) alts.push_back({{"tempo_bpm", a.tempo_bpm}, {"weight", a.weight}});
+                j["edit"]["tempo_alternatives"] = std::move(alts);
             } else if (!beat_error.empty()) {
                 j["edit"]["beats_error"] = beat_error;
             }
@@ -157,8 +164,18 @@ int run_status(const std::string& folder, bool as_json) {
     if (beats) {
         int on = 0;
         for (const auto& o : offsets) on += !o.off_beat;
-        std::printf("song: %s, %.1f BPM, %zu beats; %d of %zu cuts on the beat (within half a frame)\n", e->audio.filename().c_str(),
-                    beats->tempo_bpm, beats->beats.size(), on, offsets.size());
+        if (!beats->steady)
+            std::printf("song: %s: no steady beat found (confidence %.2f): cuts are not checked against a beat\n", e->audio.filename().c_str(),
+                        beats->confidence);
+        else
+            std::printf("song: %s, %.1f BPM, %zu beats; %d of %zu cuts on the beat (within half a frame)%s\n", e->audio.filename().c_str(),
+                        beats->tempo_bpm, beats->beats.size(), on, offsets.size(),
+                        beats->uncertain() ? "; the beat grid is uncertain (confidence below 0.5): check it in the edit view" : "");
+        if (beats->alternatives.size() > 1) {
+            std::printf("other tempi:");
+            for (size_t i = 1; i < beats->alternatives.size(); ++i) std::printf(" %.1f BPM", beats->alternatives[i].tempo_bpm);
+            std::printf(" (A in the edit view switches)\n");
+        }
     } else if (!beat_error.empty()) {
         std::printf("song: %s\n", beat_error.c_str());
     }

@@ -361,6 +361,19 @@ bool Review::grid_key(const KeyEvent& k) {
             correct_grid(c, what);
             return true;
         }
+        case GLFW_KEY_A: {  // the next of the tracker's tempo readings (double, half, ...), then back
+            const int n = static_cast<int>(tracked_->alternatives.size());
+            if (n < 2) {
+                say("beat grid: the tracker offers no other tempo");
+                return true;
+            }
+            c = {};
+            c.alternative = (project::grid_correction(project_, beats_song_).alternative + 1) % n;
+            std::snprintf(what, sizeof what, "beat grid: %.1f BPM (reading %d of %d)", tracked_->alternatives[static_cast<size_t>(c.alternative)].tempo_bpm,
+                          c.alternative + 1, n);
+            correct_grid(c, what);
+            return true;
+        }
         case GLFW_KEY_B: {
             if (shift) {  // back to the grid as tracked
                 correct_grid({}, "beat grid as tracked");

@@ -74,6 +74,7 @@ const std::vector<ReviewHotkey>& review_hotkeys() {
         {"edit", "T", "tap tempo (4 taps or more, on the beat): the grid follows the taps"},
         {"edit", ", / .", "nudge the beat grid 5 ms earlier / later (Shift: 1 ms)"},
         {"edit", "B", "the beat nearest the playhead is a downbeat (beat 1); Shift+B: grid as tracked"},
+        {"edit", "A", "the beat grid at the tracker's next likeliest tempo (half, double ...), round to the first"},
         {"all", "Q", "quit (everything is already saved)"},
     };
     return k;
@@ -216,8 +217,21 @@ void build_review_panel(Review& r, int64_t frame) {
         } else if (r.beats()) {
             int on = 0;
             for (const auto& o : offsets) on += !o.off_beat;
-            ImGui::Text("song: %s  %.1f BPM   %d of %zu cuts on the beat", e.audio.filename().c_str(), r.beats()->tempo_bpm, on,
-                        offsets.size());
+            const auto& b = *r.beats();
+            if (!b.steady) {
+                ImGui::TextColored(ImVec4(1, 0.6f, 0.2f, 1), "song: %s  no steady beat found (likeliest %.1f BPM; A tries it, T taps the tempo)",
+                                   e.audio.filename().c_str(), b.alternatives.empty() ? b.tempo_bpm : b.alternatives[0].tempo_bpm);
+            } else {
+                ImGui::Text("song: %s  %.1f BPM   %d of %zu cuts on the beat", e.audio.filename().c_str(), b.tempo_bpm, on, offsets.size());
+                if (b.uncertain()) {
+                    ImGui::SameLine();
+                    ImGui::TextColored(ImVec4(1, 0.6f, 0.2f, 1), "  grid uncertain (confidence %.2f)", b.confidence);
+                }
+                if (b.alternatives.size() > 1) {
+                    ImGui::SameLine();
+                    ImGui::TextDisabled("  A: other tempo");
+                }
+            }
         } else {
             ImGui::Text("song: %s  %s", e.audio.filename().c_str(), r.beats_pending() ? "(tracking beats...)" : "");
         }

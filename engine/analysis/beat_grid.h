@@ -20,13 +20,15 @@ struct GridCorrection {
     double tapped_bpm = 0;                 // > 0: a tapped tempo replaces the tracked grid ...
     double tapped_anchor = 0;              // ... a regular grid through this beat time (seconds)
     std::optional<double> first_downbeat;  // the beat nearest this time is beat 1 of a bar
-    bool empty() const { return offset == 0 && tapped_bpm <= 0 && !first_downbeat; }
+    int alternative = 0;                   // > 0: the tracker's alternative tempo reading of this index
+    bool empty() const { return offset == 0 && tapped_bpm <= 0 && !first_downbeat && alternative == 0; }
 };
 nlohmann::json to_json(const GridCorrection& c);
 GridCorrection grid_correction_from_json(const nlohmann::json& j);  // missing fields: no correction
 
-// The tracked grid with the correction applied: beats, tempo and downbeats (every
-// `beats_per_bar`th beat from the first downbeat, when one is known).
+// The tracked grid with the correction applied: the chosen tempo reading (the tracker's
+// alternative, when one is chosen: its beats, bars and downbeats, and the grid counts as steady),
+// beats, tempo and downbeats (every `beats_per_bar`th beat from the first downbeat, when one is known).
 BeatTrack corrected(const BeatTrack& tracked, const GridCorrection& c);
 
 // Tap tempo: taps (seconds on the song's clock) in a run; a gap of more than two seconds starts a

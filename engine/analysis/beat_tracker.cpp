@@ -6,7 +6,10 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <numeric>
 
 #include "media/audio_track.h"
@@ -21,6 +24,21 @@ constexpr int kHop = 128;     // 5.8 ms per envelope frame
 // The flux of a sharp attack peaks this long before the attack itself (the attack enters the
 // window's rising half first): the detector's fixed latency, measured on synthetic drum hits.
 constexpr double kOnsetLatency = 0.0128;
+// Tuned on the tuning half of the real-music set (scripts/real-music.sh), never on the held-out half.
+constexpr double kRhythmWeight = 1.0;      // weight of the beat's skeleton (low + mid) when placing beats
+constexpr double kBarContrast = 0.3;       // a bar position must stand out this much (in spreads) to be beat one
+constexpr double kBarMargin = 0.35;        // ... and this much more than the next position of the same bar
+constexpr double kBarPrior = 0.2;          // bars of 4 are preferred by this much
+constexpr double kHarmonyInformative = 0.5; // harmony is used for bars only when some position stands out this much by it
+constexpr double kBarHarmony = 0.3;        // harmony changes must stand out this much for bars of 2
+constexpr double kLowAccent = 0.5;         // weight of the low-end accent against the harmony change
+constexpr size_t kHarmonyBeats = 4;        // harmony change: chroma of this many beats after against before
+constexpr double kLevelKeep = 0.95;         // twice the tempo is the beat when its beats keep this share of the skeleton
+constexpr double kLevelDrop = 0.7;          // half the tempo is when the beats keep less than this share of its skeleton
+constexpr double kDecisiveGap = 0.15;      // confidence falls as the runner-up tempo comes within this of the winner
+constexpr double kStrongComb = 0.35;       // comb value of a clearly periodic track (confidence 1)
+constexpr double kSteadyStability = 0.5;   // share of windows that must agree on the tempo ...
+constexpr double kSteadyPulse = 0.15;      // ... and the least pulse strength, for a steady beat
 
 struct Tx {
     AVTXContext* ctx = nullptr;
@@ -50,8 +68,10 @@ std::vector<double> normalise(const std::vector<double>& env) {
 }
 
 struct Envelopes {
-    std::vector<double> full;  // all bands: precise attack times
-    std::vector<double> low;   // below 300 Hz: kick and snare body, where the beat lives
+    std::vector<double> full;    // all bands: precise attack times
+    std::vector<double> low;     // below 200 Hz: kick and bass
+    std::vector<double> mid;     // 200 Hz - 2 kHz: snare body, chords, piano
+    std::vector<double> rhythm;  // low + mid + a little of the rest: the beat's skeleton
 };
 
 // Log-compressed spectral flux, one value per hop, frames centred on t * hop.
@@ -59,7 +79,8 @@ Envelopes onset_envelopes(const std::vector<float>& x) {
     Tx tx;
     float scale = 1.0f;
     if (av_tx_init(&tx.ctx, &tx.fn, AV_TX_FLOAT_RDFT, 0, kFft, &scale, 0) < 0) return {};
-    const int low_bins = 300 * kFft / kRate;
+    const int low_bins = 200 * kFft / kRate;
+    const int mid_bins = 2000 * kFft / kRate;
     const int top_bin = 8000 * kFft / kRate;  // attacks above 8 kHz add nothing to the envelope
     float* in = static_cast<float*>(av_malloc(sizeof(float) * (kFft + 2)));
     AVComplexFloat* out = static_cast<AVComplexFloat*>(av_malloc(sizeof(AVComplexFloat) * (kFft / 2 + 1)));
@@ -67,7 +88,7 @@ Envelopes onset_envelopes(const std::vector<float>& x) {
     for (int i = 0; i < kFft; ++i) window[static_cast<size_t>(i)] = static_cast<float>(0.5 - 0.5 * std::cos(2 * M_PI * i / kFft));
     const long n = static_cast<long>(x.size());
     const long frames = n / kHop + 1;
-    std::vector<double> env(static_cast<size_t>(frames), 0.0), low(static_cast<size_t>(frames), 0.0);
+    std::vector<double> env(static_cast<size_t>(frames), 0.0), low(env), mid(env);
     std::vector<float> prev(kFft / 2 + 1, 0.0f), cur(kFft / 2 + 1);
     for (long t = 0; t < frames; ++t) {
         long start = t * kHop - kFft / 2;
@@ -76,50 +97,113 @@ Envelopes onset_envelopes(const std::vector<float>& x) {
             in[i] = (s >= 0 && s < n) ? x[static_cast<size_t>(s)] * window[static_cast<size_t>(i)] : 0.0f;
         }
         tx.fn(tx.ctx, out, in, sizeof(AVComplexFloat));
-        double flux = 0;
+        double flux = 0, fl = 0, fm = 0;
         for (int k = 1; k <= top_bin; ++k) {
             float mag = std::sqrt(out[k].re * out[k].re + out[k].im * out[k].im);
             cur[static_cast<size_t>(k)] = std::log1p(10.0f * mag);
             double d = cur[static_cast<size_t>(k)] - prev[static_cast<size_t>(k)];
             if (d > 0 && t > 0) {
                 flux += d;
-                if (k <= low_bins) low[static_cast<size_t>(t)] += d;
+                if (k <= low_bins) fl += d;
+                else if (k <= mid_bins) fm += d;
             }
         }
         env[static_cast<size_t>(t)] = flux;
+        low[static_cast<size_t>(t)] = fl;
+        mid[static_cast<size_t>(t)] = fm;
         std::swap(prev, cur);
     }
     av_free(in);
     av_free(out);
-    return {normalise(env), normalise(low)};
+    Envelopes e{normalise(env), normalise(low), normalise(mid), {}};
+    e.rhythm.resize(e.full.size());
+    for (size_t t = 0; t < e.full.size(); ++t) e.rhythm[t] = e.low[t] + e.mid[t] + 0.5 * e.full[t];
+    e.rhythm = normalise(e.rhythm);
+    return e;
 }
 
-// Beat period in envelope frames (fractional), from the autocorrelation under the tempo prior.
-double estimate_period(const std::vector<double>& env, const BeatTrackerOptions& o) {
-    const double fps = static_cast<double>(kRate) / kHop;
-    const long lo = static_cast<long>(std::floor(60.0 / o.max_bpm * fps));
-    const long hi = static_cast<long>(std::ceil(60.0 / o.min_bpm * fps));
-    const long n = static_cast<long>(env.size());
-    std::vector<double> score(static_cast<size_t>(hi + 2), 0.0);
-    for (long l = lo; l <= hi + 1 && l < n; ++l) {
-        double acf = 0;
-        for (long t = 0; t + l < n; ++t) acf += env[static_cast<size_t>(t)] * env[static_cast<size_t>(t + l)];
-        acf /= static_cast<double>(n - l);
-        double bpm = 60.0 * fps / static_cast<double>(l);
-        double z = std::log2(bpm / o.prior_bpm) / o.prior_octaves;
-        score[static_cast<size_t>(l)] = acf * std::exp(-0.5 * z * z);
+constexpr double kFps = static_cast<double>(kRate) / kHop;
+double bpm_of(double period) { return 60.0 * kFps / period; }
+double period_of(double bpm) { return 60.0 * kFps / bpm; }
+
+// Autocorrelation of the mean-removed envelope over [from, to) for lags 0..max_lag, each lag
+// divided by its overlap and the whole by lag 0 (1 = perfectly periodic at that lag).
+std::vector<double> autocorrelation(const std::vector<double>& env, long from, long to, long max_lag) {
+    const long n = to - from;
+    std::vector<double> acf(static_cast<size_t>(max_lag) + 1, 0.0);
+    if (n <= max_lag + 1) return acf;
+    double mean = 0;
+    for (long t = from; t < to; ++t) mean += env[static_cast<size_t>(t)];
+    mean /= static_cast<double>(n);
+    std::vector<double> x(static_cast<size_t>(n));
+    for (long t = 0; t < n; ++t) x[static_cast<size_t>(t)] = env[static_cast<size_t>(from + t)] - mean;
+    for (long l = 0; l <= max_lag; ++l) {
+        double s = 0;
+        const double* a = x.data();
+        const double* b = x.data() + l;
+        const long m = n - l;
+        for (long t = 0; t < m; ++t) s += a[t] * b[t];
+        acf[static_cast<size_t>(l)] = s / static_cast<double>(m);
     }
-    long best = lo;
-    for (long l = lo; l <= hi && l < n; ++l)
-        if (score[static_cast<size_t>(l)] > score[static_cast<size_t>(best)]) best = l;
-    // Parabolic refinement of the peak.
-    double p = static_cast<double>(best);
-    if (best > lo && best + 1 <= hi) {
-        double a = score[static_cast<size_t>(best - 1)], b = score[static_cast<size_t>(best)], c = score[static_cast<size_t>(best + 1)];
-        double den = a - 2 * b + c;
-        if (den < 0) p += 0.5 * (a - c) / den;
+    const double zero = acf[0];
+    if (zero > 0)
+        for (double& v : acf) v /= zero;
+    return acf;
+}
+
+// The comb: evidence for a beat period of `l` frames from the autocorrelation at its first four
+// multiples (the best value within +-(p-1) frames of p*l: the pulse's own wobble grows with p).
+double comb(const std::vector<double>& acf, double l) {
+    double s = 0;
+    for (int p = 1; p <= 4; ++p) {
+        const long c = std::lround(p * l);
+        double best = -1;
+        for (long v = c - (p - 1); v <= c + (p - 1); ++v)
+            if (v > 0 && v < static_cast<long>(acf.size())) best = std::max(best, acf[static_cast<size_t>(v)]);
+        s += std::max(0.0, best);
     }
-    return p;
+    return s / 4;
+}
+
+struct Salience {
+    std::vector<double> period;  // frames (fractional), one per tempo step
+    std::vector<double> value;   // comb x prior
+    std::vector<double> raw;     // comb alone
+};
+// Tempo salience on a log-tempo axis (1% steps) between the options' limits.
+Salience tempo_salience(const std::vector<double>& acf, const BeatTrackerOptions& o) {
+    Salience s;
+    for (double bpm = o.min_bpm; bpm <= o.max_bpm * 1.0001; bpm *= 1.01) {
+        const double l = period_of(bpm);
+        const double z = std::log2(bpm / o.prior_bpm) / o.prior_octaves;
+        const double c = comb(acf, l);
+        s.period.push_back(l);
+        s.raw.push_back(c);
+        s.value.push_back(c * std::exp(-0.5 * z * z));
+    }
+    return s;
+}
+
+// The salience's peaks, strongest first, each refined to a fractional period; peaks within 5% of a
+// stronger one are the same tempo.
+std::vector<std::pair<double, double>> tempo_peaks(const Salience& s, size_t count) {
+    std::vector<std::pair<double, double>> peaks;  // (period, value)
+    for (size_t i = 1; i + 1 < s.value.size(); ++i)
+        if (s.value[i] > 0 && s.value[i] >= s.value[i - 1] && s.value[i] > s.value[i + 1]) {
+            double p = s.period[i];
+            const double a = s.value[i - 1], b = s.value[i], c = s.value[i + 1], den = a - 2 * b + c;
+            if (den < 0) p = s.period[i] * std::pow(1.01, -0.5 * (a - c) / den);  // the axis is in tempo: a step lowers the period 1%
+            peaks.push_back({p, b});
+        }
+    std::sort(peaks.begin(), peaks.end(), [](auto& x, auto& y) { return x.second > y.second; });
+    std::vector<std::pair<double, double>> out;
+    for (const auto& pk : peaks) {
+        bool dup = false;
+        for (const auto& o : out) dup |= std::fabs(pk.first / o.first - 1) < 0.05;
+        if (!dup) out.push_back(pk);
+        if (out.size() == count) break;
+    }
+    return out;
 }
 
 // Dynamic programming: the beat sequence with the best cumulative onset strength, spacing close
@@ -158,16 +242,207 @@ std::vector<long> place_beats(const std::vector<double>& env, double period, dou
     return frames;
 }
 
-// Onset strength near a frame (the envelope's maximum within +-2 frames).
-double strength(const std::vector<double>& env, double frame) {
-    long c = std::lround(frame);
+// The envelope's largest value within +-2 frames of `t`.
+double peak_near(const std::vector<double>& env, long t) {
     double m = 0;
-    for (long t = c - 2; t <= c + 2; ++t)
-        if (t >= 0 && t < static_cast<long>(env.size())) m = std::max(m, env[static_cast<size_t>(t)]);
+    for (long k = t - 2; k <= t + 2; ++k)
+        if (k >= 0 && k < static_cast<long>(env.size())) m = std::max(m, env[static_cast<size_t>(k)]);
     return m;
 }
 
+// Chroma (12 pitch classes, 100 Hz - 5 kHz) of frames of 4096 samples every 1024 (46 ms).
+constexpr int kChromaFft = 4096, kChromaHop = 1024;
+std::vector<std::array<float, 12>> chroma_frames(const std::vector<float>& x) {
+    std::vector<std::array<float, 12>> out;
+    Tx tx;
+    float scale = 1.0f;
+    if (av_tx_init(&tx.ctx, &tx.fn, AV_TX_FLOAT_RDFT, 0, kChromaFft, &scale, 0) < 0) return out;
+    float* in = static_cast<float*>(av_malloc(sizeof(float) * (kChromaFft + 2)));
+    AVComplexFloat* spec = static_cast<AVComplexFloat*>(av_malloc(sizeof(AVComplexFloat) * (kChromaFft / 2 + 1)));
+    std::vector<int> pc(kChromaFft / 2 + 1, -1);
+    for (int k = 1; k <= kChromaFft / 2; ++k) {
+        const double f = static_cast<double>(k) * kRate / kChromaFft;
+        if (f >= 100 && f <= 5000) pc[static_cast<size_t>(k)] = static_cast<int>(std::lround(12 * std::log2(f / 440.0)) + 9 + 1200) % 12;
+    }
+    std::vector<float> window(kChromaFft);
+    for (int i = 0; i < kChromaFft; ++i) window[static_cast<size_t>(i)] = static_cast<float>(0.5 - 0.5 * std::cos(2 * M_PI * i / kChromaFft));
+    const long n = static_cast<long>(x.size());
+    for (long start = -kChromaFft / 2; start < n - kChromaFft / 2; start += kChromaHop) {
+        for (int i = 0; i < kChromaFft; ++i) {
+            const long s = start + i;
+            in[i] = (s >= 0 && s < n) ? x[static_cast<size_t>(s)] * window[static_cast<size_t>(i)] : 0.0f;
+        }
+        tx.fn(tx.ctx, spec, in, sizeof(AVComplexFloat));
+        std::array<float, 12> c{};
+        for (int k = 1; k <= kChromaFft / 2; ++k)
+            if (pc[static_cast<size_t>(k)] >= 0) c[static_cast<size_t>(pc[static_cast<size_t>(k)])] += std::sqrt(spec[k].re * spec[k].re + spec[k].im * spec[k].im);
+        out.push_back(c);
+    }
+    av_free(in);
+    av_free(spec);
+    return out;
+}
 
+struct BarFeatures {
+    std::vector<double> harmony;  // per beat: how much the chroma of this beat differs from the one before
+    std::vector<double> low;      // per beat: low-end energy just after the beat
+};
+
+BarFeatures bar_features(const std::vector<float>& mono, const std::vector<std::array<float, 12>>& chroma, const std::vector<double>& beats,
+                         double tempo_bpm) {
+    BarFeatures f;
+    const size_t nb = beats.size();
+    // Chroma of each beat span, unit length.
+    std::vector<std::array<double, 12>> beat_chroma(nb);
+    for (size_t i = 0; i < nb; ++i) {
+        const double from = beats[i], to = i + 1 < nb ? beats[i + 1] : beats[i] + 60.0 / tempo_bpm;
+        const long a = static_cast<long>(std::ceil(from * kRate / kChromaHop)), b = static_cast<long>(std::floor(to * kRate / kChromaHop));
+        std::array<double, 12> c{};
+        for (long k = a; k <= b && k < static_cast<long>(chroma.size()); ++k)
+            for (size_t p = 0; p < 12; ++p) c[p] += static_cast<double>(chroma[static_cast<size_t>(k)][p]);
+        double norm = 0;
+        for (double v : c) norm += v * v;
+        norm = std::sqrt(norm);
+        if (norm > 0)
+            for (double& v : c) v /= norm;
+        beat_chroma[i] = c;
+    }
+    // Novelty at each beat: the chroma of the beats just after it against those just before.
+    f.harmony.assign(nb, 0.0);
+    const size_t w = kHarmonyBeats;
+    for (size_t i = w; i + w <= nb; ++i) {
+        std::array<double, 12> before{}, after{};
+        for (size_t k = 0; k < w; ++k)
+            for (size_t p = 0; p < 12; ++p) before[p] += beat_chroma[i - 1 - k][p], after[p] += beat_chroma[i + k][p];
+        double dot = 0, nb2 = 0, na2 = 0;
+        for (size_t p = 0; p < 12; ++p) dot += before[p] * after[p], nb2 += before[p] * before[p], na2 += after[p] * after[p];
+        f.harmony[i] = nb2 > 0 && na2 > 0 ? 1 - dot / std::sqrt(nb2 * na2) : 0.0;
+    }
+    // Low end just after each beat (two one-pole low-passes at 150 Hz).
+    std::vector<float> lp(mono.size());
+    const float a = static_cast<float>(1.0 - std::exp(-2.0 * M_PI * 150.0 / kRate));
+    float y1 = 0, y2 = 0;
+    for (size_t i = 0; i < mono.size(); ++i) {
+        y1 += a * (mono[i] - y1);
+        y2 += a * (y1 - y2);
+        lp[i] = y2;
+    }
+    const double span = std::min(0.1, 0.25 * 60.0 / tempo_bpm);
+    f.low.assign(nb, 0.0);
+    for (size_t i = 0; i < nb; ++i) {
+        const size_t from = static_cast<size_t>(std::max(0.0, beats[i] - 0.01) * kRate);
+        const size_t to = std::min(lp.size(), static_cast<size_t>((beats[i] + span) * kRate));
+        double e = 0;
+        for (size_t k = from; k < to; ++k) e += static_cast<double>(lp[k]) * static_cast<double>(lp[k]);
+        f.low[i] = e;
+    }
+    return f;
+}
+
+// For a feature per beat, how much more the beats at position `phase` of a `bar`-beat bar carry
+// than the rest, in units of the feature's spread over all beats (0: no difference).
+double position_contrast(const std::vector<double>& v, size_t bar, size_t phase) {
+    double on = 0, off = 0, sum = 0, sq = 0;
+    size_t non = 0, noff = 0;
+    for (size_t i = 1; i < v.size(); ++i) {
+        if (i % bar == phase) on += v[i], ++non;
+        else off += v[i], ++noff;
+        sum += v[i];
+        sq += v[i] * v[i];
+    }
+    if (!non || !noff) return 0;
+    const double n = static_cast<double>(non + noff);
+    const double sd = std::sqrt(std::max(0.0, sq / n - (sum / n) * (sum / n)));
+    if (sd <= 0) return 0;
+    return (on / static_cast<double>(non) - off / static_cast<double>(noff)) / sd;
+}
+
+struct Bars {
+    int beats_per_bar = 4;
+    std::vector<double> downbeats;
+};
+// The bar length (2, 3 or 4 beats) and beat one: where harmony changes and the low end accents.
+// Chosen only when one position clearly stands out, and stands out from the other positions of
+// the same bar length (kick on 1 and 3 alike does not say which is beat one): else no downbeats.
+Bars find_bars(const BarFeatures& f, const std::vector<double>& beats) {
+    Bars out;
+    if (beats.size() < 8) return out;
+    double best = -1e9;
+    size_t best_bar = 4, best_phase = 0;
+    std::array<std::array<double, 4>, 5> score{};
+    // The harmony counts where it says something: where no bar position stands out by it (drums
+    // alone, or a bass below the chroma's range) it is left out rather than adding its noise.
+    double informative = -1e9;
+    for (size_t bar : {4, 3, 2})
+        for (size_t phase = 0; phase < bar; ++phase) informative = std::max(informative, position_contrast(f.harmony, bar, phase));
+    const double hw = informative >= kHarmonyInformative ? 1.0 : 0.0;
+    for (size_t bar : {4, 3, 2}) {
+        double harmony = -1e9;
+        for (size_t phase = 0; phase < bar; ++phase) harmony = std::max(harmony, position_contrast(f.harmony, bar, phase));
+        // Bars of 2 only where the harmony says so: a kick on 1 and 3 alone looks like bars of 2.
+        const bool allowed = bar != 2 || harmony * hw >= kBarHarmony;
+        for (size_t phase = 0; phase < bar; ++phase) {
+            const double sc = hw * position_contrast(f.harmony, bar, phase) + kLowAccent * position_contrast(f.low, bar, phase);
+            score[bar][phase] = sc;
+            if (allowed && sc + (bar == 4 ? kBarPrior : 0.0) > best) {
+                best = sc + (bar == 4 ? kBarPrior : 0.0);
+                best_bar = bar;
+                best_phase = phase;
+            }
+        }
+    }
+    // Beat one must stand out, and stand out from the other positions of the same bar.
+    double runner_up = -1e9;
+    for (size_t phase = 0; phase < best_bar; ++phase)
+        if (phase != best_phase) runner_up = std::max(runner_up, score[best_bar][phase]);
+    const double own = score[best_bar][best_phase];
+    if (own < kBarContrast || own - runner_up < kBarMargin) return out;
+    out.beats_per_bar = static_cast<int>(best_bar);
+    for (size_t i = best_phase; i < beats.size(); i += best_bar) out.downbeats.push_back(beats[i]);
+    return out;
+}
+
+// Beat frames -> seconds: the onset peak's sub-frame position (parabolic), then the detector's
+// fixed latency.
+std::vector<double> beat_times(const std::vector<long>& frames, const std::vector<double>& env) {
+    const long n = static_cast<long>(env.size());
+    std::vector<double> out;
+    for (const long placed : frames) {
+        // The attack itself: the dynamic programming keeps the spacing, the onset nearby sets the time.
+        long f = placed;
+        for (long k = std::max(0L, placed - 2); k <= std::min(n - 1, placed + 2); ++k)
+            if (env[static_cast<size_t>(k)] > env[static_cast<size_t>(f)]) f = k;
+        double pos = static_cast<double>(f);
+        if (f > 0 && f + 1 < n) {
+            double a = env[static_cast<size_t>(f - 1)], b = env[static_cast<size_t>(f)], c = env[static_cast<size_t>(f + 1)];
+            double den = a - 2 * b + c;
+            if (den < 0 && b >= a && b >= c) pos += 0.5 * (a - c) / den;
+        }
+        out.push_back(pos / kFps + kOnsetLatency);
+    }
+    return out;
+}
+
+// Whether the local tempo holds: the share of 12-second windows (every 4 s) whose own salience
+// peak agrees with `period` (within 6%, or at half or double it).
+double tempo_stability(const std::vector<double>& env, double period, const BeatTrackerOptions& o) {
+    const long n = static_cast<long>(env.size());
+    const long win = static_cast<long>(12 * kFps), hop = static_cast<long>(4 * kFps);
+    const long max_lag = static_cast<long>(std::ceil(4 * period_of(o.min_bpm))) + 4;
+    int windows = 0, agree = 0;
+    for (long from = 0; from + win <= n || (from == 0 && n > max_lag * 2); from += hop) {
+        const long to = std::min(n, from + win);
+        const auto acf = autocorrelation(env, from, to, std::min(max_lag, to - from - 2));
+        const auto peaks = tempo_peaks(tempo_salience(acf, o), 1);
+        ++windows;
+        if (!peaks.empty()) {
+            const double r = peaks[0].first / period;
+            agree += std::fabs(r - 1) < 0.06 || std::fabs(r - 2) < 0.12 || std::fabs(r - 0.5) < 0.03;
+        }
+        if (to == n) break;
+    }
+    return windows ? static_cast<double>(agree) / windows : 0.0;
+}
 
 }  // namespace
 
@@ -180,77 +455,81 @@ Result<BeatTrack> track_beats(const std::vector<float>& mono_in, int rate, const
     if (peak < 1e-4) return fail("silent: no beats to track");
     Envelopes envs = onset_envelopes(mono_in);
     if (envs.full.empty()) return fail("cannot run the FFT");
-    const std::vector<double>& env = envs.full;
-    const double fps = static_cast<double>(kRate) / kHop;
-    double period = estimate_period(env, o);
-    std::vector<long> frames = place_beats(env, period, o.tightness);
-    // Metrical level, judged on the low band (kick and snare, not hi-hats): strong onsets halfway
-    // between beats mean the beat is twice as fast; beats that alternate between strong and nearly
-    // empty mean every other one is the beat.
+    const long n = static_cast<long>(envs.full.size());
+
+    // Tempo candidates from the whole track.
+    const long max_lag = std::min(n - 2, static_cast<long>(std::ceil(4 * period_of(o.min_bpm))) + 4);
+    const auto acf = autocorrelation(envs.rhythm, 0, n, max_lag);
+    const Salience sal = tempo_salience(acf, o);
+    auto peaks = tempo_peaks(sal, 3);
+    if (peaks.empty()) peaks.push_back({period_of(o.prior_bpm), 0.0});
+
+    // The envelope the beats are placed on: attacks of all bands, the beat's skeleton weighted.
+    std::vector<double> place_env(static_cast<size_t>(n));
+    for (long t = 0; t < n; ++t) place_env[static_cast<size_t>(t)] = envs.full[static_cast<size_t>(t)] + kRhythmWeight * envs.rhythm[static_cast<size_t>(t)];
+
+    // Metrical level: the prior alone prefers 120 BPM. The beat is the fastest level whose every
+    // beat still carries the skeleton (kick, snare, bass, chords): at twice the true tempo half the
+    // beats fall on off-beat hats, at half of it every beat is as strong as at the true one.
     {
-        double on = 0, mid = 0, even = 0, odd = 0;
-        for (size_t i = 0; i < frames.size(); ++i) {
-            double s0 = strength(envs.low, static_cast<double>(frames[i]));
-            on += s0;
-            (i % 2 ? odd : even) += s0;
-            if (i + 1 < frames.size()) mid += strength(envs.low, 0.5 * static_cast<double>(frames[i] + frames[i + 1]));
-        }
-        const double tempo = 60.0 * fps / period;
-        if (on > 0 && mid > 0.5 * on && tempo * 2 <= o.max_bpm) {
-            period /= 2;
-            frames = place_beats(env, period, o.tightness);
-        } else if (std::max(even, odd) > 0 && std::min(even, odd) < 0.2 * std::max(even, odd) && tempo / 2 >= o.min_bpm) {
-            period *= 2;
-            frames = place_beats(env, period, o.tightness);
+        auto skeleton = [&](double period) {
+            const std::vector<long> f = place_beats(place_env, period, o.tightness);
+            double sum = 0;
+            for (long t : f) sum += peak_near(envs.rhythm, t);
+            return f.empty() ? 0.0 : sum / static_cast<double>(f.size());
+        };
+        // Only to a level the tempo evidence itself offers (one of the salience's peaks).
+        auto offered = [&](double period) {
+            return std::any_of(peaks.begin() + 1, peaks.end(), [&](const auto& pk) { return std::fabs(pk.first / period - 1) < 0.05; });
+        };
+        const double p0 = peaks[0].first;
+        const double s0 = skeleton(p0);
+        double chosen = p0;
+        if (offered(p0 / 2) && skeleton(p0 / 2) >= kLevelKeep * s0) chosen = p0 / 2;
+        else if (offered(p0 * 2) && s0 < kLevelDrop * skeleton(p0 * 2)) chosen = p0 * 2;
+        if (chosen != p0) {
+            // The chosen level leads; the salience's own reading stays among the alternatives.
+            std::erase_if(peaks, [&](const auto& pk) { return std::fabs(pk.first / chosen - 1) < 0.05; });
+            peaks.insert(peaks.begin(), {chosen, peaks[0].second});
+            if (peaks.size() > 3) peaks.resize(3);
         }
     }
 
-    const long n = static_cast<long>(env.size());
+    const auto chroma = chroma_frames(mono_in);
+    double total = 0;
+    for (const auto& pk : peaks) total += pk.second;
     BeatTrack out;
     out.duration = duration;
-    out.tempo_bpm = 60.0 * fps / period;
-    for (long f : frames) {
-        // Sub-frame position of the onset peak (parabolic), then the detector's fixed latency.
-        double pos = static_cast<double>(f);
-        if (f > 0 && f + 1 < n) {
-            double a = env[static_cast<size_t>(f - 1)], b = env[static_cast<size_t>(f)], c = env[static_cast<size_t>(f + 1)];
-            double den = a - 2 * b + c;
-            if (den < 0 && b >= a && b >= c) pos += 0.5 * (a - c) / den;
-        }
-        out.beats.push_back(pos / fps + kOnsetLatency);
+    for (const auto& pk : peaks) {
+        TempoReading r;
+        r.weight = total > 0 ? pk.second / total : 1.0 / static_cast<double>(peaks.size());
+        const std::vector<long> frames = place_beats(place_env, pk.first, o.tightness);
+        r.beats = beat_times(frames, envs.full);
+        r.tempo_bpm = r.beats.size() >= 2 ? 60.0 * static_cast<double>(r.beats.size() - 1) / (r.beats.back() - r.beats.front()) : bpm_of(pk.first);
+        const Bars bars = find_bars(bar_features(mono_in, chroma, r.beats, r.tempo_bpm), r.beats);
+        r.beats_per_bar = bars.beats_per_bar;
+        r.downbeats = bars.downbeats;
+        out.alternatives.push_back(std::move(r));
     }
-    // Downbeats: in 4/4, beat 1 of a bar carries the most low end (the bass note or chord that
-    // opens the bar on top of the kick). The low band's energy just after each beat, averaged per
-    // position in the bar: the position clearly the heaviest (a quarter above every other) marks
-    // the bars; if none stands out, the bars are left unknown.
-    if (out.beats.size() >= 8) {
-        std::vector<float> low(mono_in.size());
-        const float a = static_cast<float>(1.0 - std::exp(-2.0 * M_PI * 150.0 / kRate));  // two one-pole low-passes at 150 Hz
-        float y1 = 0, y2 = 0;
-        for (size_t i = 0; i < mono_in.size(); ++i) {
-            y1 += a * (mono_in[i] - y1);
-            y2 += a * (y1 - y2);
-            low[i] = y2;
-        }
-        const double span = std::min(0.1, 0.25 * 60.0 / out.tempo_bpm);
-        const size_t bar = static_cast<size_t>(out.beats_per_bar);
-        std::vector<double> weight(bar, 0.0);
-        std::vector<int> count(bar, 0);
-        for (size_t i = 0; i < out.beats.size(); ++i) {
-            const size_t from = static_cast<size_t>(std::max(0.0, out.beats[i] - 0.01) * kRate);
-            const size_t to = std::min(low.size(), static_cast<size_t>((out.beats[i] + span) * kRate));
-            double e = 0;
-            for (size_t k = from; k < to; ++k) e += static_cast<double>(low[k]) * static_cast<double>(low[k]);
-            weight[i % bar] += e;
-            ++count[i % bar];
-        }
-        for (size_t p = 0; p < bar; ++p) weight[p] /= std::max(1, count[p]);
-        const size_t best = static_cast<size_t>(std::max_element(weight.begin(), weight.end()) - weight.begin());
-        double second = 0;
-        for (size_t p = 0; p < bar; ++p)
-            if (p != best) second = std::max(second, weight[p]);
-        if (weight[best] > 0 && weight[best] >= 1.25 * second)
-            for (size_t i = best; i < out.beats.size(); i += bar) out.downbeats.push_back(out.beats[i]);
+
+    // Confidence: the pulse's strength (the comb at the chosen period, 0-1), whether the tempo holds
+    // across the track, and how clearly the chosen tempo wins over the next.
+    const double period = peaks[0].first;
+    const double strength_of_pulse = std::clamp(comb(acf, period) / kStrongComb, 0.0, 1.0);
+    const double stability = tempo_stability(envs.rhythm, period, o);
+    // Decisiveness: 1 while the runner-up tempo's evidence is at most 85% of the winner's, falling
+    // to 0 as the two become equal (two readings of the pulse explain the music about as well).
+    const double runner_up = peaks.size() > 1 && peaks[0].second > 0 ? peaks[1].second / peaks[0].second : 0.0;
+    const double decisiveness = std::clamp((1.0 - runner_up) / kDecisiveGap, 0.0, 1.0);
+    out.confidence = std::clamp(strength_of_pulse * stability * decisiveness, 0.0, 1.0);
+    out.steady = stability >= kSteadyStability && strength_of_pulse >= kSteadyPulse;
+
+    const TempoReading& best = out.alternatives[0];
+    out.tempo_bpm = best.tempo_bpm;
+    out.beats_per_bar = best.beats_per_bar;
+    if (out.steady) {
+        out.beats = best.beats;
+        out.downbeats = best.downbeats;
     }
     return out;
 }

@@ -49,14 +49,13 @@ Seconds Edit::start_of(size_t i) const {
 }
 
 namespace {
-constexpr int kBeatTrackerVersion = 2;  // bump when the tracker's results change: cached grids are redone
 
 std::string beats_key(const fs::path& song) {
     std::error_code ec;
     const auto size = fs::file_size(song, ec);
     const auto mtime = fs::last_write_time(song, ec).time_since_epoch().count();
     if (ec) return {};
-    return song.string() + "|" + std::to_string(size) + "|" + std::to_string(mtime) + "|v" + std::to_string(kBeatTrackerVersion);
+    return song.string() + "|" + std::to_string(size) + "|" + std::to_string(mtime) + "|v" + std::to_string(analysis::kBeatTrackerVersion);
 }
 }  // namespace
 
@@ -71,13 +70,30 @@ std::optional<analysis::BeatTrack> cached_song_beats(const Project& project, con
     t.beats = j["beats"].get<std::vector<double>>();
     t.beats_per_bar = j.value("beats_per_bar", 4);
     if (j.contains("downbeats")) t.downbeats = j["downbeats"].get<std::vector<double>>();
+    t.steady = j.value("steady", true);
+    t.confidence = j.value("confidence", 0.0);
+    if (j.contains("alternatives") && j["alternatives"].is_array())
+        for (const auto& a : j["alternatives"]) {
+            analysis::TempoReading r;
+            r.tempo_bpm = a.value("tempo", 0.0);
+            r.weight = a.value("weight", 0.0);
+            r.beats_per_bar = a.value("beats_per_bar", 4);
+            if (a.contains("beats")) r.beats = a["beats"].get<std::vector<double>>();
+            if (a.contains("downbeats")) r.downbeats = a["downbeats"].get<std::vector<double>>();
+            t.alternatives.push_back(std::move(r));
+        }
     return t;
 }
 
 void store_song_beats(Project& project, const fs::path& song, const analysis::BeatTrack& t) {
     const std::string key = beats_key(song);
     if (key.empty() || project.read_only()) return;
-    json j{{"tempo", t.tempo_bpm}, {"duration", t.duration}, {"beats", t.beats}, {"beats_per_bar", t.beats_per_bar}, {"downbeats", t.downbeats}};
+    json j{{"tempo", t.tempo_bpm}, {"duration", t.duration}, {"beats", t.beats}, {"beats_per_bar", t.beats_per_bar},
+           {"downbeats", t.downbeats}, {"steady", t.steady}, {"confidence", t.confidence}};
+    json alts = json::array();
+    for (const auto& a : t.alternatives)
+        alts.push_back({{"tempo", a.tempo_bpm}, {"weight", a.weight}, {"beats_per_bar", a.beats_per_bar}, {"beats", a.beats}, {"downbeats", a.downbeats}});
+    j["alternatives"] = std::move(alts);
     (void)project.set_setting("beats", j.dump());
     (void)project.set_setting("beats_of", key);
 }

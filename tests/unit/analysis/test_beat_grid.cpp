@@ -104,3 +104,33 @@ TEST(BeatGrid, WaveformPeaksFollowTheSignal) {
     EXPECT_NEAR(p[4], 0.25f, 0.01f);
     EXPECT_NEAR(p[5], 0.25f, 0.01f);
 }
+
+// The tracker's other tempo readings: choosing one (the edit view's A) makes its beats, bars and
+// downbeats the grid; the choice survives the project's JSON and combines with a nudge.
+TEST(BeatGrid, AnAlternativeTempoReadingBecomesTheGrid) {
+    BeatTrack t;
+    t.tempo_bpm = 60;
+    t.duration = 10;
+    t.steady = false;  // not sure of the first reading
+    for (int k = 0; k < 10; ++k) t.beats.push_back(k * 1.0);
+    TempoReading first{60, 0.6, t.beats, 4, {}}, second{120, 0.4, {}, 3, {}};
+    for (int k = 0; k < 20; ++k) second.beats.push_back(k * 0.5);
+    for (int k = 0; k < 20; k += 3) second.downbeats.push_back(k * 0.5);
+    t.alternatives = {first, second};
+    GridCorrection c;
+    c.alternative = 1;
+    c.offset = 0.01;
+    const auto back = grid_correction_from_json(to_json(c));
+    EXPECT_EQ(back.alternative, 1);
+    const auto g = corrected(t, back);
+    EXPECT_DOUBLE_EQ(g.tempo_bpm, 120);
+    ASSERT_EQ(g.beats.size(), 20u);
+    EXPECT_NEAR(g.beats[3], 1.51, 1e-12);
+    EXPECT_EQ(g.beats_per_bar, 3);
+    EXPECT_TRUE(g.steady);
+    ASSERT_FALSE(g.downbeats.empty());
+    EXPECT_NEAR(g.downbeats[1], 1.51, 1e-12);  // every third beat from the reading's first downbeat
+    // An index the track does not have leaves the tracked grid.
+    c.alternative = 5;
+    EXPECT_DOUBLE_EQ(corrected(t, c).tempo_bpm, 60);
+}
