@@ -363,14 +363,18 @@ bool Review::grid_key(const KeyEvent& k) {
         }
         case GLFW_KEY_A: {  // the next of the tracker's tempo readings (double, half, ...), then back
             const int n = static_cast<int>(tracked_->alternatives.size());
-            if (n < 2) {
+            if (n == 0 || (n == 1 && tracked_->steady)) {
                 say("beat grid: the tracker offers no other tempo");
                 return true;
             }
+            // From the grid as tracked (reading 0, or none when no steady beat was found) to the next.
+            const auto now_reading = project::grid_correction(project_, beats_song_).reading;
+            // A new reading starts clean: a tapped tempo would hide it, and a nudge or a downbeat
+            // chosen on another reading's beats does not carry over.
             c = {};
-            c.alternative = (project::grid_correction(project_, beats_song_).alternative + 1) % n;
-            std::snprintf(what, sizeof what, "beat grid: %.1f BPM (reading %d of %d)", tracked_->alternatives[static_cast<size_t>(c.alternative)].tempo_bpm,
-                          c.alternative + 1, n);
+            c.reading = now_reading ? (*now_reading + 1) % n : (tracked_->steady ? 1 % n : 0);
+            std::snprintf(what, sizeof what, "beat grid: %.1f BPM (reading %d of %d)", tracked_->alternatives[static_cast<size_t>(*c.reading)].tempo_bpm,
+                          *c.reading + 1, n);
             correct_grid(c, what);
             return true;
         }

@@ -220,7 +220,7 @@ void build_review_panel(Review& r, int64_t frame) {
             const auto& b = *r.beats();
             if (!b.steady) {
                 ImGui::TextColored(ImVec4(1, 0.6f, 0.2f, 1), "song: %s  no steady beat found (likeliest %.1f BPM; A tries it, T taps the tempo)",
-                                   e.audio.filename().c_str(), b.alternatives.empty() ? b.tempo_bpm : b.alternatives[0].tempo_bpm);
+                                   e.audio.filename().c_str(), b.tempo_bpm);
             } else {
                 ImGui::Text("song: %s  %.1f BPM   %d of %zu cuts on the beat", e.audio.filename().c_str(), b.tempo_bpm, on, offsets.size());
                 if (b.uncertain()) {

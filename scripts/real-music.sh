@@ -35,7 +35,8 @@ mkdir -p "$out/generated" "$out/lmms" build/real-data
 kits=build/real-data/hydrogen/usr/share/hydrogen/data/drumkits
 if [ ! -d "$kits" ]; then
   tmp=$(mktemp -d)
-  (cd "$tmp" && apt-get download hydrogen-drumkits >/dev/null 2>&1)
+  (cd "$tmp" && apt-get download hydrogen-drumkits >"$tmp/log" 2>&1) \
+    || { echo "real-music: cannot download hydrogen-drumkits:" >&2; cat "$tmp/log" >&2; exit 1; }
   dpkg -x "$tmp"/hydrogen-drumkits_*.deb build/real-data/hydrogen
   rm -rf "$tmp"
 fi

@@ -15,7 +15,7 @@ nlohmann::json to_json(const GridCorrection& c) {
         j["tapped_anchor"] = c.tapped_anchor;
     }
     if (c.first_downbeat) j["first_downbeat"] = *c.first_downbeat;
-    if (c.alternative > 0) j["alternative"] = c.alternative;
+    if (c.reading) j["reading"] = *c.reading;
     return j;
 }
 
@@ -27,16 +27,16 @@ GridCorrection grid_correction_from_json(const nlohmann::json& j) {
     c.tapped_bpm = std::max(0.0, num("tapped_bpm").value_or(0.0));
     c.tapped_anchor = num("tapped_anchor").value_or(0.0);
     c.first_downbeat = num("first_downbeat");
-    c.alternative = std::clamp(static_cast<int>(num("alternative").value_or(0.0)), 0, 8);
+    if (auto r = num("reading"); r && *r >= 0 && *r < 16) c.reading = static_cast<int>(*r);
     return c;
 }
 
 BeatTrack corrected(const BeatTrack& tracked_in, const GridCorrection& c) {
     BeatTrack chosen;
-    const bool alt = c.alternative > 0 && static_cast<size_t>(c.alternative) < tracked_in.alternatives.size();
+    const bool alt = c.reading && static_cast<size_t>(*c.reading) < tracked_in.alternatives.size();
     if (alt) {
         // The director chose another reading of the pulse: it is the grid now.
-        const TempoReading& r = tracked_in.alternatives[static_cast<size_t>(c.alternative)];
+        const TempoReading& r = tracked_in.alternatives[static_cast<size_t>(*c.reading)];
         chosen = tracked_in;
         chosen.tempo_bpm = r.tempo_bpm;
         chosen.beats = r.beats;

@@ -20,14 +20,14 @@ struct GridCorrection {
     double tapped_bpm = 0;                 // > 0: a tapped tempo replaces the tracked grid ...
     double tapped_anchor = 0;              // ... a regular grid through this beat time (seconds)
     std::optional<double> first_downbeat;  // the beat nearest this time is beat 1 of a bar
-    int alternative = 0;                   // > 0: the tracker's alternative tempo reading of this index
-    bool empty() const { return offset == 0 && tapped_bpm <= 0 && !first_downbeat && alternative == 0; }
+    std::optional<int> reading;            // the tracker's tempo reading of this index is the grid (unset: as tracked)
+    bool empty() const { return offset == 0 && tapped_bpm <= 0 && !first_downbeat && !reading; }
 };
 nlohmann::json to_json(const GridCorrection& c);
 GridCorrection grid_correction_from_json(const nlohmann::json& j);  // missing fields: no correction
 
-// The tracked grid with the correction applied: the chosen tempo reading (the tracker's
-// alternative, when one is chosen: its beats, bars and downbeats, and the grid counts as steady),
+// The tracked grid with the correction applied: the chosen tempo reading (when one is chosen: its
+// beats, bars and downbeats, and the grid counts as steady - the director heard the beat),
 // beats, tempo and downbeats (every `beats_per_bar`th beat from the first downbeat, when one is known).
 BeatTrack corrected(const BeatTrack& tracked, const GridCorrection& c);
 

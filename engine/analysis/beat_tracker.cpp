@@ -168,7 +168,7 @@ double comb(const std::vector<double>& acf, double l) {
 struct Salience {
     std::vector<double> period;  // frames (fractional), one per tempo step
     std::vector<double> value;   // comb x prior
-    std::vector<double> raw;     // comb alone
+    double at(double period) const;  // the value at a period (nearest step)
 };
 // Tempo salience on a log-tempo axis (1% steps) between the options' limits.
 Salience tempo_salience(const std::vector<double>& acf, const BeatTrackerOptions& o) {
@@ -178,10 +178,16 @@ Salience tempo_salience(const std::vector<double>& acf, const BeatTrackerOptions
         const double z = std::log2(bpm / o.prior_bpm) / o.prior_octaves;
         const double c = comb(acf, l);
         s.period.push_back(l);
-        s.raw.push_back(c);
         s.value.push_back(c * std::exp(-0.5 * z * z));
     }
     return s;
+}
+
+double Salience::at(double p) const {
+    size_t best = 0;
+    for (size_t i = 1; i < period.size(); ++i)
+        if (std::fabs(period[i] - p) < std::fabs(period[best] - p)) best = i;
+    return value.empty() ? 0.0 : value[best];
 }
 
 // The salience's peaks, strongest first, each refined to a fractional period; peaks within 5% of a
@@ -430,7 +436,7 @@ double tempo_stability(const std::vector<double>& env, double period, const Beat
     const long win = static_cast<long>(12 * kFps), hop = static_cast<long>(4 * kFps);
     const long max_lag = static_cast<long>(std::ceil(4 * period_of(o.min_bpm))) + 4;
     int windows = 0, agree = 0;
-    for (long from = 0; from + win <= n || (from == 0 && n > max_lag * 2); from += hop) {
+    for (long from = 0;; from += hop) {  // a track shorter than a window is one window
         const long to = std::min(n, from + win);
         const auto acf = autocorrelation(env, from, to, std::min(max_lag, to - from - 2));
         const auto peaks = tempo_peaks(tempo_salience(acf, o), 1);
@@ -488,9 +494,10 @@ Result<BeatTrack> track_beats(const std::vector<float>& mono_in, int rate, const
         if (offered(p0 / 2) && skeleton(p0 / 2) >= kLevelKeep * s0) chosen = p0 / 2;
         else if (offered(p0 * 2) && s0 < kLevelDrop * skeleton(p0 * 2)) chosen = p0 * 2;
         if (chosen != p0) {
-            // The chosen level leads; the salience's own reading stays among the alternatives.
+            // The chosen level leads with its own evidence, which is below the salience's favourite:
+            // the confidence below then says that the tempo evidence preferred another reading.
             std::erase_if(peaks, [&](const auto& pk) { return std::fabs(pk.first / chosen - 1) < 0.05; });
-            peaks.insert(peaks.begin(), {chosen, peaks[0].second});
+            peaks.insert(peaks.begin(), {chosen, sal.at(chosen)});
             if (peaks.size() > 3) peaks.resize(3);
         }
     }

@@ -118,10 +118,10 @@ TEST(BeatGrid, AnAlternativeTempoReadingBecomesTheGrid) {
     for (int k = 0; k < 20; k += 3) second.downbeats.push_back(k * 0.5);
     t.alternatives = {first, second};
     GridCorrection c;
-    c.alternative = 1;
+    c.reading = 1;
     c.offset = 0.01;
     const auto back = grid_correction_from_json(to_json(c));
-    EXPECT_EQ(back.alternative, 1);
+    EXPECT_EQ(back.reading, 1);
     const auto g = corrected(t, back);
     EXPECT_DOUBLE_EQ(g.tempo_bpm, 120);
     ASSERT_EQ(g.beats.size(), 20u);
@@ -131,6 +131,14 @@ TEST(BeatGrid, AnAlternativeTempoReadingBecomesTheGrid) {
     ASSERT_FALSE(g.downbeats.empty());
     EXPECT_NEAR(g.downbeats[1], 1.51, 1e-12);  // every third beat from the reading's first downbeat
     // An index the track does not have leaves the tracked grid.
-    c.alternative = 5;
+    c.reading = 5;
     EXPECT_DOUBLE_EQ(corrected(t, c).tempo_bpm, 60);
+    // With no steady beat the tracked grid is empty; choosing the likeliest reading gives it.
+    t.beats.clear();
+    c = {};
+    c.reading = 0;
+    const auto g0 = corrected(t, grid_correction_from_json(to_json(c)));
+    EXPECT_TRUE(g0.steady);
+    EXPECT_EQ(g0.beats.size(), 10u);
+    EXPECT_DOUBLE_EQ(g0.tempo_bpm, 60);
 }
