@@ -6,17 +6,21 @@
 #               tests/tools/make_real_music.cpp: drum tracks, songs, music without drums, rubato.
 #   lmms/       the LMMS demo songs by their producers (lmms-common), rendered with lmms and cut to
 #               their first 120 s; the grid is the project's tempo and time signature from bar 1.
-# Each folder has manifest.tsv: name, split (tune | held), class, beats per bar, tempo. The tuning
-# half and the held-out half are fixed there; the tracker is tuned on "tune" only.
+#   scores/     MuseScore's demo scores (musescore3), exported to MIDI by musescore3 (repeats
+#               played out) and played by fluidsynth; the grid is the MIDI file's own tempo map and
+#               time signatures (tempo changes, 2/2, 3/4, 2/4 included).
+# Each folder has manifest.tsv: name, split, class, beats per bar, tempo. The splits are fixed there:
+# "tune" and "seen" (the first held-out half, looked at since) are tuning material; "held" is
+# reported and never tuned on.
 # Usage: scripts/real-music.sh   (after scripts/build.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version=1
+version=2
 out=build/real-music
 [ -f "$out/complete-v$version" ] && { echo "real-music: set present ($out)"; exit 0; }
 [ -x build/tests/make_real_music ] || { echo "real-music: build first (scripts/build.sh)" >&2; exit 1; }
 
-PACKAGES=(lmms fluidsynth fluid-soundfont-gm aubio-tools)
+PACKAGES=(lmms musescore3 fluidsynth fluid-soundfont-gm aubio-tools)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -30,7 +34,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 rm -rf "$out"
-mkdir -p "$out/generated" "$out/lmms" build/real-data
+mkdir -p "$out/generated" "$out/lmms" "$out/scores" build/real-data
 # The drum kits are read in place from the package, not installed (220 MB of samples).
 kits=build/real-data/hydrogen/usr/share/hydrogen/data/drumkits
 if [ ! -d "$kits" ]; then
@@ -41,6 +45,18 @@ if [ ! -d "$kits" ]; then
   rm -rf "$tmp"
 fi
 build/tests/make_real_music "$kits" /usr/share/sounds/sf2/FluidR3_GM.sf2 "$out/generated"
+
+# MuseScore's demo scores: all held out (added after the tuning). MIDI from musescore3, audio from
+# the same MIDI through fluidsynth, so the grid and the sound share one clock.
+for score in /usr/share/mscore3-*/demos/*.msc[xz]; do
+  name=$(basename "${score%.*}")
+  QT_QPA_PLATFORM=offscreen timeout 300 musescore3 -o "$out/scores/$name.mid" "$score" >"$out/scores/$name.log" 2>&1 \
+    || { echo "real-music: musescore3 failed on $score (log: $out/scores/$name.log)" >&2; exit 1; }
+  fluidsynth -ni -q -g 0.5 -r 44100 -F "$out/scores/$name.fs.wav" /usr/share/sounds/sf2/FluidR3_GM.sf2 "$out/scores/$name.mid"
+  ffmpeg -nostdin -v error -y -i "$out/scores/$name.fs.wav" -ac 1 -ar 44100 -c:a pcm_s16le "$out/scores/$name.wav"
+  rm -f "$out/scores/$name.fs.wav" "$out/scores/$name.log"
+done
+python3 scripts/midi-grid.py "$out/scores"
 
 # LMMS demos: constant tempo (none automates it), 4/4; the one in 1/1 and the one in 8/4 are left
 # out (no bar a listener would count). Sorted by name, alternately tuning and held out.
@@ -59,7 +75,7 @@ for f in sorted(glob.glob('/usr/share/lmms/projects/demos/**/*.mmp*', recursive=
     songs.append((os.path.basename(f).split('.')[0], f, num, bpm))
 with open(os.path.join(out, 'jobs.txt'), 'w') as jobs, open(os.path.join(out, 'manifest.tsv'), 'w') as man:
     for i, (name, path, num, bpm) in enumerate(songs):
-        split = 'tune' if i % 2 == 0 else 'held'
+        split = 'tune' if i % 2 == 0 else 'seen'  # 'seen': the first held-out half, looked at since
         beats = [k * 60.0 / bpm for k in range(100000) if k * 60.0 / bpm < 119.0]
         with open(os.path.join(out, name + '.beats.txt'), 'w') as b:
             b.writelines('%.6f\n' % t for t in beats)

@@ -33,9 +33,9 @@ constexpr double kHarmonyInformative = 0.5; // harmony is used for bars only whe
 constexpr double kBarHarmony = 0.3;        // harmony changes must stand out this much for bars of 2
 constexpr double kLowAccent = 0.5;         // weight of the low-end accent against the harmony change
 constexpr size_t kHarmonyBeats = 4;        // harmony change: chroma of this many beats after against before
-constexpr double kLevelKeep = 0.95;         // twice the tempo is the beat when its beats keep this share of the skeleton
-constexpr double kLevelDrop = 0.7;          // half the tempo is when the beats keep less than this share of its skeleton
-constexpr double kDecisiveGap = 0.15;      // confidence falls as the runner-up tempo comes within this of the winner
+constexpr double kLevelOnBeat = 1.0;       // metrical level: weight of the skeleton's strength on the beats ...
+constexpr double kLevelMidpoint = 0.25;    // ... and of its strength halfway between them (relative)
+constexpr double kDecisiveGap = 0.15;      // confidence falls as another reading's score comes within this of the chosen one
 constexpr double kStrongComb = 0.35;       // comb value of a clearly periodic track (confidence 1)
 constexpr double kSteadyStability = 0.5;   // share of windows that must agree on the tempo ...
 constexpr double kSteadyPulse = 0.15;      // ... and the least pulse strength, for a steady beat
@@ -469,33 +469,43 @@ Result<BeatTrack> track_beats(const std::vector<float>& mono_in, int rate, const
     const Salience sal = tempo_salience(acf, o);
     auto peaks = tempo_peaks(sal, 3);
     if (peaks.empty()) peaks.push_back({period_of(o.prior_bpm), 0.0});
+    const double favourite = peaks[0].first;  // the tempo evidence's own choice, before the metrical level
 
     // The envelope the beats are placed on: attacks of all bands, the beat's skeleton weighted.
     std::vector<double> place_env(static_cast<size_t>(n));
     for (long t = 0; t < n; ++t) place_env[static_cast<size_t>(t)] = envs.full[static_cast<size_t>(t)] + kRhythmWeight * envs.rhythm[static_cast<size_t>(t)];
 
-    // Metrical level: the prior alone prefers 120 BPM. The beat is the fastest level whose every
-    // beat still carries the skeleton (kick, snare, bass, chords): at twice the true tempo half the
-    // beats fall on off-beat hats, at half of it every beat is as strong as at the true one.
+    // Metrical level. The tempo evidence (comb x prior) often ranks half, double or a two-thirds
+    // reading of the pulse close to the true one. Each candidate - the salience's peaks and half and
+    // twice its favourite - is placed as beats and judged by the evidence, by how strong the beat's
+    // skeleton (kick, snare, bass, chords) is on its beats, and against how strong it is halfway
+    // between them (a level whose midpoints are as strong as its beats is too slow).
+    double level_margin = 1e9;  // how far the chosen level's score is ahead of the next candidate's
     {
-        auto skeleton = [&](double period) {
-            const std::vector<long> f = place_beats(place_env, period, o.tightness);
-            double sum = 0;
-            for (long t : f) sum += peak_near(envs.rhythm, t);
-            return f.empty() ? 0.0 : sum / static_cast<double>(f.size());
-        };
-        // Only to a level the tempo evidence itself offers (one of the salience's peaks).
-        auto offered = [&](double period) {
-            return std::any_of(peaks.begin() + 1, peaks.end(), [&](const auto& pk) { return std::fabs(pk.first / period - 1) < 0.05; });
-        };
-        const double p0 = peaks[0].first;
-        const double s0 = skeleton(p0);
-        double chosen = p0;
-        if (offered(p0 / 2) && skeleton(p0 / 2) >= kLevelKeep * s0) chosen = p0 / 2;
-        else if (offered(p0 * 2) && s0 < kLevelDrop * skeleton(p0 * 2)) chosen = p0 * 2;
-        if (chosen != p0) {
-            // The chosen level leads with its own evidence, which is below the salience's favourite:
-            // the confidence below then says that the tempo evidence preferred another reading.
+        std::vector<double> candidates;
+        for (const auto& pk : peaks) candidates.push_back(pk.first);
+        candidates.push_back(favourite / 2);
+        candidates.push_back(favourite * 2);
+        double best = -1e18, chosen = favourite;
+        std::vector<std::pair<double, double>> scored;  // (period, score)
+        for (const double c : candidates) {
+            if (bpm_of(c) < o.min_bpm || bpm_of(c) > o.max_bpm) continue;
+            const std::vector<long> f = place_beats(place_env, c, o.tightness);
+            if (f.size() < 4) continue;
+            double on = 0, mid = 0;
+            for (size_t i = 0; i + 1 < f.size(); ++i) {
+                on += peak_near(envs.rhythm, f[i]);
+                mid += peak_near(envs.rhythm, (f[i] + f[i + 1]) / 2);
+            }
+            const double score = std::log(std::max(1e-6, sal.at(c))) + kLevelOnBeat * std::log(std::max(1e-6, on / static_cast<double>(f.size() - 1))) -
+                                 kLevelMidpoint * mid / std::max(1e-6, on);
+            scored.push_back({c, score});
+            if (score > best) best = score, chosen = c;
+        }
+        for (const auto& [c, sc] : scored)
+            if (std::fabs(c / chosen - 1) > 0.05) level_margin = std::min(level_margin, best - sc);
+        if (std::fabs(chosen / favourite - 1) > 1e-9) {
+            // The chosen level leads, with its own evidence as its weight.
             std::erase_if(peaks, [&](const auto& pk) { return std::fabs(pk.first / chosen - 1) < 0.05; });
             peaks.insert(peaks.begin(), {chosen, sal.at(chosen)});
             if (peaks.size() > 3) peaks.resize(3);
@@ -521,13 +531,14 @@ Result<BeatTrack> track_beats(const std::vector<float>& mono_in, int rate, const
 
     // Confidence: the pulse's strength (the comb at the chosen period, 0-1), whether the tempo holds
     // across the track, and how clearly the chosen tempo wins over the next.
-    const double period = peaks[0].first;
-    const double strength_of_pulse = std::clamp(comb(acf, period) / kStrongComb, 0.0, 1.0);
-    const double stability = tempo_stability(envs.rhythm, period, o);
-    // Decisiveness: 1 while the runner-up tempo's evidence is at most 85% of the winner's, falling
-    // to 0 as the two become equal (two readings of the pulse explain the music about as well).
-    const double runner_up = peaks.size() > 1 && peaks[0].second > 0 ? peaks[1].second / peaks[0].second : 0.0;
-    const double decisiveness = std::clamp((1.0 - runner_up) / kDecisiveGap, 0.0, 1.0);
+    // The pulse's strength and steadiness are the evidence's own favourite's (whatever level is
+    // the beat); the decisiveness is the chosen reading's.
+    const double strength_of_pulse = std::clamp(comb(acf, favourite) / kStrongComb, 0.0, 1.0);
+    const double stability = tempo_stability(envs.rhythm, favourite, o);
+    // Decisiveness: 1 while the chosen reading's score is ahead of every other candidate's by
+    // kDecisiveGap or more (scores are logs: about 15%), falling to 0 as another explains the
+    // music as well.
+    const double decisiveness = std::clamp(level_margin / kDecisiveGap, 0.0, 1.0);
     out.confidence = std::clamp(strength_of_pulse * stability * decisiveness, 0.0, 1.0);
     out.steady = stability >= kSteadyStability && strength_of_pulse >= kSteadyPulse;
 
