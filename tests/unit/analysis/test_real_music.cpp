@@ -1,7 +1,9 @@
 // Beat tracking on the real-music set (scripts/real-music.sh): recorded drum kits and recorded
 // instruments sequenced on a grid we wrote, and the LMMS demo songs rendered from their projects.
-// The tracker's constants were tuned on the "tune" half; this test reports and asserts on the
-// "held" half, which the tuning never saw. Outside CI a missing set is a skip; in CI a failure.
+// and MuseScore's demo scores played from their MIDI export. The tracker's constants were tuned on
+// "tune" and "seen" (the first held-out half, looked at once scored); the "held" tracks were added
+// afterwards and never looked at while tuning: they are what the README reports. Outside CI a
+// missing set is a skip; in CI a failure.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -29,7 +31,7 @@ struct Entry {
 std::vector<Entry> load_set() {
     std::vector<Entry> out;
     const fs::path root = fs::path(REELSYNC_TEST_MEDIA_DIR).parent_path() / "real-music";
-    for (const char* sub : {"generated", "lmms"}) {
+    for (const char* sub : {"generated", "lmms", "scores"}) {
         std::ifstream man(root / sub / "manifest.tsv");
         std::string line;
         while (std::getline(man, line)) {
@@ -57,86 +59,97 @@ double median(std::vector<double> v) {
     return v.empty() ? 0.0 : v[v.size() / 2];
 }
 
-}  // namespace
+// Floors under what this tracker measures (README, "Beat grid on real music"): held-out F median
+// 0.990, 19 of 19 at the right tempo or with it among the alternatives, every held-out drum track
+// F >= 0.9 (the target); tuning material F median 0.992.
+constexpr double kHeldFMedian = 0.95;
+constexpr double kHeldOfferedShare = 0.9;  // right tempo, or the right tempo offered as an alternative
+constexpr double kDrumTrackF = 0.9;
+constexpr double kTuneFMedian = 0.95;
 
-TEST(RealMusic, HeldOutTracksScoreAndNoBeatIsSaidSo) {
-    const auto set = load_set();
-    if (set.empty()) {
-        if (std::getenv("CI")) FAIL() << "the real-music set is missing: scripts/real-music.sh builds it";
-        GTEST_SKIP() << "the real-music set is missing: run scripts/real-music.sh";
-    }
-    std::vector<double> f_all, f_drums, f_lmms, f_down;
-    int held = 0, right_level = 0, free_tracks = 0, free_said = 0, tracked = 0;
+struct SplitScores {
+    int tracks = 0, with_beat = 0, right_level = 0, wrong_level_offered = 0, free_tracks = 0, free_said = 0;
+    std::vector<double> f, f_drums, f_down;
+};
+
+// Tracks every track of the given splits, prints a row each, and gathers the scores.
+SplitScores score(const std::vector<Entry>& set, std::initializer_list<const char*> splits) {
+    SplitScores s;
     for (const Entry& e : set) {
-        if (e.split != "held") continue;
-        ++held;
+        if (std::none_of(splits.begin(), splits.end(), [&](const char* x) { return e.split == x; })) continue;
+        ++s.tracks;
         auto t = analysis::track_beats_file(e.wav.string());
-        ASSERT_TRUE(t) << t.error().message;
+        EXPECT_TRUE(t) << e.name << ": " << t.error().message;
+        if (!t) continue;
         if (e.cls == "free") {
-            ++free_tracks;
-            free_said += !t->steady;
-            std::printf("%-40s free     steady %d confidence %.2f\n", e.name.c_str(), t->steady, t->confidence);
-            EXPECT_FALSE(t->steady) << e.name << ": rubato music must be reported as having no steady beat";
-            EXPECT_TRUE(t->beats.empty()) << e.name;
+            ++s.free_tracks;
+            s.free_said += !t->steady && t->beats.empty();
+            std::printf("%-40s %-5s free     steady %d confidence %.2f\n", e.name.c_str(), e.split.c_str(), t->steady, t->confidence);
             continue;
         }
-        ++tracked;
+        ++s.with_beat;
         auto ref = analysis::load_beats(e.beats.string());
-        ASSERT_TRUE(ref) << ref.error().message;
+        EXPECT_TRUE(ref) << e.name;
+        if (!ref) continue;
         const double f = analysis::f_measure(analysis::trim_beats(*ref), analysis::trim_beats(t->beats));
         const bool level = std::fabs(t->tempo_bpm / e.bpm - 1) < 0.04;
-        right_level += level;
-        f_all.push_back(f);
-        if (e.cls == "drums") f_drums.push_back(f);
-        if (e.cls == "lmms") f_lmms.push_back(f);
+        s.right_level += level;
+        s.f.push_back(f);
+        if (e.cls == "drums") s.f_drums.push_back(f);
         double fd = -1;
-        if (e.cls != "drums") {
+        if (e.cls != "drums") {  // drums alone tell bars only by fills and crashes: not asked
             auto dref = analysis::load_beats(e.downbeats.string());
-            ASSERT_TRUE(dref);
-            fd = analysis::f_measure(analysis::trim_beats(*dref), analysis::trim_beats(t->downbeats));
-            f_down.push_back(fd);
+            EXPECT_TRUE(dref) << e.name;
+            if (dref) {
+                fd = analysis::f_measure(analysis::trim_beats(*dref), analysis::trim_beats(t->downbeats));
+                s.f_down.push_back(fd);
+            }
         }
-        std::printf("%-40s %-8s %6.1f BPM (true %6.1f)  F %.3f  downbeat F %6.3f  confidence %.2f%s\n", e.name.c_str(), e.cls.c_str(),
-                    t->tempo_bpm, e.bpm, f, fd, t->confidence, t->uncertain() ? " uncertain" : "");
-        // A wrong metrical level is never the only reading offered: the right tempo is among the
-        // alternatives the edit view switches to.
-        if (!level) {
-            bool offered = false;
-            for (const auto& a : t->alternatives) offered |= std::fabs(a.tempo_bpm / e.bpm - 1) < 0.04;
-            std::printf("%-40s          right tempo among the alternatives: %s\n", "", offered ? "yes" : "no");
-            EXPECT_TRUE(offered) << e.name;
-        }
+        bool offered = level;
+        for (const auto& a : t->alternatives) offered |= std::fabs(a.tempo_bpm / e.bpm - 1) < 0.04;
+        s.wrong_level_offered += !level && offered;
+        std::printf("%-40s %-5s %-8s %6.1f BPM (true %6.1f)  F %.3f  downbeat F %6.3f  confidence %.2f%s%s\n", e.name.c_str(),
+                    e.split.c_str(), e.cls.c_str(), t->tempo_bpm, e.bpm, f, fd, t->confidence, t->uncertain() ? " uncertain" : "",
+                    level ? "" : offered ? "  (right tempo among the alternatives)" : "  (right tempo not offered)");
     }
-    std::printf("held-out: %d tracks (%d with a beat); F median %.3f; drums median %.3f; songs (LMMS) median %.3f; right tempo level "
-                "%d/%d; downbeat F median %.3f; no steady beat said for %d of %d rubato tracks\n",
-                held, tracked, median(f_all), median(f_drums), median(f_lmms), right_level, tracked, median(f_down), free_said, free_tracks);
-    ASSERT_GE(held, 20);
-    // Floors at what this tracker measures on the held-out half (README, "Beat grid on real music"),
-    // so that a regression shows; the targets (F >= 0.9 on every drum track) are not met yet.
-    EXPECT_GE(median(f_all), 0.9);
-    EXPECT_GE(right_level, tracked * 6 / 10);
-    EXPECT_EQ(free_said, free_tracks);
+    std::printf("%d tracks (%d with a beat): F median %.3f, drum tracks median %.3f, right tempo level %d/%d (%d more offered as an "
+                "alternative), downbeat F median %.3f, no steady beat said for %d of %d rubato tracks\n",
+                s.tracks, s.with_beat, median(s.f), median(s.f_drums), s.right_level, s.with_beat, s.wrong_level_offered, median(s.f_down),
+                s.free_said, s.free_tracks);
+    return s;
 }
 
-TEST(RealMusic, TuningHalfScores) {
+bool have_set(const std::vector<Entry>& set) { return !set.empty(); }
+
+}  // namespace
+
+// The held-out tracks: never looked at while tuning.
+TEST(RealMusic, HeldOutTracks) {
     const auto set = load_set();
-    if (set.empty()) {
+    if (!have_set(set)) {
         if (std::getenv("CI")) FAIL() << "the real-music set is missing: scripts/real-music.sh builds it";
         GTEST_SKIP() << "the real-music set is missing: run scripts/real-music.sh";
     }
-    std::vector<double> f;
-    for (const Entry& e : set) {
-        if (e.split != "tune") continue;
-        auto t = analysis::track_beats_file(e.wav.string());
-        ASSERT_TRUE(t) << t.error().message;
-        if (e.cls == "free") {
-            EXPECT_FALSE(t->steady) << e.name;
-            continue;
-        }
-        auto ref = analysis::load_beats(e.beats.string());
-        ASSERT_TRUE(ref);
-        f.push_back(analysis::f_measure(analysis::trim_beats(*ref), analysis::trim_beats(t->beats)));
+    const SplitScores s = score(set, {"held"});
+    ASSERT_GE(s.tracks, 20);
+    // Floors at what this tracker measures on them (README, "Beat grid on real music"), so that a
+    // regression shows; the issue's own targets are stricter and are not all met.
+    EXPECT_GE(median(s.f), kHeldFMedian);
+    EXPECT_GE(s.right_level + s.wrong_level_offered, s.with_beat * kHeldOfferedShare);
+    ASSERT_FALSE(s.f_drums.empty());
+    EXPECT_GE(*std::min_element(s.f_drums.begin(), s.f_drums.end()), kDrumTrackF);
+    EXPECT_EQ(s.free_said, s.free_tracks);
+}
+
+// The tuning material ("tune" and "seen").
+TEST(RealMusic, TuningTracks) {
+    const auto set = load_set();
+    if (!have_set(set)) {
+        if (std::getenv("CI")) FAIL() << "the real-music set is missing: scripts/real-music.sh builds it";
+        GTEST_SKIP() << "the real-music set is missing: run scripts/real-music.sh";
     }
-    std::printf("tuning half: %zu tracks with a beat, F median %.3f\n", f.size(), median(f));
-    EXPECT_GE(median(f), 0.95);
+    const SplitScores s = score(set, {"tune", "seen"});
+    ASSERT_GE(s.tracks, 40);
+    EXPECT_GE(median(s.f), kTuneFMedian);
+    EXPECT_EQ(s.free_said, s.free_tracks);
 }
