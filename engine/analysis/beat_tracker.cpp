@@ -480,6 +480,16 @@ Result<BeatTrack> track_beats(const std::vector<float>& mono_in, int rate, const
     // twice its favourite - is placed as beats and judged by the evidence, by how strong the beat's
     // skeleton (kick, snare, bass, chords) is on its beats, and against how strong it is halfway
     // between them (a level whose midpoints are as strong as its beats is too slow).
+    // Beats placed at a period, placed once whichever step asks first. At most five periods are
+    // asked for (the candidates; the readings are among them): the reserve keeps references valid.
+    std::vector<std::pair<double, std::vector<long>>> placed;
+    placed.reserve(8);
+    auto beats_at = [&](double period) -> const std::vector<long>& {
+        for (const auto& [p, f] : placed)
+            if (p == period) return f;
+        placed.emplace_back(period, place_beats(place_env, period, o.tightness));
+        return placed.back().second;
+    };
     double level_margin = 1e9;  // how far the chosen level's score is ahead of the next candidate's
     {
         std::vector<double> candidates;
@@ -490,7 +500,7 @@ Result<BeatTrack> track_beats(const std::vector<float>& mono_in, int rate, const
         std::vector<std::pair<double, double>> scored;  // (period, score)
         for (const double c : candidates) {
             if (bpm_of(c) < o.min_bpm || bpm_of(c) > o.max_bpm) continue;
-            const std::vector<long> f = place_beats(place_env, c, o.tightness);
+            const std::vector<long>& f = beats_at(c);
             if (f.size() < 4) continue;
             double on = 0, mid = 0;
             for (size_t i = 0; i + 1 < f.size(); ++i) {
@@ -520,8 +530,7 @@ Result<BeatTrack> track_beats(const std::vector<float>& mono_in, int rate, const
     for (const auto& pk : peaks) {
         TempoReading r;
         r.weight = total > 0 ? pk.second / total : 1.0 / static_cast<double>(peaks.size());
-        const std::vector<long> frames = place_beats(place_env, pk.first, o.tightness);
-        r.beats = beat_times(frames, envs.full);
+        r.beats = beat_times(beats_at(pk.first), envs.full);
         r.tempo_bpm = r.beats.size() >= 2 ? 60.0 * static_cast<double>(r.beats.size() - 1) / (r.beats.back() - r.beats.front()) : bpm_of(pk.first);
         const Bars bars = find_bars(bar_features(mono_in, chroma, r.beats, r.tempo_bpm), r.beats);
         r.beats_per_bar = bars.beats_per_bar;
@@ -529,10 +538,9 @@ Result<BeatTrack> track_beats(const std::vector<float>& mono_in, int rate, const
         out.alternatives.push_back(std::move(r));
     }
 
-    // Confidence: the pulse's strength (the comb at the chosen period, 0-1), whether the tempo holds
-    // across the track, and how clearly the chosen tempo wins over the next.
-    // The pulse's strength and steadiness are the evidence's own favourite's (whatever level is
-    // the beat); the decisiveness is the chosen reading's.
+    // Confidence: the pulse's strength (the comb, 0-1) and whether the tempo holds across the track,
+    // both at the evidence's own favourite (whatever level is the beat), and how clearly the chosen
+    // reading wins over the other candidates.
     const double strength_of_pulse = std::clamp(comb(acf, favourite) / kStrongComb, 0.0, 1.0);
     const double stability = tempo_stability(envs.rhythm, favourite, o);
     // Decisiveness: 1 while the chosen reading's score is ahead of every other candidate's by

@@ -5,11 +5,13 @@
 // 2. Tempo: the autocorrelation of the rhythm envelope (low and mid weighted above the hats, which
 //    subdivide the beat) through a comb of its first four multiples (Davies & Plumbley's comb
 //    filterbank: a period whose multiples are also periodic is a metrical level, not a stray
-//    interval), under a log-normal prior centred on 120 BPM. Its strongest peaks are the candidate
-//    tempi; the weights give the alternatives and part of the confidence.
-// 3. Beats: dynamic programming over beat times (Ellis, "Beat Tracking by Dynamic Programming",
-//    JNMR 2007) on an envelope that weights the low and mid bands, so that off-beat hats do not
-//    pull the grid onto the off-beat; it carries the grid through breaks and follows slow drift.
+//    interval), under a log-normal prior centred on 120 BPM. Its strongest peaks, and half and
+//    twice the strongest, are the candidate readings.
+// 3. Beats and metrical level: each candidate's beats placed by dynamic programming (Ellis, "Beat
+//    Tracking by Dynamic Programming", JNMR 2007), tight enough to hold the phase through breaks
+//    and syncopated passages while following slow drift, each beat snapped to its attack. The
+//    reading that leads has the best tempo evidence, the strongest beat skeleton (kick, snare, bass,
+//    chords) on its beats, and the weakest halfway between them; the others stay as alternatives.
 // 4. Bars: the beat position in the bar where the harmony changes (chroma novelty) and the low end
 //    is heaviest, for bars of 2 (6/8 counted in dotted quarters), 3 and 4 beats; none when no
 //    position stands out.
