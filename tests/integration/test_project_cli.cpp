@@ -331,3 +331,51 @@ TEST(ProjectCli, BeatGridCorrectionsAndSnappedTrimsFromTheKeys) {
     EXPECT_NEAR(cut["beat_offset_ms"].get<double>(), -11.0, 6.0) << cut.dump();
     EXPECT_GE(st["edit"]["downbeats"].get<int>(), 5);
 }
+
+// The tracker's other tempo readings from the edit view: A makes the next reading the grid (saved
+// with the project), and status reports the grid's confidence, its readings and the chosen tempo.
+TEST(ProjectCli, TheNextTempoReadingFromTheKeys) {
+    namespace t = reelsync::testing;
+    const std::string song = t::generate(
+        "kick_120.wav", "-f lavfi -i \"aevalsrc=0.2*sin(2*PI*220*t)+0.9*exp(-40*mod(t\\,0.5))*sin(2*PI*60*t):s=48000:d=12\" -ac 2");
+    const std::string clip = t::mixed_clips()[0];
+    fs::path d = fs::path(t::media_dir()) / "projects" / "cli_reading";
+    fs::remove_all(d);
+    fs::create_directories(d);
+    for (const char* n : {"a.mp4", "b.mp4"}) fs::copy_file(clip, d / n);
+    {
+        auto p = project::Project::open(d);
+        ASSERT_TRUE(p);
+        ASSERT_TRUE(p->set_setting("audio", song));
+        for (const auto& k : p->clips()) ASSERT_TRUE(p->set_status(k.id, project::Status::approved));
+    }
+    int rc = 0;
+    // status tracks the song and stores its grid in the project: the edit view reads it at once.
+    std::string out = cli("status '" + d.string() + "' --json", &rc);
+    ASSERT_EQ(rc, 0) << out;
+    json before = json::parse(out)["edit"];
+    EXPECT_NEAR(before["tempo_bpm"].get<double>(), 120.0, 1.0) << before.dump();
+    EXPECT_TRUE(before["steady_beat"].get<bool>());
+    EXPECT_GT(before["beat_confidence"].get<double>(), 0.0);
+    const auto& alts = before["tempo_alternatives"];
+    ASSERT_GE(alts.size(), 2u) << before.dump();
+    EXPECT_NEAR(alts[0]["tempo_bpm"].get<double>(), 120.0, 1.0);
+    const double second = alts[1]["tempo_bpm"].get<double>();
+    EXPECT_GT(std::fabs(second - 120.0), 5.0);
+
+    out = cli("play '" + d.string() + "' --edit --headless --no-audio --duration 1.0 --keys \"0.5:a\"", &rc);
+    ASSERT_EQ(rc, 0) << out;
+    {
+        auto p = project::Project::open(d);
+        ASSERT_TRUE(p);
+        const auto c = project::grid_correction(*p, song);
+        ASSERT_TRUE(c.reading);
+        EXPECT_EQ(*c.reading, 1);
+    }
+    out = cli("status '" + d.string() + "' --json", &rc);
+    ASSERT_EQ(rc, 0) << out;
+    json after = json::parse(out)["edit"];
+    EXPECT_NEAR(after["tempo_bpm"].get<double>(), second, 0.5) << after.dump();
+    const int beats_before = before["beats"].get<int>(), beats_after = after["beats"].get<int>();
+    EXPECT_NEAR(static_cast<double>(beats_after) / beats_before, second / 120.0, 0.1);
+}
