@@ -53,6 +53,8 @@ ImU32 flag_colour(analysis::FlagKind k) {
         case K::exposure: return IM_COL32(255, 200, 40, 255);
         case K::blur: return IM_COL32(200, 120, 255, 255);
         case K::timestamps: return IM_COL32(80, 230, 120, 255);
+        case K::cut: return IM_COL32(255, 255, 255, 255);
+        case K::corrupt: return IM_COL32(255, 60, 200, 255);
     }
     return IM_COL32_WHITE;
 }

@@ -12,6 +12,7 @@ PACKAGES=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
   portaudio19-dev libasound2-dev libjack-jackd2-dev libasound2-plugins jackd2
   nlohmann-json3-dev libcli11-dev libsqlite3-dev
+  libopencv-dev
 )
 
 missing=()

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 scripts/build.sh
 scripts/real-music.sh
+scripts/real-footage.sh
 source scripts/services.sh
 trap reelsync_stop_services EXIT
 reelsync_start_display

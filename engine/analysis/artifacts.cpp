@@ -86,6 +86,8 @@ const char* to_string(FlagKind k) {
         case FlagKind::end_decay: return "end_decay";
         case FlagKind::exposure: return "exposure";
         case FlagKind::cadence: return "cadence";
+        case FlagKind::cut: return "cut";
+        case FlagKind::corrupt: return "corrupt";
     }
     return "?";
 }
@@ -192,6 +194,8 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
     m.sharpness /= std::max(m.luma_std, 1.0);
     prev2_ = std::move(prev_);
     prev_ = std::move(cur);
+    m.motion = motion_.measure(f);
+    m.damaged = f.decode_error_flags != 0 || (f.flags & AV_FRAME_FLAG_CORRUPT) != 0;
     return m;
 }
 
@@ -218,18 +222,102 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
     };
     auto black = [&](int64_t i) { return m[i].luma_mean <= c.black_luma && m[i].luma_std <= c.flat_std * 2; };
     auto blank = [&](int64_t i) { return !black(i) && m[i].luma_std <= c.flat_std; };
+    // Damage the decoder reported: one flag per run of damaged frames (a few clean frames between
+    // damaged ones do not split it), severity the damaged share of the run.
+    {
+        std::vector<std::pair<int64_t, int64_t>> runs;
+        for_runs([&](int64_t i) { return m[i].damaged; }, [&](int64_t i, int64_t j) {
+            if (!runs.empty() && i - runs.back().second <= 4) runs.back().second = j;
+            else runs.emplace_back(i, j);
+        });
+        for (const auto& [i, j] : runs) {
+            int64_t damaged = 0;
+            for (int64_t k = i; k <= j; ++k) damaged += m[k].damaged;
+            flags.push_back({FlagKind::corrupt, i, j, static_cast<double>(damaged) / static_cast<double>(j - i + 1)});
+        }
+    }
     add_runs(black, FlagKind::black, 1, [](int64_t, int64_t) { return 1.0; });
     add_runs(blank, FlagKind::blank, 1, [](int64_t, int64_t) { return 0.8; });
 
-    // Repeats: a frame (with a picture) that does not change from the previous one.
-    auto still = [&](int64_t i) { return i > 0 && m[i].diff_prev < c.still_diff && !black(i) && !blank(i); };
+    // Repeats: a frame (with a picture) that does not change from the previous one: little change
+    // on the whole, and no tile of it changed (an encoder refining a repeated picture moves a few
+    // pixels by a few levels; a walking person in a still street moves a tenth of a tile).
+    auto max_tile = [](const std::array<float, kTiles>& a) { return static_cast<double>(*std::max_element(a.begin(), a.end())); };
+    auto still = [&](int64_t i) {
+        if (i <= 0 || black(i) || blank(i)) return false;
+        if (m[i].diff_prev >= c.still_diff) return false;
+        return !m[i].motion.valid ||
+               (max_tile(m[i].motion.tile_changed) < c.still_changed && max_tile(m[i].tile_diff) < c.still_tile_diff);
+    };
+    // Cuts: most of the picture changed in a way its motion does not explain (nothing the flow can
+    // follow into the next shot), far more than around it; a dissolve, changing a little every
+    // frame, is not one. A frame that comes back at once is a glitch (a jump), not a cut.
+    auto live_tiles = [&](int64_t i) {
+        return static_cast<int>(std::count_if(m[i].motion.tile_changed.begin(), m[i].motion.tile_changed.end(),
+                                              [&](float v) { return static_cast<double>(v) > c.still_changed; }));
+    };
+    auto unexplained = [&](int64_t i) { return static_cast<double>(m[i].motion.unexplained); };
+    std::vector<bool> cut(static_cast<size_t>(n), false);
+    // How far the picture's layout of light and dark moved (mean change of the tiles' means): a new
+    // shot rearranges it; a jump along the same shot (motion resuming after a freeze) hardly does.
+    auto layout_change = [&](int64_t i) {
+        double d = 0;
+        for (size_t t = 0; t < static_cast<size_t>(kTiles); ++t) d += std::fabs(static_cast<double>(m[i].tile_mean[t] - m[i - 1].tile_mean[t]));
+        return d / kTiles;
+    };
+    for (int64_t i = 2; i < n; ++i) {  // (between frames 0 and 1: a first-frame jump)
+        if (!m[i].motion.valid || black(i) || blank(i) || black(i - 1) || blank(i - 1)) continue;
+        if (unexplained(i) < c.cut_unexplained || layout_change(i) < c.cut_layout) continue;
+        // The way back from a one-frame glitch (frame i like frame i-2) is not a cut either.
+        if (m[i].diff_prev2 * c.glitch_ratio < std::min(m[i].diff_prev, m[i - 1].diff_prev)) continue;
+        std::vector<double> around;
+        for (int64_t k = std::max<int64_t>(1, i - 8); k <= std::min(n - 1, i + 8); ++k)
+            if (k != i && m[k].motion.valid) around.push_back(unexplained(k));
+        if (unexplained(i) < c.cut_ratio * std::max(median_of(around), 0.02)) continue;
+        // Back at once: the frame after is as close to the one before as neighbours are.
+        if (i + 1 < n && m[i + 1].diff_prev2 * c.glitch_ratio < std::min(m[i].diff_prev, m[i + 1].diff_prev)) continue;
+        cut[static_cast<size_t>(i)] = true;
+        flags.push_back({FlagKind::cut, i, i, std::min(1.0, unexplained(i))});
+    }
+
+    // A repeat is a fault where the picture was alive and stopped dead: most of it changing in the
+    // frames before (sensor noise, texture, moving subjects), changing up to the stop, and no cut
+    // just before. A hold that an animation eases into, or a still title after a cut, is not.
+    auto stopped_dead = [&](int64_t i) {
+        if (!m[i].motion.valid) return true;
+        std::vector<double> live, change;
+        for (int64_t k = std::max<int64_t>(1, i - 8); k < i; ++k) {
+            if (k >= i - 4 && cut[static_cast<size_t>(k)]) return false;
+            if (still(k) || black(k) || blank(k) || !m[k].motion.valid) continue;
+            live.push_back(live_tiles(k));
+            change.push_back(static_cast<double>(m[k].motion.changed));
+        }
+        if (live.size() < 4 || still(i - 1)) return false;
+        // Dead: the repeat changes a small share of what the last moving frame changed (slow
+        // content changes little every frame, and as little the frame before).
+        const double before = std::max(m[i - 1].motion.changed, i >= 2 ? m[i - 2].motion.changed : 0.0f);
+        if (static_cast<double>(m[i].motion.changed) > c.still_ratio * before) return false;
+        // (An encoder may settle into a repeated picture over one frame: the last moving frame is
+        // then the one before.)
+        const int64_t last = i >= 3 && m[i - 2].motion.changed > m[i - 1].motion.changed && !still(i - 2) ? i - 2 : i - 1;
+        return median_of(live) >= c.alive_tiles && live_tiles(last) * 3 >= c.alive_tiles * 2 &&
+               static_cast<double>(m[last].motion.changed) >= c.alive_last * median_of(change);
+    };
     std::vector<std::pair<int64_t, int64_t>> dups;  // short repeats, in order
+    std::vector<bool> dup_alive;                    // ... each after a live picture
     for_runs(still, [&](int64_t i, int64_t j) {
         const int64_t len = j - i + 1;
         const double sev = std::min(1.0, static_cast<double>(len) / 24.0);
-        if (len < c.freeze_min_frames) dups.emplace_back(i, j);
-        else if (j == n - 1) flags.push_back({FlagKind::end_decay, i - 1, j, sev});  // frozen to the end
-        else flags.push_back({FlagKind::freeze, i - 1, j, sev});
+        if (len < c.freeze_min_frames) {
+            dups.emplace_back(i, j);
+            dup_alive.push_back(stopped_dead(i));
+        } else if (!stopped_dead(i)) {
+            return;
+        } else if (j == n - 1) {
+            flags.push_back({FlagKind::end_decay, i - 1, j, sev});  // frozen to the end
+        } else {
+            flags.push_back({FlagKind::freeze, i - 1, j, sev});
+        }
     });
     // Duplicates that keep coming at short, regular distances are a cadence (one flag for the
     // span, severity the share of repeated frames); isolated ones stay duplicates.
@@ -242,14 +330,26 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
             const int64_t first = dups[a].first - 1, last = dups[b].second;
             flags.push_back({FlagKind::cadence, first, last, std::min(1.0, static_cast<double>(repeated) / static_cast<double>(last - first + 1))});
         } else {
-            for (size_t k = a; k <= b; ++k) flags.push_back({FlagKind::duplicate, dups[k].first, dups[k].second, 0.5});
+            for (size_t k = a; k <= b; ++k)
+                if (dup_alive[k]) flags.push_back({FlagKind::duplicate, dups[k].first, dups[k].second, 0.5});
         }
         a = b + 1;
     }
 
+    // Motion resuming after a freeze or a repeat jumps along the shot: that is the repeat's business.
+    std::erase_if(flags, [&](const Flag& f) {
+        return f.kind == FlagKind::cut && std::any_of(flags.begin(), flags.end(), [&](const Flag& g) {
+                   return (g.kind == FlagKind::freeze || g.kind == FlagKind::duplicate || g.kind == FlagKind::cadence) &&
+                          g.last_frame + 1 == f.first_frame;
+               });
+    });
+    for (int64_t i = 0; i < n; ++i)
+        if (cut[static_cast<size_t>(i)] && std::none_of(flags.begin(), flags.end(), [&](const Flag& f) { return f.kind == FlagKind::cut && f.first_frame == i; }))
+            cut[static_cast<size_t>(i)] = false;
+
     // Jumps: one frame-to-frame change far above the typical change around it. Changes into or
     // out of black, blank or frozen stretches are those flags' business, not jumps.
-    auto special = [&](int64_t i) { return i < 0 || i >= n || black(i) || blank(i) || still(i); };
+    auto special = [&](int64_t i) { return i < 0 || i >= n || black(i) || blank(i) || still(i) || cut[static_cast<size_t>(i)]; };
     // A glitch frame: far from both neighbours while they are close to each other (a one-frame
     // jump, e.g. a corrupt or negative frame, even in content that changes a lot every frame).
     std::vector<bool> glitch(static_cast<size_t>(n), false);
@@ -498,6 +598,14 @@ void for_each_field(DetectorConfig& c, F&& f) {
     f("black_luma", c.black_luma);
     f("flat_std", c.flat_std);
     f("still_diff", c.still_diff);
+    f("still_changed", c.still_changed);
+    f("still_tile_diff", c.still_tile_diff);
+    f("still_ratio", c.still_ratio);
+    f("alive_tiles", c.alive_tiles);
+    f("alive_last", c.alive_last);
+    f("cut_unexplained", c.cut_unexplained);
+    f("cut_ratio", c.cut_ratio);
+    f("cut_layout", c.cut_layout);
     f("freeze_min_frames", c.freeze_min_frames);
     f("cadence_max_gap", c.cadence_max_gap);
     f("cadence_min_repeats", c.cadence_min_repeats);
@@ -647,7 +755,7 @@ nlohmann::json to_json(const ClipScan& s) {
 }
 
 std::optional<FlagKind> flag_kind_from_string(const std::string& s) {
-    for (int k = 0; k <= static_cast<int>(FlagKind::cadence); ++k)
+    for (int k = 0; k <= static_cast<int>(kLastFlagKind); ++k)
         if (s == to_string(static_cast<FlagKind>(k))) return static_cast<FlagKind>(k);
     return std::nullopt;
 }

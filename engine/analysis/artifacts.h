@@ -16,6 +16,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "analysis/grid.h"
+#include "analysis/motion.h"
 #include "core/error.h"
 
 extern "C" {
@@ -24,9 +26,6 @@ struct AVFrame;
 
 namespace reelsync::analysis {
 
-// The reduced copy is also cut into a coarse grid of tiles, so that a change confined to part of the
-// picture can be located (a flag's region).
-inline constexpr int kTilesX = 8, kTilesY = 6, kTiles = kTilesX * kTilesY;
 
 struct FrameMetrics {
     int64_t index = 0;
@@ -40,6 +39,8 @@ struct FrameMetrics {
     std::array<float, kTiles> tile_mean{};  // mean luma of each tile, row by row
     std::array<float, kTiles> tile_diff{};  // mean |Y - Y of the previous frame| in each tile
     std::array<float, kTiles> tile_diff2{}; // the same against the frame two before
+    MotionMetrics motion;                   // against the previous frame, by optical flow (motion.h)
+    bool damaged = false;                   // the decoder found errors in it and concealed them
 };
 
 // Reduces a planar frame's luma to 160x90 (box filter) and measures it against the previous one.
@@ -49,11 +50,15 @@ public:
 
 private:
     std::vector<float> prev_, prev2_;
+    MotionMeter motion_;
 };
 
 // cadence: duplicated frames in a regular pattern (a clip made at a lower frame rate and repeated
 // up to this one, e.g. 16 fps shown at 24: every third frame a repeat), reported once for the span.
-enum class FlagKind { black, blank, freeze, duplicate, jump, first_frame_jump, flicker, blur, timestamps, end_decay, exposure, cadence };
+// cut: a hard cut inside the clip (the next shot shares nothing the motion can follow).
+// corrupt: frames the decoder found damaged (bit errors in the video data) and concealed.
+enum class FlagKind { black, blank, freeze, duplicate, jump, first_frame_jump, flicker, blur, timestamps, end_decay, exposure, cadence, cut, corrupt };
+inline constexpr FlagKind kLastFlagKind = FlagKind::corrupt;
 const char* to_string(FlagKind k);
 
 // Where in the picture a local artifact is: a rectangle in picture coordinates (0..1, origin top
@@ -74,7 +79,15 @@ struct Flag {
 struct DetectorConfig {
     double black_luma = 26;       // mean luma at or below (16 is black in limited range)
     double flat_std = 3.0;        // luma spread at or below: no picture
-    double still_diff = 0.6;      // a frame differing less than this from the previous one repeats it
+    double still_diff = 0.6;      // a frame repeats the previous one when it differs from it by less than this on the whole...
+    double still_changed = 0.15;  // ...no tile of it has this share of its pixels changed by more than kChangeLevel...
+    double still_tile_diff = 2.0; // ...and no tile differs by this much on the reduced copy
+    double still_ratio = 0.15;    // a repeat changes at most this share of the pixels the frame before it changed
+    int alive_tiles = 4;          // freeze/duplicate: the picture was alive before (median tiles changing, 8 frames)...
+    double alive_last = 0.7;      // ...and changing up to the stop (the last frame's change, against that median)
+    double cut_unexplained = 0.5; // cut: this share of the picture changed in a way motion does not explain...
+    double cut_ratio = 4.0;       // ...and this many times the share typical around it...
+    double cut_layout = 5.0;      // ...and the picture's light and dark rearranged (mean tile change, code values)
     int freeze_min_frames = 3;    // repeats in a row that make a freeze (fewer: duplicates)
     int cadence_max_gap = 6;      // duplicates at most this many frames apart ...
     int cadence_min_repeats = 4;  // ... this many times in a row make a cadence
@@ -127,7 +140,7 @@ struct ScanControl {
 
 // Version of the measures and detectors: bump it whenever they change what they find, so results
 // cached elsewhere (a project's flag counts) are recomputed.
-inline constexpr int kDetectorVersion = 5;
+inline constexpr int kDetectorVersion = 6;
 
 // Decodes the whole clip and runs the detectors. Errors name the file.
 Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg = {}, int threads = 0, ScanControl control = {});

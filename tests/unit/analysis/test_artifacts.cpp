@@ -122,6 +122,27 @@ TEST(Artifacts, TimestampGapIsFound) {
     EXPECT_TRUE(found);
 }
 
+TEST(Artifacts, BitErrorsInTheVideoDataAreCorrupt) {
+    // The same H.264 stream twice: as encoded, and with bytes of its packets overwritten (FFmpeg's
+    // noise filter, deterministic): the decoder conceals the damage, the scan reports it.
+    auto clean = generate("artifacts_bits_clean.mp4", "-f lavfi -i testsrc2=s=320x180:r=30:d=4 -c:v libx264 -preset veryfast -pix_fmt yuv420p -g 30");
+    auto damaged = generate("artifacts_bits_damaged.mp4", "-i \"" + clean + "\" -c copy -bsf:v noise=amount=2000");
+    auto c = scan_clip(clean);
+    ASSERT_TRUE(c) << c.error().message;
+    for (const Flag& f : c->flags) ADD_FAILURE() << "clean: false flag " << to_string(f.kind) << " " << f.first_frame << "-" << f.last_frame;
+    auto d = scan_clip(damaged);
+    ASSERT_TRUE(d) << d.error().message;
+    int64_t covered = 0;
+    for (const Flag& f : d->flags)
+        if (f.kind == FlagKind::corrupt) {
+            EXPECT_GT(f.severity, 0.0);
+            EXPECT_LE(f.severity, 1.0);
+            covered += f.last_frame - f.first_frame + 1;
+        }
+    // The filter hits about one packet in three: damage is reported over a good part of the clip.
+    EXPECT_GE(covered, 30) << "corrupt frames reported: " << covered;
+}
+
 TEST(Artifacts, CleanMovingContentRaisesNoFlag) {
     for (const char* src : {"testsrc2=s=320x180:r=30:d=12", "cellauto=s=320x180:r=30:rule=30", "life=s=320x180:r=30:mold=10:ratio=0.3"}) {
         std::string name = std::string("clean_") + std::string(src).substr(0, std::string(src).find('=')) + ".mp4";

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Gathers the real-footage set under build/real-footage/ (once; cached until the set's version
+# changes): real camera shots and real productions from Debian packages, read out of the packages
+# without installing them. manifest.tsv says for each clip what it is and what a scan must report
+# there (its truth, checked by eye frame by frame):
+#   name  split  role  package  truth  what it is
+# truth: "kind frame" items separated by ";" (a kind alone: anywhere in the clip), "-" for nothing.
+# role: clean (no fault: nothing to report), cuts (hard cuts at the frames in truth), fact (the file
+# really has what truth names: irregular timestamps, repeated frames), watch (reported, not judged).
+# split: "tune" clips were looked at while the detectors were tuned; "held" clips were not.
+# Usage: scripts/real-footage.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version=2
+out=build/real-footage
+[ -f "$out/complete-v$version" ] && { echo "real-footage: set present ($out)"; exit 0; }
+rm -rf "$out"
+mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for pkg in opencv-doc python3-mecavideo openboard-common forensics-samples-files; do
+  (cd "$tmp" && apt-get download "$pkg" >"$tmp/log" 2>&1) \
+    || { echo "real-footage: cannot download $pkg:" >&2; cat "$tmp/log" >&2; exit 1; }
+done
+for deb in "$tmp"/*.deb; do dpkg -x "$deb" "$tmp/x"; done
+x=$tmp/x/usr/share
+cp "$x/doc/opencv-doc/examples/data/"{vtest.avi,Megamind.avi,Megamind_bugy.avi,tree.avi} "$out/"
+cp "$x/pymecavideo/data/video/"{balle-jbart.mp4,balle1-vp9.avi,Principe_inertie.avi,Force_constante.avi,Effet_force_magnetique.ogv,g1.avi,g2.avi,retroMars2018.avi} "$out/"
+cp "$x/openboard/library/videos/wannaworktogether.mp4" "$out/"
+cp "$x/forensics-samples/original-files/movie1/VID_20191220_170832.mp4" "$out/phone.mp4"
+cp "$x/forensics-samples/original-files/movie2/movie-hello.mp4" "$out/"
+# Licences: opencv-doc (Apache-2.0 / BSD), python3-mecavideo (GPL-3+), openboard-common (GPL-3+),
+# forensics-samples-files (see its copyright file); the copyright files travel with the clips.
+mkdir -p "$out/copyright"
+for pkg in opencv-doc python3-mecavideo openboard-common forensics-samples-files; do
+  cp "$tmp/x/usr/share/doc/$pkg/copyright" "$out/copyright/$pkg" 2>/dev/null || true
+done
+cat > "$out/manifest.tsv" <<'TSV'
+vtest.avi	tune	clean	opencv-doc	-	a static street camera, people walking (80 s)
+balle-jbart.mp4	tune	clean	python3-mecavideo	-	a thrown ball, static camera (10 s)
+g1.avi	held	clean	python3-mecavideo	-	a falling object, static camera (0.6 s)
+g2.avi	held	clean	python3-mecavideo	-	a falling object, static camera (0.6 s)
+retroMars2018.avi	held	clean	python3-mecavideo	-	a sky sequence at 10 fps (2.5 s)
+Megamind.avi	tune	cuts	opencv-doc	black 0; cut 98; cut 154; cut 200	an animated trailer: a black first frame, three hard cuts
+Force_constante.avi	held	cuts	python3-mecavideo	cut 2	a title card for two frames, then the shot
+Principe_inertie.avi	held	cuts	python3-mecavideo	cut 2	a title card for two frames, then the shot
+Effet_force_magnetique.ogv	held	cuts	python3-mecavideo	cut 2	a title card for two frames, then the shot
+phone.mp4	tune	fact	forensics-samples-files	timestamps 1	a phone shot whose second frame comes 0.18 s after the first
+balle1-vp9.avi	held	fact	python3-mecavideo	timestamps 1	a ball shot whose first frame spacings are irregular
+movie-hello.mp4	tune	fact	forensics-samples-files	cadence	a screen recording at 30 fps whose picture changes every other frame
+tree.avi	tune	watch	opencv-doc	-	a handheld tree shot with irregular timestamps
+wannaworktogether.mp4	tune	watch	openboard-common	-	3 minutes of collage animation: cuts, transitions, holds
+Megamind_bugy.avi	tune	watch	opencv-doc	-	the trailer's twin shipped for a bug report (decodes without errors)
+TSV
+touch "$out/complete-v$version"
+echo "real-footage: $(wc -l < "$out/manifest.tsv") clips in $out"
