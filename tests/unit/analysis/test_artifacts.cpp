@@ -143,6 +143,22 @@ TEST(Artifacts, BitErrorsInTheVideoDataAreCorrupt) {
     EXPECT_GE(covered, 30) << "corrupt frames reported: " << covered;
 }
 
+TEST(Artifacts, ASizeChangeMidStreamIsScannedThrough) {
+    // An MPEG-TS stream whose picture goes from 320x180 to 640x360 at frame 60 (and its content
+    // back to its start): the scan reads all 120 frames, the flow starts again at the new size
+    // (nothing is compared across the change), and nothing is flagged away from the change.
+    const std::string enc = "-c:v libx264 -preset veryfast -pix_fmt yuv420p -bsf:v h264_mp4toannexb";
+    auto a = generate("artifacts_size_a.ts", "-f lavfi -i testsrc2=s=320x180:r=30:d=2 " + enc);
+    auto b = generate("artifacts_size_b.ts", "-f lavfi -i testsrc2=s=640x360:r=30:d=2 " + enc);
+    auto ab = generate("artifacts_size_ab.ts", "-i \"concat:" + a + "|" + b + "\" -c copy");
+    auto scan = scan_clip(ab);
+    ASSERT_TRUE(scan) << scan.error().message;
+    EXPECT_EQ(scan->frames, 120);
+    for (const Flag& f : scan->flags)
+        EXPECT_TRUE(f.first_frame >= 59 && f.last_frame <= 61) << "flag away from the size change: " << to_string(f.kind) << " " << f.first_frame
+                                                               << "-" << f.last_frame;
+}
+
 TEST(Artifacts, CleanMovingContentRaisesNoFlag) {
     for (const char* src : {"testsrc2=s=320x180:r=30:d=12", "cellauto=s=320x180:r=30:rule=30", "life=s=320x180:r=30:mold=10:ratio=0.3"}) {
         std::string name = std::string("clean_") + std::string(src).substr(0, std::string(src).find('=')) + ".mp4";
