@@ -28,6 +28,7 @@ struct PlayOptions {
     int cache_mb = 256;             // frame cache per open clip (decoded frames around the playhead)
     std::string vk_device;
     bool overlay = true;            // window: draw the ImGui overlay
+    bool heat_map = false;          // window: start with the instability heat map shown (M toggles it)
     bool analysis = true;           // window: scan the clip for artifacts in the background
 };
 

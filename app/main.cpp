@@ -32,6 +32,7 @@ void add_playback_options(CLI::App* c, app::PlayOptions& o, bool& no_analysis) {
     c->add_option("--height", o.height, "Window/offscreen height");
     c->add_option("--screenshot", o.screenshot, "Window: save what the window shows to this PNG after the first frames, then quit");
     c->add_flag("--no-analysis", no_analysis, "Window: do not scan clips for artifact flags");
+    c->add_flag("--heat-map", o.heat_map, "Window: start with the instability heat map over the picture (M toggles it)");
     c->add_option("--threads", o.decoder_threads, "Decoder threads (0: automatic)");
     c->add_option("--cache-mb", o.cache_mb, "Frame cache per clip in MiB: decoded frames around the playhead (0: off)");
     c->add_option("--vk-device", o.vk_device, "Vulkan device to use (substring of its name)");

@@ -33,6 +33,7 @@ constexpr Hotkey kHotkeys[] = {
     {"Page Up / Down", "previous / next clip"},
     {"[ / ]", "previous / next artifact flag"},
     {"F", "list of artifact flags (click one to go there)"},
+    {"M", "heat map of where the picture changes in ways motion does not explain (the scan's, or live analysis')"},
     {"D", "detector thresholds: change them, scan again, save for the project"},
     {"Tab", "overlay on / off"},
     {"F1 or H", "this help"},
@@ -119,6 +120,7 @@ void handle_keys(Session& s, OverlayState& ui, const std::vector<KeyEvent>& keys
             case GLFW_KEY_RIGHT_BRACKET: goto_flag(s, +1); break;
             case GLFW_KEY_LEFT_BRACKET: goto_flag(s, -1); break;
             case GLFW_KEY_F: ui.flag_list = !ui.flag_list; break;
+            case GLFW_KEY_M: ui.heat_map = !ui.heat_map; break;
             case GLFW_KEY_D:
                 ui.thresholds = !ui.thresholds;
                 if (ui.thresholds) ui.editing = s.detectors;
@@ -174,7 +176,7 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
     std::optional<analysis::ClipScan> scan = s.scan() ? s.scan()->shown() : std::nullopt;
     if (s.scan()) {
         const bool done = s.scan()->result().has_value();
-        if (done) ImGui::Text("flags: %zu  (F: list, [ ]: previous / next)", scan->flags.size());
+        if (done) ImGui::Text("flags: %zu  steadiness %.0f  (F: list, [ ]: previous / next)", scan->flags.size(), scan->steadiness);
         else if (auto err = s.scan()->error()) ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.4f, 1.0f), "analysis failed");
         else
             ImGui::Text("analysing... %.0f%%  (%zu flags so far)", static_cast<double>(s.scan()->progress()) * 100.0,
@@ -190,6 +192,18 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
         const float px = static_cast<float>(pic.x) / scale.x, py = static_cast<float>(pic.y) / scale.y;
         const float pw = static_cast<float>(pic.w) / scale.x, ph = static_cast<float>(pic.h) / scale.y;
         ImDrawList* dl = ImGui::GetBackgroundDrawList();
+        if (ui.heat_map && frame >= 0 && static_cast<size_t>(frame) < scan->heat.size()) {
+            // Each tile of the analysis grid tinted by its instability on this frame (0-9).
+            const analysis::HeatRow& row = scan->heat[static_cast<size_t>(frame)];
+            for (int t = 0; t < analysis::kTiles; ++t) {
+                const int heat = row[static_cast<size_t>(t)];
+                if (heat == 0) continue;
+                const float x0 = px + pw * static_cast<float>(t % analysis::kTilesX) / analysis::kTilesX;
+                const float y0 = py + ph * static_cast<float>(t / analysis::kTilesX) / analysis::kTilesY;
+                dl->AddRectFilled(ImVec2(x0, y0), ImVec2(x0 + pw / analysis::kTilesX, y0 + ph / analysis::kTilesY),
+                                  IM_COL32(255, 90, 30, 20 + 20 * heat));
+            }
+        }
         for (const auto& f : scan->flags) {
             if (!f.region || frame < f.first_frame || frame > f.last_frame) continue;
             const ImVec2 a(px + pw * f.region->x0 + 1.5f, py + ph * f.region->y0 + 1.5f);
@@ -230,6 +244,22 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
             float peak = 0;
             for (; i0 < i1; ++i0) peak = std::max(peak, w[i0]);
             if (peak > 0) dl->AddRectFilled(ImVec2(x, mid - half * peak), ImVec2(x + 1.0f, mid + half * peak), IM_COL32(120, 200, 255, 70));
+        }
+    }
+    if (hi > 0 && scan && !scan->instability.empty()) {
+        // The instability curve (the scan's, or live analysis' so far): for each pixel column the
+        // largest instability of its frames, rising from the bottom edge (full height: 0.5).
+        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+        ImDrawList* dl = ImGui::GetWindowDrawList();
+        const auto& u = scan->instability;
+        const double width = static_cast<double>(b.x - a.x);
+        for (float x = a.x; x < b.x; x += 1.0f) {
+            size_t f0 = static_cast<size_t>(static_cast<double>(x - a.x) / width * static_cast<double>(hi + 1));
+            const size_t f1 = std::min(u.size(), static_cast<size_t>(static_cast<double>(x + 1.0f - a.x) / width * static_cast<double>(hi + 1)) + 1);
+            float peak = 0;
+            for (; f0 < f1; ++f0) peak = std::max(peak, u[f0]);
+            const float h = (b.y - a.y) * std::min(1.0f, peak / static_cast<float>(analysis::kSteadyScale));
+            if (h >= 1.0f) dl->AddRectFilled(ImVec2(x, b.y - h), ImVec2(x + 1.0f, b.y), IM_COL32(255, 120, 60, 90));
         }
     }
     if (hi > 0 && !ui.beats.empty()) {

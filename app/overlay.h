@@ -18,6 +18,7 @@ struct OverlayState {
     bool help = false;
     bool quit = false;
     bool flag_list = false;
+    bool heat_map = false;                     // the instability heat map over the picture (M)
     std::optional<int64_t> mark_in, mark_out;  // review mode: the clip's marks, drawn on the scrub bar
     bool review = false;                       // the help panel lists review keys too
     std::vector<int64_t> cuts;                 // edit: first frame of every shot, ticks on the scrub bar

@@ -77,11 +77,11 @@ std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {
             }
             if (c.thumbnail) thumbs.emplace_back(c.clip, std::move(c.thumbnail->rgba));
             if (c.flags >= 0) {
-                project_.set_flags_local(c.clip, c.flags);
-                changed = changed || flagged_only;
+                project_.set_flags_local(c.clip, c.flags, c.steadiness);
+                changed = changed || flagged_only || sort == SortBy::steadiness;
             }
         }
-        if (changed && (sort == SortBy::duration || flagged_only)) refilter();
+        if (changed && (sort == SortBy::duration || sort == SortBy::steadiness || flagged_only)) refilter();
         // On two cores the artifact pass holds while a clip plays (playback keeps every frame).
         const bool busy = mode_ != Mode::browser && session_.has_player() && session_.player().playing();
         static const bool few_cores = std::thread::hardware_concurrency() <= 2;
@@ -133,6 +133,8 @@ void Review::refilter() {
             double da = clips[a].media ? clips[a].media->duration : 1e30, db = clips[b].media ? clips[b].media->duration : 1e30;
             return da < db;
         });
+    else if (sort == SortBy::steadiness)  // steadiest first; clips not scanned yet last
+        std::stable_sort(view_.begin(), view_.end(), [&](size_t a, size_t b) { return clips[a].steadiness > clips[b].steadiness; });
     else
         std::stable_sort(view_.begin(), view_.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
     // Keep the selected clip; if the filter now hides it, stay at the same place (the next clip
@@ -550,7 +552,7 @@ bool Review::browser_key(const KeyEvent& k) {
             }
             break;
         case GLFW_KEY_F8:
-            sort = static_cast<SortBy>((static_cast<int>(sort) + 1) % 3);
+            sort = static_cast<SortBy>((static_cast<int>(sort) + 1) % 4);
             refilter();
             return true;
         default: break;

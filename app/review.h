@@ -26,7 +26,7 @@ class Review {
 public:
     enum class Mode { browser, viewer, edit };
     enum class StatusFilter { all, unreviewed, approved, rejected };
-    enum class SortBy { name, date, duration };
+    enum class SortBy { name, date, duration, steadiness };
 
     Review(project::Project project, Session& session);
     ~Review();

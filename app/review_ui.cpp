@@ -1,5 +1,6 @@
 #include "app/review_ui.h"
 
+#include <cmath>
 #include <GLFW/glfw3.h>
 
 #include <cinttypes>
@@ -34,6 +35,7 @@ const char* sort_name(Review::SortBy s) {
         case Review::SortBy::name: return "name";
         case Review::SortBy::date: return "date";
         case Review::SortBy::duration: return "duration";
+        case Review::SortBy::steadiness: return "steadiness";
     }
     return "";
 }
@@ -57,7 +59,7 @@ const std::vector<ReviewHotkey>& review_hotkeys() {
         {"all", "1-5, 0", "rating, clear rating"},
         {"all", "N", "note on the clip"},
         {"all", "Ctrl+Z, Ctrl+Shift+Z or Ctrl+Y", "undo, redo (every decision)"},
-        {"browser", "F5 / F6 / F7 / F8", "filter by status / minimum rating / flagged only; sort by name, date, duration"},
+        {"browser", "F5 / F6 / F7 / F8", "filter by status / minimum rating / flagged only; sort by name, date, duration, steadiness (steadiest first)"},
         {"browser", "E", "the edit: approved shots on the song"},
         {"browser", "Ctrl+R", "relink missing clips from a folder"},
         {"viewer", "I / O", "mark in / out on the frame on screen"},
@@ -176,6 +178,7 @@ void build_browser(Review& r, const ThumbnailDrawer& thumb) {
                 std::string line = stars(c.rating) + "  " + duration_text(c);
                 if (c.mark_in || c.mark_out) line += "  [io]";
                 if (!c.note.empty()) line += "  note";
+                if (c.steadiness >= 0) line += "  s" + std::to_string(static_cast<int>(std::lround(c.steadiness)));
                 dl->AddText(ImVec2(a.x + 2, a.y + thumb_h + 20), IM_COL32(170, 170, 170, 255), line.c_str());
                 ImGui::PopID();
             }

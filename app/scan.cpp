@@ -88,8 +88,8 @@ private:
 };
 
 void print_flags(const Job& j) {
-    if (!j.scan || j.scan->flags.empty()) return;
-    std::printf("%s: %zu flags\n", j.file.c_str(), j.scan->flags.size());
+    if (!j.scan) return;
+    std::printf("%s: %zu flags, steadiness %.0f\n", j.file.c_str(), j.scan->flags.size(), j.scan->steadiness);
     for (const auto& f : j.scan->flags) {
         std::printf("  %-16s frames %lld-%lld  severity %.2f", analysis::to_string(f.kind), static_cast<long long>(f.first_frame),
                     static_cast<long long>(f.last_frame), f.severity);

@@ -184,6 +184,7 @@ int run_play_window(Session& s, Review* review) {
 
     OverlayState ui;
     ui.visible = o.overlay;
+    ui.heat_map = o.heat_map;
     ui.review = review != nullptr;
     s.scan_clips = o.analysis;  // artifact flags for the overlay, computed in the background
     if (o.analysis && s.has_player() && !s.playing_edit()) s.start_scan();

@@ -11,6 +11,7 @@ extern "C" {
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cmath>
 #include <thread>
 
@@ -708,6 +709,50 @@ Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg, i
     return scan_from_measures(path, metrics, (*dec)->info().frame_count(), (*dec)->info().video->frame_rate.to_double(), pts, cfg);
 }
 
+std::array<double, kTiles> tile_instability(const MotionMetrics& mo) {
+    std::array<double, kTiles> tile{};
+    if (!mo.valid) return tile;
+    for (size_t t = 0; t < static_cast<size_t>(kTiles); ++t)
+        tile[t] = std::min(1.0, static_cast<double>(mo.tile_unexplained[t]) +
+                                    std::clamp((static_cast<double>(mo.tile_jitter[t]) - kSteadyJitter) / kSteadyJitterSpan, 0.0, 1.0));
+    return tile;
+}
+
+std::vector<float> instability(const std::vector<FrameMetrics>& m) {
+    std::vector<float> out;
+    out.reserve(m.size());
+    for (const FrameMetrics& f : m) {
+        if (!f.motion.valid) {
+            out.push_back(0.0f);
+            continue;
+        }
+        // The worst kSteadyTiles tiles: a fault in part of the picture counts as much as its
+        // part, not diluted by the rest.
+        std::array<double, kTiles> tile = tile_instability(f.motion);
+        std::partial_sort(tile.begin(), tile.begin() + kSteadyTiles, tile.end(), std::greater<>());
+        double worst = 0;
+        for (int t = 0; t < kSteadyTiles; ++t) worst += tile[static_cast<size_t>(t)];
+        out.push_back(static_cast<float>(worst / kSteadyTiles));
+    }
+    return out;
+}
+
+double steadiness(const std::vector<float>& inst, const std::vector<Flag>& flags) {
+    double sum = 0;
+    int64_t n = 0;
+    for (size_t i = 0; i < inst.size(); ++i) {
+        const bool at_cut = std::any_of(flags.begin(), flags.end(), [&](const Flag& f) {
+            return (f.kind == FlagKind::cut || f.kind == FlagKind::first_frame_jump) && static_cast<int64_t>(i) >= f.first_frame &&
+                   static_cast<int64_t>(i) <= f.last_frame;
+        });
+        if (i == 0 || at_cut) continue;
+        sum += static_cast<double>(inst[i]);
+        ++n;
+    }
+    if (n == 0) return 100;
+    return std::clamp(100.0 * (1.0 - sum / static_cast<double>(n) / kSteadyScale), 0.0, 100.0);
+}
+
 ClipScan scan_from_measures(const std::string& path, const std::vector<FrameMetrics>& metrics, int64_t frame_count, double fps,
                             const std::vector<double>& pts, const DetectorConfig& cfg) {
     ClipScan s;
@@ -717,6 +762,15 @@ ClipScan scan_from_measures(const std::string& path, const std::vector<FrameMetr
     DetectorConfig c = cfg;
     if (s.fps > 0) c.blur_window_fps = s.fps;
     s.flags = detect_artifacts(metrics, c, pts);
+    s.instability = instability(metrics);
+    s.steadiness = steadiness(s.instability, s.flags);
+    for (const FrameMetrics& f : metrics) {
+        const auto tile = tile_instability(f.motion);
+        HeatRow row{};
+        for (size_t t = 0; t < static_cast<size_t>(kTiles); ++t)
+            row[t] = static_cast<uint8_t>(std::lround(std::min(1.0, tile[t] / kSteadyScale) * 9));
+        s.heat.push_back(row);
+    }
     return s;
 }
 
@@ -751,7 +805,16 @@ nlohmann::json to_json(const ClipScan& s) {
         if (f.region) j["region"] = {f.region->x0, f.region->y0, f.region->x1, f.region->y1};
         flags.push_back(std::move(j));
     }
-    return {{"file", s.file}, {"frames", s.frames}, {"fps", s.fps}, {"flags", flags}};
+    nlohmann::json heat = nlohmann::json::array();  // a string of kTiles digits 0-9 per frame
+    for (const HeatRow& row : s.heat) {
+        std::string digits(static_cast<size_t>(kTiles), '0');
+        for (size_t t = 0; t < static_cast<size_t>(kTiles); ++t) digits[t] = static_cast<char>('0' + std::min<int>(9, row[t]));
+        heat.push_back(std::move(digits));
+    }
+    nlohmann::json curve = nlohmann::json::array();
+    for (float v : s.instability) curve.push_back(std::round(static_cast<double>(v) * 1000) / 1000);
+    return {{"file", s.file}, {"frames", s.frames}, {"fps", s.fps}, {"flags", flags},
+            {"steadiness", std::round(s.steadiness * 10) / 10}, {"instability", curve}, {"heat", heat}};
 }
 
 std::optional<FlagKind> flag_kind_from_string(const std::string& s) {
@@ -776,6 +839,18 @@ Result<ClipScan> clip_scan_from_json(const nlohmann::json& j) {
             }
             s.flags.push_back(flag);
         }
+        // (Scans stored before steadiness existed have none: 100, and no curve.)
+        s.steadiness = j.value("steadiness", 100.0);
+        if (j.contains("instability"))
+            for (const auto& v : j.at("instability")) s.instability.push_back(v.get<float>());
+        if (j.contains("heat"))
+            for (const auto& v : j.at("heat")) {
+                const std::string digits = v.get<std::string>();
+                if (digits.size() != static_cast<size_t>(kTiles)) return fail("scan result: a heat row of " + std::to_string(digits.size()) + " tiles");
+                HeatRow row{};
+                for (size_t t = 0; t < digits.size(); ++t) row[t] = static_cast<uint8_t>(std::clamp(digits[t] - '0', 0, 9));
+                s.heat.push_back(row);
+            }
         return s;
     } catch (const nlohmann::json::exception& e) {
         return fail(std::string("scan result: ") + e.what());

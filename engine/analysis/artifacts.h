@@ -125,11 +125,30 @@ std::vector<Threshold> thresholds(DetectorConfig& c);
 std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const DetectorConfig& cfg = {},
                                    const std::vector<double>& frame_pts = {});
 
+// Steadiness: how much of the picture changes in ways its motion does not explain, frame by frame.
+// A tile's instability is the share of it the flow leaves unexplained (motion.h) plus how far its
+// local flow reverses beyond kSteadyJitter working pixels (a wobble), as a share of
+// kSteadyJitterSpan, at most 1; a frame's is the mean of its kSteadyTiles least stable tiles (an
+// eighth of the picture: a fault in part of it is not diluted by the rest). Frames at a cut and
+// frames without motion measures count 0. The clip's steadiness is 100 x (1 - mean instability /
+// kSteadyScale), clamped to 0..100: 100 is a picture whose every change motion explains; a clip
+// whose worst eighth averages half unexplained scores 0. Clips with no motion measures score 100.
+inline constexpr double kSteadyJitter = 0.15, kSteadyJitterSpan = 0.3, kSteadyScale = 0.5;
+inline constexpr int kSteadyTiles = kTiles / 8;
+std::array<double, kTiles> tile_instability(const MotionMetrics& m);  // each tile's, 0..1 (above)
+std::vector<float> instability(const std::vector<FrameMetrics>& m);
+// A frame's heat map: each tile's instability as a fraction of kSteadyScale, in steps of 0-9.
+using HeatRow = std::array<uint8_t, kTiles>;
+double steadiness(const std::vector<float>& instability, const std::vector<Flag>& flags);
+
 struct ClipScan {
     std::string file;  // as given
     int64_t frames = 0;
     double fps = 0;
     std::vector<Flag> flags;
+    double steadiness = 100;        // 0..100 (above)
+    std::vector<float> instability; // per frame measured (0..1), for the curve under the scrub bar
+    std::vector<HeatRow> heat;      // per frame measured, for the heat map over the picture
 };
 // How a long-running scan is steered from another thread (all optional).
 struct ScanControl {
@@ -140,7 +159,7 @@ struct ScanControl {
 
 // Version of the measures and detectors: bump it whenever they change what they find, so results
 // cached elsewhere (a project's flag counts) are recomputed.
-inline constexpr int kDetectorVersion = 6;
+inline constexpr int kDetectorVersion = 7;
 
 // Decodes the whole clip and runs the detectors. Errors name the file.
 Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg = {}, int threads = 0, ScanControl control = {});

@@ -143,6 +143,7 @@ void Catalog::work() {
         Catalogued c;
         c.clip = it.clip;
         c.flags = static_cast<int>(scan->flags.size());
+        c.steadiness = scan->steadiness;
         if (cache && it.clip > 0) (void)cache->put_scan(it.clip, it.size, it.mtime, *scan);
         std::lock_guard lock(mutex_);
         results_.push_back(std::move(c));

@@ -38,6 +38,7 @@ struct Catalogued {
     std::optional<ProjectCache::Thumbnail> thumbnail;
     bool from_cache = false;
     int flags = -1;                            // second pass: artifact flags found (-1: not this result)
+    double steadiness = -1;                    // ... and the scan's steadiness
 };
 
 // Probes one clip and makes its thumbnail (the keyframe nearest the middle, letterboxed in

@@ -352,7 +352,9 @@ Result<void> Project::load() {
            " probe_error, codec, width, height, rate_num, rate_den, frame_count, duration,"
            // the flag count holds only while the scan it came from is for the file as it is now
            " CASE WHEN EXISTS(SELECT 1 FROM scans WHERE clip_id = clips.id AND scans.size = clips.size"
-           " AND scans.mtime = clips.mtime) THEN flags END FROM clips");
+           " AND scans.mtime = clips.mtime) THEN flags END,"
+           " (SELECT json_extract(result, '$.steadiness') FROM scans WHERE clip_id = clips.id AND scans.size = clips.size"
+           " AND scans.mtime = clips.mtime) FROM clips");
     if (!s.ok()) return fail(describe(db_, s.prepare_rc()));
     while (s.step() == SQLITE_ROW) {
         Clip c;
@@ -382,6 +384,7 @@ Result<void> Project::load() {
             }
         }
         if (auto f = s.opt_int(20)) c.flags = static_cast<int>(*f);  // checked against the file by the query
+        if (c.flags >= 0 && sqlite3_column_type(s.get(), 21) != SQLITE_NULL) c.steadiness = sqlite3_column_double(s.get(), 21);
         FileStat st = stat_file(absolute(c));
         c.missing = !st.exists;
         clips.push_back(std::move(c));
@@ -688,7 +691,10 @@ void Project::set_media_local(int64_t id, const std::optional<ClipMedia>& media,
 }
 
 Result<void> Project::reset_flags(const std::string& detectors_key) {
-    for (Clip& c : clips_) c.flags = -1;
+    for (Clip& c : clips_) {
+        c.flags = -1;
+        c.steadiness = -1;
+    }
     if (read_only_) return {};
     if (auto r = exec(db_, "BEGIN IMMEDIATE"); !r) return r;
     auto r = exec(db_, "UPDATE clips SET flags = NULL");
@@ -701,8 +707,11 @@ Result<void> Project::reset_flags(const std::string& detectors_key) {
     return set_setting("artifact_detectors", detectors_key);
 }
 
-void Project::set_flags_local(int64_t id, int count) {
-    if (Clip* c = find(id)) c->flags = count;
+void Project::set_flags_local(int64_t id, int count, double steadiness) {
+    if (Clip* c = find(id)) {
+        c->flags = count;
+        c->steadiness = steadiness;
+    }
 }
 
 namespace {
@@ -751,6 +760,7 @@ Result<void> Project::put_scan(int64_t id, const analysis::ClipScan& scan) {
     Clip* c = find(id);
     if (!c) return fail("no clip with id " + std::to_string(id));
     c->flags = static_cast<int>(scan.flags.size());
+    c->steadiness = scan.steadiness;
     if (read_only_ || id < 0) return {};
     return write_scan(db_, id, c->size, c->mtime, scan);
 }

@@ -56,6 +56,7 @@ struct Clip {
     std::optional<ClipMedia> media;            // once probed
     std::string probe_error;                   // a probe failed: why
     int flags = -1;                            // artifact flags found; -1: not scanned
+    double steadiness = -1;                    // its scan's steadiness (0..100); -1: not scanned
 };
 
 // One field of one clip. Values: nothing (SQL NULL), an integer, or text.
@@ -130,7 +131,7 @@ public:
     // --- caches filled by background work (see ProjectCache) ---
     // Takes a probe result another connection has cached, without re-reading the database.
     void set_media_local(int64_t clip, const std::optional<ClipMedia>& media, const std::string& error);
-    void set_flags_local(int64_t clip, int count);
+    void set_flags_local(int64_t clip, int count, double steadiness = -1);
     // Forgets every cached scan (the detectors or their thresholds changed) and records which.
     Result<void> reset_flags(const std::string& detectors_key);
     // A clip's artifact scan (a cache entry, not a decision), stored for the file's current size

@@ -138,3 +138,44 @@ TEST(Motion, GenerativeFaultsShowInTheirBoxOnRealFootage) {
         EXPECT_LE(peak(b.unexplained, 1, 29), 0.1) << to_string(f) << ": before the fault";
     }
 }
+
+// Steadiness ranks takes: the same real shot with a fault painted in scores below its clean twin,
+// by the documented formula (artifacts.h), and the curve rises over the fault's frames.
+TEST(Steadiness, AFaultyTakeScoresBelowItsCleanTwin) {
+    const fs::path src = fs::path(REELSYNC_TEST_MEDIA_DIR).parent_path() / "real-footage" / "balle-jbart.mp4";
+    if (!fs::exists(src)) {
+        if (std::getenv("CI")) FAIL() << "the real-footage set is missing: scripts/real-footage.sh gathers it";
+        GTEST_SKIP() << "the real-footage set is missing: run scripts/real-footage.sh";
+    }
+    auto scan_of = [&](Fault f) {
+        FaultSpec s;
+        s.source = src.string();
+        s.start_s = 1.0;
+        s.fault = f;
+        s.first = 30;
+        s.length = 15;
+        s.x = 150;
+        s.y = 100;
+        s.w = 140;
+        s.h = 110;
+        s.strength = 0.8;
+        s.seed = 3;
+        auto r = analysis::scan_clip(fault_clip(std::string("motion_") + to_string(f) + ".mp4", s));
+        EXPECT_TRUE(r) << r.error().message;
+        return r ? *r : analysis::ClipScan{};
+    };
+    const analysis::ClipScan clean = scan_of(Fault::none);
+    ASSERT_EQ(clean.instability.size(), 75u);
+    std::printf("clean: steadiness %.1f\n", clean.steadiness);
+    EXPECT_GE(clean.steadiness, 60.0);  // a real shot: a thrown ball and the hand throwing it occlude
+    for (Fault f : {Fault::boil, Fault::wobble, Fault::pop, Fault::morph}) {
+        const analysis::ClipScan s = scan_of(f);
+        ASSERT_EQ(s.instability.size(), 75u);
+        double in = 0, before = 0;
+        for (size_t i = 30; i <= 45; ++i) in += static_cast<double>(s.instability[i]);
+        for (size_t i = 1; i <= 29; ++i) before += static_cast<double>(s.instability[i]);
+        std::printf("%s: steadiness %.1f, instability %.4f in the span, %.4f before\n", to_string(f), s.steadiness, in / 16, before / 29);
+        EXPECT_LT(s.steadiness, clean.steadiness - 1.0) << to_string(f);
+        EXPECT_GT(in / 16, 1.3 * before / 29) << to_string(f);
+    }
+}

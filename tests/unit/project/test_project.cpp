@@ -198,6 +198,8 @@ TEST(Project, ScansAreStoredUntilTheFileOrTheDetectorsChange) {
     analysis::ClipScan scan{"clip.mp4", 96, 24.0, {}};
     scan.flags.push_back({analysis::FlagKind::jump, 40, 40, 0.75, analysis::Region{0.25f, 0.5f, 0.625f, 1.0f}});
     scan.flags.push_back({analysis::FlagKind::freeze, 60, 70, 0.5});
+    scan.steadiness = 87.3;
+    scan.instability = {0.0f, 0.125f, 0.25f};
     int64_t a = 0, b = 0;
     {
         auto p = Project::open(d);
@@ -213,9 +215,12 @@ TEST(Project, ScansAreStoredUntilTheFileOrTheDetectorsChange) {
         auto p = Project::open(d);
         ASSERT_TRUE(p);
         EXPECT_EQ(p->clip(a)->flags, 2);
+        EXPECT_DOUBLE_EQ(p->clip(a)->steadiness, 87.3);  // for the browser's steadiness sort
         auto back = p->scan_result(a);
         ASSERT_TRUE(back);
         EXPECT_EQ(back->frames, 96);
+        EXPECT_DOUBLE_EQ(back->steadiness, 87.3);
+        EXPECT_EQ(back->instability, (std::vector<float>{0.0f, 0.125f, 0.25f}));
         ASSERT_EQ(back->flags.size(), 2u);
         EXPECT_EQ(back->flags[0].kind, analysis::FlagKind::jump);
         EXPECT_EQ(back->flags[0].first_frame, 40);
@@ -231,6 +236,7 @@ TEST(Project, ScansAreStoredUntilTheFileOrTheDetectorsChange) {
         ASSERT_TRUE(p);
         EXPECT_FALSE(p->scan_result(a));
         EXPECT_EQ(p->clip(a)->flags, -1);
+        EXPECT_EQ(p->clip(a)->steadiness, -1);
         EXPECT_TRUE(p->scan_result(b));
         // Other thresholds: every stored scan is forgotten.
         ASSERT_TRUE(p->reset_flags("other detectors"));
