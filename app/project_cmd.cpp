@@ -10,9 +10,11 @@
 #include <nlohmann/json.hpp>
 
 #include "app/app.h"
+#include "analysis/continuity.h"
 #include "app/project_io.h"
 #include "core/timecode.h"
 #include "media/clip_info.h"
+#include "media/video_decoder.h"
 #include "project/catalog.h"
 #include "project/edit.h"
 
@@ -100,6 +102,21 @@ int run_status(const std::string& folder, bool as_json) {
             beat_error = b.error().message;
         }
     }
+    // Continuity at every cut: the outgoing shot's out-frame against the incoming shot's in-frame.
+    std::vector<std::optional<analysis::Continuity>> continuity;
+    if (e) {
+        auto grab = [](const project::Shot& s, int64_t n) -> std::shared_ptr<AVFrame> {
+            auto d = media::VideoDecoder::open(s.path.string());
+            if (!d || !(*d)->seek(n)) return nullptr;
+            auto f = (*d)->next();
+            if (!f || !*f) return nullptr;
+            return (*f)->picture;
+        };
+        for (size_t i = 1; i < e->shots.size(); ++i) {
+            auto a = grab(e->shots[i - 1], e->shots[i - 1].out), b = grab(e->shots[i], e->shots[i].in);
+            continuity.push_back(a && b ? std::optional(analysis::compare_across_cut(*a, *b)) : std::nullopt);
+        }
+    }
     if (as_json) {
         json j{{"folder", p->folder().string()},
                {"clips", p->clips().size()},
@@ -124,6 +141,11 @@ int run_status(const std::string& folder, bool as_json) {
                     cut["beat_offset_ms"] = o.offset_ms;
                     cut["beat_offset_frames"] = o.offset_frames;
                     cut["on_beat"] = !o.off_beat;
+                }
+                if (i > 0 && continuity[i - 1]) {
+                    const auto& c = *continuity[i - 1];
+                    cut["continuity"] = {{"exposure_ev", c.exposure_ev}, {"delta_e", c.delta_e}, {"contrast_stops", c.contrast},
+                                         {"jump", analysis::flagged(c)}};
                 }
                 j["edit"]["cuts"].push_back(std::move(cut));
             }
@@ -187,6 +209,13 @@ int run_status(const std::string& folder, bool as_json) {
             char b[64];
             std::snprintf(b, sizeof b, "  cut %+7.1f ms %+5.2f f%s", o.offset_ms, o.offset_frames, o.off_beat ? "  OFF BEAT" : "");
             beat = b;
+        }
+        if (i > 0 && continuity[i - 1]) {
+            const auto& c = *continuity[i - 1];
+            char b[96];
+            std::snprintf(b, sizeof b, "  %+.2f EV dE %.1f contrast %+.2f%s", c.exposure_ev, c.delta_e, c.contrast,
+                          analysis::flagged(c) ? "  JUMP" : "");
+            beat += b;
         }
         std::printf("%4zu  %s  %-40s in %lld out %lld (%lld frames)%s\n", i + 1,
                     timecode(e->start_of(i).round_frames(e->rate), e->rate).c_str(), s.name.c_str(),

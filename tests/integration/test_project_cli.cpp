@@ -165,6 +165,15 @@ TEST(ProjectCli, StatusReportsEachCutAgainstTheBeat) {
     EXPECT_NEAR(cuts[2]["beat_offset_ms"].get<double>(), 200.0, 6.0);
     EXPECT_NEAR(cuts[2]["beat_offset_frames"].get<double>(), 6.0, 0.2);
     EXPECT_FALSE(cuts[2]["on_beat"].get<bool>());
+    // Continuity at each cut: the same generated content on both sides, lit alike (the frame
+    // number band at the top changes, so colour differs there).
+    for (size_t i = 1; i < 3; ++i) {
+        ASSERT_TRUE(cuts[i].contains("continuity")) << cuts[i].dump();
+        EXPECT_LT(std::fabs(cuts[i]["continuity"]["exposure_ev"].get<double>()), 0.3);
+        EXPECT_LT(std::fabs(cuts[i]["continuity"]["contrast_stops"].get<double>()), 0.3);
+        EXPECT_GT(cuts[i]["continuity"]["delta_e"].get<double>(), 0.0);
+    }
+    EXPECT_FALSE(cuts[0].contains("continuity"));
     // The grid is cached in the project: the second status reads it back (same answer).
     std::string again = cli("status '" + d.string() + "' --json", &rc);
     EXPECT_EQ(json::parse(again)["edit"]["cuts"], cuts);
