@@ -278,11 +278,13 @@ int run_headless(Session& s, Review* review, const std::vector<ScriptedKey>& key
     while (!g_stop_requested.load()) {
         double now = steady_seconds();
         if (o.duration > 0 && now - start >= o.duration) break;
-        timeline::Player& player = s.player();
+        // The review's work and its keys may replace the session's player (an edit re-opened after a
+        // trim): the player is looked up again after each, never held across them.
         // Scripted keys whose clock time has come, stamped with the instant the clock passed it.
         double key_due = now + 1.0;
         if (review) (void)review->tick();  // the review's background work (an edit re-opened after a trim, the song)
         while (next_key < keys.size()) {
+            timeline::Player& player = s.player();
             const double clock_now = player.clock().time_at(now);
             const ScriptedKey& k = keys[next_key];
             if (!player.clock().playing() || clock_now < k.t) {
@@ -293,6 +295,7 @@ int run_headless(Session& s, Review* review, const std::vector<ScriptedKey>& key
             if (review) review->handle_key(ev);
             ++next_key;
         }
+        timeline::Player& player = s.player();
         auto plan = player.plan(now, est.value(), est.expected());
         if (plan.frame) {
             double t0 = steady_seconds();
