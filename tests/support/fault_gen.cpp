@@ -80,10 +80,11 @@ struct Field {
     }
 };
 
-// Moves every pixel of the box (all three planes) to where `from(x, y)` says its content comes
-// from, weighted by the box's edge.
-template <class From>
-void warp_box(Frame& f, const FaultSpec& s, From from) {
+// Repaints every pixel of the box, in all three planes: `pixel(p, in, pw, ph, X, Y, w)` returns the
+// new value of the pixel at picture position (X, Y) of plane p (pw x ph, `in` as it was before),
+// w its weight in the box (0 at the edge, 1 inside).
+template <class Pixel>
+void repaint_box(Frame& f, const FaultSpec& s, Pixel pixel) {
     const Frame src = f;
     for (int p = 0; p < 3; ++p) {
         const int sc = p == 0 ? 1 : 2, pw = W / sc, ph = H / sc;
@@ -94,31 +95,35 @@ void warp_box(Frame& f, const FaultSpec& s, From from) {
                 const double X = (x + 0.5) * sc, Y = (y + 0.5) * sc;
                 const double wgt = weight(s, X, Y);
                 if (wgt <= 0) continue;
-                auto [fx, fy] = from(X, Y);
-                const double sx = X + wgt * (fx - X), sy = Y + wgt * (fy - Y);
-                out[static_cast<size_t>(y) * pw + x] = static_cast<uint8_t>(std::lround(sample(in, pw, ph, sx / sc - 0.5, sy / sc - 0.5)));
+                const double v = pixel(p, in, pw, ph, X, Y, wgt);
+                out[static_cast<size_t>(y) * pw + x] = static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
             }
     }
 }
 
-// Blends the box towards other content: out = (1 - a*weight) * own + a*weight * other(x, y).
+// The plane's value at picture position (X, Y).
+double at(const uint8_t* in, int pw, int ph, double X, double Y) {
+    const double sc = static_cast<double>(W) / pw;
+    return sample(in, pw, ph, X / sc - 0.5, Y / sc - 0.5);
+}
+
+// Moves the box's content: each pixel takes the content where `from(X, Y)` says it comes from,
+// weighted by the box's edge.
+template <class From>
+void warp_box(Frame& f, const FaultSpec& s, From from) {
+    repaint_box(f, s, [&](int, const uint8_t* in, int pw, int ph, double X, double Y, double w) {
+        auto [fx, fy] = from(X, Y);
+        return at(in, pw, ph, X + w * (fx - X), Y + w * (fy - Y));
+    });
+}
+
+// Blends the box towards other content: out = (1 - a*weight) * own + a*weight * other(X, Y).
 template <class Other>
 void blend_box(Frame& f, const FaultSpec& s, double a, Other other) {
-    const Frame src = f;
-    for (int p = 0; p < 3; ++p) {
-        const int sc = p == 0 ? 1 : 2, pw = W / sc, ph = H / sc;
-        const uint8_t* in = const_cast<Frame&>(src).plane(p);
-        uint8_t* out = f.plane(p);
-        for (int y = s.y / sc; y < std::min(ph, (s.y + s.h) / sc + 1); ++y)
-            for (int x = s.x / sc; x < std::min(pw, (s.x + s.w) / sc + 1); ++x) {
-                const double X = (x + 0.5) * sc, Y = (y + 0.5) * sc;
-                const double k = a * weight(s, X, Y);
-                if (k <= 0) continue;
-                auto [ox, oy] = other(X, Y);
-                const double v = (1 - k) * in[static_cast<size_t>(y) * pw + x] + k * sample(in, pw, ph, ox / sc - 0.5, oy / sc - 0.5);
-                out[static_cast<size_t>(y) * pw + x] = static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
-            }
-    }
+    repaint_box(f, s, [&](int, const uint8_t* in, int pw, int ph, double X, double Y, double w) {
+        auto [ox, oy] = other(X, Y);
+        return (1 - a * w) * at(in, pw, ph, X, Y) + a * w * at(in, pw, ph, ox, oy);
+    });
 }
 
 // Where "other content" comes from: the box moved by half the picture (wrapping), so it is a
@@ -172,17 +177,10 @@ void paint(Frame& f, const FaultSpec& s, int t, std::mt19937& rng) {
             const double a = std::min(1.0, phase) * s.strength;
             // Colour slides by up to 24 code values (a hue turn), brightness by up to 15%.
             const double du = 24 * a * std::cos(s.seed * 1.7), dv = 24 * a * std::sin(s.seed * 1.7), gain = 1 + 0.15 * a * ((s.seed % 2) ? 1 : -1);
-            for (int p = 0; p < 3; ++p) {
-                const int sc = p == 0 ? 1 : 2, pw = W / sc, ph = H / sc;
-                uint8_t* out = f.plane(p);
-                for (int y = s.y / sc; y < std::min(ph, (s.y + s.h) / sc + 1); ++y)
-                    for (int x = s.x / sc; x < std::min(pw, (s.x + s.w) / sc + 1); ++x) {
-                        const double wgt = weight(s, (x + 0.5) * sc, (y + 0.5) * sc);
-                        double v = out[static_cast<size_t>(y) * pw + x];
-                        v = p == 0 ? v * (1 + wgt * (gain - 1)) : v + wgt * (p == 1 ? du : dv);
-                        out[static_cast<size_t>(y) * pw + x] = static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
-                    }
-            }
+            repaint_box(f, s, [&](int p, const uint8_t* in, int pw, int ph, double X, double Y, double w) {
+                const double v = at(in, pw, ph, X, Y);
+                return p == 0 ? v * (1 + w * (gain - 1)) : v + w * (p == 1 ? du : dv);
+            });
             return;
         }
     }

@@ -62,6 +62,25 @@ BoxSeries measure(const std::string& path, const FaultSpec& s) {
     return out;
 }
 
+// The shot both tests paint into: balle-jbart.mp4 from 1 s, the fault over frames 30-44 in a
+// 140x110 box, strength 0.8, seed 3.
+fs::path shot() { return fs::path(REELSYNC_TEST_MEDIA_DIR).parent_path() / "real-footage" / "balle-jbart.mp4"; }
+FaultSpec spec(Fault f) {
+    FaultSpec s;
+    s.source = shot().string();
+    s.start_s = 1.0;
+    s.fault = f;
+    s.first = 30;
+    s.length = 15;
+    s.x = 150;
+    s.y = 100;
+    s.w = 140;
+    s.h = 110;
+    s.strength = 0.8;
+    s.seed = 3;
+    return s;
+}
+
 double mean(const std::vector<double>& v, size_t a, size_t b) {  // [a, b]
     double s = 0;
     for (size_t i = a; i <= b && i < v.size(); ++i) s += v[i];
@@ -76,26 +95,10 @@ double peak(const std::vector<double>& v, size_t a, size_t b) {
 }  // namespace
 
 TEST(Motion, GenerativeFaultsShowInTheirBoxOnRealFootage) {
-    const fs::path src = fs::path(REELSYNC_TEST_MEDIA_DIR).parent_path() / "real-footage" / "balle-jbart.mp4";
-    if (!fs::exists(src)) {
+    if (!fs::exists(shot())) {
         if (std::getenv("CI")) FAIL() << "the real-footage set is missing: scripts/real-footage.sh gathers it";
         GTEST_SKIP() << "the real-footage set is missing: run scripts/real-footage.sh";
     }
-    auto spec = [&](Fault f) {
-        FaultSpec s;
-        s.source = src.string();
-        s.start_s = 1.0;
-        s.fault = f;
-        s.first = 30;
-        s.length = 15;
-        s.x = 150;
-        s.y = 100;
-        s.w = 140;
-        s.h = 110;
-        s.strength = 0.8;
-        s.seed = 3;
-        return s;
-    };
     auto series = [&](Fault f) {
         const FaultSpec s = spec(f);
         const std::string path = fault_clip(std::string("motion_") + to_string(f) + ".mp4", s);
@@ -142,25 +145,12 @@ TEST(Motion, GenerativeFaultsShowInTheirBoxOnRealFootage) {
 // Steadiness ranks takes: the same real shot with a fault painted in scores below its clean twin,
 // by the documented formula (artifacts.h), and the curve rises over the fault's frames.
 TEST(Steadiness, AFaultyTakeScoresBelowItsCleanTwin) {
-    const fs::path src = fs::path(REELSYNC_TEST_MEDIA_DIR).parent_path() / "real-footage" / "balle-jbart.mp4";
-    if (!fs::exists(src)) {
+    if (!fs::exists(shot())) {
         if (std::getenv("CI")) FAIL() << "the real-footage set is missing: scripts/real-footage.sh gathers it";
         GTEST_SKIP() << "the real-footage set is missing: run scripts/real-footage.sh";
     }
     auto scan_of = [&](Fault f) {
-        FaultSpec s;
-        s.source = src.string();
-        s.start_s = 1.0;
-        s.fault = f;
-        s.first = 30;
-        s.length = 15;
-        s.x = 150;
-        s.y = 100;
-        s.w = 140;
-        s.h = 110;
-        s.strength = 0.8;
-        s.seed = 3;
-        auto r = analysis::scan_clip(fault_clip(std::string("motion_") + to_string(f) + ".mp4", s));
+        auto r = analysis::scan_clip(fault_clip(std::string("motion_") + to_string(f) + ".mp4", spec(f)));
         EXPECT_TRUE(r) << r.error().message;
         return r ? *r : analysis::ClipScan{};
     };
