@@ -20,12 +20,15 @@ BackgroundScan::BackgroundScan(std::string path, analysis::DetectorConfig cfg, s
         auto r = analysis::scan_clip(path_, cfg, 1, {&cancel_, &pause_us_, &progress_});
         std::lock_guard lock(mutex_);
         if (result_) return;  // the live measures finished first
-        if (r) result_ = std::move(*r);
+        if (r) result_ = std::make_shared<const analysis::ClipScan>(std::move(*r));
         else error_ = r.error().message;
     });
 }
 
-BackgroundScan::BackgroundScan(analysis::ClipScan done) : path_(done.file), stored_(true), result_(std::move(done)) { progress_.store(1.0f); }
+BackgroundScan::BackgroundScan(analysis::ClipScan done)
+    : path_(done.file), stored_(true), result_(std::make_shared<const analysis::ClipScan>(std::move(done))) {
+    progress_.store(1.0f);
+}
 
 void BackgroundScan::set_playback_running(bool running) {
     static const bool few_cores = std::thread::hardware_concurrency() <= 2;
@@ -53,7 +56,7 @@ void BackgroundScan::refresh_live() {
             // Playback decoded the whole clip in order: that is the scan; the own decode can stop.
             std::lock_guard lock(mutex_);
             if (!result_) {
-                result_ = std::move(s);
+                result_ = std::make_shared<const analysis::ClipScan>(std::move(s));
                 error_.reset();
             }
             cancel_.store(true);
@@ -65,7 +68,7 @@ void BackgroundScan::refresh_live() {
         std::erase_if(s.flags, [&](const analysis::Flag& f) {
             return f.last_frame >= live_job_frames_ - 8 || f.kind == analysis::FlagKind::end_decay;
         });
-        partial_ = std::move(s);
+        partial_ = std::make_shared<const analysis::ClipScan>(std::move(s));
         partial_frames_ = live_job_frames_;
     }
     {
@@ -92,12 +95,12 @@ void BackgroundScan::refresh_live() {
     });
 }
 
-std::optional<analysis::ClipScan> BackgroundScan::shown() {
+std::shared_ptr<const analysis::ClipScan> BackgroundScan::shown() {
     if (auto r = result()) return r;
     return partial_;
 }
 
-std::optional<analysis::ClipScan> BackgroundScan::result() {
+std::shared_ptr<const analysis::ClipScan> BackgroundScan::result() {
     std::lock_guard lock(mutex_);
     return result_;
 }

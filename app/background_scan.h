@@ -31,8 +31,9 @@ public:
     BackgroundScan(const BackgroundScan&) = delete;
     BackgroundScan& operator=(const BackgroundScan&) = delete;
 
-    // The flags once the scan has finished (nullopt while running or after a failure).
-    std::optional<analysis::ClipScan> result();
+    // The flags once the scan has finished (null while running or after a failure). Shared, not
+    // copied: the window asks every frame, and a scan carries a curve and a heat map per frame.
+    std::shared_ptr<const analysis::ClipScan> result();
     std::optional<std::string> error();
     bool stored() const { return stored_; }  // made from a stored scan (nothing new to store)
     const analysis::DetectorConfig& config() const { return cfg_; }  // the thresholds it scans with
@@ -40,7 +41,7 @@ public:
     // Main thread, once per frame: turns new live measures into flags (on a helper thread).
     void refresh_live();
     // What to show: the result, else the live flags found so far (frames before live_frames()).
-    std::optional<analysis::ClipScan> shown();
+    std::shared_ptr<const analysis::ClipScan> shown();
     int64_t live_frames() const { return partial_frames_; }
     // Live analysis must never cost a frame. With more than two cores the scan runs alongside
     // playback at the lowest priority; with two or fewer (where playback needs them all) it holds
@@ -58,14 +59,14 @@ private:
     std::future<analysis::ClipScan> live_job_;
     int64_t live_job_frames_ = 0;
     std::chrono::steady_clock::time_point live_job_started_{};
-    std::optional<analysis::ClipScan> partial_;
+    std::shared_ptr<const analysis::ClipScan> partial_;
     int64_t partial_frames_ = 0;
     std::atomic<bool> cancel_{false};
     std::atomic<float> progress_{0.0f};
     std::atomic<int> pause_us_{0};
     std::mutex mutex_;
     // Guarded by mutex_:
-    std::optional<analysis::ClipScan> result_;
+    std::shared_ptr<const analysis::ClipScan> result_;
     std::optional<std::string> error_;
     std::thread thread_;  // last: started once the fields above exist
 };

@@ -173,9 +173,9 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
         ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.2f, 1.0f), "clock: %s", audio::to_string(src));
     }
     // The clip's flags: the finished scan, else what live analysis of the frames played so far found.
-    std::optional<analysis::ClipScan> scan = s.scan() ? s.scan()->shown() : std::nullopt;
+    std::shared_ptr<const analysis::ClipScan> scan = s.scan() ? s.scan()->shown() : nullptr;
     if (s.scan()) {
-        const bool done = s.scan()->result().has_value();
+        const bool done = s.scan()->result() != nullptr;
         if (done) ImGui::Text("flags: %zu  steadiness %.0f  (F: list, [ ]: previous / next)", scan->flags.size(), scan->steadiness);
         else if (auto err = s.scan()->error()) ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.4f, 1.0f), "analysis failed");
         else
