@@ -7,7 +7,8 @@
 # truth: "kind frame" items separated by ";" (a kind alone: anywhere in the clip), "-" for nothing.
 # role: clean (no fault: nothing to report), cuts (hard cuts at the frames in truth), fact (the file
 # really has what truth names: irregular timestamps, repeated frames), watch (reported, not judged).
-# split: "tune" clips were looked at while the detectors were tuned; "held" clips were not.
+# split: "tune" clips were looked at while the detectors were tuned; "held" clips were scanned once
+# midway (their cuts checked by eye) and no threshold was set on them.
 # Usage: scripts/real-footage.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

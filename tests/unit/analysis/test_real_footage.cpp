@@ -3,7 +3,8 @@
 // checked by eye frame by frame: nothing on clean shots, the hard cuts of a clip as cuts at their
 // frames, and what the file really has (a timestamp gap, repeated frames). Clips marked "watch"
 // are scanned and their flags printed, not judged. "tune" clips were looked at while the detectors
-// were tuned, "held" ones were not. Outside CI a missing set is a skip; in CI a failure.
+// were tuned; "held" ones were scanned once midway (their cuts checked by eye), never tuned on.
+// Outside CI a missing set is a skip; in CI a failure.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
