@@ -5,27 +5,22 @@
 #include <utility>
 #include <vector>
 
+#include "review/session_options.h"
+
 namespace reelsync::app {
 
-struct PlayOptions {
-    std::vector<std::string> files;
+struct PlayOptions : review::SessionOptions {
     std::string project;            // a project folder (files is then empty)
     bool edit = false;              // play the project's edit against its song
     std::string clip;               // headless review: the project clip to play
-    std::string keys;               // headless: scripted key presses "SECONDS:KEY,..." at clock times
+    std::string keys;               // scripted key presses "SECONDS:KEY,..." (clock time; browser: since start)
+    std::string ipc;                // "-": commands as JSON lines on stdin, replies on stdout
+    std::string input_conf;         // a key file (else the user's input.conf, if there is one)
     std::string start_view;         // review: "browser" (default) or "edit"
-    std::string audio_track;        // --audio: a music track to play (else the clip's own audio)
     bool headless = false;
-    bool no_audio = false;          // run on the timer clock
-    std::string audio_device;
     double duration = 0;            // seconds of playback; 0: to the end
-    std::string stats_path;
-    std::optional<std::pair<int64_t, int64_t>> loop;
     int width = 0, height = 0;      // window or offscreen size; 0: from the clip (window capped)
-    bool paused = false;            // start paused (window)
     std::string screenshot;         // window: save the window's pixels to this PNG after the first frames
-    int decoder_threads = 0;
-    int cache_mb = 256;             // frame cache per open clip (decoded frames around the playhead)
     std::string vk_device;
     bool overlay = true;            // window: draw the ImGui overlay
     bool heat_map = false;          // window: start with the instability heat map shown (M toggles it)
@@ -36,6 +31,8 @@ int run_play(const PlayOptions& opts);
 int run_render(const std::string& file, std::optional<int64_t> frame, std::optional<std::pair<int64_t, int64_t>> range,
                const std::string& out, const std::string& out_dir, const std::string& vk_device);
 int run_probe(const std::string& file);
+// `reelsync keys`: the key table (Markdown, as in the README), the commands, the key names.
+int run_keys(const std::string& what, const std::string& input_conf);
 struct BenchOptions {
     std::string file;
     int threads = 0;

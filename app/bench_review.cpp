@@ -14,9 +14,8 @@
 
 #include "app/app.h"
 #include "app/gpu_setup.h"
-#include "app/project_io.h"
-#include "app/review.h"
-#include "app/session.h"
+#include "project/project_io.h"
+#include "app/run.h"
 #include "core/timecode.h"
 #include "render/frame_renderer.h"
 
@@ -88,17 +87,15 @@ void report(const char* what, const std::vector<double>& v, const std::vector<do
 }  // namespace
 
 int run_review_bench(const ReviewBenchOptions& o) {
-    PlayOptions po;
-    po.project = o.folder;
+    review::SessionOptions po;
     po.no_audio = o.no_audio;
-    po.analysis = false;
     po.decoder_threads = o.threads;
     Session s(po);
     if (auto r = s.start(); !r) {
         print_error(r.error().message);
         return 1;
     }
-    auto proj = open_project(o.folder, "");
+    auto proj = project::open_project(o.folder, "");
     if (!proj) {
         print_error(proj.error().message);
         return 1;
@@ -138,7 +135,7 @@ int run_review_bench(const ReviewBenchOptions& o) {
     if (auto r = b.pump(o.watch); !r) return fail_with(r.error());
     for (size_t i = 0; i < n; ++i) {
         const int64_t target = review.project().clips()[vis[i + 1]].id;
-        auto lat = b.latency([&] { review.handle_key({GLFW_KEY_DOWN, 0, steady_seconds()}); },
+        auto lat = b.latency([&] { (void)review.execute(*review::parse_command("next_clip"), steady_seconds()); },
                              [&] { return s.project_clip == target && s.player().current().has_value(); });
         if (!lat) return fail_with(lat.error());
         next.push_back(*lat);

@@ -36,6 +36,8 @@ void add_playback_options(CLI::App* c, app::PlayOptions& o, bool& no_analysis) {
     c->add_option("--threads", o.decoder_threads, "Decoder threads (0: automatic)");
     c->add_option("--cache-mb", o.cache_mb, "Frame cache per clip in MiB: decoded frames around the playhead (0: off)");
     c->add_option("--vk-device", o.vk_device, "Vulkan device to use (substring of its name)");
+    c->add_option("--input-conf", o.input_conf, "Key file: KEY command [argument] per line (reelsync keys --defaults shows the built-in one)")
+        ->check(CLI::ExistingFile);
 }
 
 }  // namespace
@@ -58,7 +60,10 @@ int main(int argc, char** argv) {
     auto* p = cli.add_subcommand("play", "Play clips in a window (or headless) against the audio clock");
     p->add_option("files", play.files, "Clips to play, in order (or one project folder, with --edit)")->required()->check(CLI::ExistingPath);
     p->add_option("--clip", play.clip, "With a project folder: the clip to review (headless)");
-    p->add_option("--keys", play.keys, "Headless: press keys at clock times, e.g. \"1.0:i,2.5:o,3:p\" (marks and decisions go to the project)");
+    p->add_option("--keys", play.keys,
+                  "Headless: press keys at clock times, e.g. \"1.0:i,2.5:o,3:p\" (marks and decisions go to the project; "
+                  "in the browser: seconds since the start)");
+    p->add_option("--ipc", play.ipc, "Headless: '-' takes commands as JSON lines on stdin and replies on stdout (see the README)");
     p->add_flag("--edit", play.edit, "Play the project folder's edit (its approved shots, in and out) against its song");
     p->add_option("--audio", play.audio_track, "Music track to play instead of the clip's own audio");
     p->add_flag("--headless", play.headless, "Render offscreen in real time, no window");
@@ -148,6 +153,14 @@ int main(int argc, char** argv) {
     rl->add_option("folder", relink_folder, "Project folder")->required()->check(CLI::ExistingDirectory);
     rl->add_option("--from", relink_from, "Folder to search (recursively)")->required()->check(CLI::ExistingDirectory);
 
+    std::string keys_input_conf;
+    bool keys_names = false, keys_commands = false, keys_defaults = false;
+    auto* ky = cli.add_subcommand("keys", "The key table (Markdown), the commands keys run, the key names");
+    ky->add_flag("--names", keys_names, "Every key name a key file accepts");
+    ky->add_flag("--commands", keys_commands, "Every command, with its argument and what it does");
+    ky->add_flag("--defaults", keys_defaults, "The built-in key table, in the key file format");
+    ky->add_option("--input-conf", keys_input_conf, "A key file read after the built-in table")->check(CLI::ExistingFile);
+
     std::string import_folder, import_otio;
     auto* im = cli.add_subcommand("import", "Make an OpenTimelineIO timeline the project's edit (undoable)");
     im->add_option("folder", import_folder, "Project folder")->required()->check(CLI::ExistingDirectory);
@@ -212,6 +225,8 @@ int main(int argc, char** argv) {
         rc = app::run_relink(relink_folder, relink_from);
     } else if (*im) {
         rc = app::run_import(import_folder, import_otio);
+    } else if (*ky) {
+        rc = app::run_keys(keys_names ? "names" : keys_commands ? "commands" : keys_defaults ? "defaults" : "table", keys_input_conf);
     } else if (*bt) {
         rc = app::run_beats(beats_track, beats_ref, beats_est, beats_json, beats_cuts, beats_fps);
     }

@@ -18,27 +18,6 @@
 namespace reelsync::app {
 
 namespace {
-struct Hotkey {
-    const char* keys;
-    const char* what;
-};
-constexpr Hotkey kHotkeys[] = {
-    {"Space", "play / pause"},
-    {"Left / Right", "one frame back / forward (pauses)"},
-    {"Shift+Left / Right", "ten frames back / forward"},
-    {"Home / End", "first / last frame"},
-    {"J / K / L", "shuttle reverse / stop / forward (press again: 2x, 4x, 8x)"},
-    {"I / O", "loop in / out at the frame on screen"},
-    {"Ctrl+L", "loop on / off"},
-    {"Page Up / Down", "previous / next clip"},
-    {"[ / ]", "previous / next artifact flag"},
-    {"F", "list of artifact flags (click one to go there)"},
-    {"M", "heat map of where the picture changes in ways motion does not explain (the scan's, or live analysis')"},
-    {"D", "detector thresholds: change them, scan again, save for the project"},
-    {"Tab", "overlay on / off"},
-    {"F1 or H", "this help"},
-    {"Esc or Q", "quit"},
-};
 ImU32 flag_colour(analysis::FlagKind k) {
     using K = analysis::FlagKind;
     switch (k) {
@@ -60,80 +39,20 @@ ImU32 flag_colour(analysis::FlagKind k) {
     return IM_COL32_WHITE;
 }
 
-// Seeks to the next (dir > 0) or previous flag from the frame on screen.
-void goto_flag(Session& s, int dir) {
-    if (!s.scan()) return;
-    auto scan = s.scan()->shown();
-    if (!scan || scan->flags.empty()) return;
-    const int64_t at = s.player().current_index();
-    std::optional<int64_t> target;
-    for (const auto& f : scan->flags) {
-        if (dir > 0 && f.first_frame > at && (!target || f.first_frame < *target)) target = f.first_frame;
-        if (dir < 0 && f.first_frame < at && (!target || f.first_frame > *target)) target = f.first_frame;
-    }
-    if (target) {
-        s.player().pause();
-        s.player().seek_frame(*target);
-    }
-}
-
 }  // namespace
 
-void handle_keys(Session& s, OverlayState& ui, const std::vector<KeyEvent>& keys) {
-    for (const KeyEvent& k : keys) {
-        timeline::Player& p = s.player();
-        const bool shift = k.mods & GLFW_MOD_SHIFT;
-        const bool ctrl = k.mods & GLFW_MOD_CONTROL;
-        const int64_t last = p.info().frame_count() - 1;
-        switch (k.key) {
-            case GLFW_KEY_SPACE: p.toggle_play(); break;
-            case GLFW_KEY_LEFT: p.step(shift ? -10 : -1); break;
-            case GLFW_KEY_RIGHT: p.step(shift ? 10 : 1); break;
-            case GLFW_KEY_HOME: p.seek_frame(0); break;
-            case GLFW_KEY_END: p.seek_frame(last); break;
-            case GLFW_KEY_J: p.shuttle_reverse(); break;
-            case GLFW_KEY_K: p.shuttle_stop(); break;
-            case GLFW_KEY_L:
-                if (ctrl) {
-                    if (p.loop()) p.set_loop(std::nullopt);
-                    else p.set_loop(std::make_pair<int64_t, int64_t>(0, int64_t{last}));
-                } else {
-                    p.shuttle_forward();
-                }
-                break;
-            case GLFW_KEY_I: {
-                auto l = p.loop().value_or(std::make_pair<int64_t, int64_t>(0, int64_t{last}));
-                p.set_loop(std::make_pair(p.current_index(), std::max(l.second, p.current_index())));
-                break;
-            }
-            case GLFW_KEY_O: {
-                auto l = p.loop().value_or(std::make_pair<int64_t, int64_t>(0, int64_t{last}));
-                p.set_loop(std::make_pair(std::min(l.first, p.current_index()), p.current_index()));
-                break;
-            }
-            case GLFW_KEY_PAGE_UP:
-                if (s.clip_index() > 0) (void)s.open_clip(s.clip_index() - 1);
-                break;
-            case GLFW_KEY_PAGE_DOWN:
-                if (s.clip_index() + 1 < s.clip_count()) (void)s.open_clip(s.clip_index() + 1);
-                break;
-            case GLFW_KEY_RIGHT_BRACKET: goto_flag(s, +1); break;
-            case GLFW_KEY_LEFT_BRACKET: goto_flag(s, -1); break;
-            case GLFW_KEY_F: ui.flag_list = !ui.flag_list; break;
-            case GLFW_KEY_M: ui.heat_map = !ui.heat_map; break;
-            case GLFW_KEY_D:
-                ui.thresholds = !ui.thresholds;
-                if (ui.thresholds) ui.editing = s.detectors;
-                break;
-            case GLFW_KEY_TAB: ui.visible = !ui.visible; break;
-            case GLFW_KEY_F1:
-            case GLFW_KEY_H: ui.help = !ui.help; break;
-            case GLFW_KEY_ESCAPE:
-            case GLFW_KEY_Q: ui.quit = true; break;
-            default: break;
-        }
-        s.player().request_redraw();
+void window_command(Session& s, OverlayState& ui, const review::Command& c) {
+    const std::string& n = c.name;
+    if (n == "help") ui.help = !ui.help;
+    else if (n == "quit") ui.quit = true;
+    else if (n == "toggle_overlay") ui.visible = !ui.visible;
+    else if (n == "flag_list") ui.flag_list = !ui.flag_list;
+    else if (n == "heat_map") ui.heat_map = !ui.heat_map;
+    else if (n == "thresholds") {
+        ui.thresholds = !ui.thresholds;
+        if (ui.thresholds) ui.editing = s.detectors;
     }
+    if (s.has_player()) s.player().request_redraw();
 }
 
 void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown) {
@@ -364,32 +283,21 @@ void build_thresholds(Session& s, OverlayState& ui) {
 }
 
 void build_help(OverlayState& ui) {
+    if (!ui.keys) return;
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     ImGui::SetNextWindowPos(ImVec2(vp->Size.x * 0.5f, vp->Size.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+    ImGui::SetNextWindowSizeConstraints(ImVec2(0, 0), ImVec2(vp->Size.x * 0.95f, vp->Size.y * 0.9f));
     ImGui::Begin("Hotkeys", &ui.help, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings);
     if (ImGui::BeginTable("keys", 3)) {
-        for (const Hotkey& h : kHotkeys) {
-            const std::string keys = h.keys;
-            // Review mode gives these keys to marks, clips and views (listed below).
-            if (ui.review && (keys == "I / O" || keys == "Ctrl+L" || keys == "Page Up / Down" || keys == "Esc or Q")) continue;
+        for (const review::HelpRow& h : ui.keys->help()) {
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
-            ImGui::TextDisabled("%s", ui.review ? "viewer, edit" : "");
+            ImGui::TextDisabled("%s", h.where.c_str());
             ImGui::TableNextColumn();
-            ImGui::TextUnformatted(h.keys);
+            ImGui::TextUnformatted(h.keys.c_str());
             ImGui::TableNextColumn();
-            ImGui::TextUnformatted(h.what);
+            ImGui::TextUnformatted(h.what.c_str());
         }
-        if (ui.review)
-            for (const ReviewHotkey& h : review_hotkeys()) {
-                ImGui::TableNextRow();
-                ImGui::TableNextColumn();
-                ImGui::TextDisabled("%s", h.view);
-                ImGui::TableNextColumn();
-                ImGui::TextUnformatted(h.keys);
-                ImGui::TableNextColumn();
-                ImGui::TextUnformatted(h.what);
-            }
         ImGui::EndTable();
     }
     ImGui::End();

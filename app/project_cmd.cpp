@@ -11,7 +11,7 @@
 
 #include "app/app.h"
 #include "analysis/continuity.h"
-#include "app/project_io.h"
+#include "project/project_io.h"
 #include "core/timecode.h"
 #include "media/clip_info.h"
 #include "media/video_decoder.h"
@@ -23,64 +23,13 @@ namespace reelsync::app {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-Result<void> write_file_atomically(const fs::path& path, const std::string& text) {
-    // Written beside the target and renamed: a full disk or a crash never leaves half a file.
-    fs::path tmp = path;
-    tmp += ".tmp-" + std::to_string(getpid());
-    FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) return fail(path.string() + ": cannot write: " + std::strerror(errno));
-    bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    ok = (std::fflush(f) == 0) && ok;
-    ok = (fsync(fileno(f)) == 0) && ok;
-    const int err = errno;
-    ok = (std::fclose(f) == 0) && ok;
-    if (!ok) {
-        std::remove(tmp.c_str());
-        return fail(path.string() + ": writing failed: " + std::strerror(err ? err : EIO));
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        return fail(path.string() + ": " + ec.message());
-    }
-    return {};
-}
-
-Result<project::Project> open_project(const std::string& folder, const std::string& audio) {
-    auto p = project::Project::open(folder);
-    if (!p) return std::unexpected(p.error());
-    if (!audio.empty()) {
-        std::error_code ec;
-        fs::path a = fs::absolute(audio, ec).lexically_normal();
-        auto info = media::probe(a.string(), true);
-        if (!info) return std::unexpected(info.error());
-        if (!info->audio) return fail(a.string() + ": has no audio stream");
-        if (!p->read_only()) {
-            if (auto r = p->set_setting("audio", a.string()); !r) return std::unexpected(r.error());
-            if (auto r = p->set_setting("audio_seconds", std::to_string(info->duration_seconds)); !r) return std::unexpected(r.error());
-        }
-    }
-    return p;
-}
-
-Result<void> catalogue_now(project::Project& p) {
-    std::vector<project::Catalog::Item> items;
-    for (const project::Clip& c : p.clips())
-        if (!c.missing && !c.media && c.probe_error.empty() && c.id > 0) items.push_back({c.id, p.absolute(c), c.size, c.mtime, false});
-    if (items.empty()) return {};
-    project::Catalog cat(p.folder(), std::move(items));
-    cat.wait();
-    return p.reload();
-}
-
 int run_status(const std::string& folder, bool as_json) {
-    auto p = open_project(folder, "");
+    auto p = project::open_project(folder, "");
     if (!p) {
         print_error(p.error().message);
         return 1;
     }
-    if (auto r = catalogue_now(*p); !r) print_error(r.error().message);
+    if (auto r = project::catalogue_now(*p); !r) print_error(r.error().message);
     int counts[3] = {0, 0, 0};
     int missing = 0, broken = 0;
     for (const auto& c : p->clips()) {
@@ -225,7 +174,7 @@ int run_status(const std::string& folder, bool as_json) {
 }
 
 int run_export(const ExportOptions& o) {
-    auto p = open_project(o.folder, o.audio);
+    auto p = project::open_project(o.folder, o.audio);
     if (!p) {
         print_error(p.error().message);
         return 1;
@@ -234,7 +183,7 @@ int run_export(const ExportOptions& o) {
         print_error("nothing to export: give --otio, --edl and/or --csv");
         return 2;
     }
-    if (auto r = catalogue_now(*p); !r) print_error(r.error().message);
+    if (auto r = project::catalogue_now(*p); !r) print_error(r.error().message);
     auto e = project::build_edit(*p);
     if (!e) {
         print_error(e.error().message);
@@ -243,7 +192,7 @@ int run_export(const ExportOptions& o) {
     int rc = 0;
     auto put = [&](const std::string& path, const std::string& text) {
         if (path.empty()) return;
-        if (auto r = write_file_atomically(path, text); !r) {
+        if (auto r = project::write_file_atomically(path, text); !r) {
             print_error(r.error().message);
             rc = 1;
         }
@@ -258,7 +207,7 @@ int run_export(const ExportOptions& o) {
 }
 
 int run_relink(const std::string& folder, const std::string& from) {
-    auto p = open_project(folder, "");
+    auto p = project::open_project(folder, "");
     if (!p) {
         print_error(p.error().message);
         return 1;
@@ -281,7 +230,7 @@ int run_relink(const std::string& folder, const std::string& from) {
 }
 
 int run_import(const std::string& folder, const std::string& otio) {
-    auto p = open_project(folder, "");
+    auto p = project::open_project(folder, "");
     if (!p) {
         print_error(p.error().message);
         return 1;

@@ -51,37 +51,6 @@ std::string duration_text(const project::Clip& c) {
 
 }  // namespace
 
-const std::vector<ReviewHotkey>& review_hotkeys() {
-    static const std::vector<ReviewHotkey> k = {
-        {"browser", "Arrows, Page Up/Down, Home/End", "move through the clips"},
-        {"browser", "Enter or Space", "play the clip (viewer)"},
-        {"all", "P / X / U", "approve / reject / back to unreviewed (browser: then the next clip)"},
-        {"all", "1-5, 0", "rating, clear rating"},
-        {"all", "N", "note on the clip"},
-        {"all", "Ctrl+Z, Ctrl+Shift+Z or Ctrl+Y", "undo, redo (every decision)"},
-        {"browser", "F5 / F6 / F7 / F8", "filter by status / minimum rating / flagged only; sort by name, date, duration, steadiness (steadiest first)"},
-        {"browser", "E", "the edit: approved shots on the song"},
-        {"browser", "Ctrl+R", "relink missing clips from a folder"},
-        {"viewer", "I / O", "mark in / out on the frame on screen"},
-        {"viewer", "Shift+I / Shift+O", "go to in / out"},
-        {"viewer", "Alt+I / Alt+O / Alt+X", "clear in / out / both"},
-        {"viewer", "Ctrl+L", "loop between in and out"},
-        {"viewer", "Up/Down or Page Up/Down", "previous / next clip (pre-rolled)"},
-        {"viewer, edit", "Esc", "back to the browser"},
-        {"edit", "Up / Down", "previous / next cut"},
-        {"edit", "Alt+Up / Alt+Down", "move the shot under the playhead earlier / later"},
-        {"edit", "I / O", "trim the shot under the playhead: in / out at the frame on screen"},
-        {"edit", "Delete", "take the shot out of the edit"},
-        {"edit", "S", "snap to beat on / off: I / O trims put the cut on the nearest beat"},
-        {"edit", "T", "tap tempo (4 taps or more, on the beat): the grid follows the taps"},
-        {"edit", ", / .", "nudge the beat grid 5 ms earlier / later (Shift: 1 ms)"},
-        {"edit", "B", "the beat nearest the playhead is a downbeat (beat 1); Shift+B: grid as tracked"},
-        {"edit", "A", "the beat grid at the tracker's next likeliest tempo (half, double ...), round to the first"},
-        {"all", "Q", "quit (everything is already saved)"},
-    };
-    return k;
-}
-
 void build_browser(Review& r, const ThumbnailDrawer& thumb) {
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     ImGui::SetNextWindowPos(vp->Pos);

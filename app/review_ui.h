@@ -5,7 +5,7 @@
 
 #include <imgui.h>
 
-#include "app/review.h"
+#include "app/run.h"
 
 namespace reelsync::app {
 
@@ -17,12 +17,5 @@ void build_browser(Review& r, const ThumbnailDrawer& thumb);
 void build_review_panel(Review& r, int64_t frame);
 // The note popup (any mode).
 void build_note_editor(Review& r);
-// Hotkeys of review mode, for the help panel and the README.
-struct ReviewHotkey {
-    const char* view;
-    const char* keys;
-    const char* what;
-};
-const std::vector<ReviewHotkey>& review_hotkeys();
 
 }  // namespace reelsync::app

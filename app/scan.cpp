@@ -21,7 +21,7 @@
 
 #include "analysis/artifacts.h"
 #include "app/app.h"
-#include "app/project_io.h"
+#include "project/project_io.h"
 #include "project/catalog.h"
 #include "project/edit.h"
 
@@ -111,7 +111,7 @@ int run_scan(const ScanOptions& o) {
     }
     std::optional<project::Project> proj;
     if (project_mode) {
-        auto p = open_project(o.paths[0], o.audio);
+        auto p = project::open_project(o.paths[0], o.audio);
         if (!p) {
             print_error(p.error().message);
             return 1;
@@ -241,7 +241,7 @@ int run_scan(const ScanOptions& o) {
     }
 
     if (!o.report.empty())
-        if (auto r = write_file_atomically(o.report, out.dump(2) + "\n"); !r) {
+        if (auto r = project::write_file_atomically(o.report, out.dump(2) + "\n"); !r) {
             print_error(r.error().message);
             return 1;
         }

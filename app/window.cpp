@@ -16,7 +16,7 @@
 
 #include "app/gpu_setup.h"
 #include "app/overlay.h"
-#include "app/session.h"
+#include "app/run.h"
 #include "core/log.h"
 #include "core/timecode.h"
 #include "gpu/target.h"
@@ -39,7 +39,9 @@ struct WindowInput {
 WindowInput* input_of(GLFWwindow* w) { return static_cast<WindowInput*>(glfwGetWindowUserPointer(w)); }
 
 void on_key(GLFWwindow* w, int key, int, int action, int mods) {
-    if (action == GLFW_PRESS || action == GLFW_REPEAT) input_of(w)->keys.push_back({key, mods, steady_seconds()});
+    if (action != GLFW_PRESS && action != GLFW_REPEAT) return;
+    std::string name = glfw_key_name(key, mods);
+    if (!name.empty()) input_of(w)->keys.push_back({std::move(name), steady_seconds()});
 }
 void on_resize(GLFWwindow* w, int, int) { input_of(w)->resized = true; }
 void on_cursor(GLFWwindow* w, double, double) { input_of(w)->dirty_frames = 2; }
@@ -81,8 +83,7 @@ void draw_thumbnail_callback(const ImDrawList*, const ImDrawCmd* cmd) {
 
 }  // namespace
 
-int run_play_window(Session& s, Review* review) {
-    const PlayOptions& o = s.options();
+int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keymap, Review* review) {
     if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY")) {
         print_error("no display to open a window on (set DISPLAY, or use --headless)");
         return 1;
@@ -183,9 +184,9 @@ int run_play_window(Session& s, Review* review) {
     VkExtent2D shot_extent{};
 
     OverlayState ui;
+    ui.keys = &keymap;
     ui.visible = o.overlay;
     ui.heat_map = o.heat_map;
-    ui.review = review != nullptr;
     s.scan_clips = o.analysis;  // artifact flags for the overlay, computed in the background
     if (o.analysis && s.has_player() && !s.playing_edit()) s.start_scan();
     const BackgroundScan* scan_shown = nullptr;  // the scan whose finished flags are on screen
@@ -213,6 +214,7 @@ int run_play_window(Session& s, Review* review) {
         return true;
     };
     bool browser_shown = false;
+    bool catalogue_reported = false;
     double last_ui_frame = 0;
 
     const double start = steady_seconds();
@@ -374,18 +376,14 @@ int run_play_window(Session& s, Review* review) {
         if (!input.keys.empty()) {
             for (const KeyEvent& k : input.keys) {
                 if (ImGui::GetIO().WantTextInput) continue;  // typing in a field (a threshold): ImGui has the keys
-                if (review) {
-                    if (review->note_editing || review->relink_editing) continue;  // typing: ImGui has the keys
-                    if (k.key == GLFW_KEY_Q && !k.mods) {
-                        ui.quit = true;
-                        break;
-                    }
-                    const bool browser = review->mode() == Review::Mode::browser;
-                    if (review->handle_key(k)) continue;
-                    if (k.key == GLFW_KEY_F1 || k.key == GLFW_KEY_H) ui.help = !ui.help;
-                    if (browser || k.key == GLFW_KEY_ESCAPE || k.key == GLFW_KEY_F1 || k.key == GLFW_KEY_H) continue;
-                }
-                if (s.has_player()) handle_keys(s, ui, {k});
+                if (review && (review->note_editing || review->relink_editing)) continue;  // typing: ImGui has the keys
+                // One key table for every view: the key's command here, run at the instant it went down.
+                const review::Context where = review ? review->context() : review::Context::player;
+                const review::Command* cmd = keymap.lookup(where, k.key);
+                if (!cmd) continue;
+                const review::Outcome out = review ? review->execute(*cmd, k.at) : review::execute_transport(s, *cmd, k.at);
+                if (out == review::Outcome::for_window) window_command(s, ui, *cmd);
+                if (ui.quit) break;
             }
             input.keys.clear();
             input.dirty_frames = std::max(input.dirty_frames, 2);
@@ -411,6 +409,12 @@ int run_play_window(Session& s, Review* review) {
             for (auto& [id, px] : review->tick()) {
                 atlas->put(id, std::move(px));
                 new_thumbs = true;
+            }
+            if (!catalogue_reported && review->catalogue_seconds() >= 0) {
+                catalogue_reported = true;
+                std::printf("reelsync: %zu clips catalogued (probe and thumbnail) in %.2f s\n", review->catalog()->total(),
+                            review->catalogue_seconds());
+                std::fflush(stdout);
             }
         }
         if (review && review->mode() == Review::Mode::browser) {

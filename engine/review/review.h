@@ -5,6 +5,10 @@
 //   edit    - the approved shots end to end against the song, with the cut list; reorder, trim, remove.
 // Every decision goes to the project at once (one transaction) and can be undone.
 //
+// The director acts through commands (review/command.h): execute() runs one at the instant it
+// applies to, whatever sent it (a key, a --keys script, the JSON command interface, a test).
+// This library knows no window, no ImGui and no key codes.
+//
 // Thread: owned by the main thread, like the Session. The catalogue (probes, thumbnails) and the
 // pre-rolls of the neighbouring clips run on their own threads and hand results over here.
 #include <future>
@@ -14,13 +18,15 @@
 #include <string>
 #include <vector>
 
-#include "app/overlay.h"
-#include "app/session.h"
+#include "project/project_io.h"
+#include "review/command.h"
+#include "review/session.h"
+#include "review/transport.h"
 #include "project/catalog.h"
 #include "project/edit.h"
 #include "project/project.h"
 
-namespace reelsync::app {
+namespace reelsync::review {
 
 class Review {
 public:
@@ -37,13 +43,27 @@ public:
 
     // Once per loop: catalogue results, finished pre-rolls. Returns thumbnails to upload (clip id, RGBA).
     std::vector<std::pair<int64_t, std::vector<uint8_t>>> tick();
-    // Applies a key; false when review mode does not use it (the caller's transport keys then apply).
-    bool handle_key(const KeyEvent& k);
+    // Runs a command at steady instant `at` (0: now): a mark lands on the frame that was on screen
+    // then. for_window: the window acts (help, overlay, the note editor ...); not_here: the
+    // command does nothing in this view, or had nothing to act on (message() says why).
+    Outcome execute(const Command& cmd, double at = 0);
+    // The view the director is in: which key table applies.
+    Context context() const;
+    // Every command executed, with the master-clock instant it applied to (-1: nothing playing).
+    struct Record {
+        Context where;
+        std::string command;
+        double clock;
+        double steady;
+    };
+    const std::vector<Record>& history() const { return history_; }
     // Opens the clip with this id in the viewer: at once when it is pre-rolled, else when its
     // pre-roll is ready (tick() switches; `wait` blocks instead, for start-up).
     Result<void> view(int64_t clip_id, bool play, bool wait = false);
     Result<void> enter_edit(bool wait = false);  // wait: open it now (start-up)
     void back_to_browser();
+    // A clip or an edit is being opened for the screen.
+    bool pending() const { return pending_view_.has_value() || pending_edit_.has_value(); }
 
     // --- what the UI shows ---
     const std::vector<size_t>& visible() const { return view_; }   // indices into project().clips()
@@ -100,15 +120,17 @@ private:
     Result<void> finish_view();   // shows pending_view_ (its pre-roll is ready)
     Result<void> finish_edit();   // shows pending_edit_ (edit_job_ is ready)
     void decide(Result<void> r);  // reports a decision's outcome
-    bool viewer_key(const KeyEvent& k);
-    bool browser_key(const KeyEvent& k);
-    bool edit_key(const KeyEvent& k);
-    bool decision_key(const KeyEvent& k, int64_t clip);
+    Outcome viewer_command(const Command& c, double at);
+    Outcome browser_command(const Command& c);
+    Outcome edit_command(const Command& c, double at);
+    Outcome decision_command(const Command& c, int64_t clip);
+    static constexpr size_t kHistoryMax = 100000;
+    std::vector<Record> history_;
     void step_clip(int dir);
     // Re-opens the edit after a change, showing record time `at_seconds` (or where `show_clip`'s
     // shot now starts); playing on if it was.
     Result<void> rebuild_edit(std::optional<double> at_seconds, std::optional<int64_t> show_clip = std::nullopt);
-    std::optional<timeline::Player::OnScreen> on_screen(const KeyEvent& k);
+    std::optional<timeline::Player::OnScreen> on_screen(double at);
 
     project::Project project_;
     Session& session_;
@@ -140,7 +162,7 @@ private:
     std::optional<PendingEdit> pending_edit_;
     std::future<Result<std::unique_ptr<timeline::EditReader>>> edit_job_;
     void want_beats();
-    bool grid_key(const KeyEvent& k);           // tap tempo, nudge, first downbeat, snap
+    Outcome grid_command(const Command& c, double at);  // tap tempo, nudge, downbeat, next tempo
     void correct_grid(const analysis::GridCorrection& c, const std::string& what);
     struct SongAnalysis {
         std::optional<Result<analysis::BeatTrack>> tracked;  // none: the project had the grid cached
@@ -155,4 +177,4 @@ private:
     bool snap_ = false;
 };
 
-}  // namespace reelsync::app
+}  // namespace reelsync::review

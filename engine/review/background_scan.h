@@ -18,7 +18,7 @@
 
 #include "analysis/artifacts.h"
 
-namespace reelsync::app {
+namespace reelsync::review {
 
 class BackgroundScan {
 public:
@@ -71,4 +71,4 @@ private:
     std::thread thread_;  // last: started once the fields above exist
 };
 
-}  // namespace reelsync::app
+}  // namespace reelsync::review

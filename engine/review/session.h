@@ -1,14 +1,16 @@
 #pragma once
-// What a `play` run holds, whatever it draws into: the playlist, the audio device and track, the
+// What a playback or review run holds, whatever it draws into (a window, an offscreen target,
+// nothing): the playlist, the audio device and track, the
 // clock, the player and its statistics. Owned by the app's main thread.
 #include <atomic>
+#include <optional>
 #include <future>
 #include <vector>
 #include <memory>
 #include <string>
 
-#include "app/app.h"
-#include "app/background_scan.h"
+#include "review/background_scan.h"
+#include "review/session_options.h"
 #include "audio/audio_output.h"
 #include "audio/clock.h"
 #include "media/audio_track.h"
@@ -17,11 +19,11 @@
 #include "timeline/player.h"
 #include "timeline/stats.h"
 
-namespace reelsync::app {
+namespace reelsync::review {
 
 class Session {
 public:
-    explicit Session(PlayOptions opts) : opts_(std::move(opts)) {}
+    explicit Session(SessionOptions opts) : opts_(std::move(opts)) {}
     ~Session();
 
     // Opens the audio device (or notes why there is none) and the stats file.
@@ -47,7 +49,7 @@ public:
     timeline::EditReader* edit() { return edit_; }
     const std::string& edit_name() const { return edit_name_; }
     timeline::PlaybackStats& stats() { return stats_; }
-    const PlayOptions& options() const { return opts_; }
+    const SessionOptions& options() const { return opts_; }
     // Reader options from the command line (decoder threads, frame cache budget).
     media::ClipReader::Options reader_options() const;
     const std::string& audio_status() const { return audio_status_; }
@@ -71,7 +73,7 @@ public:
     void start_player(std::shared_ptr<const media::AudioTrack> track);
 
 private:
-    PlayOptions opts_;
+    SessionOptions opts_;
     std::unique_ptr<audio::AudioOutput> output_;
     std::shared_ptr<const media::AudioTrack> music_;   // --audio track, decoded once
     std::string audio_status_;
@@ -91,35 +93,4 @@ private:
     std::string edit_name_;
 };
 
-// A running estimate of how long something takes (a render, a present): mean and mean deviation.
-struct CostEstimate {
-    double mean = 0.010;
-    double dev = 0.003;
-    void add(double seconds);
-    double value() const;     // mean + 3 deviations: conservative, for when to start
-    double expected() const;  // the mean: for what can still make it in time
-};
-
-// The sample aspect ratio to show a frame with: the picture's own, else the stream's.
-Rational sample_aspect_of(const media::VideoFrame& f, const media::ClipInfo& info);
-
-// Sleeps until `frame` is due: to the predicted instant, then as long as the clock itself still
-// says it is early (it may have started late or stalled). `lead`: how long the present takes.
-void wait_until_due(timeline::Player& p, const media::VideoFrame& frame, double present_at, double lead);
-
-// "played N s: ... frames presented, dropped, repeated, A/V error, clock" on stdout.
-void print_summary(Session& s, double seconds);
-
-// The windowed loop (window.cpp): GLFW + swapchain + ImGui overlay.
-class Review;
-int run_play_window(Session& s, Review* review = nullptr);
-// Steady seconds at which the process started (for "shown N s after start").
-double process_start_seconds();
-
-// Set by SIGINT/SIGTERM: playback loops finish cleanly (stats written) and return.
-extern std::atomic<bool> g_stop_requested;
-void install_stop_handlers();
-// Sleeps until a steady-clock instant (absolute, so no drift from repeated relative sleeps).
-void sleep_until(double steady);
-
-}  // namespace reelsync::app
+}  // namespace reelsync::review

@@ -1,4 +1,4 @@
-#include "app/background_scan.h"
+#include "review/background_scan.h"
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-namespace reelsync::app {
+namespace reelsync::review {
 
 BackgroundScan::BackgroundScan(std::string path, analysis::DetectorConfig cfg, std::shared_ptr<analysis::LiveMeasures> live,
                                int64_t frames, double fps)
@@ -110,4 +110,4 @@ std::optional<std::string> BackgroundScan::error() {
     return error_;
 }
 
-}  // namespace reelsync::app
+}  // namespace reelsync::review

@@ -1,0 +1,44 @@
+#include "review/presenter.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <ctime>
+
+#include "core/timecode.h"
+
+namespace reelsync::review {
+
+void CostEstimate::add(double seconds) {
+    mean += (seconds - mean) * 0.1;
+    dev += (std::fabs(seconds - mean) - dev) * 0.1;
+}
+double CostEstimate::value() const { return std::clamp(mean + 3 * dev, 0.002, 0.1); }
+double CostEstimate::expected() const { return std::clamp(mean, 0.001, 0.1); }
+
+void wait_until_due(timeline::Player& p, const media::VideoFrame& frame, double present_at, double lead) {
+    sleep_until(present_at - lead);
+    for (int i = 0; i < 8; ++i) {  // a bounded number of short sleeps, never a spin
+        double left = p.until_due(frame, steady_seconds() + lead);
+        if (left < 0.0002) break;
+        sleep_until(steady_seconds() + left);
+    }
+}
+
+void sleep_until(double steady) {
+    if (steady <= steady_seconds()) return;
+    timespec ts;
+    ts.tv_sec = static_cast<time_t>(std::floor(steady));
+    ts.tv_nsec = static_cast<long>((steady - std::floor(steady)) * 1e9);
+    // steady_clock is CLOCK_MONOTONIC on Linux: one absolute deadline, no accumulated error.
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+    }
+}
+
+Rational sample_aspect_of(const media::VideoFrame& f, const media::ClipInfo& info) {
+    if (f.picture && f.picture->sample_aspect_ratio.num > 0 && f.picture->sample_aspect_ratio.den > 0)
+        return {f.picture->sample_aspect_ratio.num, f.picture->sample_aspect_ratio.den};
+    return info.video->sample_aspect;
+}
+
+}  // namespace reelsync::review

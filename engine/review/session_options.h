@@ -1,0 +1,23 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace reelsync::review {
+
+// What a session is asked to play, and how (from the command line).
+struct SessionOptions {
+    std::vector<std::string> files;  // a playlist (empty for a project)
+    std::string audio_track;         // a music track to play (else each clip's own audio)
+    bool no_audio = false;           // run on the timer clock
+    std::string audio_device;
+    std::string stats_path;          // per-frame statistics (JSON lines)
+    std::optional<std::pair<int64_t, int64_t>> loop;
+    bool paused = false;             // clips open paused
+    int decoder_threads = 0;
+    int cache_mb = 256;              // frame cache per open clip (decoded frames around the playhead)
+};
+
+}  // namespace reelsync::review
