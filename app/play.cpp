@@ -106,11 +106,13 @@ struct CommandFeed {
         if (ipc)
             for (review::Request& r : ipc->take()) requests.push_back(std::move(r));
         while (!quit) {
+            // While a clip or an edit opens, what comes next waits for it (it is meant for it).
+            if (review && review->pending()) return std::min(wake, now + 0.005);
             // The earlier of the next key and the next request (a request without "at" is now).
             std::optional<double> key_at, req_at;
             if (!keys_done()) key_at = due(s, review, keys[next_key].t, start, now);
             if (!requests.empty()) req_at = requests.front().at ? due(s, review, *requests.front().at, start, now) : now;
-            const bool key_first = key_at && (!req_at || *key_at <= *req_at) && (keys_done() == false);
+            const bool key_first = key_at && (!req_at || *key_at <= *req_at);
             if (key_first && *key_at <= now) {
                 const ScriptedKey& k = keys[next_key++];
                 const review::Context where = review ? review->context() : review::Context::player;

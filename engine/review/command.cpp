@@ -14,8 +14,8 @@ constexpr unsigned P = static_cast<unsigned>(Context::player), B = static_cast<u
 const std::vector<CommandSpec> kSpecs = {
     // Transport: whatever plays (a playlist clip, a project clip, the edit).
     {"play_pause", Arg::none, false, kPlaying, "play / pause", nullptr},
-    {"play", Arg::none, false, kPlaying, "play", nullptr},
-    {"pause", Arg::none, false, kPlaying, "pause", nullptr},
+    {"play", Arg::none, false, kPlaying, "start playing", nullptr},
+    {"pause", Arg::none, false, kPlaying, "pause on the frame on screen", nullptr},
     {"step", Arg::integer, false, kPlaying, "N frames forward (negative: back), paused", nullptr},
     {"seek", Arg::seconds, false, kPlaying, "go to a time (clip time; the edit: record time)", nullptr},
     {"seek_frame", Arg::integer, false, kPlaying, "go to a frame (the edit: record frame)", nullptr},
@@ -48,7 +48,7 @@ const std::vector<CommandSpec> kSpecs = {
     {"rate", Arg::integer, false, kReview, "rating 1-5 (0: none)", nullptr},
     {"note", Arg::text, true, kReview, "note on the clip (no text: the note editor)", nullptr},
     {"undo", Arg::none, false, kReview, "undo the last decision (marks and edit changes included)", nullptr},
-    {"redo", Arg::none, false, kReview, "redo", nullptr},
+    {"redo", Arg::none, false, kReview, "redo what was undone", nullptr},
     // Browser.
     {"move", Arg::integer, false, B, "move the selection N clips (negative: back)", nullptr},
     {"move_rows", Arg::integer, false, B, "move the selection N rows", nullptr},

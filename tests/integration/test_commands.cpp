@@ -1,0 +1,195 @@
+// Commands from outside the window, through the binary: --keys culling in the browser, a key file
+// that rebinds keys (and one that is broken), and a script driving playback through the JSON
+// command interface and reading the state back. What was decided is read from the project's
+// database, and what was marked is checked against the frames the stats file says were on screen.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "project/project.h"
+#include "support/media_gen.h"
+
+namespace fs = std::filesystem;
+using namespace reelsync;
+using json = nlohmann::json;
+
+namespace {
+
+fs::path make_folder(const std::string& name) {
+    const fs::path dir = fs::path(reelsync::testing::media_dir()) / "projects" / ("commands " + name);
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string src = reelsync::testing::indexed_clip({"commands_90.mp4", "-c:v libx264 -g 15", "30", 90, 160, 120});
+    for (const char* n : {"a.mp4", "b.mp4", "c.mp4", "d.mp4"}) fs::copy_file(src, dir / n);
+    return dir;
+}
+
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+const project::Clip& clip_named(const project::Project& p, const std::string& name) {
+    for (const auto& c : p.clips())
+        if (c.name == name) return c;
+    throw std::runtime_error("no clip " + name);
+}
+
+}  // namespace
+
+TEST(Scripting, KeysCullInTheBrowserHeadless) {
+    const fs::path dir = make_folder("browser keys");
+    std::string out;
+    // In the browser a key's time is seconds since the start. P approves a and moves on, X rejects
+    // b, Right moves to d, 3 rates it; Ctrl+Z undoes the rating, Ctrl+Y redoes it.
+    const int rc = reelsync::testing::run_command("timeout 60 " + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
+                                                      " --headless --no-audio --keys 0:p,0:x,0.1:right,0.1:3,0.2:ctrl+z,0.3:ctrl+y,0.3:u",
+                                                  &out);
+    ASSERT_EQ(rc, 0) << out;
+    auto p = project::Project::open(dir);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(clip_named(*p, "a.mp4").status, project::Status::approved);
+    EXPECT_EQ(clip_named(*p, "b.mp4").status, project::Status::rejected);
+    EXPECT_EQ(clip_named(*p, "c.mp4").status, project::Status::unreviewed);
+    EXPECT_EQ(clip_named(*p, "c.mp4").rating, 0);
+    EXPECT_EQ(clip_named(*p, "d.mp4").rating, 3);
+    EXPECT_EQ(clip_named(*p, "d.mp4").status, project::Status::unreviewed);  // U: back to unreviewed (it was)
+}
+
+TEST(Scripting, AKeyFileRebindsKeysAndABrokenOneNamesItsLine) {
+    const fs::path dir = make_folder("rebind");
+    const fs::path conf = dir.parent_path() / "commands rebind keys.conf";
+    {
+        std::ofstream f(conf);
+        f << "# approve with A, and P does nothing\nA approve\nP ignore\n{browser} G last_clip\n";
+    }
+    std::string out;
+    int rc = reelsync::testing::run_command("timeout 60 " + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
+                                                " --headless --no-audio --input-conf " + q(conf) + " --keys 0:a,0:p,0.1:g,0.1:a",
+                                            &out);
+    ASSERT_EQ(rc, 0) << out;
+    auto p = project::Project::open(dir);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(clip_named(*p, "a.mp4").status, project::Status::approved);    // A
+    EXPECT_EQ(clip_named(*p, "b.mp4").status, project::Status::unreviewed);  // P: unbound
+    EXPECT_EQ(clip_named(*p, "d.mp4").status, project::Status::approved);    // G (last clip), then A
+
+    // `reelsync keys` lists the table as rebound.
+    rc = reelsync::testing::run_command(q(reelsync::testing::reelsync_binary()) + " keys --input-conf " + q(conf), &out);
+    ASSERT_EQ(rc, 0) << out;
+    EXPECT_NE(out.find("| browser, viewer, edit | `A` | `approve` |"), std::string::npos) << out;
+    EXPECT_NE(out.find("| browser | `End` or `G` | `last_clip` |"), std::string::npos) << out;
+    EXPECT_EQ(out.find("`P`"), std::string::npos) << out;
+
+    const fs::path broken = dir.parent_path() / "commands broken keys.conf";
+    {
+        std::ofstream f(broken);
+        f << "A approve\nShift+Q qiut\n";
+    }
+    rc = reelsync::testing::run_command("timeout 60 " + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
+                                            " --headless --no-audio --input-conf " + q(broken) + " --keys 0:a",
+                                        &out);
+    EXPECT_EQ(rc, 2) << out;
+    EXPECT_NE(out.find("commands broken keys.conf:2: unknown command 'qiut'"), std::string::npos) << out;
+    // Nothing was run with a broken key file.
+    auto again = project::Project::open(dir);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(clip_named(*again, "b.mp4").status, project::Status::unreviewed);
+
+    // A bad key in a --keys script is an error too.
+    rc = reelsync::testing::run_command(q(reelsync::testing::reelsync_binary()) + " play " + q(dir) + " --headless --no-audio --keys 0:hyper",
+                                        &out);
+    EXPECT_EQ(rc, 2) << out;
+    EXPECT_NE(out.find("unknown key 'hyper'"), std::string::npos) << out;
+}
+
+TEST(Scripting, AScriptPlaysSeeksMarksAndApprovesThroughTheCommandInterface) {
+    const fs::path dir = make_folder("ipc");
+    const fs::path script = dir.parent_path() / "commands ipc script.jsonl";
+    const fs::path replies = dir.parent_path() / "commands ipc replies.jsonl";
+    const fs::path stats = dir.parent_path() / "commands ipc stats.jsonl";
+    {
+        std::ofstream f(script);
+        f << R"({"command": "open b.mp4", "request_id": 1})" "\n"
+          << R"({"command": "seek 1s", "at": 0.3, "request_id": 2})" "\n"
+          << R"({"command": ["mark_in"], "at": 1.5, "request_id": 3})" "\n"
+          << R"({"command": "mark_out", "at": 2.0, "request_id": 4})" "\n"
+          << R"({"command": ["rate", 4], "request_id": 5})" "\n"
+          << R"({"command": "approve", "request_id": 6})" "\n"
+          << R"({"command": "rate 9", "request_id": 7})" "\n"
+          << "this is not json\n"
+          << R"({"command": "get_state", "request_id": 8})" "\n"
+          << R"({"command": "get_history", "request_id": 9})" "\n"
+          << R"({"command": "quit", "request_id": 10})" "\n";
+    }
+    std::string out;
+    // Only the replies on stdout (the run's summary goes to stderr).
+    const int rc = reelsync::testing::run_command("(timeout 60 " + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
+                                                      " --headless --no-audio --ipc - --stats " + q(stats) + " < " + q(script) + " > " +
+                                                      q(replies) + ")",
+                                                  &out);
+    ASSERT_EQ(rc, 0) << out;
+    std::vector<json> r;
+    {
+        std::ifstream f(replies);
+        std::string line;
+        while (std::getline(f, line)) {
+            json j = json::parse(line, nullptr, false);
+            ASSERT_FALSE(j.is_discarded()) << "not a JSON line on stdout: " << line;
+            r.push_back(j);
+        }
+    }
+    ASSERT_EQ(r.size(), 11u);
+    for (int i = 0; i < 6; ++i) {
+        EXPECT_EQ(r[static_cast<size_t>(i)]["request_id"], i + 1);
+        EXPECT_EQ(r[static_cast<size_t>(i)]["error"], "success") << r[static_cast<size_t>(i)].dump();
+    }
+    EXPECT_EQ(r[6]["request_id"], 7);
+    EXPECT_NE(r[6]["error"].get<std::string>().find("0 to 5"), std::string::npos) << r[6].dump();
+    EXPECT_TRUE(r[7]["request_id"].is_null());
+    EXPECT_NE(r[7]["error"].get<std::string>().find("not a JSON object"), std::string::npos);
+
+    // The state read back.
+    const json& st = r[8]["data"];
+    EXPECT_EQ(st["view"], "viewer");
+    EXPECT_EQ(st["clip"]["name"], "b.mp4");
+    EXPECT_EQ(st["clip"]["status"], "approved");
+    EXPECT_EQ(st["clip"]["rating"], 4);
+    EXPECT_EQ(st["approved"], 1);
+    EXPECT_TRUE(st["player"]["playing"].get<bool>());
+
+    // The marks are the frames on screen at clock 1.5 s and 2.0 s (after the seek to 1.0 s), by the
+    // stats file's record of every present.
+    int64_t at_in = -1, at_out = -1;
+    {
+        std::ifstream f(stats);
+        std::string line;
+        while (std::getline(f, line)) {
+            json j = json::parse(line);
+            if (!j.contains("frame")) continue;
+            if (j["t_audio"].get<double>() <= 1.5) at_in = j["frame"];
+            if (j["t_audio"].get<double>() <= 2.0) at_out = j["frame"];
+        }
+    }
+    EXPECT_GE(at_in, 43);
+    EXPECT_LE(at_in, 45);
+    EXPECT_EQ(st["clip"]["mark_in"], at_in);
+    EXPECT_EQ(st["clip"]["mark_out"], at_out);
+
+    // The history: each command with the master-clock instant it applied to.
+    const json& h = r[9]["data"];
+    ASSERT_GE(h.size(), 6u);
+    EXPECT_EQ(h[0]["command"], "open b.mp4");
+    EXPECT_EQ(h[1]["command"], "seek 1s");
+    EXPECT_NEAR(h[1]["clock"].get<double>(), 0.3, 1e-6);
+    EXPECT_EQ(h[2]["command"], "mark_in");
+    EXPECT_NEAR(h[2]["clock"].get<double>(), 1.5, 1e-6);
+
+    // Saved in the project.
+    auto p = project::Project::open(dir);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(clip_named(*p, "b.mp4").status, project::Status::approved);
+    EXPECT_EQ(clip_named(*p, "b.mp4").mark_in, at_in);
+    EXPECT_EQ(clip_named(*p, "b.mp4").mark_out, at_out);
+}

@@ -1,0 +1,360 @@
+// The review engine driven by commands alone: no window, no binary. A folder of generated takes is
+// culled (move, approve, reject, rate, note, filter, sort, undo, redo), clips are marked at given
+// clock instants while they play (presented here as a window would, without a GPU), the edit is
+// reordered, trimmed and cut, and the beat grid corrected. Every decision is read back from the
+// project's database through a second connection: saved, not only shown.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "core/timecode.h"
+#include "project/edit.h"
+#include "project/project.h"
+#include "project/project_io.h"
+#include "review/command.h"
+#include "review/presenter.h"
+#include "review/review.h"
+#include "review/session.h"
+#include "support/media_gen.h"
+#include "support/music_gen.h"
+
+namespace fs = std::filesystem;
+using namespace reelsync;
+using namespace reelsync::review;
+
+namespace {
+
+// Four takes of different lengths (frames carry their index in their pixels).
+fs::path make_folder(const std::string& name) {
+    const fs::path dir = fs::path(reelsync::testing::media_dir()) / "projects" / ("review engine " + name);
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::pair<const char*, int> takes[] = {{"a.mp4", 60}, {"b.mp4", 90}, {"c.mp4", 120}, {"d.mp4", 45}};
+    for (const auto& [file, frames] : takes) {
+        const std::string src = reelsync::testing::indexed_clip(
+            {std::string("review_") + std::to_string(frames) + ".mp4", "-c:v libx264 -g 15", "30", frames, 160, 120});
+        fs::copy_file(src, dir / file);
+    }
+    return dir;
+}
+
+Outcome run(Review& r, const std::string& text, double at = 0) {
+    auto c = parse_command(text);
+    EXPECT_TRUE(c) << text << ": " << (c ? "" : c.error().message);
+    if (!c) return Outcome::not_here;
+    return r.execute(*c, at);
+}
+
+// Ticks the review (its helper threads hand results over) until `done`, at most 30 s.
+template <class F>
+bool tick_until(Review& r, F done) {
+    const double give_up = steady_seconds() + 30;
+    while (!done()) {
+        if (steady_seconds() > give_up) return false;
+        (void)r.tick();
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+}
+
+struct Present {
+    double at;       // steady instant of the present
+    int64_t frame;   // timeline frame
+};
+
+// Presents what the player plans for `seconds`, as the window's loop does, without drawing.
+std::vector<Present> present_for(Session& s, Review& r, double seconds) {
+    std::vector<Present> out;
+    CostEstimate est;
+    const double end = steady_seconds() + seconds;
+    while (steady_seconds() < end) {
+        (void)r.tick();
+        timeline::Player& p = s.player();
+        const double now = steady_seconds();
+        auto plan = p.plan(now, est.value(), est.expected());
+        if (!plan.frame) {
+            sleep_until(std::min(plan.wake_at, now + 0.005));
+            continue;
+        }
+        wait_until_due(p, *plan.frame, plan.present_at, 0.0);
+        const double at = steady_seconds();
+        p.presented(*plan.frame, at);
+        out.push_back({at, plan.frame->index});
+    }
+    return out;
+}
+
+const project::Clip& clip_named(const project::Project& p, const std::string& name) {
+    for (const auto& c : p.clips())
+        if (c.name == name) return c;
+    throw std::runtime_error("no clip " + name);
+}
+
+std::string selected_name(Review& r) { return r.project().clip(r.selected_id())->name; }
+
+std::vector<std::string> visible_names(Review& r) {
+    std::vector<std::string> n;
+    for (size_t i : r.visible()) n.push_back(r.project().clips()[i].name);
+    return n;
+}
+
+SessionOptions quiet() {
+    SessionOptions o;
+    o.no_audio = true;  // the timer clock: these tests judge the review, not the audio device
+    return o;
+}
+
+}  // namespace
+
+TEST(ReviewEngine, CullingThroughAFolderWithCommands) {
+    const fs::path dir = make_folder("culling");
+    Session s(quiet());
+    ASSERT_TRUE(s.start());
+    auto p = project::Project::open(dir);
+    ASSERT_TRUE(p) << p.error().message;
+    Review r(std::move(*p), s);
+    ASSERT_TRUE(tick_until(r, [&] { return r.all_catalogued(); }));
+    EXPECT_EQ(r.context(), Context::browser);
+    ASSERT_EQ(visible_names(r), (std::vector<std::string>{"a.mp4", "b.mp4", "c.mp4", "d.mp4"}));
+    EXPECT_EQ(selected_name(r), "a.mp4");
+
+    // A decision moves on to the next clip, as in culling tools; a rating or a note does not.
+    EXPECT_EQ(run(r, "approve"), Outcome::done);
+    EXPECT_EQ(selected_name(r), "b.mp4");
+    EXPECT_EQ(run(r, "reject"), Outcome::done);
+    EXPECT_EQ(selected_name(r), "c.mp4");
+    EXPECT_EQ(run(r, "rate 4"), Outcome::done);
+    EXPECT_EQ(run(r, "note Soft focus; keep for the bridge"), Outcome::done);
+    EXPECT_EQ(selected_name(r), "c.mp4");
+
+    // Moving.
+    run(r, "next_clip");
+    EXPECT_EQ(selected_name(r), "d.mp4");
+    run(r, "move -3");
+    EXPECT_EQ(selected_name(r), "a.mp4");
+    run(r, "move -3");  // stops at the first
+    EXPECT_EQ(selected_name(r), "a.mp4");
+    run(r, "last_clip");
+    EXPECT_EQ(selected_name(r), "d.mp4");
+    run(r, "first_clip");
+    EXPECT_EQ(selected_name(r), "a.mp4");
+
+    // Filters and sorting.
+    run(r, "filter_status approved");
+    EXPECT_EQ(visible_names(r), (std::vector<std::string>{"a.mp4"}));
+    run(r, "filter_status rejected");
+    EXPECT_EQ(visible_names(r), (std::vector<std::string>{"b.mp4"}));
+    run(r, "filter_status unreviewed");
+    EXPECT_EQ(visible_names(r), (std::vector<std::string>{"c.mp4", "d.mp4"}));
+    run(r, "filter_status all");
+    run(r, "filter_rating 4");
+    EXPECT_EQ(visible_names(r), (std::vector<std::string>{"c.mp4"}));
+    run(r, "filter_rating 0");
+    run(r, "sort duration");
+    EXPECT_EQ(visible_names(r), (std::vector<std::string>{"d.mp4", "a.mp4", "b.mp4", "c.mp4"}));
+    run(r, "sort name");
+    EXPECT_EQ(visible_names(r).front(), "a.mp4");
+
+    // Undo and redo, newest first.
+    EXPECT_EQ(clip_named(r.project(), "c.mp4").note, "Soft focus; keep for the bridge");
+    run(r, "undo");
+    EXPECT_EQ(clip_named(r.project(), "c.mp4").note, "");
+    run(r, "undo");
+    EXPECT_EQ(clip_named(r.project(), "c.mp4").rating, 0);
+    run(r, "redo");
+    EXPECT_EQ(clip_named(r.project(), "c.mp4").rating, 4);
+
+    // A command that does nothing here says so, and changes nothing.
+    EXPECT_EQ(run(r, "trim_in"), Outcome::not_here);
+    EXPECT_TRUE(r.message_is_error());
+    EXPECT_NE(r.message().find("trim_in does nothing in the browser"), std::string::npos) << r.message();
+    // What the window does is handed back to it.
+    EXPECT_EQ(run(r, "help"), Outcome::for_window);
+
+    // Saved: a second connection to the database reads every decision.
+    auto again = project::Project::open(dir);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(clip_named(*again, "a.mp4").status, project::Status::approved);
+    EXPECT_EQ(clip_named(*again, "b.mp4").status, project::Status::rejected);
+    EXPECT_EQ(clip_named(*again, "c.mp4").status, project::Status::unreviewed);
+    EXPECT_EQ(clip_named(*again, "c.mp4").rating, 4);
+    EXPECT_EQ(clip_named(*again, "c.mp4").note, "");
+    EXPECT_EQ(clip_named(*again, "d.mp4").status, project::Status::unreviewed);
+
+    // Every command was recorded, in order (none had a clip playing: no clock instant).
+    ASSERT_GE(r.history().size(), 20u);
+    EXPECT_EQ(r.history().front().command, "approve");
+    EXPECT_EQ(r.history()[2].command, "rate 4");
+    EXPECT_LT(r.history().front().clock, 0);
+}
+
+TEST(ReviewEngine, MarksLandOnTheFrameOnScreenAtTheirInstant) {
+    const fs::path dir = make_folder("marks");
+    Session s(quiet());
+    ASSERT_TRUE(s.start());
+    auto p = project::Project::open(dir);
+    ASSERT_TRUE(p);
+    Review r(std::move(*p), s);
+    EXPECT_EQ(run(r, "open b.mp4"), Outcome::done);
+    ASSERT_TRUE(tick_until(r, [&] { return r.context() == Context::viewer && !r.pending(); }));
+    const int64_t b = clip_named(r.project(), "b.mp4").id;
+    ASSERT_EQ(s.project_clip, b);
+
+    const auto presents = present_for(s, r, 1.2);
+    ASSERT_GT(presents.size(), 28u);
+    // Instants between presents: the frame on screen then is the one presented last before.
+    const Present& in = presents[8];
+    const Present& out = presents[26];
+    const double frame_s = 1.0 / 30.0;
+    EXPECT_EQ(run(r, "mark_in", in.at + frame_s * 0.5), Outcome::done);
+    EXPECT_EQ(run(r, "mark_out", out.at + 0.001), Outcome::done);
+    EXPECT_EQ(clip_named(r.project(), "b.mp4").mark_in, in.frame);
+    EXPECT_EQ(clip_named(r.project(), "b.mp4").mark_out, out.frame);
+    // The history has the master-clock instants they applied to, a frame apart from the presents'.
+    const auto& h = r.history();
+    ASSERT_GE(h.size(), 3u);
+    EXPECT_EQ(h[h.size() - 2].command, "mark_in");
+    EXPECT_NEAR(h[h.size() - 2].clock, s.player().clock().time_at(in.at + frame_s * 0.5), 1e-6);
+    EXPECT_NEAR(h[h.size() - 2].clock, static_cast<double>(in.frame) / 30.0 + frame_s * 0.5, 1.5 * frame_s);
+
+    EXPECT_EQ(run(r, "approve"), Outcome::done);  // the viewer stays on the clip
+    EXPECT_EQ(s.project_clip, b);
+
+    EXPECT_EQ(run(r, "goto_in"), Outcome::done);
+    EXPECT_FALSE(s.player().playing());
+    EXPECT_EQ(s.player().current_index(), in.frame);
+    EXPECT_EQ(run(r, "clear_marks"), Outcome::done);
+    EXPECT_FALSE(clip_named(r.project(), "b.mp4").mark_in.has_value());
+    EXPECT_EQ(run(r, "undo"), Outcome::done);
+    EXPECT_EQ(clip_named(r.project(), "b.mp4").mark_in, in.frame);
+    EXPECT_EQ(clip_named(r.project(), "b.mp4").mark_out, out.frame);
+
+    // Transport runs through the same commands.
+    EXPECT_EQ(run(r, "seek_frame 45"), Outcome::done);
+    (void)present_for(s, r, 0.1);
+    EXPECT_EQ(s.player().current_index(), 45);
+    EXPECT_EQ(run(r, "step -10"), Outcome::done);
+    (void)present_for(s, r, 0.1);
+    EXPECT_EQ(s.player().current_index(), 35);
+
+    // The next clip, pre-rolled; then back to the browser.
+    EXPECT_EQ(run(r, "next_clip"), Outcome::done);
+    const int64_t c = clip_named(r.project(), "c.mp4").id;
+    ASSERT_TRUE(tick_until(r, [&] { return s.project_clip == c; }));
+    EXPECT_EQ(run(r, "back"), Outcome::done);
+    EXPECT_EQ(r.context(), Context::browser);
+
+    auto again = project::Project::open(dir);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(clip_named(*again, "b.mp4").mark_in, in.frame);
+    EXPECT_EQ(clip_named(*again, "b.mp4").mark_out, out.frame);
+    EXPECT_EQ(clip_named(*again, "b.mp4").status, project::Status::approved);
+}
+
+TEST(ReviewEngine, EditMovesTrimsAndCutsShots) {
+    const fs::path dir = make_folder("edit");
+    Session s(quiet());
+    ASSERT_TRUE(s.start());
+    auto p = project::Project::open(dir);
+    ASSERT_TRUE(p);
+    Review r(std::move(*p), s);
+    run(r, "approve");  // a
+    run(r, "approve");  // b
+    run(r, "approve");  // c
+    auto edit_names = [&] {
+        std::vector<std::string> n;
+        for (const project::Clip* c : r.project().edit()) n.push_back(c->name);
+        return n;
+    };
+    ASSERT_EQ(edit_names(), (std::vector<std::string>{"a.mp4", "b.mp4", "c.mp4"}));
+    EXPECT_EQ(run(r, "edit_view"), Outcome::done);
+    ASSERT_TRUE(tick_until(r, [&] { return r.context() == Context::edit && !r.pending(); }));
+    ASSERT_TRUE(s.playing_edit());
+
+    // The shot under the playhead (a, at the start) one place later.
+    EXPECT_EQ(run(r, "move_shot 1"), Outcome::done);
+    EXPECT_EQ(edit_names(), (std::vector<std::string>{"b.mp4", "a.mp4", "c.mp4"}));
+    ASSERT_TRUE(tick_until(r, [&] { return !r.pending(); }));
+    // The edit re-opened showing a at its new place: b's 90 frames come first.
+    EXPECT_EQ(s.edit()->shot_at(s.player().current_index()), 1u);
+    EXPECT_EQ(s.edit()->shot_start(1), 90);
+
+    // Trim a's out at the frame on screen.
+    run(r, "play");
+    const auto presents = present_for(s, r, 0.8);
+    ASSERT_GT(presents.size(), 15u);
+    const Present& on = presents[12];
+    ASSERT_GE(on.frame, 90);
+    const int64_t source = on.frame - 90;  // a's frames from its first
+    EXPECT_EQ(run(r, "trim_out", on.at + 0.002), Outcome::done);
+    EXPECT_EQ(clip_named(r.project(), "a.mp4").mark_out, source);
+    ASSERT_TRUE(tick_until(r, [&] { return !r.pending(); }));
+    ASSERT_TRUE(r.edit());
+    EXPECT_EQ(r.edit()->shots[1].out, source);
+
+    // Cut it from the edit: it stays approved; undo puts it back.
+    run(r, "pause");
+    run(r, "seek_frame 95");
+    (void)present_for(s, r, 0.1);
+    EXPECT_EQ(run(r, "remove_shot"), Outcome::done);
+    EXPECT_EQ(edit_names(), (std::vector<std::string>{"b.mp4", "c.mp4"}));
+    EXPECT_EQ(clip_named(r.project(), "a.mp4").status, project::Status::approved);
+    ASSERT_TRUE(tick_until(r, [&] { return !r.pending(); }));
+    EXPECT_EQ(run(r, "undo"), Outcome::done);
+    EXPECT_EQ(edit_names(), (std::vector<std::string>{"b.mp4", "a.mp4", "c.mp4"}));
+    ASSERT_TRUE(tick_until(r, [&] { return !r.pending(); }));
+
+    auto again = project::Project::open(dir);
+    ASSERT_TRUE(again);
+    auto e = project::build_edit(*again);
+    ASSERT_TRUE(e);
+    ASSERT_EQ(e->shots.size(), 3u);
+    EXPECT_EQ(e->shots[0].name, "b.mp4");
+    EXPECT_EQ(e->shots[1].name, "a.mp4");
+    EXPECT_EQ(e->shots[1].out, source);
+}
+
+TEST(ReviewEngine, BeatGridCorrectionsByCommand) {
+    const fs::path dir = make_folder("grid");
+    const auto song = reelsync::testing::generate_music("review_grid_120.wav", {.bpm = 120, .seconds = 12, .bar_bass = true});
+    SessionOptions o = quiet();
+    o.audio_track = song.path;
+    Session s(o);
+    ASSERT_TRUE(s.start());
+    auto p = project::open_project(dir.string(), song.path);
+    ASSERT_TRUE(p) << p.error().message;
+    Review r(std::move(*p), s);
+    run(r, "approve");
+    run(r, "approve");
+    run(r, "edit_view");
+    ASSERT_TRUE(tick_until(r, [&] { return r.context() == Context::edit && !r.pending() && r.beats().has_value(); }));
+    const std::vector<double> tracked = r.beats()->beats;
+    ASSERT_GT(tracked.size(), 16u);
+
+    EXPECT_EQ(run(r, "nudge_grid +5ms"), Outcome::done);
+    ASSERT_EQ(r.beats()->beats.size(), tracked.size());
+    for (size_t i = 0; i < tracked.size(); ++i) EXPECT_NEAR(r.beats()->beats[i], tracked[i] + 0.005, 1e-9);
+    EXPECT_EQ(run(r, "nudge_grid -1ms"), Outcome::done);
+    EXPECT_NEAR(r.beats()->beats[3], tracked[3] + 0.004, 1e-9);
+    const fs::path song_path = fs::absolute(song.path).lexically_normal();
+    EXPECT_NEAR(project::grid_correction(r.project(), song_path).offset, 0.004, 1e-12);
+
+    // The downbeat: the beat nearest the playhead (paused at 2.0 s) is beat 1.
+    run(r, "seek 2s");
+    (void)present_for(s, r, 0.1);
+    EXPECT_EQ(run(r, "grid_downbeat"), Outcome::done);
+    auto c = project::grid_correction(r.project(), song_path);
+    ASSERT_TRUE(c.first_downbeat.has_value());
+    EXPECT_NEAR(*c.first_downbeat, 2.0, 0.03);
+
+    EXPECT_EQ(run(r, "grid_reset"), Outcome::done);
+    EXPECT_TRUE(project::grid_correction(r.project(), song_path).empty());
+    for (size_t i = 0; i < tracked.size(); ++i) EXPECT_NEAR(r.beats()->beats[i], tracked[i], 1e-9);
+
+    // Saved in the project: a second connection reads the correction.
+    run(r, "nudge_grid +5ms");
+    auto again = project::Project::open(dir);
+    ASSERT_TRUE(again);
+    EXPECT_NEAR(project::grid_correction(*again, song_path).offset, 0.005, 1e-12);
+}
