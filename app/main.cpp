@@ -26,6 +26,7 @@ std::optional<std::pair<int64_t, int64_t>> parse_range(const std::string& s) {
 // Options `play` and `open` share: output device, window, decoding, analysis.
 void add_playback_options(CLI::App* c, app::PlayOptions& o, bool& no_analysis) {
     c->add_option("--duration", o.duration, "Stop (quit) after this many seconds");
+    c->add_option("--stats", o.stats_path, "Write one JSON line per presented frame, then a summary line");
     c->add_flag("--no-audio", o.no_audio, "Do not open an audio device; run on the timer clock");
     c->add_option("--audio-device", o.audio_device, "Output device (substring of its name)");
     c->add_option("--width", o.width, "Window/offscreen width");
@@ -61,13 +62,12 @@ int main(int argc, char** argv) {
     p->add_option("files", play.files, "Clips to play, in order (or one project folder, with --edit)")->required()->check(CLI::ExistingPath);
     p->add_option("--clip", play.clip, "With a project folder: the clip to review (headless)");
     p->add_option("--keys", play.keys,
-                  "Headless: press keys at clock times, e.g. \"1.0:i,2.5:o,3:p\" (marks and decisions go to the project; "
+                  "Press keys at clock times, e.g. \"1.0:i,2.5:o,3:p\" (marks and decisions go to the project; "
                   "in the browser: seconds since the start)");
     p->add_option("--ipc", play.ipc, "Headless: '-' takes commands as JSON lines on stdin and replies on stdout (see the README)");
     p->add_flag("--edit", play.edit, "Play the project folder's edit (its approved shots, in and out) against its song");
     p->add_option("--audio", play.audio_track, "Music track to play instead of the clip's own audio");
     p->add_flag("--headless", play.headless, "Render offscreen in real time, no window");
-    p->add_option("--stats", play.stats_path, "Write one JSON line per presented frame, then a summary line");
     p->add_option("--loop", loop, "Loop frames A:B (inclusive, 0-based)");
     p->add_flag("--paused", play.paused, "Start paused on the first frame");
     bool no_overlay = false, no_analysis = false;
@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
     add_playback_options(op, review, open_no_analysis);
     op->add_option("--view", review.start_view, "Start in this view: browser (default) or edit")->check(CLI::IsMember({"browser", "edit"}));
     op->add_option("--clip", review.clip, "Start in the viewer on this clip");
+    op->add_option("--keys", review.keys, "Press keys at clock times, e.g. \"0.5:e,2:i\" (in the browser: seconds since the start)");
 
     app::ExportOptions exp;
     auto* ex = cli.add_subcommand("export", "Export a project's edit: OpenTimelineIO, CMX3600 EDL, CSV of every clip's decisions");

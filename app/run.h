@@ -6,6 +6,7 @@
 #include <string>
 
 #include "app/app.h"
+#include "review/command_feed.h"
 #include "review/keymap.h"
 #include "review/presenter.h"
 #include "review/review.h"
@@ -39,7 +40,7 @@ Result<review::KeyMap> load_key_map(const std::string& input_conf);
 void print_summary(Session& s, double seconds, FILE* out = stdout);
 
 // The windowed loop (window.cpp): GLFW + swapchain + ImGui overlay.
-int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keys, Review* review = nullptr);
+int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keys, review::CommandFeed& feed, Review* review = nullptr);
 // Steady seconds at which the process started (for "shown N s after start").
 double process_start_seconds();
 

@@ -83,7 +83,7 @@ void draw_thumbnail_callback(const ImDrawList*, const ImDrawCmd* cmd) {
 
 }  // namespace
 
-int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keymap, Review* review) {
+int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keymap, review::CommandFeed& feed, Review* review) {
     if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY")) {
         print_error("no display to open a window on (set DISPLAY, or use --headless)");
         return 1;
@@ -185,6 +185,7 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
 
     OverlayState ui;
     ui.keys = &keymap;
+    feed.on_window = [&](const review::Command& c) { window_command(s, ui, c); };
     ui.visible = o.overlay;
     ui.heat_map = o.heat_map;
     s.scan_clips = o.analysis;  // artifact flags for the overlay, computed in the background
@@ -215,9 +216,11 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
     };
     bool browser_shown = false;
     bool catalogue_reported = false;
+    const timeline::Player* warmed = nullptr;  // the player last warmed up
     double last_ui_frame = 0;
 
     const double start = steady_seconds();
+    feed.set_start(start);
     int rc = 0;
     // Records, submits and presents one image: `frame` (or none: the browser) with the overlay.
     // Returns false on a fatal error (rc set) or when the loop must end (screenshot taken).
@@ -388,6 +391,12 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
             input.keys.clear();
             input.dirty_frames = std::max(input.dirty_frames, 2);
         }
+        // Scripted keys (--keys), each at its instant, through the same key table.
+        if (!feed.idle()) {
+            (void)feed.pump(s, review, steady_seconds());
+            input.dirty_frames = std::max(input.dirty_frames, 1);
+            if (feed.quit()) break;
+        }
         if (input.resized) {
             auto r = sc.rebuild();
             if (!r) {
@@ -458,6 +467,12 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
             s.player().request_redraw();
         }
         timeline::Player& player = s.player();
+        if (&player != warmed) {
+            // A new clip or edit: its first frame is drawn a few times before its clock starts,
+            // so the cost estimate knows this clip's frames before the first one has a deadline.
+            warmed = &player;
+            player.warm_up(3);
+        }
         now = steady_seconds();
         auto plan = player.plan(now, est.value() + present_cost.mean, est.expected() + present_cost.mean);
         if (!plan.frame) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "core/threads.h"
 #include "core/log.h"
 
 namespace reelsync::media {
@@ -24,7 +25,7 @@ Result<std::unique_ptr<ClipReader>> ClipReader::open(const std::string& path, Op
     std::promise<Result<ClipInfo>> opened;
     auto ready = opened.get_future();
     r->thread_ = std::thread([p = r.get(), path, &opened] {
-        setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 4);
+        threads::set_current(threads::Priority::decode, "rs-decode");
         auto dec = VideoDecoder::open(path, VideoDecoder::Options{p->opts_.threads});
         if (!dec) {
             opened.set_value(std::unexpected(dec.error()));

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/threads.h"
 #include "analysis/artifacts.h"
 #include "media/ffmpeg.h"
 #include "media/video_decoder.h"
@@ -94,9 +95,10 @@ void Catalog::wait() {
 
 void Catalog::work() {
     // Below the player and its decoders: the browser must stay responsive while this runs.
-    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+    threads::set_current(threads::Priority::catalogue, "rs-catalogue");
     auto cache = ProjectCache::open(folder_);  // none (read-only in-memory project): nothing cached
     while (!quit_.load()) {
+        while (held_.load() && !quit_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
         const size_t i = next_.fetch_add(1);
         if (i >= items_.size()) break;
         const Item& it = items_[i];

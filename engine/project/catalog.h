@@ -69,8 +69,12 @@ public:
     bool finished() const { return done_.load() == items_.size(); }
     // Blocks until every item is probed and thumbnailed (command line use).
     void wait();
-    // Holds the artifact pass (a player needs the CPU) or lets it go on.
-    void hold_scans(bool hold) { pause_us_.store(hold ? -1 : 0); }
+    // Holds the work (a player needs the CPU) or lets it go on: the artifact pass at once, probes
+    // and thumbnails between clips.
+    void hold(bool hold) {
+        pause_us_.store(hold ? -1 : 0);
+        held_.store(hold);
+    }
     size_t scanned() const { return scanned_.load(); }
     size_t to_scan() const { return to_scan_; }
 
@@ -85,6 +89,7 @@ private:
     const bool scans_;
     const analysis::DetectorConfig detectors_;
     std::atomic<int> pause_us_{0};       // the scans' ScanControl: < 0 holds them
+    std::atomic<bool> held_{false};      // probes and thumbnails wait between clips
     std::atomic<size_t> next_scan_{0};
     std::atomic<size_t> scanned_{0};
     size_t to_scan_ = 0;                 // set at construction

@@ -1,5 +1,7 @@
 #include "review/background_scan.h"
 
+#include "core/threads.h"
+
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -16,7 +18,7 @@ BackgroundScan::BackgroundScan(std::string path, analysis::DetectorConfig cfg, s
     set_playback_running(true);
     thread_ = std::thread([this, cfg] {
         // Lowest priority, and held while playback runs on a small machine (set_playback_running).
-        setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+        threads::set_current(threads::Priority::background, "rs-scan");
         auto r = analysis::scan_clip(path_, cfg, 1, {&cancel_, &pause_us_, &progress_});
         std::lock_guard lock(mutex_);
         if (result_) return;  // the live measures finished first
@@ -31,7 +33,7 @@ BackgroundScan::BackgroundScan(analysis::ClipScan done)
 }
 
 void BackgroundScan::set_playback_running(bool running) {
-    static const bool few_cores = std::thread::hardware_concurrency() <= 2;
+    const bool few_cores = threads::few_cores();
     pause_us_.store(running && few_cores ? -1 : 0, std::memory_order_relaxed);
 }
 
@@ -88,7 +90,7 @@ void BackgroundScan::refresh_live() {
         // the detectors after, at the lowest.
         auto m = live->metrics();
         auto pts = live->pts();
-        setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+        threads::set_current(threads::Priority::background, "rs-live-detect");
         m.resize(static_cast<size_t>(n));  // the frames this job is about
         pts.resize(static_cast<size_t>(n));
         return analysis::scan_from_measures(path, m, frames, fps, pts, cfg);

@@ -8,6 +8,7 @@
 #include "analysis/artifacts.h"
 #include "project/project_io.h"
 #include "core/log.h"
+#include "core/threads.h"
 #include "core/timecode.h"
 #include "media/audio_track.h"
 
@@ -80,10 +81,10 @@ std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {
             }
         }
         if (changed && (sort == SortBy::duration || sort == SortBy::steadiness || flagged_only)) refilter();
-        // On two cores the artifact pass holds while a clip plays (playback keeps every frame).
+        // On few cores the catalogue (probes, thumbnails, its artifact pass) holds while a clip or
+        // an edit plays: playback keeps every frame, from the first (core/threads.h).
         const bool busy = mode_ != Mode::browser && session_.has_player() && session_.player().playing();
-        static const bool few_cores = std::thread::hardware_concurrency() <= 2;
-        catalog_->hold_scans(busy && few_cores);
+        catalog_->hold(busy && threads::few_cores());
         if (finished_before_take) all_catalogued_ = true;
         if (catalog_->finished() && catalogue_seconds_ < 0) {
             catalogue_seconds_ = steady_seconds() - catalogue_started_;
@@ -283,6 +284,10 @@ Result<void> Review::finish_edit() {
     if (p.at) session_.player().seek_time(*p.at);
     edit_ = std::move(p.edit);
     mode_ = Mode::edit;
+    // The browser's pre-rolled neighbours are of no use in the edit: their decoders would compete
+    // with the edit's (the browser opens them again on the way back).
+    for (auto& [path, job] : prerolls_) retire(std::move(job));
+    prerolls_.clear();
     want_beats();
     return {};
 }
@@ -307,6 +312,8 @@ void Review::want_beats() {
     // Decoding the song (for its waveform) and tracking it take about a second: never on the
     // render thread.
     song_job_ = std::async(std::launch::async, [song = beats_song_.string(), track = !tracked_] {
+        // Below the edit's decoders: the edit starts playing while this runs.
+        threads::set_current(threads::Priority::catalogue, "rs-song");
         SongAnalysis a;
         auto audio = media::decode_audio(song, analysis::kTrackerRate, 1, 0.0);
         if (!audio) {

@@ -26,6 +26,8 @@ void Player::start_seek(int64_t frame, bool reverse, bool resume) {
     resume_after_seek_ = resume;
     start_clock_on_present_ = false;
     preroll_pending_ = false;
+    warmup_left_ = 0;
+    warming_ = false;
     at_end_ = false;
     expected_next_ = frame;
 }
@@ -49,6 +51,8 @@ void Player::pause() {
     resume_after_seek_ = false;
     start_clock_on_present_ = false;
     preroll_pending_ = false;
+    warmup_left_ = 0;
+    warming_ = false;
     if (was && current_) {
         // Hold on the frame on screen; the decoder restarts from it so a step or play is exact.
         clock_.set_speed(1.0);
@@ -115,7 +119,14 @@ Player::Plan Player::plan(double now, double render_estimate, double expected) {
     const double s = clock_.speed();
 
     if (preroll_pending_) {
-        // The first frame is up; the clock starts once the decoder is a few frames ahead.
+        // The first frame is up; a new player in a window draws it again a few times (warm_up).
+        if (warmup_left_ > 0 && current_) {
+            warming_ = true;
+            plan.frame = current_;
+            plan.present_at = now;
+            return plan;
+        }
+        // The clock starts once the decoder is a few frames ahead.
         if (!prerolled()) {
             plan.wake_at = now + 0.002;
             return plan;
@@ -255,6 +266,11 @@ double Player::until_due(const media::VideoFrame& f, double at) {
 }
 
 void Player::presented(const media::VideoFrame& frame, double at) {
+    if (warming_) {  // a warm-up redraw of the first frame, before the clock runs
+        warming_ = false;
+        --warmup_left_;
+        return;
+    }
     Present p;
     p.t_audio = clock_.time_at(at);
     p.frame = frame.index;
@@ -271,7 +287,7 @@ void Player::presented(const media::VideoFrame& frame, double at) {
         // without waiting); the clock starts when the decoder is a few frames ahead, so the first
         // second of playback does not race it. Usually that is already so, and it starts now.
         start_clock_on_present_ = false;
-        if (prerolled()) clock_.play();
+        if (prerolled() && warmup_left_ <= 0) clock_.play();
         else preroll_pending_ = true;
     }
 }

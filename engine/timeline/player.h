@@ -67,6 +67,11 @@ public:
     std::optional<OnScreen> on_screen_at(double clock_t) const;
     // Ask for a redraw of the current frame (the overlay changed).
     void request_redraw() { redraw_ = true; }
+    // A new player in a window: its first frame is drawn `presents` more times before the clock
+    // starts, so that the presenter has measured what a frame of this clip costs (new texture
+    // sizes, the view's first draws) before any frame has a deadline. Those redraws are not
+    // presents of the timeline (not in the statistics).
+    void warm_up(int presents) { warmup_left_ = presents; }
 
     // --- state ---
     const std::optional<media::VideoFrame>& current() const { return current_; }
@@ -96,6 +101,8 @@ private:
     bool redraw_ = false;
     bool start_clock_on_present_ = false;  // the first frame after a seek goes up before the clock runs
     bool preroll_pending_ = false;         // it is up; the clock waits for the decoder to get ahead
+    int warmup_left_ = 0;                  // redraws of the first frame still to do before the clock starts
+    bool warming_ = false;                 // the frame planned is one of them
     bool prerolled();
     bool at_end_ = false;
     int64_t repeat_counted_for_ = -1;  // frame whose overrun was already counted as a repeat

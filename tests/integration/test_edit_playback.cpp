@@ -2,6 +2,8 @@
 // played in real time against a song; checked from the stats file the player writes.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -85,4 +87,52 @@ TEST(EditPlayback, GaplessAtEveryCut) {
         EXPECT_LT(t, pts + dur) << pr.dump();
     }
     EXPECT_NE(out.find("clock: audio"), std::string::npos) << out;
+}
+
+// A fresh project opened in the window: the director approves three takes in the browser and opens
+// the edit at once, while the browser is still probing and thumbnailing the folder and has the
+// neighbouring takes pre-rolled. The edit's first second plays clean: every frame, in sync.
+TEST(EditPlayback, TheEditStartsCleanInAWindowJustAfterOpeningAFreshFolder) {
+    if (!std::getenv("DISPLAY")) GTEST_SKIP() << "no display";
+    namespace fs = std::filesystem;
+    // The built-in demo's takes (scripts/make-demo.sh): 17 of them, H.264, HEVC and VP9 at up to
+    // 1280x720, made once in the build tree.
+    const fs::path demo = fs::path(reelsync::testing::media_dir()) / "demo";
+    std::string made;
+    ASSERT_EQ(reelsync::testing::run_command("'" + std::string(REELSYNC_SOURCE_DIR) + "/scripts/make-demo.sh' '" + demo.string() + "'", &made), 0)
+        << made;
+    std::vector<fs::path> takes;
+    for (const auto& e : fs::directory_iterator(demo / "takes"))
+        if (e.path().extension() != ".db" && e.is_regular_file() && e.path().filename().string()[0] != '.') takes.push_back(e.path());
+    ASSERT_GE(takes.size(), 17u);
+    for (int run = 0; run < 2; ++run) {
+        const fs::path dir = fs::path(reelsync::testing::media_dir()) / "projects" / "fresh folder";
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        for (const fs::path& t : takes) fs::copy_file(t, dir / t.filename());
+        const std::string stats = (dir.parent_path() / "fresh folder stats.jsonl").string();
+        std::string out;
+        const int rc = reelsync::testing::run_command("timeout 60 '" + reelsync::testing::reelsync_binary() + "' open '" + dir.string() +
+                                                          "' --audio '" + (demo / "track.wav").string() + "' --keys 0.1:p,0.1:p,0.1:p,0.3:e --duration 1.7 --stats '" +
+                                                          stats + "'",
+                                                      &out);
+        ASSERT_EQ(rc, 0) << out;
+        std::vector<nlohmann::json> presents;
+        nlohmann::json summary;
+        std::ifstream f(stats);
+        std::string line;
+        while (std::getline(f, line)) {
+            auto j = nlohmann::json::parse(line);
+            if (j.contains("frame")) presents.push_back(j);
+            else summary = j;
+        }
+        // The first second: 30 frames, each shown once, in order, within a frame of its time.
+        ASSERT_GE(presents.size(), 31u) << out;
+        for (size_t i = 0; i < 31; ++i) {
+            EXPECT_EQ(presents[i]["frame"].get<int64_t>(), static_cast<int64_t>(i)) << "run " << run << ": frame " << i << " was dropped";
+            const double late = presents[i]["t_audio"].get<double>() - presents[i]["pts"].get<double>();
+            EXPECT_LT(std::fabs(late), 1.0 / 30.0) << "run " << run << ": frame " << i;
+        }
+        EXPECT_EQ(summary["dropped"], 0) << out;
+    }
 }

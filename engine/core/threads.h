@@ -1,0 +1,25 @@
+#pragma once
+// Thread priorities and the few-cores policy, in one place.
+//
+// Priorities are Linux nice values, set per thread (a thread can lower its own priority; it never
+// raises it, so no privilege is needed). From the most urgent down:
+//   presenter   0   the main thread: plans, draws and presents frames; the audio callback runs on
+//                   the audio server's real-time thread and is never touched here
+//   decode      4   a clip reader's decode thread (and FFmpeg's threads, which inherit it)
+//   helper      4   opening clips and edits, closing readers, tracking a song (the helper pool)
+//   catalogue  10   probing and thumbnailing a project's clips behind the browser
+//   background 19   artifact scans (the clip on screen, the catalogue's pass, live detection)
+//
+// Few cores (two or fewer): playback needs them all. While a clip or an edit plays, the catalogue
+// and the background scans hold (they go on when playback pauses or the browser is shown).
+namespace reelsync::threads {
+
+enum class Priority : int { presenter = 0, decode = 4, helper = 4, catalogue = 10, background = 19 };
+
+// Lowers the calling thread's priority to `p` (and names it, for debuggers and `top -H`).
+void set_current(Priority p, const char* name = nullptr);
+unsigned cores();
+// Two hardware threads or fewer: background work holds while playback runs.
+bool few_cores();
+
+}  // namespace reelsync::threads
