@@ -155,6 +155,31 @@ Result<void> exec(sqlite3* db, const char* sql) {
     return fail(msg);
 }
 
+// Every write goes through one of these: BEGIN IMMEDIATE when made, COMMIT on commit(); whatever
+// else ends its life (an early return, a failed statement, a failed COMMIT) rolls it back, so a
+// connection is never left inside a transaction.
+class Transaction {
+public:
+    explicit Transaction(sqlite3* db) : db_(db), begun_(exec(db, "BEGIN IMMEDIATE")) {}
+    ~Transaction() {
+        if (begun_ && !committed_) (void)exec(db_, "ROLLBACK");
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    // Whether BEGIN worked (nothing else may be done when it did not).
+    const Result<void>& begun() const { return begun_; }
+    Result<void> commit() {
+        auto r = exec(db_, "COMMIT");
+        committed_ = r.has_value();
+        return r;
+    }
+
+private:
+    sqlite3* db_;
+    Result<void> begun_;
+    bool committed_ = false;
+};
+
 int64_t query_int(sqlite3* db, const char* sql, int64_t fallback = 0) {
     Stmt s(db, sql);
     if (!s.ok() || s.step() != SQLITE_ROW) return fallback;
@@ -285,15 +310,15 @@ Result<Project> Project::open(const fs::path& folder_in, Options opts) {
 Result<void> Project::migrate() {
     int64_t v = query_int(db_, "PRAGMA user_version");
     while (v < kSchemaVersion) {
-        if (auto r = exec(db_, "BEGIN IMMEDIATE"); !r) return r;
+        Transaction t(db_);
+        if (!t.begun()) return t.begun();
         auto r = exec(db_, kMigrations[v]);
         if (r) {
             std::string sql = "PRAGMA user_version=" + std::to_string(v + 1);
             r = exec(db_, sql.c_str());
         }
-        if (r) r = exec(db_, "COMMIT");
+        if (r) r = t.commit();
         if (!r) {
-            (void)exec(db_, "ROLLBACK");
             return fail("upgrading the project to schema " + std::to_string(v + 1) + " failed: " + r.error().message);
         }
         ++v;
@@ -319,7 +344,8 @@ Result<void> Project::scan_folder() {
         // Read-only: new files are listed in memory only (see load()).
         return {};
     }
-    if (auto r = exec(db_, "BEGIN IMMEDIATE"); !r) return r;
+    Transaction t(db_);
+    if (!t.begun()) return t.begun();
     Stmt ins(db_, "INSERT INTO clips(path, size, mtime, added) VALUES(?, ?, ?, ?)");
     Stmt upd(db_, "UPDATE clips SET size = ?, mtime = ? WHERE path = ?");
     const int64_t added = static_cast<int64_t>(now_seconds());
@@ -337,12 +363,10 @@ Result<void> Project::scan_folder() {
             s.bind(3, path);
         }
         if (int rc = s.step(); rc != SQLITE_DONE) {
-            std::string msg = describe(db_, rc);
-            (void)exec(db_, "ROLLBACK");
-            return fail("adding clips failed: " + msg);
+            return fail("adding clips failed: " + describe(db_, rc));
         }
     }
-    return exec(db_, "COMMIT");
+    return t.commit();
 }
 
 Result<void> Project::load() {
@@ -458,7 +482,8 @@ void Project::set_local(const FieldChange& ch, const Value& v) {
 
 Result<void> Project::write(const Decision& d, bool forward) {
     if (read_only_) return fail(read_only_reason_);
-    if (auto r = exec(db_, "BEGIN IMMEDIATE"); !r) return fail("the decision was not saved: " + r.error().message);
+    Transaction t(db_);
+    if (!t.begun()) return fail("the decision was not saved: " + t.begun().error().message);
     Stmt j(db_, "INSERT INTO journal(at, what, clip_id, field, old, new) VALUES(?, ?, ?, ?, ?, ?)");
     const double at = now_seconds();
     const std::string what = forward ? d.what : "undo " + d.what;
@@ -478,16 +503,9 @@ Result<void> Project::write(const Decision& d, bool forward) {
             j.bind(6, forward ? c.after : c.before);
             rc = j.step();
         }
-        if (rc != SQLITE_DONE) {
-            std::string msg = describe(db_, rc);
-            (void)exec(db_, "ROLLBACK");
-            return fail("the decision was not saved: " + msg);
-        }
+        if (rc != SQLITE_DONE) return fail("the decision was not saved: " + describe(db_, rc));
     }
-    if (auto r = exec(db_, "COMMIT"); !r) {
-        (void)exec(db_, "ROLLBACK");
-        return fail("the decision was not saved: " + r.error().message);
-    }
+    if (auto r = t.commit(); !r) return fail("the decision was not saved: " + r.error().message);
     for (const FieldChange& c : d.changes) set_local(c, forward ? c.after : c.before);
     return {};
 }
@@ -661,7 +679,8 @@ Result<int> Project::relink(const fs::path& where) {
         found.emplace(std::make_pair(rel.filename().string(), st.size), base / rel);
     }
     int linked = 0;
-    if (auto r = exec(db_, "BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
+    Transaction t(db_);
+    if (!t.begun()) return std::unexpected(t.begun().error());
     for (const Clip& c : clips_) {
         if (!c.missing) continue;
         auto it = found.find({c.name, c.size});
@@ -671,14 +690,10 @@ Result<int> Project::relink(const fs::path& where) {
         Stmt u(db_, "UPDATE clips SET path = ? WHERE id = ?");
         u.bind(1, stored);
         u.bind(2, c.id);
-        if (int rc = u.step(); rc != SQLITE_DONE) {
-            std::string msg = describe(db_, rc);
-            (void)exec(db_, "ROLLBACK");
-            return fail("relinking failed: " + msg);
-        }
+        if (int rc = u.step(); rc != SQLITE_DONE) return fail("relinking failed: " + describe(db_, rc));
         ++linked;
     }
-    if (auto r = exec(db_, "COMMIT"); !r) return std::unexpected(r.error());
+    if (auto r = t.commit(); !r) return fail("relinking failed: " + r.error().message);
     if (auto r = load(); !r) return std::unexpected(r.error());
     return linked;
 }
@@ -696,13 +711,13 @@ Result<void> Project::reset_flags(const std::string& detectors_key) {
         c.steadiness = -1;
     }
     if (read_only_) return {};
-    if (auto r = exec(db_, "BEGIN IMMEDIATE"); !r) return r;
-    auto r = exec(db_, "UPDATE clips SET flags = NULL");
-    if (r) r = exec(db_, "DELETE FROM scans");
-    if (r) r = exec(db_, "COMMIT");
-    if (!r) {
-        (void)exec(db_, "ROLLBACK");
-        return r;
+    {
+        Transaction t(db_);
+        if (!t.begun()) return t.begun();
+        auto r = exec(db_, "UPDATE clips SET flags = NULL");
+        if (r) r = exec(db_, "DELETE FROM scans");
+        if (r) r = t.commit();
+        if (!r) return r;
     }
     return set_setting("artifact_detectors", detectors_key);
 }
@@ -717,7 +732,8 @@ void Project::set_flags_local(int64_t id, int count, double steadiness) {
 namespace {
 // One clip's scan and its flag count, in one transaction.
 Result<void> write_scan(sqlite3* db, int64_t clip, int64_t size, int64_t mtime, const analysis::ClipScan& scan) {
-    if (auto r = exec(db, "BEGIN IMMEDIATE"); !r) return r;
+    Transaction t(db);
+    if (!t.begun()) return t.begun();
     int rc;
     {
         Stmt s(db, "INSERT OR REPLACE INTO scans(clip_id, size, mtime, result) VALUES(?, ?, ?, ?)");
@@ -733,14 +749,8 @@ Result<void> write_scan(sqlite3* db, int64_t clip, int64_t size, int64_t mtime, 
         s.bind(2, clip);
         rc = s.step();
     }
-    if (rc == SQLITE_DONE) {
-        if (auto r = exec(db, "COMMIT"); !r) rc = SQLITE_ERROR;
-    }
-    if (rc != SQLITE_DONE) {
-        std::string msg = describe(db, rc);
-        (void)exec(db, "ROLLBACK");
-        return fail("saving the artifact scan failed: " + msg);
-    }
+    if (rc != SQLITE_DONE) return fail("saving the artifact scan failed: " + describe(db, rc));
+    if (auto r = t.commit(); !r) return fail("saving the artifact scan failed: " + r.error().message);
     return {};
 }
 

@@ -11,8 +11,8 @@
 namespace reelsync::review {
 
 BackgroundScan::BackgroundScan(std::string path, analysis::DetectorConfig cfg, std::shared_ptr<analysis::LiveMeasures> live,
-                               int64_t frames, double fps)
-    : path_(std::move(path)), cfg_(cfg), live_(std::move(live)), frames_(frames), fps_(fps) {
+                               int64_t frames, double fps, HelperPool* pool)
+    : path_(std::move(path)), cfg_(cfg), live_(std::move(live)), frames_(frames), fps_(fps), pool_(pool) {
     // On a small machine it starts held, as if playback ran: a clip usually opens playing, and
     // the first set_playback_running() releases it if not.
     set_playback_running(true);
@@ -40,7 +40,8 @@ void BackgroundScan::set_playback_running(bool running) {
 BackgroundScan::~BackgroundScan() {
     cancel_.store(true);
     if (thread_.joinable()) thread_.join();
-    if (live_job_.valid()) live_job_.wait();
+    // A live detection job still queued or running holds copies of what it needs (no pointer to
+    // this): it is left to finish on its pool, and its result is dropped.
 }
 
 float BackgroundScan::progress() const {
@@ -50,7 +51,7 @@ float BackgroundScan::progress() const {
 }
 
 void BackgroundScan::refresh_live() {
-    if (!live_ || stored_) return;
+    if (!live_ || stored_ || !pool_) return;
     if (live_job_.valid()) {
         if (live_job_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
         analysis::ClipScan s = live_job_.get();
@@ -85,12 +86,11 @@ void BackgroundScan::refresh_live() {
     if (n < frames_ && now - live_job_started_ < std::chrono::seconds(1)) return;
     live_job_started_ = now;
     live_job_frames_ = n;
-    live_job_ = std::async(std::launch::async, [live = live_, path = path_, frames = frames_, fps = fps_, cfg = cfg_, n] {
-        // The copy first, at normal priority (the decode thread appends under the same lock);
-        // the detectors after, at the lowest.
+    live_job_ = pool_->submit([live = live_, path = path_, frames = frames_, fps = fps_, cfg = cfg_, n] {
+        // On the background pool (the lowest priority): the copy (the decode thread appends
+        // under the same lock, briefly), then the detectors.
         auto m = live->metrics();
         auto pts = live->pts();
-        threads::set_current(threads::Priority::background, "rs-live-detect");
         m.resize(static_cast<size_t>(n));  // the frames this job is about
         pts.resize(static_cast<size_t>(n));
         return analysis::scan_from_measures(path, m, frames, fps, pts, cfg);

@@ -17,14 +17,16 @@
 #include <thread>
 
 #include "analysis/artifacts.h"
+#include "core/helper_pool.h"
 
 namespace reelsync::review {
 
 class BackgroundScan {
 public:
     // `live` may be null; `frames` and `fps` are the clip's (for the live result).
+    // `pool` runs the live detection jobs (none: no live flags, the scan's own result only).
     BackgroundScan(std::string path, analysis::DetectorConfig cfg, std::shared_ptr<analysis::LiveMeasures> live = nullptr,
-                   int64_t frames = 0, double fps = 0);
+                   int64_t frames = 0, double fps = 0, HelperPool* pool = nullptr);
     // A scan already made (stored in the project): no thread, the result is there at once.
     explicit BackgroundScan(analysis::ClipScan done);
     ~BackgroundScan();  // cancels and joins
@@ -55,6 +57,7 @@ private:
     std::shared_ptr<analysis::LiveMeasures> live_;
     int64_t frames_ = 0;
     double fps_ = 0;
+    HelperPool* pool_ = nullptr;
     // Main thread only: the live detection job and what it found.
     std::future<analysis::ClipScan> live_job_;
     int64_t live_job_frames_ = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -26,8 +27,12 @@ Review::Review(project::Project project, Session& session) : project_(std::move(
 Review::~Review() {
     catalog_.reset();
     if (edit_job_.valid()) edit_job_.wait();
-    prerolls_.clear();  // each waits for its open, then closes the reader
-    dropping_.clear();
+    // What is still opening is closed on the helpers once open (the Session's pools finish their
+    // jobs before they go).
+    for (auto& [path, job] : prerolls_) retire(std::move(job));
+    prerolls_.clear();
+    for (auto& handed_over : retiring_)
+        while (!handed_over()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void Review::say(std::string text, bool error) {
@@ -90,7 +95,7 @@ std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {
             catalogue_seconds_ = steady_seconds() - catalogue_started_;
         }
     }
-    std::erase_if(dropping_, [](auto& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
+    std::erase_if(retiring_, [](auto& handed_over) { return handed_over(); });
     if (pending_view_ && prerolls_.at(pending_view_->path).wait_for(std::chrono::seconds(0)) == std::future_status::ready)
         if (auto r = finish_view(); !r) say(r.error().message, true);
     if (edit_job_.valid() && edit_job_.wait_for(std::chrono::seconds(0)) == std::future_status::ready)
@@ -180,9 +185,14 @@ void Review::preroll_neighbours() {
 
 template <class T>
 void Review::retire(std::future<T> job) {
-    // Waiting for it and closing what it opened (a decode thread to join) happen on a helper
-    // thread; tick() forgets the helper once it is done.
-    dropping_.push_back(std::async(std::launch::async, [j = std::move(job)]() mutable { (void)j.get(); }));
+    // Once the job is done, what it opened (a reader: a decode thread to join) is closed on a
+    // helper; tick() hands it over (a helper never waits for another helper's job).
+    auto f = std::make_shared<std::future<T>>(std::move(job));
+    retiring_.push_back([f, &pool = session_.helpers()] {
+        if (f->wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+        (void)pool.submit([f] { (void)f->get(); });
+        return true;
+    });
 }
 
 void Review::start_preroll(const std::string& path) {
@@ -191,7 +201,7 @@ void Review::start_preroll(const std::string& path) {
     const int rate = out ? out->sample_rate() : 0, channels = out ? out->channels() : 0;
     std::shared_ptr<analysis::LiveMeasures> live;
     const media::ClipReader::Options ro = session_.live_reader_options(live);
-    prerolls_[path] = std::async(std::launch::async, [path, rate, channels, ro, live]() -> Result<Preroll> {
+    prerolls_[path] = session_.helpers().submit([path, rate, channels, ro, live]() -> Result<Preroll> {
         auto r = media::ClipReader::open(path, ro);
         if (!r) return std::unexpected(r.error());
         Preroll p;
@@ -267,7 +277,7 @@ Result<void> Review::rebuild_edit(std::optional<double> at, std::optional<int64_
     if (edit_job_.valid()) retire(std::move(edit_job_));
     // Opening the edit probes its clips: on a helper thread; tick() shows it when it is ready.
     pending_edit_ = PendingEdit{std::move(*e), at, !at || (session_.has_player() && session_.player().playing())};
-    edit_job_ = std::async(std::launch::async, [specs = std::move(specs), ro = session_.reader_options()] {
+    edit_job_ = session_.helpers().submit([specs = std::move(specs), ro = session_.reader_options()] {
         return timeline::EditReader::open(specs, ro);
     });
     return {};
@@ -311,9 +321,8 @@ void Review::want_beats() {
     }
     // Decoding the song (for its waveform) and tracking it take about a second: never on the
     // render thread.
-    song_job_ = std::async(std::launch::async, [song = beats_song_.string(), track = !tracked_] {
-        // Below the edit's decoders: the edit starts playing while this runs.
-        threads::set_current(threads::Priority::catalogue, "rs-song");
+    // On the background pool, below the edit's decoders: the edit starts playing while this runs.
+    song_job_ = session_.background().submit([song = beats_song_.string(), track = !tracked_] {
         SongAnalysis a;
         auto audio = media::decode_audio(song, analysis::kTrackerRate, 1, 0.0);
         if (!audio) {

@@ -11,6 +11,7 @@
 //
 // Thread: owned by the main thread, like the Session. The catalogue (probes, thumbnails) and the
 // pre-rolls of the neighbouring clips run on their own threads and hand results over here.
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -141,7 +142,8 @@ private:
     double catalogue_started_ = 0, catalogue_seconds_ = -1;
     bool all_catalogued_ = false;
     std::map<std::string, std::future<Result<Preroll>>> prerolls_;   // by path
-    std::vector<std::future<void>> dropping_;                        // closing what is no longer wanted
+    // Jobs no longer wanted: each returns true once its result has been handed to a helper to close.
+    std::vector<std::function<bool()>> retiring_;
     template <class T>
     void retire(std::future<T> job);
     std::string message_;

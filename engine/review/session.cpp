@@ -16,7 +16,7 @@ void Session::start_scan() {
         const std::string path = reader_ ? reader_->info().path : opts_.files[clip_];
         const int64_t frames = reader_ ? reader_->info().frame_count() : 0;
         const double fps = reader_ && reader_->info().video ? reader_->info().video->frame_rate.to_double() : 0.0;
-        scan_ = std::make_unique<BackgroundScan>(path, detectors, live_, frames, fps);
+        scan_ = std::make_unique<BackgroundScan>(path, detectors, live_, frames, fps, &background_);
     }
     stored_scan.reset();
 }
@@ -26,7 +26,6 @@ Session::~Session() {
     player_.reset();
     clock_.reset();
     reader_.reset();
-    closing_.clear();
     if (output_) output_->stop();
 }
 
@@ -98,8 +97,7 @@ Result<void> Session::open_clip(size_t i) {
 }
 
 void Session::retire_reader() {
-    std::erase_if(closing_, [](std::future<void>& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
-    if (reader_) closing_.push_back(std::async(std::launch::async, [r = std::move(reader_)]() mutable { r.reset(); }));
+    if (reader_) (void)helpers_.submit([r = std::shared_ptr<media::FrameSource>(std::move(reader_))]() mutable { r.reset(); });
 }
 
 void Session::show_clip(std::unique_ptr<media::ClipReader> reader, std::shared_ptr<const media::AudioTrack> track, bool play) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "core/helper_pool.h"
 #include "review/background_scan.h"
 #include "review/session_options.h"
 #include "audio/audio_output.h"
@@ -71,8 +72,16 @@ public:
     Result<void> finish_stats() { return stats_.finish(); }
     // Starts the audio (the song, else the clip's own track) and a player on reader_.
     void start_player(std::shared_ptr<const media::AudioTrack> track);
+    // Helpers for opening and closing clips and edits (priority helper), and for background
+    // analysis: a song's beats, live flags (priority background). See core/threads.h.
+    HelperPool& helpers() { return helpers_; }
+    HelperPool& background() { return background_; }
 
 private:
+    // First, so that they outlive everything whose jobs they run: destroyed last, they finish
+    // what is queued (readers to close) and join.
+    HelperPool helpers_{4, threads::Priority::helper, "rs-helper"};
+    HelperPool background_{1, threads::Priority::background, "rs-background"};
     SessionOptions opts_;
     std::unique_ptr<audio::AudioOutput> output_;
     std::shared_ptr<const media::AudioTrack> music_;   // --audio track, decoded once
@@ -85,9 +94,8 @@ private:
     std::unique_ptr<timeline::Player> player_;
     std::unique_ptr<BackgroundScan> scan_;
     std::shared_ptr<analysis::LiveMeasures> live_;  // what the current clip's reader has measured (may be null)
-    // Readers being closed on their own threads (closing joins a decode thread that may be
-    // mid-frame: never on the thread that presents). Finished ones are dropped on the next switch.
-    std::vector<std::future<void>> closing_;
+    // Closes the reader on a helper (closing joins a decode thread that may be mid-frame: never
+    // on the thread that presents).
     void retire_reader();
     size_t clip_ = 0;
     std::string edit_name_;
