@@ -23,6 +23,7 @@
 #include "app/app.h"
 #include "project/project_io.h"
 #include "project/catalog.h"
+#include "project/batch_scan.h"
 #include "project/edit.h"
 
 namespace fs = std::filesystem;
@@ -31,14 +32,6 @@ using json = nlohmann::json;
 namespace reelsync::app {
 
 namespace {
-
-struct Job {
-    std::string file;                        // as given (the report's "file")
-    int64_t clip = -1;                       // project clip id (project mode)
-    int64_t size = 0, mtime = 0;
-    std::optional<analysis::ClipScan> scan;  // stored (skipped) or made now
-    std::string error;
-};
 
 // One progress line on stderr, redrawn in place on a terminal and every tenth otherwise.
 class Progress {
@@ -87,7 +80,7 @@ private:
     std::chrono::steady_clock::time_point start_;
 };
 
-void print_flags(const Job& j) {
+void print_flags(const project::ScanJob& j) {
     if (!j.scan) return;
     std::printf("%s: %zu flags, steadiness %.0f\n", j.file.c_str(), j.scan->flags.size(), j.scan->steadiness);
     for (const auto& f : j.scan->flags) {
@@ -137,69 +130,22 @@ int run_scan(const ScanOptions& o) {
             return 1;
         }
 
-    std::vector<Job> jobs;
-    if (proj) {
-        const fs::path given(o.paths[0]);
-        for (const project::Clip& c : proj->clips()) {
-            if (c.missing) continue;
-            Job j;
-            j.file = (given / c.path).string();
-            j.clip = c.id;
-            j.size = c.size;
-            j.mtime = c.mtime;
-            if (!o.rescan) j.scan = proj->scan_result(c.id);  // unchanged since its scan: skipped
-            if (j.scan) j.scan->file = j.file;
-            jobs.push_back(std::move(j));
-        }
-    } else {
-        for (const std::string& p : o.paths) {
-            if (fs::is_directory(p, ec)) {
-                for (const fs::path& rel : project::list_clip_files(p)) jobs.push_back(Job{(fs::path(p) / rel).string()});
-            } else {
-                jobs.push_back(Job{p});
-            }
-        }
-    }
+    std::vector<project::ScanJob> jobs = project::scan_jobs(o.paths, proj ? &*proj : nullptr, o.rescan);
     if (jobs.empty()) {
         print_error("scan: no clips found in " + (o.paths.empty() ? std::string("(nothing)") : o.paths.front()));
         return 1;
     }
-    std::vector<size_t> todo;
-    for (size_t i = 0; i < jobs.size(); ++i)
-        if (!jobs[i].scan) todo.push_back(i);
-    const int workers = std::clamp(o.jobs, 1, std::max<int>(1, static_cast<int>(todo.size())));
-    std::atomic<size_t> next{0};
-    std::atomic<int> store_failures{0};
-    Progress progress(jobs.size(), jobs.size() - todo.size());
+    size_t unchanged = 0;
+    for (const auto& j : jobs) unchanged += j.scan.has_value();
+    Progress progress(jobs.size(), unchanged);
     const bool store = proj && !proj->read_only();
-    const fs::path folder = proj ? proj->folder() : fs::path();
-    auto worker = [&] {
-        // Each worker stores its own results through its own connection, as each clip finishes.
-        std::optional<project::ProjectCache> cache;
-        if (store) {
-            if (auto c = project::ProjectCache::open(folder)) cache.emplace(std::move(*c));
-        }
-        for (size_t k = next++; k < todo.size(); k = next++) {
-            Job& j = jobs[todo[k]];
-            // One decoder thread per clip when clips run in parallel.
-            auto s = analysis::scan_clip(j.file, cfg, workers > 1 ? 1 : 0);
-            if (s) {
-                j.scan = std::move(*s);
-                if (store && (!cache || !cache->put_scan(j.clip, j.size, j.mtime, *j.scan))) store_failures.fetch_add(1);
-            } else {
-                j.error = s.error().message;
-            }
-            progress.clip_done(j.scan && !j.scan->flags.empty());
-        }
-    };
-    std::vector<std::thread> pool;
-    for (int w = 0; w < workers && !todo.empty(); ++w) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
+    const auto batch = project::scan_batch(jobs, cfg, o.jobs, store ? std::optional<fs::path>(proj->folder()) : std::nullopt,
+                                           [&](const project::ScanJob& j) { progress.clip_done(j.scan && !j.scan->flags.empty()); });
     progress.finish();
 
     json out = {{"clips", json::array()}};
     int failed = 0, flagged = 0;
-    for (const Job& j : jobs) {
+    for (const project::ScanJob& j : jobs) {
         if (!j.error.empty()) {
             print_error(j.error);
             out["errors"].push_back({{"file", j.file}, {"error", j.error}});
@@ -210,9 +156,9 @@ int run_scan(const ScanOptions& o) {
         flagged += !j.scan->flags.empty();
         print_flags(j);
     }
-    std::printf("%zu clips: %zu scanned, %zu unchanged since their last scan, %d with flags, %d failed\n", jobs.size(), todo.size(),
-                jobs.size() - todo.size(), flagged, failed);
-    if (store_failures.load()) print_error("scan: " + std::to_string(store_failures.load()) + " results could not be stored in the project");
+    std::printf("%zu clips: %zu scanned, %zu unchanged since their last scan, %d with flags, %d failed\n", jobs.size(), batch.scanned,
+                unchanged, flagged, failed);
+    if (batch.store_failures) print_error("scan: " + std::to_string(batch.store_failures) + " results could not be stored in the project");
 
     if (!o.audio.empty()) {
         // The song's beat grid, stored in the project (and the edit's cuts against it).
@@ -245,7 +191,7 @@ int run_scan(const ScanOptions& o) {
             print_error(r.error().message);
             return 1;
         }
-    return failed || store_failures.load() ? 1 : 0;
+    return failed || batch.store_failures ? 1 : 0;
 }
 
 }  // namespace reelsync::app

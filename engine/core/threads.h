@@ -5,6 +5,7 @@
 // raises it, so no privilege is needed). From the most urgent down:
 //   presenter   0   the main thread: plans, draws and presents frames; the audio callback runs on
 //                   the audio server's real-time thread and is never touched here
+//   batch       0   a command-line job's own workers (`reelsync scan`): the work asked for
 //   decode      4   a clip reader's decode thread (and FFmpeg's threads, which inherit it)
 //   helper      4   opening clips and edits, closing readers, tracking a song (the helper pool)
 //   catalogue  10   probing and thumbnailing a project's clips behind the browser
@@ -14,7 +15,7 @@
 // and the background scans hold (they go on when playback pauses or the browser is shown).
 namespace reelsync::threads {
 
-enum class Priority : int { presenter = 0, decode = 4, helper = 4, catalogue = 10, background = 19 };
+enum class Priority : int { presenter = 0, batch = 0, decode = 4, helper = 4, catalogue = 10, background = 19 };
 
 // Lowers the calling thread's priority to `p` (and names it, for debuggers and `top -H`).
 void set_current(Priority p, const char* name = nullptr);
