@@ -1,3 +1,7 @@
+// The artifact detectors, one file: every flag kind reads the same per-frame measures and the same
+// per-clip statistics (medians, the surrounding frames), and a kind often defers to another (a cut
+// is not a jump, a frozen tail is end decay, not a freeze). Split by kind, each part would
+// re-derive those statistics or reach into the others' state.
 #include "analysis/artifacts.h"
 
 #include <fstream>

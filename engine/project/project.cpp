@@ -1,3 +1,6 @@
+// The project database, one file: the schema and its migrations, the clip table, decisions with
+// their journal and undo, settings, cached probes, thumbnails and scans share one connection, one
+// transaction guard and the same statement helpers, and every write must go through them.
 #include "project/project.h"
 
 #include <sqlite3.h>

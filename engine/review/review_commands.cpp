@@ -1,0 +1,311 @@
+// The review engine's commands: what each does in the browser, the viewer and the edit.
+// (The review's state, pre-rolls and background work are in review.cpp.)
+#include <algorithm>
+#include <cstdio>
+
+#include "core/timecode.h"
+#include "project/edit.h"
+#include "review/review.h"
+
+namespace reelsync::review {
+
+Outcome Review::grid_command(const Command& cmd, double at) {
+    if (!tracked_ || !session_.has_player()) {
+        say(std::string(cmd.name) + ": the beat grid is not tracked yet", true);
+        return Outcome::not_here;
+    }
+    timeline::Player& p = session_.player();
+    // The song's time at the instant the command applies to (the edit starts with the song).
+    const double now = p.clock().time_at(at);
+    analysis::GridCorrection c = project::grid_correction(project_, beats_song_);
+    char what[128];
+    if (cmd.name == "tap") {  // tap tempo, on the beat, while the edit plays
+        taps_.tap(now);
+        auto e = taps_.estimate();
+        if (!e) {
+            say("tap tempo: " + std::to_string(taps_.taps()) + " taps (4 or more set the tempo)");
+            return Outcome::done;
+        }
+        c.tapped_bpm = e->first;
+        c.tapped_anchor = e->second;
+        c.offset = 0;
+        std::snprintf(what, sizeof what, "tap tempo: %.2f BPM from %zu taps", e->first, taps_.taps());
+        correct_grid(c, what);
+    } else if (cmd.name == "nudge_grid") {
+        c.offset += *cmd.seconds;
+        std::snprintf(what, sizeof what, "beat grid nudged: %+.0f ms", c.offset * 1000.0);
+        correct_grid(c, what);
+    } else if (cmd.name == "grid_next_tempo") {  // the tracker's next tempo reading (double, half, ...), then back
+        const int n = static_cast<int>(tracked_->alternatives.size());
+        if (n == 0 || (n == 1 && tracked_->steady)) {
+            say("beat grid: the tracker offers no other tempo");
+            return Outcome::done;
+        }
+        // From the grid as tracked (reading 0, or none when no steady beat was found) to the next.
+        const auto now_reading = project::grid_correction(project_, beats_song_).reading;
+        // A new reading starts clean: a tapped tempo would hide it, and a nudge or a downbeat
+        // chosen on another reading's beats does not carry over.
+        c = {};
+        c.reading = now_reading ? (*now_reading + 1) % n : (tracked_->steady ? 1 % n : 0);
+        std::snprintf(what, sizeof what, "beat grid: %.1f BPM (reading %d of %d)", tracked_->alternatives[static_cast<size_t>(*c.reading)].tempo_bpm,
+                      *c.reading + 1, n);
+        correct_grid(c, what);
+    } else if (cmd.name == "grid_reset") {
+        correct_grid({}, "beat grid as tracked");
+    } else if (cmd.name == "grid_downbeat") {
+        c.first_downbeat = analysis::nearest_beat(now, beats_->beats);  // this beat is beat 1
+        std::snprintf(what, sizeof what, "downbeat set at %.3f s", *c.first_downbeat);
+        correct_grid(c, what);
+    } else {
+        return Outcome::not_here;
+    }
+    return Outcome::done;
+}
+
+std::optional<timeline::Player::OnScreen> Review::on_screen(double at) {
+    if (!session_.has_player()) return std::nullopt;
+    timeline::Player& p = session_.player();
+    auto s = p.on_screen_at(p.clock().time_at(at));
+    if (!s) return timeline::Player::OnScreen{p.current_index(), -1, -1};  // nothing presented yet: the seek target
+    return s;
+}
+
+Outcome Review::decision_command(const Command& c, int64_t clip) {
+    if (c.name == "undo" || c.name == "redo") {
+        const bool redo = c.name == "redo";
+        const std::string what = redo ? project_.redo_label() : project_.undo_label();
+        auto r = redo ? project_.redo() : project_.undo();
+        if (r && !what.empty()) say((redo ? "redone: " : "undone: ") + what);
+        decide(std::move(r));
+        return Outcome::done;
+    }
+    if (clip < 0) {
+        say(c.name + ": no clip " + (mode_ == Mode::browser ? "selected" : "on screen"), true);
+        return Outcome::not_here;
+    }
+    if (c.name == "approve") decide(project_.set_status(clip, project::Status::approved));
+    else if (c.name == "reject") decide(project_.set_status(clip, project::Status::rejected));
+    else if (c.name == "unreview") decide(project_.set_status(clip, project::Status::unreviewed));
+    else if (c.name == "rate") decide(project_.set_rating(clip, static_cast<int>(*c.integer)));
+    else if (c.name == "note") {
+        if (!c.text.empty()) {
+            decide(project_.set_note(clip, c.text));
+        } else if (const auto* cl = project_.clip(clip)) {  // the note editor (the window draws it)
+            note_buffer = cl->note;
+            note_clip = clip;
+            note_editing = true;
+            return Outcome::for_window;
+        }
+    } else {
+        return Outcome::not_here;
+    }
+    return Outcome::done;
+}
+
+void Review::step_clip(int dir) {
+    if (view_.empty()) return;
+    const int64_t p = static_cast<int64_t>(selected_) + dir;
+    if (p < 0 || p >= static_cast<int64_t>(view_.size())) return;
+    selected_ = static_cast<size_t>(p);
+    // The next clip plays at once, as the director is reviewing in motion.
+    if (auto r = view(project_.clips()[view_[selected_]].id, true); !r) say(r.error().message, true);
+}
+
+Outcome Review::viewer_command(const Command& cmd, double at) {
+    const int64_t id = session_.project_clip;
+    timeline::Player& p = session_.player();
+    const project::Clip* c = project_.clip(id);
+    auto loop_marks = [&] {
+        if (!p.loop() || !c) return;
+        const int64_t last = p.info().frame_count() - 1;
+        p.set_loop(std::make_pair(c->mark_in.value_or(0), c->mark_out.value_or(last)));
+    };
+    const std::string& n = cmd.name;
+    if (n == "back") {
+        back_to_browser();
+    } else if (n == "prev_clip" || n == "next_clip") {
+        step_clip(n == "prev_clip" ? -1 : +1);
+    } else if (n == "mark_in" || n == "mark_out") {
+        if (!c) return Outcome::not_here;
+        if (auto s = on_screen(at)) decide(n == "mark_in" ? project_.set_in(id, s->frame) : project_.set_out(id, s->frame));
+        c = project_.clip(id);
+        loop_marks();
+    } else if (n == "goto_in" || n == "goto_out") {
+        if (!c) return Outcome::not_here;
+        if (auto m = n == "goto_in" ? c->mark_in : c->mark_out) {
+            p.pause();
+            p.seek_frame(*m);
+        }
+    } else if (n == "clear_in" || n == "clear_out" || n == "clear_marks") {
+        if (!c) return Outcome::not_here;
+        decide(n == "clear_in" ? project_.clear_in(id) : n == "clear_out" ? project_.clear_out(id) : project_.clear_marks(id));
+        c = project_.clip(id);
+        loop_marks();
+    } else if (n == "loop") {  // between the marks (the whole clip when none)
+        if (!c) return Outcome::not_here;
+        if (p.loop()) {
+            p.set_loop(std::nullopt);
+        } else {
+            const int64_t last = p.info().frame_count() - 1;
+            p.set_loop(std::make_pair(c->mark_in.value_or(0), c->mark_out.value_or(last)));
+        }
+    } else if (is_decision(cmd)) {
+        return decision_command(cmd, id);
+    } else {
+        return execute_transport(session_, cmd, at, Context::viewer);
+    }
+    return Outcome::done;
+}
+
+Outcome Review::browser_command(const Command& cmd) {
+    const int64_t n = static_cast<int64_t>(view_.size());
+    auto move = [&](int64_t d) {
+        if (n == 0) return;
+        select(static_cast<size_t>(std::clamp<int64_t>(static_cast<int64_t>(selected_) + d, 0, n - 1)));
+    };
+    const std::string& c = cmd.name;
+    if (c == "move") move(*cmd.integer);
+    else if (c == "move_rows") move(*cmd.integer * columns);
+    else if (c == "prev_clip" || c == "next_clip") move(c == "prev_clip" ? -1 : +1);
+    else if (c == "first_clip") select(0);
+    else if (c == "last_clip") select(view_.empty() ? 0 : view_.size() - 1);
+    else if (c == "open") {
+        int64_t id = selected_id();
+        if (!cmd.text.empty()) {
+            id = -1;
+            for (const auto& cl : project_.clips())
+                if (cl.name == cmd.text || cl.path == cmd.text) id = cl.id;
+            if (id < 0) {
+                say("open: no clip named " + cmd.text, true);
+                return Outcome::not_here;
+            }
+        }
+        if (id >= 0)
+            if (auto r = view(id, true); !r) say(r.error().message, true);
+    } else if (c == "edit_view") {
+        if (auto r = enter_edit(); !r) say(r.error().message, true);
+    } else if (c == "filter_status") {
+        static const char* names[] = {"all", "unreviewed", "approved", "rejected"};
+        int next = (static_cast<int>(status_filter) + 1) % 4;
+        for (int i = 0; i < 4; ++i)
+            if (cmd.text == names[i]) next = i;
+        status_filter = static_cast<StatusFilter>(next);
+        refilter();
+    } else if (c == "filter_rating") {
+        min_rating = cmd.integer ? static_cast<int>(*cmd.integer) : (min_rating + 1) % 6;
+        refilter();
+    } else if (c == "filter_flagged") {
+        flagged_only = !flagged_only;
+        refilter();
+    } else if (c == "sort") {
+        static const char* names[] = {"name", "date", "duration", "steadiness"};
+        int next = (static_cast<int>(sort) + 1) % 4;
+        for (int i = 0; i < 4; ++i)
+            if (cmd.text == names[i]) next = i;
+        sort = static_cast<SortBy>(next);
+        refilter();
+    } else if (c == "relink") {
+        if (cmd.text.empty()) {  // the relink popup (the window draws it)
+            relink_buffer.clear();
+            relink_editing = true;
+            return Outcome::for_window;
+        }
+        relink(cmd.text);
+    } else if (is_decision(cmd)) {
+        const int64_t decided = selected_id();
+        const Outcome o = decision_command(cmd, decided);
+        if (o == Outcome::done && (c == "approve" || c == "reject" || c == "unreview")) {
+            // Culling: a decision moves on to the next clip (if the filter hid this one, the next
+            // is already under the cursor).
+            if (selected_id() == decided) move(+1);
+        }
+        return o;
+    } else {
+        return Outcome::not_here;
+    }
+    return Outcome::done;
+}
+
+Outcome Review::edit_command(const Command& cmd, double at) {
+    if (!edit_ || edit_->shots.empty() || !session_.edit()) return Outcome::not_here;
+    timeline::Player& p = session_.player();
+    timeline::EditReader& er = *session_.edit();
+    const size_t here = er.shot_at(p.current_index());
+    const int64_t clip = edit_->shots[here].clip_id;
+    auto seconds_of = [&](size_t shot) { return edit_->start_of(shot).to_double(); };
+    const std::string& c = cmd.name;
+    if (c == "back") {
+        back_to_browser();
+    } else if (c == "move_shot") {  // the shot under the playhead earlier / later
+        decide(project_.edit_move(clip, static_cast<int>(*cmd.integer)));
+        if (auto r = rebuild_edit(std::nullopt, clip); !r) say(r.error().message, true);  // shown at its new place
+    } else if (c == "prev_cut" || c == "next_cut") {
+        size_t to = here;
+        if (c == "prev_cut") to = p.current_index() > er.shot_start(here) ? here : (here ? here - 1 : 0);
+        else to = std::min(here + 1, edit_->shots.size() - 1);
+        p.seek_frame(er.shot_start(to));
+    } else if (c == "remove_shot") {
+        const double t = seconds_of(here);
+        decide(project_.edit_remove(clip));
+        if (auto r = rebuild_edit(t); !r) say(r.error().message, true);
+    } else if (c == "trim_in" || c == "trim_out") {
+        // Trim the shot under the playhead to the source frame on screen.
+        auto s = on_screen(at);
+        if (!s || s->shot < 0) return Outcome::not_here;
+        const auto& shot = edit_->shots[static_cast<size_t>(s->shot)];
+        const double t = seconds_of(static_cast<size_t>(s->shot));
+        const bool in = c == "trim_in";
+        int64_t frame = s->source_frame;
+        if (snap_ && beats_) frame = project::snap_trim(*edit_, static_cast<size_t>(s->shot), in, frame, beats_->beats);
+        decide(in ? project_.set_in(shot.clip_id, frame) : project_.set_out(shot.clip_id, frame));
+        if (auto r = rebuild_edit(t); !r) say(r.error().message, true);
+    } else if (c == "snap") {
+        snap_ = !snap_;
+        (void)project_.set_setting("snap_to_beat", snap_ ? "1" : "0");
+        say(snap_ ? "snap to beat: on (trims put the cut on the nearest beat)" : "snap to beat: off");
+    } else if (c == "tap" || c == "nudge_grid" || c == "grid_next_tempo" || c == "grid_reset" || c == "grid_downbeat") {
+        return grid_command(cmd, at);
+    } else if (c == "undo" || c == "redo") {
+        decision_command(cmd, clip);
+        if (auto r = rebuild_edit(seconds_of(here)); !r) say(r.error().message, true);
+    } else if (is_decision(cmd)) {
+        return decision_command(cmd, clip);
+    } else {
+        return execute_transport(session_, cmd, at, Context::edit);
+    }
+    return Outcome::done;
+}
+
+Context Review::context() const {
+    switch (mode_) {
+        case Mode::browser: return Context::browser;
+        case Mode::viewer: return Context::viewer;
+        case Mode::edit: return Context::edit;
+    }
+    return Context::browser;
+}
+
+Outcome Review::execute(const Command& cmd, double at) {
+    if (at <= 0) at = steady_seconds();
+    const Context where = context();
+    if (!(cmd.spec().contexts & static_cast<unsigned>(where))) {
+        say(cmd.name + " does nothing in the " + to_string(where), true);
+        return Outcome::not_here;
+    }
+    // Recorded with the master-clock instant it applies to (-1 where nothing plays).
+    Record rec{where, cmd.to_string(), -1.0, steady_seconds()};
+    if (where != Context::browser && session_.has_player()) rec.clock = session_.player().clock().time_at(at);
+    if (history_.size() >= kHistoryMax) history_.erase(history_.begin(), history_.begin() + kHistoryMax / 2);
+    history_.push_back(std::move(rec));
+    if (is_window_command(cmd)) return Outcome::for_window;
+    Outcome o = Outcome::not_here;
+    switch (mode_) {
+        case Mode::browser: o = browser_command(cmd); break;
+        case Mode::viewer: o = session_.has_player() ? viewer_command(cmd, at) : Outcome::not_here; break;
+        case Mode::edit: o = edit_command(cmd, at); break;
+    }
+    if (session_.has_player()) session_.player().request_redraw();
+    return o;
+}
+
+}  // namespace reelsync::review
