@@ -33,27 +33,18 @@ double percentile(std::vector<double> v, double q) {
 struct Bench {
     Session& s;
     Review& review;
-    render::OffscreenRenderer& r;
-    CostEstimate est;
+    review::OffscreenFrameTarget target;
+    review::Presenter presenter{};
 
     // One turn of the render loop, as the window does it: the review's housekeeping (a pending clip
     // switch happens here), then the next frame if one is due.
     Result<bool> render_one(double until) {
         (void)review.tick();
-        timeline::Player& p = s.player();
         const double now = steady_seconds();
-        auto plan = p.plan(now, est.value(), est.expected());
-        if (!plan.frame) {
-            sleep_until(std::min({plan.wake_at, now + 0.001, until}));
-            return false;
-        }
-        const double t0 = steady_seconds();
-        if (auto d = r.draw(plan.frame->picture, sample_aspect_of(*plan.frame, s.reader().info())); !d) return std::unexpected(d.error());
-        if (auto f = r.finish(); !f) return std::unexpected(f.error());
-        est.add(steady_seconds() - t0);
-        wait_until_due(p, *plan.frame, plan.present_at, 0.0);
-        p.presented(*plan.frame, steady_seconds());
-        return true;
+        auto step = presenter.step(s.player(), target, s.reader().info(), now);
+        if (!step) return std::unexpected(step.error());
+        if (!step->shown) sleep_until(std::min({step->wake_at, now + 0.001, until}));
+        return step->shown;
     }
     // Plays (or holds) for `seconds`.
     Result<void> pump(double seconds) {
@@ -121,7 +112,7 @@ int run_review_bench(const ReviewBenchOptions& o) {
         print_error(renderer.error().message);
         return 1;
     }
-    Bench b{s, review, **renderer, {}};
+    Bench b{s, review, review::OffscreenFrameTarget(**renderer)};
     const size_t n = std::min<size_t>(vis.size() - 1, static_cast<size_t>(o.switches));
     auto fail_with = [](const Error& e) {
         print_error(e.message);

@@ -43,7 +43,8 @@ namespace {
 int run_headless(Session& s, const PlayOptions& o, review::CommandFeed& feed, Review* review) {
     std::unique_ptr<gpu::Context> ctx;
     std::unique_ptr<render::OffscreenRenderer> renderer;
-    CostEstimate est;
+    std::unique_ptr<review::OffscreenFrameTarget> target;
+    review::Presenter presenter;
     const double start = steady_seconds();
     feed.set_start(start);
     int rc = 0;
@@ -77,26 +78,16 @@ int run_headless(Session& s, const PlayOptions& o, review::CommandFeed& feed, Re
                 return 1;
             }
             renderer = std::move(*r);
+            target = std::make_unique<review::OffscreenFrameTarget>(*renderer);
         }
         timeline::Player& player = s.player();
-        auto plan = player.plan(now, est.value(), est.expected());
-        if (plan.frame) {
-            double t0 = steady_seconds();
-            if (auto d = renderer->draw(plan.frame->picture, sample_aspect_of(*plan.frame, s.reader().info())); !d) {
-                print_error(d.error().message);
-                rc = 1;
-                break;
-            }
-            if (auto f = renderer->finish(); !f) {
-                print_error(f.error().message);
-                rc = 1;
-                break;
-            }
-            if (s.stats().presented() > 0) est.add(steady_seconds() - t0);  // not the pipeline compile
-            wait_until_due(player, *plan.frame, plan.present_at, 0.0);
-            player.presented(*plan.frame, steady_seconds());
-            continue;
+        auto step = presenter.step(player, *target, s.reader().info(), now);
+        if (!step) {
+            print_error(step.error().message);
+            rc = 1;
+            break;
         }
+        if (step->shown) continue;
         if (player.at_end()) {
             if (!review && s.clip_index() + 1 < s.clip_count()) {
                 if (auto r = s.open_clip(s.clip_index() + 1); !r) {
@@ -113,7 +104,7 @@ int run_headless(Session& s, const PlayOptions& o, review::CommandFeed& feed, Re
             rc = 1;
             break;
         }
-        sleep_until(std::min({plan.wake_at, now + 0.02, cmd_due}));
+        sleep_until(std::min({step->wake_at, now + 0.02, cmd_due}));
     }
     print_summary(s, steady_seconds() - start, feed.has_ipc() ? stderr : stdout);  // stdout carries the replies
     return rc;

@@ -1,10 +1,13 @@
 #pragma once
 // The frame-timing step every presenting loop shares (the window, headless playback, the
-// benchmarks): estimate what drawing and presenting cost, ask the player which frame is due,
-// wait until its instant, present, tell the player when it reached the screen.
+// benchmarks, the engine's tests): estimate what drawing and presenting cost, ask the player
+// which frame is due, draw it, wait until its instant, show it, tell the player when it reached
+// the screen.
+#include "core/error.h"
 #include "core/rational.h"
 #include "media/clip_info.h"
 #include "media/video_decoder.h"
+#include "render/frame_renderer.h"
 #include "timeline/player.h"
 
 namespace reelsync::review {
@@ -27,5 +30,44 @@ void wait_until_due(timeline::Player& p, const media::VideoFrame& frame, double 
 
 // Sleeps until a steady-clock instant (absolute, so no drift from repeated relative sleeps).
 void sleep_until(double steady);
+
+// Where frames go: an offscreen image, a window's swapchain, nothing (tests).
+class FrameTarget {
+public:
+    virtual ~FrameTarget() = default;
+    // Draws the frame; returns once the picture is complete (not yet shown).
+    virtual Result<void> draw(const media::VideoFrame& frame, Rational sample_aspect) = 0;
+    // Shows what was drawn; returns the steady instant it reached the screen.
+    virtual Result<double> show();
+    // How long show() itself takes (a window's present): the wait for the due instant ends that
+    // much early.
+    virtual double show_lead() const { return 0.0; }
+};
+
+// Frames drawn offscreen (headless playback, the benchmarks): shown when the GPU is done.
+class OffscreenFrameTarget : public FrameTarget {
+public:
+    explicit OffscreenFrameTarget(render::OffscreenRenderer& r) : r_(r) {}
+    Result<void> draw(const media::VideoFrame& frame, Rational sample_aspect) override;
+
+private:
+    render::OffscreenRenderer& r_;
+};
+
+class Presenter {
+public:
+    struct Step {
+        bool shown = false;  // a frame went up
+        double wake_at = 0;  // when nothing was due: when to come back
+    };
+    // One step at steady `now`: when the player has a frame due, draws it, waits until its
+    // instant, shows it and tells the player; else says when to come back.
+    Result<Step> step(timeline::Player& p, FrameTarget& target, const media::ClipInfo& info, double now);
+    CostEstimate& draw_cost() { return draw_cost_; }
+
+private:
+    CostEstimate draw_cost_;
+    bool first_ = true;  // the first draw compiles pipelines: not a measure of the next ones
+};
 
 }  // namespace reelsync::review

@@ -63,24 +63,33 @@ struct Present {
     int64_t frame;   // timeline frame
 };
 
-// Presents what the player plans for `seconds`, as the window's loop does, without drawing.
+// Nothing drawn, shown at once: the presenter's timing with no GPU.
+struct NoScreen : FrameTarget {
+    double shown_at = 0;
+    Result<void> draw(const media::VideoFrame&, Rational) override { return {}; }
+    Result<double> show() override { return shown_at = steady_seconds(); }
+};
+
+// Presents what the player plans for `seconds` through the engine's presenter, as the window's
+// loop does, without drawing.
 std::vector<Present> present_for(Session& s, Review& r, double seconds) {
     std::vector<Present> out;
-    CostEstimate est;
+    Presenter presenter;
+    NoScreen screen;
     const double end = steady_seconds() + seconds;
     while (steady_seconds() < end) {
         (void)r.tick();
         timeline::Player& p = s.player();
         const double now = steady_seconds();
-        auto plan = p.plan(now, est.value(), est.expected());
-        if (!plan.frame) {
-            sleep_until(std::min(plan.wake_at, now + 0.005));
+        auto step = presenter.step(p, screen, s.reader().info(), now);
+        EXPECT_TRUE(step);
+        if (!step) break;
+        if (!step->shown) {
+            sleep_until(std::min(step->wake_at, now + 0.005));
             continue;
         }
-        wait_until_due(p, *plan.frame, plan.present_at, 0.0);
-        const double at = steady_seconds();
-        p.presented(*plan.frame, at);
-        out.push_back({at, plan.frame->index});
+        const auto& on = p.current();
+        out.push_back({screen.shown_at, on ? on->index : -1});
     }
     return out;
 }
