@@ -191,7 +191,6 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
     s.scan_clips = o.analysis;  // artifact flags for the overlay, computed in the background
     if (o.analysis && s.has_player() && !s.playing_edit()) s.start_scan();
     const BackgroundScan* scan_shown = nullptr;  // the scan whose finished flags are on screen
-    CostEstimate est{0.020, 0.004};  // pessimistic until measured: early renders only wait longer
     // How long a present takes to put the image on screen (under X it is a copy): the present is
     // issued that much before the frame's instant, so the image is up when the clock gets there.
     CostEstimate present_cost{0.008, 0.002};
@@ -222,41 +221,26 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
     const double start = steady_seconds();
     feed.set_start(start);
     int rc = 0;
-    // Records, submits and presents one image: `frame` (or none: the browser) with the overlay.
-    // Returns false on a fatal error (rc set) or when the loop must end (screenshot taken).
-    auto render = [&](const media::VideoFrame* frame, double present_at, bool& stop) -> bool {
-        timeline::Player* player = s.has_player() ? &s.player() : nullptr;
-        const double t0 = steady_seconds();
+    // Drawing one image: `frame` (or none: the browser) with the overlay, recorded, submitted and
+    // complete; false when the swapchain had no image (being resized). Then showing it.
+    uint32_t drawn_image = 0;
+    bool shot_ready = false;
+    bool stop = false;  // --screenshot: taken, quit
+    auto draw_image = [&](const media::VideoFrame* frame) -> Result<bool> {
         if (atlas)
-            if (auto u = atlas->upload_pending(); !u) {
-                print_error(u.error().message);
-                rc = 1;
-                return false;
-            }
+            if (auto u = atlas->upload_pending(); !u) return std::unexpected(u.error());
         auto slot = vr.begin_frame();
-        if (!slot) {
-            print_error(slot.error().message);
-            rc = 1;
-            return false;
-        }
+        if (!slot) return std::unexpected(slot.error());
         auto img = sc.acquire(vr.acquire_semaphore(**slot));
         if (!img || !*img) {
             (void)vr.submit(**slot);  // close the slot's empty command buffer
-            if (!img) {
-                print_error(img.error().message);
-                rc = 1;
-                return false;
-            }
+            if (!img) return std::unexpected(img.error());
             input.resized = true;
-            if (player) player->request_redraw();
-            return true;
+            return false;
         }
+        drawn_image = **img;
         if (frame) {
-            if (auto u = vr.upload(**slot, frame->picture); !u) {
-                print_error(u.error().message);
-                rc = 1;
-                return false;
-            }
+            if (auto u = vr.upload(**slot, frame->picture); !u) return std::unexpected(u.error());
         } else {
             vr.clear_picture(**slot);
         }
@@ -304,9 +288,9 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
                 [](VkCommandBuffer c) { ImGui_ImplVulkan_RenderDrawData(ImGui::GetDrawData(), c); });
         // In the browser the screenshot waits for the catalogue: it shows the thumbnails.
         // Where a clip is being scanned, it waits for the flags: they are part of the picture.
-        const bool shot_ready = !(review && review->mode() == Review::Mode::browser && !review->all_catalogued()) &&
-                                !(review && review->mode() == Review::Mode::edit && review->beats_pending()) &&
-                                !(s.scan() && !s.scan()->result() && !s.scan()->error());
+        shot_ready = !(review && review->mode() == Review::Mode::browser && !review->all_catalogued()) &&
+                     !(review && review->mode() == Review::Mode::edit && review->beats_pending()) &&
+                     !(s.scan() && !s.scan()->result() && !s.scan()->error());
         bool take_shot = presents_before_shot == 0 && sc.can_read_back() && shot_ready;
         if (take_shot) {
             shot_extent = sc.extent();
@@ -329,47 +313,53 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
             }
             presents_before_shot = -1;
         }
-        if (auto r = vr.submit(**slot, vr.acquire_semaphore(**slot), sc.render_done(**img)); !r) {
-            print_error(r.error().message);
-            rc = 1;
-            return false;
-        }
-        // Wait for the picture to be complete, then present it at its instant.
-        if (auto r = vr.wait(**slot); !r) {
-            print_error(r.error().message);
-            rc = 1;
-            return false;
-        }
-        // The first draw compiles pipelines: not a measure of what the next ones cost.
-        if (frame && player && player->stats().presented() > 0) est.add(steady_seconds() - t0);
-        // Aim at the short end of the present cost: a little late is in the frame's interval, early is not.
-        const double lead = std::max(0.0, present_cost.mean - 2 * present_cost.dev);
-        if (frame && player) wait_until_due(*player, *frame, present_at, lead);
+        if (auto r = vr.submit(**slot, vr.acquire_semaphore(**slot), sc.render_done(**img)); !r) return std::unexpected(r.error());
+        // The picture complete: what is left is presenting it at its instant.
+        if (auto r = vr.wait(**slot); !r) return std::unexpected(r.error());
+        return true;
+    };
+    auto show_image = [&]() -> Result<double> {
         const double present_call = steady_seconds();
-        auto pr = sc.present(**img, sc.render_done(**img));
+        auto pr = sc.present(drawn_image, sc.render_done(drawn_image));
         const double presented_at = steady_seconds();
         present_cost.add(std::min(presented_at - present_call, 0.03));
-        if (!pr) {
-            print_error(pr.error().message);
-            rc = 1;
-            return false;
-        }
+        if (!pr) return std::unexpected(pr.error());
         if (!*pr) input.resized = true;
-        if (frame && player) player->presented(*frame, presented_at);
         if (presents_before_shot > 0 && shot_ready) --presents_before_shot;
         if (shot_pending_write) {
             std::vector<uint8_t> px(static_cast<size_t>(shot_extent.width) * shot_extent.height * 4);
             std::memcpy(px.data(), shot.mapped, px.size());
             if (sc.format() == VK_FORMAT_B8G8R8A8_UNORM)
                 for (size_t i = 0; i < px.size(); i += 4) std::swap(px[i], px[i + 2]);
-            if (auto wr = render::write_png(o.screenshot, px, shot_extent.width, shot_extent.height); !wr) {
-                print_error(wr.error().message);
-                rc = 1;
-            }
             shot_pending_write = false;
             stop = true;  // --screenshot: save, then quit
+            if (auto wr = render::write_png(o.screenshot, px, shot_extent.width, shot_extent.height); !wr) return std::unexpected(wr.error());
         }
-        return true;
+        return presented_at;
+    };
+    // The window as the presenter's target: frames are drawn with the overlay, and presented early
+    // by the short end of what presenting costs (a little late is inside the frame's interval,
+    // early is not).
+    struct WindowTarget : review::FrameTarget {
+        std::function<Result<bool>(const media::VideoFrame*)> draw_fn;
+        std::function<Result<double>()> show_fn;
+        const CostEstimate* present_cost;
+        Result<bool> draw(const media::VideoFrame& f, Rational) override { return draw_fn(&f); }
+        Result<double> show() override { return show_fn(); }
+        double show_lead() const override { return std::max(0.0, present_cost->mean - 2 * present_cost->dev); }
+        double show_cost() const override { return present_cost->mean; }
+    } target;
+    target.draw_fn = draw_image;
+    target.show_fn = show_image;
+    target.present_cost = &present_cost;
+    review::Presenter presenter(CostEstimate{0.020, 0.004});  // pessimistic until measured: early draws only wait longer
+    // The browser's image (no frame): drawn and shown at once.
+    auto draw_and_show_ui = [&]() -> Result<void> {
+        auto d = draw_image(nullptr);
+        if (!d) return std::unexpected(d.error());
+        if (*d)
+            if (auto sh = show_image(); !sh) return std::unexpected(sh.error());
+        return {};
     };
 
     while (!glfwWindowShouldClose(glfw.window) && !ui.quit && !g_stop_requested.load()) {
@@ -437,8 +427,11 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
                 continue;
             }
             if (input.dirty_frames > 0) --input.dirty_frames;
-            bool stop = false;
-            if (!render(nullptr, now, stop)) break;
+            if (auto r = draw_and_show_ui(); !r) {
+                print_error(r.error().message);
+                rc = 1;
+                break;
+            }
             last_ui_frame = steady_seconds();
             if (!browser_shown) {
                 browser_shown = true;
@@ -474,20 +467,23 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
             player.warm_up(3);
         }
         now = steady_seconds();
-        auto plan = player.plan(now, est.value() + present_cost.mean, est.expected() + present_cost.mean);
-        if (!plan.frame) {
+        auto step = presenter.step(player, target, s.reader().info(), now);
+        if (!step) {
+            print_error(step.error().message);
+            rc = 1;
+            break;
+        }
+        if (stop) break;
+        if (!step->shown) {
             if (player.at_end() && !review && !s.playing_edit() && s.clip_index() + 1 < s.clip_count()) {
                 if (auto r = s.open_clip(s.clip_index() + 1); !r) print_error(r.error().message);
                 continue;
             }
             if (presents_before_shot >= 0) player.request_redraw();  // keep drawing until the screenshot
-            double wait = std::clamp(plan.wake_at - steady_seconds(), 0.0, 0.02);
+            double wait = std::clamp(step->wake_at - steady_seconds(), 0.0, 0.02);
             if (wait > 0.0003) glfwWaitEventsTimeout(wait);
             continue;
         }
-        bool stop = false;
-        if (!render(&*plan.frame, plan.present_at, stop)) break;
-        if (stop) break;
     }
     if (!o.screenshot.empty() && presents_before_shot >= 0 && rc == 0) {
         print_error(o.screenshot + ": no screenshot taken (the window never showed enough frames)");

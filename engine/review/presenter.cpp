@@ -43,20 +43,27 @@ Rational sample_aspect_of(const media::VideoFrame& f, const media::ClipInfo& inf
 
 Result<double> FrameTarget::show() { return steady_seconds(); }
 
-Result<void> OffscreenFrameTarget::draw(const media::VideoFrame& frame, Rational sample_aspect) {
-    if (auto d = r_.draw(frame.picture, sample_aspect); !d) return d;
-    return r_.finish();
+Result<bool> OffscreenFrameTarget::draw(const media::VideoFrame& frame, Rational sample_aspect) {
+    if (auto d = r_.draw(frame.picture, sample_aspect); !d) return std::unexpected(d.error());
+    if (auto f = r_.finish(); !f) return std::unexpected(f.error());
+    return true;
 }
 
 Result<Presenter::Step> Presenter::step(timeline::Player& p, FrameTarget& target, const media::ClipInfo& info, double now) {
     Step st;
-    auto plan = p.plan(now, draw_cost_.value() + target.show_lead(), draw_cost_.expected() + target.show_lead());
+    auto plan = p.plan(now, draw_cost_.value() + target.show_cost(), draw_cost_.expected() + target.show_cost());
     if (!plan.frame) {
         st.wake_at = plan.wake_at;
         return st;
     }
     const double t0 = steady_seconds();
-    if (auto d = target.draw(*plan.frame, sample_aspect_of(*plan.frame, info)); !d) return std::unexpected(d.error());
+    auto drawn = target.draw(*plan.frame, sample_aspect_of(*plan.frame, info));
+    if (!drawn) return std::unexpected(drawn.error());
+    if (!*drawn) {
+        p.request_redraw();
+        st.wake_at = now;
+        return st;
+    }
     if (!first_) draw_cost_.add(steady_seconds() - t0);
     first_ = false;
     wait_until_due(p, *plan.frame, plan.present_at, target.show_lead());

@@ -35,20 +35,23 @@ void sleep_until(double steady);
 class FrameTarget {
 public:
     virtual ~FrameTarget() = default;
-    // Draws the frame; returns once the picture is complete (not yet shown).
-    virtual Result<void> draw(const media::VideoFrame& frame, Rational sample_aspect) = 0;
+    // Draws the frame; returns once the picture is complete (not yet shown). False: nothing was
+    // drawn (a window being resized); the frame is not shown and the player redraws later.
+    virtual Result<bool> draw(const media::VideoFrame& frame, Rational sample_aspect) = 0;
     // Shows what was drawn; returns the steady instant it reached the screen.
     virtual Result<double> show();
     // How long show() itself takes (a window's present): the wait for the due instant ends that
     // much early.
     virtual double show_lead() const { return 0.0; }
+    // What show() costs on average: planned for, with the draw, when choosing the frame to draw.
+    virtual double show_cost() const { return 0.0; }
 };
 
 // Frames drawn offscreen (headless playback, the benchmarks): shown when the GPU is done.
 class OffscreenFrameTarget : public FrameTarget {
 public:
     explicit OffscreenFrameTarget(render::OffscreenRenderer& r) : r_(r) {}
-    Result<void> draw(const media::VideoFrame& frame, Rational sample_aspect) override;
+    Result<bool> draw(const media::VideoFrame& frame, Rational sample_aspect) override;
 
 private:
     render::OffscreenRenderer& r_;
@@ -56,6 +59,7 @@ private:
 
 class Presenter {
 public:
+    explicit Presenter(CostEstimate initial = {}) : draw_cost_(initial) {}
     struct Step {
         bool shown = false;  // a frame went up
         double wake_at = 0;  // when nothing was due: when to come back

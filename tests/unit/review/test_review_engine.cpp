@@ -66,7 +66,7 @@ struct Present {
 // Nothing drawn, shown at once: the presenter's timing with no GPU.
 struct NoScreen : FrameTarget {
     double shown_at = 0;
-    Result<void> draw(const media::VideoFrame&, Rational) override { return {}; }
+    Result<bool> draw(const media::VideoFrame&, Rational) override { return true; }
     Result<double> show() override { return shown_at = steady_seconds(); }
 };
 
