@@ -49,9 +49,16 @@ std::string duration_text(const project::Clip& c) {
     return b;
 }
 
+// The first key bound to `command` in a view ("-" when none is).
+std::string key_for(const review::KeyMap& keys, review::Context where, const char* command) {
+    const auto k = keys.keys_for(where, command);
+    return k.empty() ? std::string("-") : k.front();
+}
+
 }  // namespace
 
-void build_browser(Review& r, const ThumbnailDrawer& thumb) {
+void build_browser(Review& r, const ThumbnailDrawer& thumb, const review::KeyMap& keys) {
+    auto key = [&](const char* command) { return key_for(keys, review::Context::browser, command); };
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     ImGui::SetNextWindowPos(vp->Pos);
     ImGui::SetNextWindowSize(vp->Size);
@@ -67,10 +74,11 @@ void build_browser(Review& r, const ThumbnailDrawer& thumb) {
                 p.clips().size(), counts[1], counts[2], counts[0], p.edit().size());
     if (missing) {
         ImGui::SameLine();
-        ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "   %d missing (Ctrl+R: relink)", missing);
+        ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "   %d missing (%s: relink)", missing, key("relink").c_str());
     }
-    ImGui::Text("showing %zu  |  F5 status: %s  F6 rating >= %d  F7 flagged: %s  F8 sort: %s", r.visible().size(),
-                filter_name(r.status_filter), r.min_rating, r.flagged_only ? "yes" : "no", sort_name(r.sort));
+    ImGui::Text("showing %zu  |  %s status: %s  %s rating >= %d  %s flagged: %s  %s sort: %s", r.visible().size(),
+                key("filter_status").c_str(), filter_name(r.status_filter), key("filter_rating").c_str(), r.min_rating,
+                key("filter_flagged").c_str(), r.flagged_only ? "yes" : "no", key("sort").c_str(), sort_name(r.sort));
     if (const project::Catalog* cat = r.catalog(); cat && !cat->finished()) {
         ImGui::SameLine();
         ImGui::Text("  |  thumbnails %zu / %zu", cat->done(), cat->total());
@@ -82,7 +90,10 @@ void build_browser(Review& r, const ThumbnailDrawer& thumb) {
         if (r.message_is_error()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", r.message().c_str());
         else ImGui::TextUnformatted(r.message().c_str());
     } else {
-        ImGui::TextDisabled("P approve  X reject  1-5 rate  N note  Enter play  E edit  Ctrl+Z undo  F1 help");
+        // The keys as bound now (a key file may have moved them).
+        ImGui::TextDisabled("%s approve  %s reject  %s rate  %s note  %s play  %s edit  %s undo  %s help", key("approve").c_str(),
+                            key("reject").c_str(), (key("rate 1") + "-" + key("rate 5")).c_str(), key("note").c_str(), key("open").c_str(),
+                            key("edit_view").c_str(), key("undo").c_str(), key("help").c_str());
     }
     ImGui::Separator();
 
@@ -158,7 +169,7 @@ void build_browser(Review& r, const ThumbnailDrawer& thumb) {
     ImGui::End();
 }
 
-void build_review_panel(Review& r, int64_t frame) {
+void build_review_panel(Review& r, int64_t frame, const review::KeyMap& keys) {
     Session& s = r.session();
     project::Project& p = r.project();
     const ImGuiViewport* vp = ImGui::GetMainViewport();
@@ -245,7 +256,7 @@ void build_review_panel(Review& r, int64_t frame) {
             ImGui::EndTable();
         }
     }
-    if (p.can_undo()) ImGui::TextDisabled("Ctrl+Z: undo %s", p.undo_label().c_str());
+    if (p.can_undo()) ImGui::TextDisabled("%s: undo %s", key_for(keys, r.context(), "undo").c_str(), p.undo_label().c_str());
     if (!r.message().empty()) {
         if (r.message_is_error()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", r.message().c_str());
         else ImGui::TextUnformatted(r.message().c_str());

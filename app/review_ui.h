@@ -12,9 +12,9 @@ namespace reelsync::app {
 // Draws clip `id`'s thumbnail into [a, b); false when it has none yet.
 using ThumbnailDrawer = std::function<bool(ImDrawList*, int64_t id, ImVec2 a, ImVec2 b)>;
 
-void build_browser(Review& r, const ThumbnailDrawer& thumb);
+void build_browser(Review& r, const ThumbnailDrawer& thumb, const review::KeyMap& keys);
 // Viewer and edit: the panel beside the picture (decisions, marks, cut list). `frame`: on screen.
-void build_review_panel(Review& r, int64_t frame);
+void build_review_panel(Review& r, int64_t frame, const review::KeyMap& keys);
 // The note popup (any mode).
 void build_note_editor(Review& r);
 

@@ -249,7 +249,7 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
         ImGui::NewFrame();
         g_thumbs.draws.clear();
         if (review && review->mode() == Review::Mode::browser) {
-            build_browser(*review, thumb);
+            build_browser(*review, thumb, keymap);
             if (ui.help) build_help(ui);
         } else if (frame) {
             if (review) {
@@ -271,7 +271,7 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
                     ui.mark_in = c->mark_in;
                     ui.mark_out = c->mark_out;
                 }
-                if (ui.visible) build_review_panel(*review, frame->index);
+                if (ui.visible) build_review_panel(*review, frame->index, keymap);
             }
             ui.can_save_thresholds = review != nullptr;
             build_overlay(s, ui, frame);
