@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -390,4 +391,66 @@ TEST(Project, SigkillNeverLosesAnAcknowledgedDecision) {
         ASSERT_EQ(integrity(d / kDatabaseName), "ok") << "round " << round;
     }
     EXPECT_GT(last_acked.size(), 4u);  // the kills landed while decisions were flowing
+}
+
+// A transaction whose COMMIT fails (the disk fills as the write-ahead log grows at commit time:
+// here a file-size limit stands in for the full disk) leaves nothing behind: not the change, and
+// not an open transaction that would refuse every later decision. Once there is room again, the
+// next decision saves. Checked for a decision and for a relink, each in a process of its own.
+TEST(Project, AFailedCommitRollsBackAndTheNextDecisionSaves) {
+    fs::path d = make_folder("failed commit", 4);
+    fs::create_directories(d / "moved");
+    { ASSERT_TRUE(Project::open(d)); }
+    for (const char* what : {"decision", "relink"}) {
+        pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+            auto p = Project::open(d);
+            if (!p) _exit(10);
+            const int64_t a = id_of(*p, "clip_000.mp4");
+            if (!p->set_rating(a, 3)) _exit(11);  // the log exists and holds a transaction
+            if (std::string(what) == "relink") {
+                // Two clips go missing; relinking them from moved/ updates two rows.
+                for (const char* n : {"clip_002.mp4", "clip_003.mp4"}) fs::rename(d / n, d / "moved" / n);
+                p = Project::open(d);
+                if (!p) _exit(12);
+            }
+            struct stat wal{};
+            if (stat((d.string() + "/" + kDatabaseName + "-wal").c_str(), &wal) != 0) _exit(13);
+            // No file may grow past its size now: the commit's log pages cannot be written.
+            signal(SIGXFSZ, SIG_IGN);
+            rlimit old{};
+            getrlimit(RLIMIT_FSIZE, &old);
+            rlimit tight = old;
+            tight.rlim_cur = static_cast<rlim_t>(wal.st_size);
+            if (setrlimit(RLIMIT_FSIZE, &tight) != 0) _exit(14);
+            const bool failed = std::string(what) == "relink" ? !p->relink((d / "moved").string())
+                                                              : !p->set_note(a, std::string(300000, 'n'));
+            setrlimit(RLIMIT_FSIZE, &old);  // room again
+            if (!failed) _exit(15);         // the commit could not have succeeded
+            // Not left inside a transaction: the next decision saves.
+            if (auto r = p->set_status(a, Status::approved); !r) {
+                std::fprintf(stderr, "after the failed commit: %s\n", r.error().message.c_str());
+                _exit(16);
+            }
+            _exit(0);
+        }
+        int status = 0;
+        waitpid(pid, &status, 0);
+        ASSERT_TRUE(WIFEXITED(status)) << what;
+        ASSERT_EQ(WEXITSTATUS(status), 0) << what;
+        auto q = Project::open(d, {.scan_folder = false});
+        ASSERT_TRUE(q);
+        const int64_t a = id_of(*q, "clip_000.mp4");
+        EXPECT_EQ(q->clip(a)->status, Status::approved) << what;
+        EXPECT_EQ(q->clip(a)->rating, 3) << what;
+        EXPECT_EQ(q->clip(a)->note, "") << what;  // the note whose commit failed is not there
+        EXPECT_EQ(integrity(d / kDatabaseName), "ok") << what;
+        // Reset for the next case.
+        ASSERT_TRUE(q->set_status(a, Status::unreviewed));
+    }
+    // The failed relink left the moved clips missing.
+    auto q = Project::open(d, {.scan_folder = false});
+    ASSERT_TRUE(q);
+    EXPECT_TRUE(q->clip(id_of(*q, "clip_002.mp4"))->missing);
 }
