@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -247,8 +248,42 @@ TEST(Project, ScansAreStoredUntilTheFileOrTheDetectorsChange) {
     }
 }
 
+// A folder an unprivileged user can reach whatever the checkout's parents allow (a 0700 home):
+// under the first of $TMPDIR, /tmp, /var/tmp, /dev/shm whose every parent lets others through.
+fs::path world_reachable_folder(const std::string& name, int n) {
+    std::vector<std::string> bases;
+    if (const char* t = std::getenv("TMPDIR"); t && *t) bases.emplace_back(t);
+    for (const char* b : {"/tmp", "/var/tmp", "/dev/shm"}) bases.emplace_back(b);
+    for (const std::string& b : bases) {
+        std::error_code ec;
+        fs::path base = fs::canonical(b, ec);
+        if (ec) continue;
+        bool reachable = true;
+        for (fs::path p = base; reachable; p = p.parent_path()) {
+            struct stat st {};
+            reachable = stat(p.c_str(), &st) == 0 && (st.st_mode & S_IXOTH);
+            if (p == p.root_path()) break;
+        }
+        if (!reachable) continue;
+        std::string tmpl = (base / ("reelsync-" + name + "-XXXXXX")).string();
+        if (!mkdtemp(tmpl.data())) continue;
+        fs::path d(tmpl);
+        chmod(d.c_str(), 0755);
+        for (int i = 0; i < n; ++i) {
+            char file[32];
+            std::snprintf(file, sizeof file, "clip_%03d.mp4", i);
+            std::ofstream(d / file) << "placeholder " << i;
+        }
+        return d;
+    }
+    return {};
+}
+
 TEST(Project, ReadOnlyFolderShowsClipsAndRefusesDecisions) {
-    fs::path d = make_folder("readonly", 3);
+    // The check runs as an unprivileged user, who must be able to reach the folder: not under the
+    // build tree, whose parents may be closed to others.
+    fs::path d = world_reachable_folder("readonly", 3);
+    ASSERT_FALSE(d.empty()) << "no temporary folder here that an unprivileged user can reach";
     {
         auto p = Project::open(d);
         ASSERT_TRUE(p);
@@ -283,8 +318,9 @@ TEST(Project, ReadOnlyFolderShowsClipsAndRefusesDecisions) {
     chmod(d.c_str(), 0755);
     chmod((d / kDatabaseName).c_str(), 0644);
     ASSERT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 0);
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "exit 11: the unprivileged user could not open " << d;
     EXPECT_EQ(read_bytes(d / kDatabaseName), before);
+    fs::remove_all(d);
 }
 
 TEST(Project, FullDiskLosesNothing) {
