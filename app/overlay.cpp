@@ -1,6 +1,5 @@
 #include "app/overlay.h"
 
-#include <GLFW/glfw3.h>
 #include <imgui.h>
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,6 @@
 #include "app/review_ui.h"
 
 #include <cmath>
-#include <GLFW/glfw3.h>
 
 #include <cinttypes>
 #include <cstdio>

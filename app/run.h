@@ -21,7 +21,6 @@ using review::Review;
 using review::sample_aspect_of;
 using review::Session;
 using review::sleep_until;
-using review::wait_until_due;
 
 // A key press: its name in the key table ("Ctrl+Shift+Z") and the steady instant it went down.
 struct KeyEvent {

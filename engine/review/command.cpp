@@ -157,6 +157,18 @@ const CommandSpec* find_command(std::string_view name) {
 
 const CommandSpec& Command::spec() const { return *find_command(name); }
 
+std::optional<int> Command::choice() const {
+    const CommandSpec& s = spec();
+    if (s.arg != Arg::word || text.empty()) return std::nullopt;
+    std::string_view ch = s.choices;
+    for (int i = 0; !ch.empty(); ++i) {
+        const size_t e = ch.find(' ');
+        if (ch.substr(0, e) == text) return i;
+        ch = e == std::string_view::npos ? std::string_view{} : ch.substr(e + 1);
+    }
+    return std::nullopt;
+}
+
 std::string Command::to_string() const {
     std::string s = name;
     char b[64];
@@ -205,18 +217,10 @@ Result<Command> parse_command(std::string_view line) {
             c.seconds = v;
             return c;
         }
-        case Arg::word: {
-            std::string_view ch = s->choices;
-            while (!ch.empty()) {
-                const size_t e = ch.find(' ');
-                if (ch.substr(0, e) == arg) {
-                    c.text = std::string(arg);
-                    return c;
-                }
-                ch = e == std::string_view::npos ? std::string_view{} : ch.substr(e + 1);
-            }
-            return bad();
-        }
+        case Arg::word:
+            c.text = std::string(arg);
+            if (!c.choice()) return bad();
+            return c;
         case Arg::text: c.text = std::string(arg); return c;
     }
     return bad();

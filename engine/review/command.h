@@ -47,6 +47,8 @@ struct Command {
     // As typed: "rate 3", "seek 12.5s", "nudge_grid +5ms".
     std::string to_string() const;
     const CommandSpec& spec() const;  // its row in the table (the command must have been parsed)
+    // Arg::word: the word's place among the spec's choices (none when no word was given).
+    std::optional<int> choice() const;
 };
 
 const std::vector<CommandSpec>& command_specs();

@@ -185,11 +185,8 @@ Outcome Review::browser_command(const Command& cmd) {
     } else if (c == "edit_view") {
         if (auto r = enter_edit(); !r) say(r.error().message, true);
     } else if (c == "filter_status") {
-        static const char* names[] = {"all", "unreviewed", "approved", "rejected"};
-        int next = (static_cast<int>(status_filter) + 1) % 4;
-        for (int i = 0; i < 4; ++i)
-            if (cmd.text == names[i]) next = i;
-        status_filter = static_cast<StatusFilter>(next);
+        // The word names the filter (the table's order is the enum's); none: the next one.
+        status_filter = static_cast<StatusFilter>(cmd.choice().value_or((static_cast<int>(status_filter) + 1) % 4));
         refilter();
     } else if (c == "filter_rating") {
         min_rating = cmd.integer ? static_cast<int>(*cmd.integer) : (min_rating + 1) % 6;
@@ -198,11 +195,7 @@ Outcome Review::browser_command(const Command& cmd) {
         flagged_only = !flagged_only;
         refilter();
     } else if (c == "sort") {
-        static const char* names[] = {"name", "date", "duration", "steadiness"};
-        int next = (static_cast<int>(sort) + 1) % 4;
-        for (int i = 0; i < 4; ++i)
-            if (cmd.text == names[i]) next = i;
-        sort = static_cast<SortBy>(next);
+        sort = static_cast<SortBy>(cmd.choice().value_or((static_cast<int>(sort) + 1) % 4));
         refilter();
     } else if (c == "relink") {
         if (cmd.text.empty()) {  // the relink popup (the window draws it)

@@ -114,15 +114,24 @@ SessionOptions quiet() {
     return o;
 }
 
+// A session on the timer clock and a review of `dir` in it (with `song`: the project's song too).
+struct Reviewing {
+    Session s;
+    std::unique_ptr<Review> r;  // null when the session or the project did not open
+    explicit Reviewing(const fs::path& dir, SessionOptions o = quiet(), const std::string& song = {}) : s(std::move(o)) {
+        if (!s.start()) return;
+        auto p = song.empty() ? project::Project::open(dir) : project::open_project(dir.string(), song);
+        if (p) r = std::make_unique<Review>(std::move(*p), s);
+    }
+};
+
 }  // namespace
 
 TEST(ReviewEngine, CullingThroughAFolderWithCommands) {
     const fs::path dir = make_folder("culling");
-    Session s(quiet());
-    ASSERT_TRUE(s.start());
-    auto p = project::Project::open(dir);
-    ASSERT_TRUE(p) << p.error().message;
-    Review r(std::move(*p), s);
+    Reviewing rv(dir);
+    ASSERT_TRUE(rv.r);
+    Review& r = *rv.r;
     ASSERT_TRUE(tick_until(r, [&] { return r.all_catalogued(); }));
     EXPECT_EQ(r.context(), Context::browser);
     ASSERT_EQ(visible_names(r), (std::vector<std::string>{"a.mp4", "b.mp4", "c.mp4", "d.mp4"}));
@@ -200,11 +209,10 @@ TEST(ReviewEngine, CullingThroughAFolderWithCommands) {
 
 TEST(ReviewEngine, MarksLandOnTheFrameOnScreenAtTheirInstant) {
     const fs::path dir = make_folder("marks");
-    Session s(quiet());
-    ASSERT_TRUE(s.start());
-    auto p = project::Project::open(dir);
-    ASSERT_TRUE(p);
-    Review r(std::move(*p), s);
+    Reviewing rv(dir);
+    ASSERT_TRUE(rv.r);
+    Session& s = rv.s;
+    Review& r = *rv.r;
     EXPECT_EQ(run(r, "open b.mp4"), Outcome::done);
     ASSERT_TRUE(tick_until(r, [&] { return r.context() == Context::viewer && !r.pending(); }));
     const int64_t b = clip_named(r.project(), "b.mp4").id;
@@ -263,11 +271,10 @@ TEST(ReviewEngine, MarksLandOnTheFrameOnScreenAtTheirInstant) {
 
 TEST(ReviewEngine, EditMovesTrimsAndCutsShots) {
     const fs::path dir = make_folder("edit");
-    Session s(quiet());
-    ASSERT_TRUE(s.start());
-    auto p = project::Project::open(dir);
-    ASSERT_TRUE(p);
-    Review r(std::move(*p), s);
+    Reviewing rv(dir);
+    ASSERT_TRUE(rv.r);
+    Session& s = rv.s;
+    Review& r = *rv.r;
     run(r, "approve");  // a
     run(r, "approve");  // b
     run(r, "approve");  // c
@@ -329,11 +336,10 @@ TEST(ReviewEngine, BeatGridCorrectionsByCommand) {
     const auto song = reelsync::testing::generate_music("review_grid_120.wav", {.bpm = 120, .seconds = 12, .bar_bass = true});
     SessionOptions o = quiet();
     o.audio_track = song.path;
-    Session s(o);
-    ASSERT_TRUE(s.start());
-    auto p = project::open_project(dir.string(), song.path);
-    ASSERT_TRUE(p) << p.error().message;
-    Review r(std::move(*p), s);
+    Reviewing rv(dir, o, song.path);
+    ASSERT_TRUE(rv.r);
+    Session& s = rv.s;
+    Review& r = *rv.r;
     run(r, "approve");
     run(r, "approve");
     run(r, "edit_view");
