@@ -19,4 +19,16 @@ if [ -z "${REELSYNC_USE_SYSTEM_VULKAN:-}" ] && [ -f /usr/share/vulkan/icd.d/lvp_
 fi
 export REELSYNC_VK_VALIDATION=${REELSYNC_VK_VALIDATION:-1}
 cd build
-ctest --output-on-failure --no-tests=error -j2 "$@"
+log=$(mktemp)
+trap 'rm -f "$log"; reelsync_stop_services' EXIT
+set +e
+ctest --output-on-failure --no-tests=error -j2 "$@" | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+# In CI a test skipped for a missing device, GPU or display is a failure, not a pass.
+if [ "${CI:-}" = "true" ] && grep -q "Skipped" "$log"; then
+  echo "test.sh: CI=true and tests were skipped (above): failing"
+  grep "Skipped" "$log"
+  exit 1
+fi
+exit "$rc"
