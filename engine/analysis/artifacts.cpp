@@ -275,15 +275,31 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
         if (unexplained(i) < c.cut_unexplained || layout_change(i) < c.cut_layout) continue;
         // The way back from a one-frame glitch (frame i like frame i-2) is not a cut either.
         if (m[i].diff_prev2 * c.glitch_ratio < std::min(m[i].diff_prev, m[i - 1].diff_prev)) continue;
-        std::vector<double> around;
-        for (int64_t k = std::max<int64_t>(1, i - 8); k <= std::min(n - 1, i + 8); ++k)
-            if (k != i && m[k].motion.valid) around.push_back(unexplained(k));
-        if (unexplained(i) < c.cut_ratio * std::max(median_of(around), 0.02)) continue;
+        // Against the calmer of the two sides: the shot before or the shot after may be one whose
+        // every frame leaves much unexplained (teeming texture); the other then shows the jump.
+        std::vector<double> before, after;
+        for (int64_t k = std::max<int64_t>(1, i - 8); k < i; ++k)
+            if (m[k].motion.valid) before.push_back(unexplained(k));
+        for (int64_t k = i + 1; k <= std::min(n - 1, i + 8); ++k)
+            if (m[k].motion.valid) after.push_back(unexplained(k));
+        const double typical = before.empty() ? median_of(after) : after.empty() ? median_of(before) : std::min(median_of(before), median_of(after));
+        if (unexplained(i) < c.cut_ratio * std::max(typical, 0.02)) continue;
         // Back at once: the frame after is as close to the one before as neighbours are.
         if (i + 1 < n && m[i + 1].diff_prev2 * c.glitch_ratio < std::min(m[i].diff_prev, m[i + 1].diff_prev)) continue;
         cut[static_cast<size_t>(i)] = true;
-        flags.push_back({FlagKind::cut, i, i, std::min(1.0, unexplained(i))});
     }
+    // Two cuts one frame apart leave a one-frame shot: a flash frame (a glitch, or a one-frame
+    // shot an edit left behind), flagged as a jump. In content that changes fast in ways the
+    // frame-two-before test above cannot tell (texture scrolling by a pixel a frame), this is how a
+    // glitch and its way back are told from two cuts.
+    std::vector<bool> flash(static_cast<size_t>(n), false);
+    for (int64_t i = 2; i + 1 < n; ++i)
+        if (cut[static_cast<size_t>(i)] && cut[static_cast<size_t>(i + 1)] && (i + 2 >= n || !cut[static_cast<size_t>(i + 2)])) {
+            flash[static_cast<size_t>(i)] = true;
+            cut[static_cast<size_t>(i)] = cut[static_cast<size_t>(i + 1)] = false;
+        }
+    for (int64_t i = 2; i < n; ++i)
+        if (cut[static_cast<size_t>(i)]) flags.push_back({FlagKind::cut, i, i, std::min(1.0, unexplained(i))});
 
     // A repeat is a fault where the picture was alive and stopped dead: most of it changing in the
     // frames before (sensor noise, texture, moving subjects), changing up to the stop, and no cut
@@ -359,6 +375,11 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
     // jump, e.g. a corrupt or negative frame, even in content that changes a lot every frame).
     std::vector<bool> glitch(static_cast<size_t>(n), false);
     for (int64_t i = 2; i + 1 < n; ++i) {
+        if (flash[static_cast<size_t>(i)]) {
+            glitch[static_cast<size_t>(i)] = true;
+            flags.push_back({FlagKind::jump, i, i, std::min(1.0, unexplained(i))});
+            continue;
+        }
         if (special(i) || special(i - 1) || special(i + 1)) continue;
         // By pixels, or by brightness alone (busy content hides the pixel change).
         const GlitchEvidence whole = glitch_evidence(m[i].diff_prev, m[i + 1].diff_prev, m[i + 1].diff_prev2, m[i - 1].luma_mean,

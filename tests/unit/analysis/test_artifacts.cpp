@@ -160,14 +160,42 @@ TEST(Artifacts, ASizeChangeMidStreamIsScannedThrough) {
 }
 
 TEST(Artifacts, CleanMovingContentRaisesNoFlag) {
-    for (const char* src : {"testsrc2=s=320x180:r=30:d=12", "cellauto=s=320x180:r=30:rule=30", "life=s=320x180:r=30:mold=10:ratio=0.3"}) {
-        std::string name = std::string("clean_") + std::string(src).substr(0, std::string(src).find('=')) + ".mp4";
+    for (const char* src : {"testsrc2=s=320x180:r=30:d=12", "cellauto=s=320x180:r=30:rule=30:seed=2", "life=s=320x180:r=30:mold=10:ratio=0.3:seed=4"}) {
+        std::string name = std::string("clean_s_") + std::string(src).substr(0, std::string(src).find('=')) + ".mp4";
         auto path = generate(name, std::string("-f lavfi -i \"") + src + "\" -frames:v 300 -c:v libx264 -preset veryfast -pix_fmt yuv420p");
         auto scan = scan_clip(path);
         ASSERT_TRUE(scan) << scan.error().message;
         for (const Flag& f : scan->flags)
             ADD_FAILURE() << src << ": false flag " << to_string(f.kind) << " " << f.first_frame << "-" << f.last_frame;
     }
+}
+
+// A one-frame glitch in texture that scrolls a pixel a frame (so the frame after it is far from
+// the frame before it, too) is one jump, not a cut and a cut back. A one-frame shot between two
+// shots (a flash frame an edit left behind) is a jump as well; a two-frame shot is two cuts.
+TEST(Artifacts, AOneFrameGlitchOrShotIsAJumpNotTwoCuts) {
+    auto glitch = generate("flash_glitch_cellauto.mp4",
+                           "-f lavfi -i \"cellauto=s=320x180:r=30:rule=110:seed=1\" -frames:v 300 -vf "
+                           "\"trim=start_frame=5,setpts=PTS-STARTPTS,negate=enable='eq(n\\,165)'\" -c:v libx264 -preset veryfast -pix_fmt yuv420p");
+    auto scan = scan_clip(glitch);
+    ASSERT_TRUE(scan) << scan.error().message;
+    expect_exactly(*scan, {{FlagKind::jump, 165, 165}}, [](const Flag&) { return false; });
+
+    // Shots of 100 frames (testsrc2), 1 frame (life), 100 (mandelbrot), 2 (life), 100 (testsrc2).
+    auto shots = generate("flash_shots.mp4",
+                          "-f lavfi -i testsrc2=s=320x180:r=30:d=8 -f lavfi -i \"life=s=320x180:r=30:mold=10:ratio=0.3:seed=3\" "
+                          "-f lavfi -i mandelbrot=s=320x180:r=30 -filter_complex "
+                          "\"[0:v]split[a][e];[a]trim=start_frame=0:end_frame=100,setpts=PTS-STARTPTS,format=yuv420p[a1];"
+                          "[1:v]split[b][d];[b]trim=start_frame=30:end_frame=31,setpts=PTS-STARTPTS,format=yuv420p[b1];"
+                          "[2:v]trim=start_frame=5:end_frame=105,setpts=PTS-STARTPTS,format=yuv420p[c1];"
+                          "[d]trim=start_frame=60:end_frame=62,setpts=PTS-STARTPTS,format=yuv420p[d1];"
+                          "[e]trim=start_frame=100:end_frame=200,setpts=PTS-STARTPTS,format=yuv420p[e1];"
+                          "[a1][b1][c1][d1][e1]concat=n=5:v=1[out]\" -map [out] -c:v libx264 -preset veryfast -pix_fmt yuv420p");
+    scan = scan_clip(shots);
+    ASSERT_TRUE(scan) << scan.error().message;
+    EXPECT_EQ(scan->frames, 303);
+    expect_exactly(*scan, {{FlagKind::jump, 100, 100}, {FlagKind::cut, 201, 201}, {FlagKind::cut, 203, 203}},
+                   [](const Flag&) { return false; });
 }
 
 TEST(Artifacts, OneFrameClipIsScannedWithoutFlagsOrErrors) {
