@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
     bt->add_option("--fps", beats_fps, "Frame rate for offsets in frames, e.g. 24000/1001 (default 30)");
 
     app::ScanOptions scan;
-    auto* sc = cli.add_subcommand("scan", "Flag artifacts in clips: black, blank, freeze, duplicate, cadence, jump, first-frame jump, cut, flicker, exposure, blur, timestamps, end decay, corrupt");
+    auto* sc = cli.add_subcommand("scan", "Flag artifacts in clips: black, blank, freeze, duplicate, cadence, jump, first-frame jump, cut, flicker, exposure, blur, timestamps, end decay, corrupt, boil, wobble, pop");
     sc->add_option("paths", scan.paths, "A project folder (results stored in it; unchanged clips skipped), or clips")->required()->check(CLI::ExistingPath);
     sc->add_option("--jobs", scan.jobs, "Clips scanned in parallel");
     sc->add_option("--json", scan.report, "Write the report here as JSON");

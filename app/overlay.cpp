@@ -34,6 +34,9 @@ ImU32 flag_colour(analysis::FlagKind k) {
         case K::timestamps: return IM_COL32(80, 230, 120, 255);
         case K::cut: return IM_COL32(255, 255, 255, 255);
         case K::corrupt: return IM_COL32(255, 60, 200, 255);
+        case K::boil:
+        case K::wobble:
+        case K::pop: return IM_COL32(255, 140, 40, 255);  // generative faults: orange
     }
     return IM_COL32_WHITE;
 }

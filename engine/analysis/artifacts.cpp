@@ -75,6 +75,251 @@ std::optional<Region> region_of(const TileScores& score, double min_score) {
     return Region{static_cast<float>(x0) / kTilesX, static_cast<float>(y0) / kTilesY, static_cast<float>(x1 + 1) / kTilesX,
                   static_cast<float>(y1 + 1) / kTilesY};
 }
+
+// Generative faults in part of the picture, from the tiles' motion measures (motion.h). `skip`
+// marks frames not judged (black, blank, repeated, at a cut or a glitch).
+void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c, const std::vector<bool>& skip, std::vector<Flag>& flags) {
+    const int64_t n = static_cast<int64_t>(m.size());
+    auto judged = [&](int64_t i) { return i >= 2 && i < n && m[static_cast<size_t>(i)].motion.valid && !skip[static_cast<size_t>(i)]; };
+    auto at = [](const std::array<float, kTiles>& a, int t) { return static_cast<double>(a[static_cast<size_t>(t)]); };
+    auto neighbours = [](int a, int b) { return std::abs(a % kTilesX - b % kTilesX) <= 1 && std::abs(a / kTilesX - b / kTilesX) <= 1; };
+
+    // Runs of frames of one tile where `on(t, i)` holds (gaps of up to 2 frames bridged), at least
+    // `min_frames` long; runs in neighbouring tiles that overlap in time by half the shorter are one
+    // event: its tiles and frames.
+    struct Run {
+        int tile;
+        int64_t first, last;
+    };
+    struct Event {
+        std::vector<int> tiles;
+        int64_t first, last;
+    };
+    auto events = [&](auto&& on) {
+        std::vector<Run> runs;
+        for (int t = 0; t < kTiles; ++t)
+            for (int64_t i = 0; i < n;) {
+                if (!on(t, i)) {
+                    ++i;
+                    continue;
+                }
+                int64_t last = i;
+                for (int64_t k = i + 1; k < n && k <= last + 3; ++k)
+                    if (on(t, k)) last = k;
+                if (last - i + 1 >= c.incoherent_min_frames) runs.push_back({t, i, last});
+                i = last + 1;
+            }
+        std::vector<size_t> group(runs.size());
+        for (size_t r = 0; r < runs.size(); ++r) group[r] = r;
+        std::function<size_t(size_t)> root = [&](size_t r) { return group[r] == r ? r : group[r] = root(group[r]); };
+        for (size_t r = 0; r < runs.size(); ++r)
+            for (size_t q = r + 1; q < runs.size(); ++q) {
+                const int64_t overlap = std::min(runs[r].last, runs[q].last) - std::max(runs[r].first, runs[q].first) + 1;
+                const int64_t shorter = std::min(runs[r].last - runs[r].first, runs[q].last - runs[q].first) + 1;
+                if (neighbours(runs[r].tile, runs[q].tile) && overlap * 2 >= shorter) group[root(r)] = root(q);
+            }
+        std::vector<Event> out;
+        for (size_t g = 0; g < runs.size(); ++g) {
+            if (root(g) != g) continue;
+            Event e{{}, n, -1};
+            for (size_t r = 0; r < runs.size(); ++r)
+                if (root(r) == g) {
+                    if (std::find(e.tiles.begin(), e.tiles.end(), runs[r].tile) == e.tiles.end()) e.tiles.push_back(runs[r].tile);
+                    e.first = std::min(e.first, runs[r].first);
+                    e.last = std::max(e.last, runs[r].last);
+                }
+            if (e.tiles.size() >= 2) out.push_back(std::move(e));
+        }
+        return out;
+    };
+    // An event's tiles: `value` over its frames (median), and against the same tiles before and after
+    // it (the larger of the two medians; 0 when neither side has enough judged frames).
+    auto contrast = [&](const Event& e, auto&& value) {
+        std::vector<double> during, before, after;
+        for (int t : e.tiles) {
+            for (int64_t i = e.first; i <= e.last; ++i)
+                if (judged(i)) during.push_back(value(t, i));
+            for (int64_t i = e.first - 20; i <= e.first - 4; ++i)
+                if (judged(i)) before.push_back(value(t, i));
+            for (int64_t i = e.last + 4; i <= e.last + 20; ++i)
+                if (judged(i)) after.push_back(value(t, i));
+        }
+        const size_t enough = 4 * e.tiles.size();
+        const bool has_before = before.size() >= enough, has_after = after.size() >= enough;
+        const double ref = has_before || has_after ? std::max(has_before ? median_of(before) : 0.0, has_after ? median_of(after) : 0.0) : -1.0;
+        return std::pair{median_of(during), ref};
+    };
+    // Where: the event's tiles whose own median of `value` over its frames is at least a third of
+    // the strongest tile's (tiles the fault only grazes drop out).
+    auto region_of_event = [&](const Event& e, auto&& value) {
+        TileScores score{};
+        for (int t : e.tiles) {
+            std::vector<double> v;
+            for (int64_t i = e.first; i <= e.last; ++i)
+                if (judged(i)) v.push_back(value(t, i));
+            score[static_cast<size_t>(t)] = median_of(v);
+        }
+        return region_of(score, 1e-6);
+    };
+    auto overlaps = [&](const Event& e, FlagKind kind) {
+        return std::any_of(flags.begin(), flags.end(), [&](const Flag& f) {
+            return f.kind == kind && f.first_frame <= e.last && f.last_frame >= e.first && f.region &&
+                   std::any_of(e.tiles.begin(), e.tiles.end(), [&](int t) {
+                       const float cx = (static_cast<float>(t % kTilesX) + 0.5f) / kTilesX, cy = (static_cast<float>(t / kTilesX) + 0.5f) / kTilesY;
+                       return cx >= f.region->x0 && cx <= f.region->x1 && cy >= f.region->y0 && cy <= f.region->y1;
+                   });
+        });
+    };
+
+    // Boil and wobble: tiles whose local flow turns back on itself (against the pair before) far
+    // more than the tile's median; kept when the same tiles reverse far less before and after (a
+    // fault starts and stops; texture that always moves like that, water or an animated flame, does
+    // not) and the reversal is a fair share of their whole flow (not the edges of a fast move).
+    std::array<double, kTiles> typical_jitter{};
+    for (int t = 0; t < kTiles; ++t) {
+        std::vector<double> all;
+        for (int64_t i = 0; i < n; ++i)
+            if (judged(i)) all.push_back(at(m[static_cast<size_t>(i)].motion.tile_jitter, t));
+        typical_jitter[static_cast<size_t>(t)] = median_of(all);
+    }
+    auto reverses = [&](int t, int64_t i) {
+        if (!judged(i)) return false;
+        const MotionMetrics& mo = m[static_cast<size_t>(i)].motion;
+        const double j = at(mo.tile_jitter, t);
+        return j >= c.incoherent_jitter && j >= c.incoherent_rise * typical_jitter[static_cast<size_t>(t)] &&
+               j >= c.incoherent_share * at(mo.tile_nonrigid, t);
+    };
+    for (const Event& e : events(reverses)) {
+        const auto [j, ref] = contrast(e, [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].motion.tile_jitter, t); });
+        if (ref < 0) continue;  // nothing to compare with: not judged
+        std::vector<double> share, flow, back;
+        for (int t : e.tiles)
+            for (int64_t i = e.first; i <= e.last; ++i) {
+                if (!judged(i)) continue;
+                const FrameMetrics& f = m[static_cast<size_t>(i)];
+                flow.push_back(at(f.motion.tile_flow, t));
+                if (at(f.motion.tile_nonrigid, t) > 1e-3) share.push_back(at(f.motion.tile_jitter, t) / at(f.motion.tile_nonrigid, t));
+                if (at(f.tile_diff, t) > 0.1) back.push_back(at(f.tile_diff2, t) / at(f.tile_diff, t));
+            }
+        if (j < c.incoherent_contrast * std::max(ref, 0.002) || j < c.incoherent_flow_share * median_of(flow)) continue;
+        // Wobble sways between two states: the frame two before matches far better than the one
+        // before (where the shot itself hardly moves), or nearly all of the local flow reverses.
+        // Boil is drawn afresh every frame: the frame two before is no closer.
+        const FlagKind kind = median_of(back) < c.wobble_back || median_of(share) >= c.wobble_share ? FlagKind::wobble : FlagKind::boil;
+        flags.push_back({kind, e.first, e.last, std::min(1.0, j / 0.2), region_of_event(e, [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].motion.tile_jitter, t); })});
+    }
+    // Wobble seen by the pixels alone (where sensor noise keeps the flow restless everywhere): tiles
+    // that change from frame to frame far more than usual yet match the frame two before, frame
+    // after frame, where before and after they did not change like that.
+    std::array<double, kTiles> typical_diff{};
+    for (int t = 0; t < kTiles; ++t) {
+        std::vector<double> all;
+        for (int64_t i = 0; i < n; ++i)
+            if (judged(i)) all.push_back(at(m[static_cast<size_t>(i)].tile_diff, t));
+        typical_diff[static_cast<size_t>(t)] = median_of(all);
+    }
+    auto sways = [&](int t, int64_t i) {
+        if (!judged(i)) return false;
+        const double d = at(m[static_cast<size_t>(i)].tile_diff, t);
+        return d >= c.sway_diff && d >= c.incoherent_rise * typical_diff[static_cast<size_t>(t)] &&
+               at(m[static_cast<size_t>(i)].tile_diff2, t) <= c.wobble_back * 0.6 * d;
+    };
+    for (const Event& e : events(sways)) {
+        if (overlaps(e, FlagKind::wobble)) continue;
+        const auto [d, ref] = contrast(e, [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].tile_diff, t); });
+        if (ref < 0 || d < 0.5 * c.incoherent_contrast * std::max(ref, 0.1)) continue;
+        flags.push_back({FlagKind::wobble, e.first, e.last, std::min(1.0, d / (4 * c.sway_diff)),
+                         region_of_event(e, [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].tile_diff, t); })});
+    }
+
+    // Pop: tiles that motion leaves mostly unexplained at frame a and again at frame b, calm
+    // between, whose look at b is back to what it was before a (by brightness, or where that hardly
+    // moved, by a change out as large as the change in).
+    auto tile_mean = [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].tile_mean, t); };
+    auto unexplained = [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].motion.tile_unexplained, t); };
+    auto hot = [&](int64_t i) {
+        std::vector<int> tiles;
+        for (int t = 0; t < kTiles; ++t)
+            if (unexplained(t, i) >= c.pop_unexplained) tiles.push_back(t);
+        return tiles;
+    };
+    for (int64_t a = 2; a + 2 < n; ++a) {
+        if (!judged(a)) continue;
+        const std::vector<int> in = hot(a);
+        if (in.empty() || in.size() * 2 > static_cast<size_t>(kTiles)) continue;
+        for (int64_t b = a + 3; b < n && b <= a + c.pop_max_frames; ++b) {
+            if (!judged(b)) continue;
+            const std::vector<int> out = hot(b);
+            if (out.size() * 2 > static_cast<size_t>(kTiles)) continue;
+            std::vector<int> shared;
+            for (int t : in)
+                if (std::find(out.begin(), out.end(), t) != out.end()) shared.push_back(t);
+            if (shared.size() < 2) continue;  // (a small subject flying through is not a pop)
+            double step_in = 0, step_out = 0, back = 0, diff_in = 0, diff_out = 0, edge = 0, calm = 0, side_in = 0, side_out = 0;
+            int calm_n = 0;
+            for (int t : shared) {
+                side_in += std::max(unexplained(t, a - 1), unexplained(t, a + 1));
+                side_out += std::max(unexplained(t, b - 1), b + 1 < n ? unexplained(t, b + 1) : 0.0);
+                step_in += std::fabs(tile_mean(t, a) - tile_mean(t, a - 1));
+                step_out += std::fabs(tile_mean(t, b) - tile_mean(t, b - 1));
+                back += std::fabs(tile_mean(t, b) - tile_mean(t, a - 1));
+                diff_in += at(m[static_cast<size_t>(a)].tile_diff, t);
+                diff_out += at(m[static_cast<size_t>(b)].tile_diff, t);
+                edge += std::min(unexplained(t, a), unexplained(t, b));
+            }
+            const double count = static_cast<double>(shared.size());
+            const bool returns = std::min(step_in, step_out) >= 2.0 * count
+                                     ? back <= c.pop_return * (step_in + step_out)
+                                     : std::fabs(diff_in - diff_out) <= c.pop_return * std::max(diff_in, diff_out);
+            // Sudden: the appearing and the going stand out from the frames on either side (a
+            // subject moving through leaves its tiles unexplained over several frames).
+            double u_in = 0, u_out = 0;
+            for (int t : shared) {
+                u_in += unexplained(t, a);
+                u_out += unexplained(t, b);
+            }
+            if (u_in < 2.5 * side_in || u_out < 2.5 * side_out) continue;
+            // Visible: the look of those tiles changes (a flat wall the flow fails on does not), far
+            // more than from frame to frame around it (texture the flow sometimes loses changes
+            // as much every frame).
+            if (diff_in < 3.0 * count || diff_out < 3.0 * count) continue;
+            double diff_side_in = 0, diff_side_out = 0;
+            for (int t : shared) {
+                diff_side_in += std::max(at(m[static_cast<size_t>(a - 1)].tile_diff, t), at(m[static_cast<size_t>(a + 1)].tile_diff, t));
+                diff_side_out += std::max(at(m[static_cast<size_t>(b - 1)].tile_diff, t), b + 1 < n ? at(m[static_cast<size_t>(b + 1)].tile_diff, t) : 0.0);
+            }
+            if (diff_in < 2.0 * diff_side_in || diff_out < 2.0 * diff_side_out) continue;
+            if (!returns) continue;
+            for (int t : shared)
+                for (int64_t k = a + 1; k < b; ++k, ++calm_n) calm += unexplained(t, k);
+            if (calm / std::max(1, calm_n) > 0.5 * edge / count) continue;
+            // Once: the same tiles do not jump like that again within the same reach before or
+            // after (a counter ticking over, texture the flow keeps losing).
+            auto recurs = [&](int64_t from, int64_t to) {
+                for (int64_t k = std::max<int64_t>(2, from); k <= std::min(n - 1, to); ++k) {
+                    if (!judged(k)) continue;
+                    double u = 0;
+                    for (int t : shared) u += unexplained(t, k);
+                    if (u >= 0.5 * u_in) return true;
+                }
+                return false;
+            };
+            if (recurs(a - c.pop_max_frames, a - 2) || recurs(b + 2, b + c.pop_max_frames)) continue;
+            // Where: the tiles at least half as unexplained, at both ends, as the most (tiles the
+            // flow's neighbourhood drags in stay out).
+            TileScores score{};
+            double best = 0;
+            for (int t = 0; t < kTiles; ++t) best = std::max(best, std::min(unexplained(t, a), unexplained(t, b)));
+            for (int t = 0; t < kTiles; ++t) {
+                const double v = std::min(unexplained(t, a), unexplained(t, b));
+                score[static_cast<size_t>(t)] = v >= std::max(0.5 * best, c.pop_unexplained * 0.75) ? v : 0.0;
+            }
+            flags.push_back({FlagKind::pop, a, b - 1, std::min(1.0, edge / count), region_of(score, c.pop_unexplained)});
+            a = b;
+            break;
+        }
+    }
+}
 }  // namespace
 
 const char* to_string(FlagKind k) {
@@ -93,6 +338,9 @@ const char* to_string(FlagKind k) {
         case FlagKind::cadence: return "cadence";
         case FlagKind::cut: return "cut";
         case FlagKind::corrupt: return "corrupt";
+        case FlagKind::boil: return "boil";
+        case FlagKind::wobble: return "wobble";
+        case FlagKind::pop: return "pop";
     }
     return "?";
 }
@@ -598,6 +846,20 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
         }
     }
 
+    {
+        // Not judged: frames with no picture, at a cut or a glitch, and repeats (a still frame of a
+        // static shot is judged: that is where a fault shows most).
+        std::vector<bool> skip(static_cast<size_t>(n), false);
+        for (int64_t i = 0; i < n; ++i) {
+            if (!black(i) && !blank(i) && !cut[static_cast<size_t>(i)] && !glitch[static_cast<size_t>(i)]) continue;
+            for (int64_t k = std::max<int64_t>(0, i - 1); k <= std::min(n - 1, i + 1); ++k) skip[static_cast<size_t>(k)] = true;
+        }
+        for (const Flag& f : flags)
+            if (f.kind == FlagKind::freeze || f.kind == FlagKind::duplicate || f.kind == FlagKind::cadence || f.kind == FlagKind::end_decay)
+                for (int64_t k = std::max<int64_t>(0, f.first_frame); k <= std::min(n - 1, f.last_frame + 1); ++k) skip[static_cast<size_t>(k)] = true;
+        find_generative(m, c, skip, flags);
+    }
+
     // One artifact, one flag: the frame-to-frame jumps of a flicker or exposure swing are that
     // flicker's, and repeats inside a blurred stretch (little left to change) are the blur's.
     auto inside = [&](const Flag& f, std::initializer_list<FlagKind> kinds) {
@@ -648,6 +910,18 @@ void for_each_field(DetectorConfig& c, F&& f) {
     f("decay_drop", c.decay_drop);
     f("pump_swing", c.pump_swing);
     f("pump_min_swings", c.pump_min_swings);
+    f("incoherent_jitter", c.incoherent_jitter);
+    f("incoherent_share", c.incoherent_share);
+    f("incoherent_rise", c.incoherent_rise);
+    f("incoherent_min_frames", c.incoherent_min_frames);
+    f("incoherent_contrast", c.incoherent_contrast);
+    f("incoherent_flow_share", c.incoherent_flow_share);
+    f("wobble_share", c.wobble_share);
+    f("wobble_back", c.wobble_back);
+    f("sway_diff", c.sway_diff);
+    f("pop_unexplained", c.pop_unexplained);
+    f("pop_return", c.pop_return);
+    f("pop_max_frames", c.pop_max_frames);
 }
 }  // namespace
 

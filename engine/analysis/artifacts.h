@@ -57,8 +57,15 @@ private:
 // up to this one, e.g. 16 fps shown at 24: every third frame a repeat), reported once for the span.
 // cut: a hard cut inside the clip (the next shot shares nothing the motion can follow).
 // corrupt: frames the decoder found damaged (bit errors in the video data) and concealed.
-enum class FlagKind { black, blank, freeze, duplicate, jump, first_frame_jump, flicker, blur, timestamps, end_decay, exposure, cadence, cut, corrupt };
-inline constexpr FlagKind kLastFlagKind = FlagKind::corrupt;
+// boil: part of the picture whose texture is re-drawn every frame (its fine motion turns back on
+// itself frame after frame, where it was calm before and after).
+// wobble: part of the picture that sways back and forth every frame (nearly all of its fine motion
+// reverses each frame).
+// pop: something appears in part of the picture for a few frames and is gone again (that part changes
+// in a way motion does not explain, twice, and comes back to what it was).
+enum class FlagKind { black, blank, freeze, duplicate, jump, first_frame_jump, flicker, blur, timestamps, end_decay, exposure, cadence, cut, corrupt,
+                      boil, wobble, pop };
+inline constexpr FlagKind kLastFlagKind = FlagKind::pop;
 const char* to_string(FlagKind k);
 
 // Where in the picture a local artifact is: a rectangle in picture coordinates (0..1, origin top
@@ -106,6 +113,19 @@ struct DetectorConfig {
     double decay_drop = 0.4;      // ...and by this share overall
     double pump_swing = 6.0;      // exposure: brightness swings of at least this (8-bit code values)...
     int pump_min_swings = 3;      // ...this many in a row, each over 4 to 60 frames
+    // Generative faults in part of the picture, per tile of the 8x6 grid (motion.h's measures).
+    double incoherent_jitter = 0.03;   // boil/wobble: a tile's flow reversal (working pixels) at least this...
+    double incoherent_share = 0.3;     // ...and this share of its local (non-rigid) flow...
+    double incoherent_rise = 4.0;      // ...and this many times the tile's median over the clip,
+    int incoherent_min_frames = 8;     // for this many frames (gaps of 2 bridged), in 2+ neighbouring tiles...
+    double incoherent_contrast = 8.0;  // ...reversing this many times more than the same tiles before and after
+    double incoherent_flow_share = 0.15;  // ...and at least this share of their flow (not a fast move's edges)
+    double wobble_share = 0.7;         // wobble, not boil: reversal this share of the local flow or more...
+    double sway_diff = 2.0;            // wobble by pixels: a tile changing this much (code values) while matching the frame two before
+    double wobble_back = 0.85;         // ...or the change against the frame two before below this share of the change against the one before
+    double pop_unexplained = 0.6;      // pop: tiles this much unexplained as it appears and as it goes...
+    double pop_return = 0.5;           // ...coming back to their look before, to within this share of the steps in and out...
+    int pop_max_frames = 45;           // ...in 2+ tiles, within 3 to this many frames
 };
 
 // Thresholds as JSON ({"blur_ratio": 0.5, ...}: any subset of the fields above, by name). Unknown
@@ -159,7 +179,7 @@ struct ScanControl {
 
 // Version of the measures and detectors: bump it whenever they change what they find, so results
 // cached elsewhere (a project's flag counts) are recomputed.
-inline constexpr int kDetectorVersion = 8;
+inline constexpr int kDetectorVersion = 9;
 
 // Decodes the whole clip and runs the detectors. Errors name the file.
 Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg = {}, int threads = 0, ScanControl control = {});

@@ -1,0 +1,228 @@
+// Generative faults on real footage: boil, wobble and pop painted (tests/support/fault_gen.h) into
+// a random box (20-35% of each side) of real shots for a random span (10-20 frames) at a random
+// strength (0.6-1.0), x264-encoded, then scanned. A hit is a flag of the fault's kind overlapping
+// its frames (+-1) whose region overlaps the box (intersection over union >= 0.3). Precision counts
+// every flag of these kinds raised, on the faulty clips and on each shot's clean twin (the same
+// stretch, re-encoded the same way, with no fault: it must raise none).
+//
+// Two sets of shots. "tune": the detectors' thresholds were set looking at these. "held": never
+// looked at while tuning (a different stretch of the street camera, another shot of the animated
+// trailer, the phone clip); their figures are the ones to quote.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <random>
+
+#include "analysis/artifacts.h"
+#include "media/video_decoder.h"
+#include "support/fault_gen.h"
+#include "support/media_gen.h"
+
+using namespace reelsync::analysis;
+using namespace reelsync::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path set_dir() { return fs::path(REELSYNC_TEST_MEDIA_DIR).parent_path() / "real-footage"; }
+
+struct Stretch {
+    const char* clip;
+    double start_s;
+    int frames;
+};
+
+struct Case {
+    FaultSpec spec;
+    std::string name;
+};
+
+double iou(const Region& a, const Region& b) {
+    const double ix = std::max(0.0f, std::min(a.x1, b.x1) - std::max(a.x0, b.x0));
+    const double iy = std::max(0.0f, std::min(a.y1, b.y1) - std::max(a.y0, b.y0));
+    const double inter = ix * iy;
+    const double uni = static_cast<double>((a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0)) - inter;
+    return uni > 0 ? inter / uni : 0.0;
+}
+
+bool generative(FlagKind k) { return k == FlagKind::boil || k == FlagKind::wobble || k == FlagKind::pop; }
+
+FlagKind kind_of(Fault f) { return f == Fault::boil ? FlagKind::boil : f == Fault::wobble ? FlagKind::wobble : FlagKind::pop; }
+
+// How much the fault changed the picture: the mean |luma difference| between the faulty clip and
+// its clean twin inside the box over the fault's frames, less the same outside those frames (the
+// two encodes differ a little everywhere). Pop and drift stay after the span only if they do.
+double painted_change(const std::string& faulty, const std::string& twin, const FaultSpec& s) {
+    auto a = reelsync::media::VideoDecoder::open(faulty), b = reelsync::media::VideoDecoder::open(twin);
+    if (!a || !b) return 0;
+    double in = 0, out = 0;
+    int in_n = 0, out_n = 0;
+    for (int i = 0;; ++i) {
+        auto fa = (*a)->next(), fb = (*b)->next();
+        if (!fa || !fb || !*fa || !*fb) break;
+        const AVFrame& x = *(*fa)->picture;
+        const AVFrame& y = *(*fb)->picture;
+        double sum = 0;
+        for (int r = s.y; r < s.y + s.h; ++r)
+            for (int q = s.x; q < s.x + s.w; ++q)
+                sum += std::abs(int{x.data[0][r * x.linesize[0] + q]} - int{y.data[0][r * y.linesize[0] + q]});
+        sum /= static_cast<double>(s.w) * s.h;
+        if (i >= s.first && i < s.first + s.length) in += sum, ++in_n;
+        else if (i < s.first - 2 || i > s.first + s.length + 2) out += sum, ++out_n;
+    }
+    return (in_n ? in / in_n : 0) - (out_n ? out / out_n : 0);
+}
+
+// Faults that change their box by less than this (mean code values over the span) are not counted:
+// painted on a flat wall, a wobble or a boil changes nothing anyone can see.
+constexpr double kVisible = 1.5;
+
+// What the held-out set showed when it was first scanned (README), as floors.
+// (First scan: precision boil 1.000, wobble 0.833, pop 1.000; recall boil 0.667, wobble 0.667, pop 0.750.)
+constexpr double kHeldPrecision = 0.8, kHeldRecallPop = 0.7, kHeldRecallWobble = 0.6;
+
+struct Tally {
+    std::map<std::string, int> injected, found, raised, correct;
+    int twins = 0, twin_flags = 0, invisible = 0;
+};
+
+Tally run_set(const std::vector<Stretch>& shots, uint32_t seed, const char* set) {
+    std::mt19937 rng(seed);
+    std::vector<Case> cases;
+    for (size_t s = 0; s < shots.size(); ++s) {
+        const Stretch& sh = shots[s];
+        for (Fault f : {Fault::none, Fault::boil, Fault::boil, Fault::wobble, Fault::wobble, Fault::pop, Fault::pop}) {
+            FaultSpec spec;
+            spec.source = (set_dir() / sh.clip).string();
+            spec.start_s = sh.start_s;
+            spec.frames = sh.frames;
+            spec.fault = f;
+            spec.w = static_cast<int>(kFaultWidth * std::uniform_real_distribution<double>(0.20, 0.35)(rng));
+            spec.h = static_cast<int>(kFaultHeight * std::uniform_real_distribution<double>(0.20, 0.35)(rng));
+            spec.x = std::uniform_int_distribution<int>(0, kFaultWidth - spec.w)(rng);
+            spec.y = std::uniform_int_distribution<int>(0, kFaultHeight - spec.h)(rng);
+            spec.length = std::uniform_int_distribution<int>(10, std::min(20, sh.frames - 30))(rng);
+            spec.first = std::uniform_int_distribution<int>(15, sh.frames - spec.length - 15)(rng);
+            spec.strength = std::uniform_real_distribution<double>(0.6, 1.0)(rng);
+            spec.seed = rng();
+            if (f == Fault::none) spec.w = spec.h = spec.length = 0;
+            const std::string name = std::string("gen1_") + set + "_" + std::to_string(s) + "_" + to_string(f) + "_" + std::to_string(spec.first) + "_" +
+                                     std::to_string(spec.length) + "_" + std::to_string(spec.x) + "_" + std::to_string(spec.y) + "_" +
+                                     std::to_string(spec.w) + "_" + std::to_string(spec.h) + ".mp4";
+            cases.push_back({spec, name});
+        }
+    }
+    // Made and scanned two at a time (each scan is one decode thread and the flow).
+    std::vector<std::future<reelsync::Result<ClipScan>>> scans;
+    for (size_t i = 0; i < cases.size(); i += 2) {
+        std::vector<std::future<reelsync::Result<ClipScan>>> pair;
+        for (size_t k = i; k < std::min(cases.size(), i + 2); ++k)
+            pair.push_back(std::async(std::launch::async, [&c = cases[k]] { return scan_clip(fault_clip(c.name, c.spec), {}, 1); }));
+        for (auto& p : pair) scans.push_back(std::move(p));
+        for (size_t k = scans.size() - pair.size(); k < scans.size(); ++k) scans[k].wait();
+    }
+    // Each stretch's clean twin is the first of its seven cases.
+    auto twin_of = [&](size_t i) { return fault_clip(cases[i - i % 7].name, cases[i - i % 7].spec); };
+    Tally t;
+    for (size_t i = 0; i < cases.size(); ++i) {
+        auto scan = scans[i].get();
+        const Case& c = cases[i];
+        if (!scan) {
+            ADD_FAILURE() << c.name << ": " << scan.error().message;
+            continue;
+        }
+        const FaultSpec& s = c.spec;
+        const bool twin = s.fault == Fault::none;
+        t.twins += twin;
+        const Region box{static_cast<float>(s.x) / kFaultWidth, static_cast<float>(s.y) / kFaultHeight,
+                         static_cast<float>(s.x + s.w) / kFaultWidth, static_cast<float>(s.y + s.h) / kFaultHeight};
+        double change = 0;
+        if (!twin) {
+            change = painted_change(fault_clip(c.name, s), twin_of(i), s);
+            if (change < kVisible) {
+                ++t.invisible;
+                std::printf("  %s: painted change %.2f, not counted\n", c.name.c_str(), change);
+            } else {
+                ++t.injected[to_string(s.fault)];
+            }
+        }
+        const bool counted = !twin && change >= kVisible;
+        bool hit = false;
+        for (const Flag& f : scan->flags) {
+            if (!generative(f.kind)) continue;
+            ++t.raised[to_string(f.kind)];
+            const bool match = !twin && f.kind == kind_of(s.fault) && f.last_frame >= s.first - 1 && f.first_frame <= s.first + s.length + 1 &&
+                               f.region && iou(*f.region, box) >= 0.3;
+            if (match) {
+                ++t.correct[to_string(f.kind)];
+                hit = true;
+            } else if (!twin && !counted) {
+                --t.raised[to_string(f.kind)];  // (a flag on an uncounted fault is neither right nor wrong)
+            } else {
+                t.twin_flags += twin;
+                std::printf("  %s: extra %s %lld-%lld%s\n", c.name.c_str(), to_string(f.kind), static_cast<long long>(f.first_frame),
+                            static_cast<long long>(f.last_frame), f.region ? "" : " (no region)");
+            }
+        }
+        if (counted) {
+            t.found[to_string(s.fault)] += hit;
+            if (!hit) std::printf("  %s: missed (painted change %.2f)\n", c.name.c_str(), change);
+        }
+    }
+    return t;
+}
+
+void report(const char* set, Tally& t) {
+    for (const char* k : {"boil", "wobble", "pop"}) {
+        const double recall = t.injected[k] ? static_cast<double>(t.found[k]) / t.injected[k] : 0.0;
+        const double precision = t.raised[k] ? static_cast<double>(t.correct[k]) / t.raised[k] : 1.0;
+        std::printf("%-5s %-7s injected %2d found %2d recall %.3f | flags %2d correct %2d precision %.3f\n", set, k, t.injected[k], t.found[k],
+                    recall, t.raised[k], t.correct[k], precision);
+    }
+    std::printf("%-5s clean twins %d, flags on them %d; %d faults too faint to count\n", set, t.twins, t.twin_flags, t.invisible);
+}
+
+}  // namespace
+
+TEST(FaultSuite, BoilWobbleAndPopOnRealFootage) {
+    if (!fs::exists(set_dir() / "vtest.avi")) {
+        if (std::getenv("CI")) FAIL() << "the real-footage set is missing: scripts/real-footage.sh gathers it";
+        GTEST_SKIP() << "the real-footage set is missing: run scripts/real-footage.sh";
+    }
+    // Tuning: two draws over these stretches (the second was at first held out, then looked at).
+    const std::vector<Stretch> tune_a = {{"vtest.avi", 5, 75},       {"vtest.avi", 20, 75},      {"vtest.avi", 35, 75},
+                                         {"balle-jbart.mp4", 1, 75}, {"balle-jbart.mp4", 5, 75}, {"Megamind.avi", 0.25, 70}};
+    const std::vector<Stretch> tune_b = {{"vtest.avi", 50, 75}, {"vtest.avi", 65, 75}, {"Megamind.avi", 8.4, 65}, {"phone.mp4", 0.1, 40}};
+    // Held out: other stretches and another draw, scanned once the thresholds were set.
+    const std::vector<Stretch> held = {{"vtest.avi", 42, 75}, {"vtest.avi", 72, 75}, {"Megamind.avi", 4.17, 50}, {"phone.mp4", 0.05, 40}};
+    Tally t = run_set(tune_a, 11, "tune");
+    const Tally tb = run_set(tune_b, 23, "held");  // (its clips keep their first name)
+    for (auto [from, to] : {std::pair{&tb.injected, &t.injected}, {&tb.found, &t.found}, {&tb.raised, &t.raised}, {&tb.correct, &t.correct}})
+        for (const auto& [k, v] : *from) (*to)[k] += v;
+    t.twins += tb.twins;
+    t.twin_flags += tb.twin_flags;
+    t.invisible += tb.invisible;
+    Tally h = run_set(held, 31, "held2");
+    report("tune", t);
+    report("held", h);
+    // The clean twins raise nothing.
+    EXPECT_EQ(t.twin_flags, 0);
+    EXPECT_EQ(h.twin_flags, 0);
+    auto recall = [](Tally& x, const char* k) { return x.injected[k] ? static_cast<double>(x.found[k]) / x.injected[k] : 0.0; };
+    auto precision = [](Tally& x, const char* k) { return x.raised[k] ? static_cast<double>(x.correct[k]) / x.raised[k] : 1.0; };
+    // Tuning set: pop as the issue asks (0.9); wobble and boil are not there yet (README), guarded
+    // against getting worse.
+    EXPECT_GE(recall(t, "pop"), 0.9);
+    EXPECT_GE(precision(t, "pop"), 0.9);
+    EXPECT_GE(recall(t, "wobble"), 0.7);
+    EXPECT_GE(precision(t, "wobble"), 0.85);
+    EXPECT_GE(recall(t, "boil"), 0.35);
+    EXPECT_GE(precision(t, "boil"), 0.9);
+    // Held out: the figures the README quotes, guarded against getting worse.
+    for (const char* k : {"pop", "wobble", "boil"}) EXPECT_GE(precision(h, k), kHeldPrecision) << k;
+    EXPECT_GE(recall(h, "pop"), kHeldRecallPop);
+    EXPECT_GE(recall(h, "wobble"), kHeldRecallWobble);
+}
