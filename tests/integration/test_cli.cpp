@@ -186,6 +186,22 @@ TEST(Cli, BeatsBadTracksGiveClearErrors) {
     expect_clean_failure("beats '" + two_seconds + "'", two_seconds, "too short");
 }
 
+// The scan benchmark reports decoding alone and decoding with the measures, as ratios in one run,
+// and the detectors' share over the frames it measured.
+TEST(Cli, BenchScanReportsItsFiguresForTheFramesItRead) {
+    auto clip = generate("scan_clean.mp4", "-f lavfi -i testsrc2=s=320x180:r=30:d=4 -c:v libx264 -preset veryfast -pix_fmt yuv420p");
+    CliRun r = run_reelsync("bench --scan '" + clip + "' --frames 90 --json");
+    ASSERT_EQ(r.rc, 0) << r.out;
+    auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+    EXPECT_EQ(j["frames"], 90);
+    EXPECT_GT(j["decode_fps"].get<double>(), 0.0);
+    EXPECT_GT(j["scan_fps"].get<double>(), 0.0);
+    EXPECT_NEAR(j["scan_cost"].get<double>(), j["decode_fps"].get<double>() / j["scan_fps"].get<double>() - 1.0, 1e-9);
+    EXPECT_NEAR(j["scan_realtime"].get<double>(), j["scan_fps"].get<double>() / 30.0, 1e-9);
+    EXPECT_GE(j["detect_ms"].get<double>(), 0.0);
+    EXPECT_LT(j["detect_ms"].get<double>() / 1000.0, 90.0 / j["scan_fps"].get<double>());  // included in the scan's time
+}
+
 TEST(Cli, ScanWritesTheReport) {
     fs::path dir = fs::path(media_dir()) / "scan_folder";
     fs::remove_all(dir);
