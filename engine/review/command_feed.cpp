@@ -67,12 +67,20 @@ double CommandFeed::pump(Session& s, Review* review, double now) {
         if (!requests_.empty()) req_at = requests_.front().at ? due(s, review, *requests_.front().at, start_, now) : now;
         const bool key_first = key_at && (!req_at || *key_at <= *req_at);
         if (key_first && *key_at <= now) {
-            const ScriptedKey& k = keys_[next_key_++];
+            const ScriptedKey& k = keys_[next_key_];
             const Context where = review ? review->context() : Context::player;
-            if (const Command* c = keymap_.lookup(where, k.key)) run(s, review, *c, *key_at);
+            const Command* c = keymap_.lookup(where, k.key);
+            // (A grid command waits for the grid, and what comes after it waits too: in order.)
+            if (c && review && review->waits_for_grid(*c)) return std::min(wake, now + 0.005);
+            ++next_key_;
+            if (c) run(s, review, *c, *key_at);
             continue;
         }
         if (!key_first && req_at && *req_at <= now) {
+            if (review) {
+                auto c = parse_command(requests_.front().command);
+                if (c && review->waits_for_grid(*c)) return std::min(wake, now + 0.005);
+            }
             Request r = std::move(requests_.front());
             requests_.pop_front();
             answer(s, review, r, *req_at);

@@ -104,6 +104,15 @@ public:
     // then cached in the project), and its waveform (peak per span, for the timeline).
     const std::optional<analysis::BeatTrack>& beats() const { return beats_; }
     bool beats_pending() const { return song_job_.valid(); }
+    // A command that needs the song's beat grid (a grid correction, a trim snapped to the beat)
+    // while the grid is still being tracked: a script's or a key's command waits for it rather
+    // than being refused, and applies at its own clock instant.
+    bool waits_for_grid(const Command& c) const {
+        if (!beats_pending()) return false;
+        const std::string& n = c.name;
+        return n == "tap" || n == "nudge_grid" || n == "grid_next_tempo" || n == "grid_reset" || n == "grid_downbeat" ||
+               (snap_ && (n == "trim_in" || n == "trim_out"));
+    }
     const std::vector<float>& waveform() const { return waveform_; }
     // Edit view: I/O trims put the cut they move on the nearest beat (S toggles).
     bool snap() const { return snap_; }

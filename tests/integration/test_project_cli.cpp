@@ -317,8 +317,12 @@ TEST(ProjectCli, BeatGridCorrectionsAndSnappedTrimsFromTheKeys) {
         a = p->clips()[0].id;
     }
     int rc = 0;
+    // The song's grid tracked and stored first (a grid command waits while the grid is being
+    // tracked; on a busy machine that could outlast this short run).
+    std::string out = cli("scan '" + d.string() + "' --audio '" + song + "'", &rc);
+    ASSERT_EQ(rc, 0) << out;
     // The out at 1.30 s (frame 39, a cut at 1.333 s) snaps to the beat at about 1.5 s (+11 ms).
-    std::string out = cli("play '" + d.string() + "' --edit --headless --no-audio --duration 2.2 --keys "
+    out = cli("play '" + d.string() + "' --edit --headless --no-audio --duration 2.2 --keys "
                           "\"0.5:period,0.6:period,0.7:shift+period,0.9:b,1.1:s,1.3:o\"", &rc);
     ASSERT_EQ(rc, 0) << out;
     auto p = project::Project::open(d);
