@@ -452,6 +452,14 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
     return m;
 }
 
+double iou(const Region& a, const Region& b) {
+    const double ix = std::max(0.0f, std::min(a.x1, b.x1) - std::max(a.x0, b.x0));
+    const double iy = std::max(0.0f, std::min(a.y1, b.y1) - std::max(a.y0, b.y0));
+    const double inter = ix * iy;
+    const double uni = static_cast<double>((a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0)) - inter;
+    return uni > 0 ? inter / uni : 0.0;
+}
+
 std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const DetectorConfig& c, const std::vector<double>& pts) {
     std::vector<Flag> flags;
     const int64_t n = static_cast<int64_t>(m.size());

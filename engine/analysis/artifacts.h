@@ -74,6 +74,8 @@ struct Region {
     float x0 = 0, y0 = 0, x1 = 1, y1 = 1;
     bool operator==(const Region&) const = default;
 };
+// Intersection over union of two regions (0: apart, 1: the same).
+double iou(const Region& a, const Region& b);
 
 struct Flag {
     FlagKind kind;

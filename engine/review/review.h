@@ -109,9 +109,11 @@ public:
     // than being refused, and applies at its own clock instant.
     bool waits_for_grid(const Command& c) const {
         if (!beats_pending()) return false;
-        const std::string& n = c.name;
-        return n == "tap" || n == "nudge_grid" || n == "grid_next_tempo" || n == "grid_reset" || n == "grid_downbeat" ||
-               (snap_ && (n == "trim_in" || n == "trim_out"));
+        return is_grid_command(c.name) || (snap_ && (c.name == "trim_in" || c.name == "trim_out"));
+    }
+    // The commands that correct the song's beat grid.
+    static bool is_grid_command(const std::string& n) {
+        return n == "tap" || n == "nudge_grid" || n == "grid_next_tempo" || n == "grid_reset" || n == "grid_downbeat";
     }
     const std::vector<float>& waveform() const { return waveform_; }
     // Edit view: I/O trims put the cut they move on the nearest beat (S toggles).

@@ -256,7 +256,7 @@ Outcome Review::edit_command(const Command& cmd, double at) {
         snap_ = !snap_;
         (void)project_.set_setting("snap_to_beat", snap_ ? "1" : "0");
         say(snap_ ? "snap to beat: on (trims put the cut on the nearest beat)" : "snap to beat: off");
-    } else if (c == "tap" || c == "nudge_grid" || c == "grid_next_tempo" || c == "grid_reset" || c == "grid_downbeat") {
+    } else if (is_grid_command(c)) {
         return grid_command(cmd, at);
     } else if (c == "undo" || c == "redo") {
         decision_command(cmd, clip);

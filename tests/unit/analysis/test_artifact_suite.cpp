@@ -39,14 +39,6 @@ struct Box {
     }
 };
 
-double iou(const Region& a, const Region& b) {
-    const double ix = std::max(0.0f, std::min(a.x1, b.x1) - std::max(a.x0, b.x0));
-    const double iy = std::max(0.0f, std::min(a.y1, b.y1) - std::max(a.y0, b.y0));
-    const double inter = ix * iy;
-    const double uni = static_cast<double>((a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0)) - inter;
-    return uni > 0 ? inter / uni : 0.0;
-}
-
 std::string filter_for(const Injection& inj, int k, const Box& box) {
     const std::string a = std::to_string(k), b = std::to_string(k + inj.length - 1);
     const std::string en = "enable='between(n\\," + a + "\\," + b + ")'";

@@ -41,14 +41,6 @@ struct Case {
     size_t twin = 0;  // the case of its stretch's clean twin
 };
 
-double iou(const Region& a, const Region& b) {
-    const double ix = std::max(0.0f, std::min(a.x1, b.x1) - std::max(a.x0, b.x0));
-    const double iy = std::max(0.0f, std::min(a.y1, b.y1) - std::max(a.y0, b.y0));
-    const double inter = ix * iy;
-    const double uni = static_cast<double>((a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0)) - inter;
-    return uni > 0 ? inter / uni : 0.0;
-}
-
 bool generative(FlagKind k) { return k == FlagKind::boil || k == FlagKind::wobble || k == FlagKind::pop; }
 
 FlagKind kind_of(Fault f) { return f == Fault::boil ? FlagKind::boil : f == Fault::wobble ? FlagKind::wobble : FlagKind::pop; }
