@@ -53,8 +53,27 @@ struct ScanOptions {
     std::string config;              // detector thresholds (JSON)
     std::string audio;               // project mode: the song (its beats are tracked and stored)
     bool rescan = false;             // scan clips whose stored scan is still valid too
+    // On a cluster (project mode): `farm` names the scheduler ("slurm"); the rest are its options.
+    std::string farm;
+    std::string partition, time_limit;  // per task; empty: the cluster's defaults
+    int shards = 0;                  // array tasks; 0: one per 10 clips that need a scan
+    int retries = 2;                 // times a task that ended without a valid result runs again
+    int cpus_per_task = 1;
+    std::string work;                // the work folder; empty: PROJECT/.reelsync-farm
+    bool attach = false;             // follow a submission made before, merging what it finished
+    bool cancel = false;             // cancel a submission made before
 };
 int run_scan(const ScanOptions& o);
+// `reelsync bench --farm FOLDER`: clips per minute scanned here and through Slurm, the same clips.
+struct FarmBenchOptions {
+    std::string folder;  // a project folder
+    int shards = 0;      // 0: one per 10 clips
+    int jobs = 0;        // local workers; 0: as many as the cluster has CPUs
+    bool json = false;
+};
+int run_farm_bench(const FarmBenchOptions& o);
+// `reelsync farm-task WORK N`: what each array task of a farm scan runs.
+int run_farm_task(const std::string& work, int shard);
 
 struct ReviewBenchOptions {
     std::string folder;       // a project folder of clips

@@ -102,6 +102,11 @@ int main(int argc, char** argv) {
     b->add_option("--vk-device", bench.vk_device, "Vulkan device to use (substring of its name)");
     b->add_flag("--json", bench.json, "Print the figures as one JSON object");
     b->add_flag("--scan", bench.scan, "Measure scanning for artifacts against decoding alone");
+    app::FarmBenchOptions fbench;
+    b->add_option("--farm", fbench.folder, "Scan a project folder here and through Slurm: clips per minute, overhead per task")
+        ->check(CLI::ExistingDirectory);
+    b->add_option("--shards", fbench.shards, "With --farm: array tasks (default: one per 10 clips)")->check(CLI::Range(1, 100000));
+    b->add_option("--jobs", fbench.jobs, "With --farm: clips scanned in parallel here (default: the cluster's CPUs)")->check(CLI::Range(1, 1024));
 
     std::string beats_track, beats_ref, beats_est;
     bool beats_json = false;
@@ -123,6 +128,23 @@ int main(int argc, char** argv) {
     sc->add_option("--config", scan.config, "Detector thresholds as JSON ({\"blur_ratio\": 0.5, ...}; see the README)")->check(CLI::ExistingFile);
     sc->add_option("--audio", scan.audio, "Project folder: the song; its beat grid is tracked and stored, the edit's cuts checked")->check(CLI::ExistingFile);
     sc->add_flag("--rescan", scan.rescan, "Scan every clip again, even those unchanged since their stored scan");
+    sc->add_option("--farm", scan.farm, "Scan on a cluster: submit the clips that need a scan as a job array to this scheduler and merge the results (slurm)")
+        ->check(CLI::IsMember({"slurm"}));
+    sc->add_option("--partition", scan.partition, "--farm: the partition (queue) to run on");
+    sc->add_option("--shards", scan.shards, "--farm: array tasks (default: one per 10 clips)")->check(CLI::Range(1, 100000));
+    sc->add_option("--time", scan.time_limit, "--farm: time limit per task, as the scheduler takes it (10:00)");
+    sc->add_option("--retries", scan.retries, "--farm: runs again of a task that ended without a valid result (default 2)")->check(CLI::Range(0, 100));
+    sc->add_option("--cpus-per-task", scan.cpus_per_task, "--farm: CPUs each task asks for")->check(CLI::Range(1, 1024));
+    sc->add_option("--work", scan.work, "--farm: the work folder the tasks read and write (default: FOLDER/.reelsync-farm)");
+    sc->add_flag("--attach", scan.attach, "--farm: follow a submission made before and merge what it finished");
+    sc->add_flag("--cancel", scan.cancel, "--farm: cancel a submission made before");
+
+    std::string task_work;
+    int task_shard = -1;
+    auto* ft = cli.add_subcommand("farm-task", "Scan one shard of a farm scan's work folder (what each array task runs)");
+    ft->group("");  // run by the scheduler, not by people
+    ft->add_option("work", task_work, "The work folder")->required()->check(CLI::ExistingDirectory);
+    ft->add_option("shard", task_shard, "The shard (the array task's index)")->required();
 
     app::PlayOptions review;
     auto* op = cli.add_subcommand("open", "Open a folder of clips as a project: browse, cull, mark, build the edit (also: reelsync FOLDER)");
@@ -203,7 +225,10 @@ int main(int argc, char** argv) {
     } else if (*pr) {
         rc = app::run_probe(probe_file);
     } else if (*b) {
-        if (!rbench.folder.empty()) {
+        if (!fbench.folder.empty()) {
+            fbench.json = bench.json;
+            rc = app::run_farm_bench(fbench);
+        } else if (!rbench.folder.empty()) {
             rbench.threads = bench.threads;
             rbench.vk_device = bench.vk_device;
             rc = app::run_review_bench(rbench);
@@ -215,6 +240,8 @@ int main(int argc, char** argv) {
         }
     } else if (*sc) {
         rc = app::run_scan(scan);
+    } else if (*ft) {
+        rc = app::run_farm_task(task_work, task_shard);
     } else if (*op) {
         review.analysis = !open_no_analysis;
         rc = app::run_play(review);

@@ -1,6 +1,6 @@
 // `reelsync scan PATH... [--audio TRACK] [--jobs N] [--json REPORT]`: artifact flags for every
 // clip, up to N clips at a time, with a progress bar; one clip failing to decode is reported, not
-// fatal.
+// fatal. With `--farm slurm` (one project folder), a cluster scans and this command merges.
 //
 // Given one folder, the folder is a project: every scan is stored in it the moment it finishes, so
 // a scan that is stopped resumes where it stopped, and clips scanned before (same file, same
@@ -21,6 +21,7 @@
 
 #include "analysis/artifacts.h"
 #include "app/app.h"
+#include "app/farm_scan.h"
 #include "project/project_io.h"
 #include "project/catalog.h"
 #include "project/batch_scan.h"
@@ -102,6 +103,15 @@ int run_scan(const ScanOptions& o) {
         print_error("scan: --audio needs one project folder (the song is stored in the project)");
         return 2;
     }
+    const bool farm = !o.farm.empty();
+    if ((o.attach || o.cancel) && !farm) {
+        print_error("scan: --attach and --cancel go with --farm slurm");
+        return 2;
+    }
+    if (farm && !project_mode) {
+        print_error("scan: --farm needs one project folder (the results are merged into it)");
+        return 2;
+    }
     std::optional<project::Project> proj;
     if (project_mode) {
         auto p = project::open_project(o.paths[0], o.audio);
@@ -110,6 +120,10 @@ int run_scan(const ScanOptions& o) {
             return 1;
         }
         proj = std::move(*p);
+        if (proj->read_only() && farm) {
+            print_error("scan: --farm: " + proj->read_only_reason() + ": the farm's results could not be merged; nothing submitted");
+            return 1;
+        }
         if (proj->read_only()) std::fprintf(stderr, "reelsync: %s: results are not stored\n", proj->read_only_reason().c_str());
     }
     // Thresholds: --config, else the project's reelsync-detectors.json, else the defaults.
@@ -137,11 +151,23 @@ int run_scan(const ScanOptions& o) {
     }
     size_t unchanged = 0;
     for (const auto& j : jobs) unchanged += j.scan.has_value();
-    Progress progress(jobs.size(), unchanged);
-    const bool store = proj && !proj->read_only();
-    const auto batch = project::scan_batch(jobs, cfg, o.jobs, store ? std::optional<fs::path>(proj->folder()) : std::nullopt,
-                                           [&](const project::ScanJob& j) { progress.clip_done(j.scan && !j.scan->flags.empty()); });
-    progress.finish();
+    project::BatchResult batch;
+    if (farm) {
+        // The cluster scans; this command merges each finished task into the project. The report
+        // is then made from the project, as a resumed local scan's is.
+        FarmOutcome fo;
+        if (const int rc = run_farm_scan(*proj, cfg, jobs, o, fo); rc != 0 || fo.stopped) return rc;
+        jobs = project::scan_jobs(o.paths, &*proj, false);
+        for (project::ScanJob& j : jobs)
+            if (!j.scan) j.error = fo.errors.count(j.clip) ? fo.errors[j.clip] : j.file + ": not scanned";
+        batch.scanned = fo.merged_clips;
+    } else {
+        Progress progress(jobs.size(), unchanged);
+        const bool store = proj && !proj->read_only();
+        batch = project::scan_batch(jobs, cfg, o.jobs, store ? std::optional<fs::path>(proj->folder()) : std::nullopt,
+                                    [&](const project::ScanJob& j) { progress.clip_done(j.scan && !j.scan->flags.empty()); });
+        progress.finish();
+    }
 
     json out = {{"clips", json::array()}};
     int failed = 0, flagged = 0;
