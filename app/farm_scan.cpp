@@ -5,6 +5,7 @@
 // `--attach` merges what they finished. Whatever is merged stays in the project either way.
 #include "app/farm_scan.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -25,6 +26,9 @@ namespace {
 
 // 0: go on; SIGINT: cancel the job; SIGTERM/SIGHUP: detach. Written by the signal handler only.
 std::atomic<int> g_stop{0};
+
+// Slurm's default MaxArraySize is 1001 (indices 0-1000): by default a scan is at most 1000 tasks.
+constexpr size_t kDefaultMaxShards = 1000;
 void on_signal(int sig) { g_stop.store(sig); }
 
 class SignalScope {
@@ -56,6 +60,12 @@ std::string log_tail(const fs::path& log, int lines) {
 }
 
 // One progress line on stderr, in place on a terminal, else when it changes (at most every 5 s).
+double process_cpu_seconds() {
+    rusage u {};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
 class FarmBar {
 public:
     FarmBar() : tty_(isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()) {}
@@ -159,7 +169,7 @@ int run_farm_scan(project::Project& proj, const analysis::DetectorConfig& cfg, c
             std::printf("farm: every clip has its scan; nothing submitted\n");
             return 0;
         }
-        const int shards = o.shards > 0 ? o.shards : static_cast<int>((todo.size() + 9) / 10);
+        const int shards = o.shards > 0 ? o.shards : static_cast<int>(std::min<size_t>((todo.size() + 9) / 10, kDefaultMaxShards));
         farm::Manifest m{analysis::to_json(cfg), farm::make_shards(todo, shards)};
         const fs::path binary = fs::read_symlink("/proc/self/exe", ec);
         farm::SubmitOptions so{o.partition, o.time_limit, o.cpus_per_task};
@@ -296,7 +306,7 @@ int run_farm_bench(const FarmBenchOptions& o) {
     for (const project::ScanJob& j : local)
         if (const project::Clip* c = proj->clip(j.clip))
             all.push_back(farm::ShardClip{j.clip, fs::absolute(proj->absolute(*c), ec).lexically_normal().string(), j.size, j.mtime});
-    const int shards = o.shards > 0 ? o.shards : static_cast<int>((n + 9) / 10);
+    const int shards = o.shards > 0 ? o.shards : static_cast<int>(std::min<size_t>((n + 9) / 10, kDefaultMaxShards));
     const fs::path work = proj->folder() / ".reelsync-farm-bench";
     auto cache = project::ProjectCache::open(proj->folder());
     if (!cache) {
@@ -321,6 +331,7 @@ int run_farm_bench(const FarmBenchOptions& o) {
         merge_s += seconds(clock::now() - m0);
         return {};
     };
+    const double cpu0 = process_cpu_seconds();
     t0 = clock::now();
     auto f = farm::Farm::submit(work, farm::Manifest{analysis::to_json(*cfg), farm::make_shards(all, shards)}, *sched, farm::SubmitOptions{},
                                 1, fs::read_symlink("/proc/self/exe", ec));
@@ -339,6 +350,7 @@ int run_farm_bench(const FarmBenchOptions& o) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     const double t_farm = seconds(clock::now() - t0);
+    const double writer_cpu = process_cpu_seconds() - cpu0;  // this process only: submitting, polling, checking, merging
     const auto failures = f->failures();
     const size_t tasks = f->manifest().shards.size();
     if (failures.empty()) fs::remove_all(work, ec);
@@ -353,7 +365,7 @@ int run_farm_bench(const FarmBenchOptions& o) {
         nlohmann::json j = {{"clips", n},           {"local_workers", jobs},    {"cluster_cpus", *slots},     {"tasks", tasks},
                             {"local_clips_per_minute", local_cpm}, {"farm_clips_per_minute", farm_cpm}, {"farm_vs_local", farm_cpm / local_cpm},
                             {"overhead_per_task_s", overhead},     {"merge_ms_per_clip", merged ? merge_s / static_cast<double>(merged) * 1000 : 0.0},
-                            {"identical_scans", same}};
+                            {"identical_scans", same}, {"writer_cpu_ms_per_clip", writer_cpu / static_cast<double>(n) * 1000}};
         std::printf("%s\n", j.dump().c_str());
         return 0;
     }
@@ -363,6 +375,8 @@ int run_farm_bench(const FarmBenchOptions& o) {
     std::printf("overhead per task  %8.2f s          (the farm's CPU-seconds less the local scan's, per task)\n", overhead);
     std::printf("merge              %8.2f ms/clip    (storing each scan in the project: the one writer's cost)\n",
                 merged ? merge_s / static_cast<double>(merged) * 1000 : 0.0);
+    std::printf("submitting command %8.2f ms CPU/clip (submit, poll, read and check results, store: all of it)\n",
+                writer_cpu / static_cast<double>(n) * 1000);
     std::printf("identical scans    %8zu of %zu\n", same, n);
     return 0;
 }

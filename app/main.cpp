@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
     sc->add_option("--farm", scan.farm, "Scan on a cluster: submit the clips that need a scan as a job array to this scheduler and merge the results (slurm)")
         ->check(CLI::IsMember({"slurm"}));
     sc->add_option("--partition", scan.partition, "--farm: the partition (queue) to run on");
-    sc->add_option("--shards", scan.shards, "--farm: array tasks (default: one per 10 clips)")->check(CLI::Range(1, 100000));
+    sc->add_option("--shards", scan.shards, "--farm: array tasks (default: one per 10 clips, at most 1000)")->check(CLI::Range(1, 100000));
     sc->add_option("--time", scan.time_limit, "--farm: time limit per task, as the scheduler takes it (10:00)");
     sc->add_option("--retries", scan.retries, "--farm: runs again of a task that ended without a valid result (default 2)")->check(CLI::Range(0, 100));
     sc->add_option("--cpus-per-task", scan.cpus_per_task, "--farm: CPUs each task asks for")->check(CLI::Range(1, 1024));

@@ -344,3 +344,24 @@ TEST_F(Farm, NoSlurmUnreachableOrAFullDiskSubmitsNothing) {
     EXPECT_EQ(rc, 0) << out;
     EXPECT_EQ(stored_scans(d), 4);
 }
+
+// The farm benchmark measures what it says: the clips of the folder, scanned both ways, with the
+// same scans, and its figures come from those runs.
+TEST_F(Farm, BenchReportsItsFiguresForTheClipsItScanned) {
+    const fs::path d = clip_folder("bench", 8, 4, "128x72", 0.5);
+    int rc = 0;
+    const std::string out = cli("bench --farm " + q(d) + " --shards 2 --jobs 2 --json", &rc);
+    ASSERT_EQ(rc, 0) << out;
+    const json j = json::parse(out.substr(out.rfind('{')));
+    EXPECT_EQ(j["clips"].get<int>(), 8);
+    EXPECT_EQ(j["tasks"].get<int>(), 2);
+    EXPECT_EQ(j["local_workers"].get<int>(), 2);
+    EXPECT_EQ(j["cluster_cpus"].get<int>(), 4);
+    EXPECT_EQ(j["identical_scans"].get<int>(), 8);
+    EXPECT_GT(j["local_clips_per_minute"].get<double>(), 0.0);
+    EXPECT_GT(j["farm_clips_per_minute"].get<double>(), 0.0);
+    EXPECT_NEAR(j["farm_vs_local"].get<double>(), j["farm_clips_per_minute"].get<double>() / j["local_clips_per_minute"].get<double>(), 1e-9);
+    EXPECT_GE(j["merge_ms_per_clip"].get<double>(), 0.0);
+    EXPECT_FALSE(fs::exists(d / ".reelsync-farm-bench"));
+    EXPECT_EQ(stored_scans(d), 8);
+}
