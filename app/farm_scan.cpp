@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -158,12 +159,16 @@ int run_farm_scan(project::Project& proj, const analysis::DetectorConfig& cfg, c
                         return 1;
                     }
             }
+        // The clips without a scan, and those the browser has not probed and thumbnailed yet: a
+        // folder scanned on the farm opens with everything ready.
         std::vector<farm::ShardClip> todo;
+        size_t to_scan = 0;
         for (const project::ScanJob& j : jobs) {
-            if (j.scan) continue;
             const project::Clip* c = proj.clip(j.clip);
-            if (!c) continue;
-            todo.push_back(farm::ShardClip{j.clip, fs::absolute(proj.absolute(*c), ec).lexically_normal().string(), j.size, j.mtime});
+            if (!c || (j.scan && c->media)) continue;
+            todo.push_back(farm::ShardClip{j.clip, fs::absolute(proj.absolute(*c), ec).lexically_normal().string(), j.size, j.mtime,
+                                           !j.scan, !c->media});
+            to_scan += !j.scan;
         }
         if (todo.empty()) {
             std::printf("farm: every clip has its scan; nothing submitted\n");
@@ -179,8 +184,9 @@ int run_farm_scan(project::Project& proj, const analysis::DetectorConfig& cfg, c
             return 1;
         }
         f.emplace(std::move(*s));
-        std::printf("farm: %zu clips in %zu shards submitted to slurm as job %s (work folder %s)\n", todo.size(), f->manifest().shards.size(),
-                    f->state().jobs.back().c_str(), work.string().c_str());
+        std::printf("farm: %zu clips in %zu shards submitted to slurm as job %s (work folder %s); %zu to scan, %zu to probe and thumbnail\n",
+                    todo.size(), f->manifest().shards.size(), f->state().jobs.back().c_str(), work.string().c_str(), to_scan,
+                    static_cast<size_t>(std::count_if(todo.begin(), todo.end(), [](const farm::ShardClip& c) { return c.catalogue; })));
     }
     std::fflush(stdout);
 
@@ -192,8 +198,13 @@ int run_farm_scan(project::Project& proj, const analysis::DetectorConfig& cfg, c
     }
     const auto store = [&](const farm::ShardResult& r) -> Result<void> {
         for (const farm::ClipOutcome& c : r.clips) {
+            if (c.catalogued) {
+                if (auto p = cache->put_media(c.clip, c.size, c.mtime, c.media ? &*c.media : nullptr, c.probe_error); !p) return p;
+                if (c.thumbnail)
+                    if (auto p = cache->put_thumbnail(c.clip, c.size, c.mtime, *c.thumbnail); !p) return p;
+            }
             if (!c.scan) {
-                out.errors[c.clip] = c.error;
+                if (!c.error.empty()) out.errors[c.clip] = c.error;
                 continue;
             }
             if (auto p = cache->put_scan(c.clip, c.size, c.mtime, *c.scan); !p) return p;
@@ -250,7 +261,7 @@ int run_farm_scan(project::Project& proj, const analysis::DetectorConfig& cfg, c
                 if (!out.errors.count(c.clip) && !proj.scan_result(c.clip))
                     if (auto r = farm::read_result(work, static_cast<int>(i), f->manifest()); r && *r)
                         for (const auto& oc : (*r)->clips)
-                            if (!oc.scan) out.errors[oc.clip] = oc.error;
+                            if (!oc.scan && !oc.error.empty()) out.errors[oc.clip] = oc.error;
     const auto failures = f->failures();
     for (const auto& fl : failures) {
         print_error("scan: shard " + std::to_string(fl.shard) + " failed after " + std::to_string(f->state().shards[static_cast<size_t>(fl.shard)].attempts) +

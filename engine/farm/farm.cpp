@@ -3,12 +3,14 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <numeric>
 #include <set>
 #include <sstream>
 
+#include "project/catalog.h"
 #include "project/project_io.h"
 
 namespace reelsync::farm {
@@ -39,6 +41,45 @@ Result<json> read_json(const fs::path& p) {
     json j = json::parse(ss.str(), nullptr, false);
     if (j.is_discarded()) return fail(p.string() + ": not valid JSON (truncated or damaged)");
     return j;
+}
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64(const std::vector<uint8_t>& in) {
+    std::string out;
+    out.reserve((in.size() + 2) / 3 * 4);
+    for (size_t i = 0; i < in.size(); i += 3) {
+        const uint32_t v = (uint32_t{in[i]} << 16) | (i + 1 < in.size() ? uint32_t{in[i + 1]} << 8 : 0u) | (i + 2 < in.size() ? uint32_t{in[i + 2]} : 0u);
+        out += kBase64[(v >> 18) & 63];
+        out += kBase64[(v >> 12) & 63];
+        out += i + 1 < in.size() ? kBase64[(v >> 6) & 63] : '=';
+        out += i + 2 < in.size() ? kBase64[v & 63] : '=';
+    }
+    return out;
+}
+
+std::optional<std::vector<uint8_t>> unbase64(const std::string& in) {
+    if (in.size() % 4) return std::nullopt;
+    std::vector<uint8_t> out;
+    out.reserve(in.size() / 4 * 3);
+    uint32_t v = 0;
+    int bits = 0;
+    for (size_t i = 0; i < in.size(); ++i) {
+        const char c = in[i];
+        if (c == '=') {
+            if (i + 2 < in.size()) return std::nullopt;
+            continue;
+        }
+        const char* at = std::strchr(kBase64, c);
+        if (!at || c == 0) return std::nullopt;
+        v = (v << 6) | static_cast<uint32_t>(at - kBase64);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<uint8_t>((v >> bits) & 0xff));
+        }
+    }
+    return out;
 }
 
 std::string sh_quote(const std::string& s) {
@@ -86,7 +127,8 @@ Result<void> write_manifest(const fs::path& work, const Manifest& m) {
     json shards = json::array();
     for (const auto& s : m.shards) {
         json a = json::array();
-        for (const ShardClip& c : s) a.push_back({{"clip", c.clip}, {"file", c.file}, {"size", c.size}, {"mtime", c.mtime}});
+        for (const ShardClip& c : s)
+            a.push_back({{"clip", c.clip}, {"file", c.file}, {"size", c.size}, {"mtime", c.mtime}, {"scan", c.scan}, {"catalogue", c.catalogue}});
         shards.push_back(std::move(a));
     }
     const json j = {{"format", "reelsync-farm-manifest"}, {"version", kFormat}, {"detectors", m.detectors}, {"shards", std::move(shards)}};
@@ -106,7 +148,7 @@ Result<Manifest> read_manifest(const fs::path& work) {
             std::vector<ShardClip> clips;
             for (const json& c : s)
                 clips.push_back(ShardClip{c.at("clip").get<int64_t>(), c.at("file").get<std::string>(), c.at("size").get<int64_t>(),
-                                          c.at("mtime").get<int64_t>()});
+                                          c.at("mtime").get<int64_t>(), c.at("scan").get<bool>(), c.at("catalogue").get<bool>()});
             m.shards.push_back(std::move(clips));
         }
     } catch (const json::exception& e) {
@@ -140,14 +182,30 @@ Result<size_t> run_task(const fs::path& work, int shard, int threads) {
             o["mtime"] = static_cast<int64_t>(st.st_mtime);
             if (st.st_size != c.size || st.st_mtime != c.mtime) {
                 o["error"] = c.file + ": changed since the scan was submitted";
-            } else if (auto s = analysis::scan_clip(c.file, *cfg, threads)) {
-                o["scan"] = analysis::to_json(*s);
-                ++scanned;
             } else {
-                o["error"] = s.error().message;
+                if (c.catalogue) {
+                    // What the browser's catalogue makes: the probe and the thumbnail.
+                    if (auto k = project::catalogue_clip(c.file)) {
+                        const project::ClipMedia& md = *k->media;
+                        o["media"] = {{"codec", md.codec}, {"width", md.width}, {"height", md.height}, {"rate_num", md.rate.num},
+                                      {"rate_den", md.rate.den}, {"frame_count", md.frame_count}, {"duration", md.duration}};
+                        if (k->thumbnail)
+                            o["thumbnail"] = {{"width", k->thumbnail->width}, {"height", k->thumbnail->height}, {"rgba", base64(k->thumbnail->rgba)}};
+                    } else {
+                        o["probe_error"] = k.error().message;
+                    }
+                }
+                if (!c.scan) {
+                } else if (auto s = analysis::scan_clip(c.file, *cfg, threads)) {
+                    o["scan"] = analysis::to_json(*s);
+                    ++scanned;
+                } else {
+                    o["error"] = s.error().message;
+                }
             }
         }
-        std::fprintf(stderr, "%s: %s\n", c.file.c_str(), o.contains("error") ? o["error"].get<std::string>().c_str() : "scanned");
+        std::fprintf(stderr, "%s: %s\n", c.file.c_str(),
+                     o.contains("error") ? o["error"].get<std::string>().c_str() : o.contains("scan") ? "scanned" : "catalogued");
         clips.push_back(std::move(o));
     }
     const std::string body = clips.dump();
@@ -185,8 +243,34 @@ Result<std::optional<ShardResult>> read_result(const fs::path& work, int shard, 
                 auto s = analysis::clip_scan_from_json(c["scan"]);
                 if (!s) return fail(p.string() + ": " + s.error().message);
                 o.scan = std::move(*s);
-            } else {
+            } else if (want[i].scan || c.contains("error")) {
                 o.error = c.value("error", std::string("no scan"));
+            }
+            if (c.contains("media")) {
+                const json& md = c["media"];
+                project::ClipMedia cm;
+                cm.codec = md.at("codec").get<std::string>();
+                cm.width = md.at("width").get<int>();
+                cm.height = md.at("height").get<int>();
+                cm.rate = Rational{md.at("rate_num").get<int64_t>(), md.at("rate_den").get<int64_t>()};
+                cm.frame_count = md.at("frame_count").get<int64_t>();
+                cm.duration = md.at("duration").get<double>();
+                o.media = cm;
+                o.catalogued = true;
+            } else if (c.contains("probe_error")) {
+                o.probe_error = c["probe_error"].get<std::string>();
+                o.catalogued = true;
+            }
+            if (c.contains("thumbnail")) {
+                const json& t = c["thumbnail"];
+                project::ProjectCache::Thumbnail th;
+                th.width = t.at("width").get<int>();
+                th.height = t.at("height").get<int>();
+                auto px = unbase64(t.at("rgba").get<std::string>());
+                if (!px || px->size() != static_cast<size_t>(th.width) * static_cast<size_t>(th.height) * 4)
+                    return fail(p.string() + ": clip " + std::to_string(o.clip) + "'s thumbnail is damaged");
+                th.rgba = std::move(*px);
+                o.thumbnail = std::move(th);
             }
             r.clips.push_back(std::move(o));
         }

@@ -30,6 +30,7 @@
 
 #include "analysis/artifacts.h"
 #include "core/error.h"
+#include "project/project.h"
 
 namespace reelsync::farm {
 
@@ -39,6 +40,8 @@ struct ShardClip {
     int64_t clip = -1;     // the project's clip id
     std::string file;      // absolute path, as the compute nodes see it
     int64_t size = 0, mtime = 0;
+    bool scan = true;        // needs its artifact scan
+    bool catalogue = false;  // needs its probe and thumbnail (what the browser shows)
 };
 
 struct Manifest {
@@ -58,6 +61,10 @@ struct ClipOutcome {
     int64_t size = 0, mtime = 0;                // of the file the task read
     std::optional<analysis::ClipScan> scan;
     std::string error;                          // the clip could not be scanned
+    bool catalogued = false;                    // the task probed it (media or probe_error) ...
+    std::optional<project::ClipMedia> media;
+    std::string probe_error;
+    std::optional<project::ProjectCache::Thumbnail> thumbnail;  // ... and made its thumbnail
 };
 struct ShardResult {
     int shard = -1;

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <cstdlib>
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/media_gen.h"
+#include "project/catalog.h"
 #include "project/project.h"
 
 namespace fs = std::filesystem;
@@ -137,6 +139,39 @@ TEST_F(Farm, TwoHundredClipsThroughSlurmGiveTheLocalScansReport) {
     EXPECT_NE(out.find("200 clips: 200 scanned, 0 unchanged since their last scan"), std::string::npos) << out;
     EXPECT_EQ(stored_scans(d), 200);
     EXPECT_FALSE(fs::exists(d / ".reelsync-farm"));
+    EXPECT_NE(out.find("200 to scan, 200 to probe and thumbnail"), std::string::npos) << out;
+
+    // The catalogue went the same way: every clip probed, and its thumbnail the one the browser's
+    // catalogue makes here, pixel for pixel.
+    {
+        auto p = reelsync::project::Project::open(d);
+        ASSERT_TRUE(p) << p.error().message;
+        auto cache = reelsync::project::ProjectCache::open(d);
+        ASSERT_TRUE(cache);
+        ASSERT_EQ(p->clips().size(), 200u);
+        int thumbs_checked = 0;
+        for (const auto& c : p->clips()) {
+            ASSERT_TRUE(c.media) << c.name;
+            EXPECT_EQ(c.media->codec, "h264");
+            EXPECT_EQ(c.media->width, 128);
+            EXPECT_EQ(c.media->height, 72);
+            EXPECT_EQ(c.media->rate.num, 24);
+            EXPECT_EQ(c.media->rate.den, 1);
+            const int k = std::stoi(c.name.substr(5, 3)) % 20;
+            EXPECT_EQ(c.media->frame_count, k % 7 == 0 && k % 5 != 0 ? 24 : static_cast<int64_t>(std::lround(12 * (1.0 + 0.25 * (k % 4))))) << c.name;
+            auto thumb = cache->thumbnail(c.id, c.size, c.mtime);
+            ASSERT_TRUE(thumb) << c.name;
+            if (std::stoi(c.name.substr(5, 3)) % 25 == 0) {
+                auto here = reelsync::project::catalogue_clip(p->absolute(c));
+                ASSERT_TRUE(here && here->thumbnail);
+                EXPECT_EQ(thumb->width, here->thumbnail->width);
+                EXPECT_EQ(thumb->height, here->thumbnail->height);
+                EXPECT_TRUE(thumb->rgba == here->thumbnail->rgba) << c.name;
+                ++thumbs_checked;
+            }
+        }
+        EXPECT_EQ(thumbs_checked, 8);
+    }
 
     // The same clips scanned here, from scratch (no stored scan to fall back on).
     fs::remove(d / reelsync::project::kDatabaseName);
