@@ -393,6 +393,8 @@ int run_farm_bench(const FarmBenchOptions& o) {
 }
 
 int run_farm_task(const std::string& work, int shard) {
+    // A file-size limit makes a write fail (and the log say so) instead of killing the task.
+    std::signal(SIGXFSZ, SIG_IGN);
     int cpus = 1;
     if (const char* c = std::getenv("SLURM_CPUS_PER_TASK")) cpus = std::max(1, std::atoi(c));
     auto r = farm::run_task(work, shard, cpus);

@@ -95,7 +95,11 @@ public:
         };
         std::string state = field("JobState"), code = field("ExitCode");
         if (state.empty()) return "";
-        if (state == "FAILED" && !code.empty()) state += ", exit " + code.substr(0, code.find(':'));
+        // ExitCode=STATUS:SIGNAL
+        const size_t colon = code.find(':');
+        const std::string sig = colon == std::string::npos ? "0" : code.substr(colon + 1);
+        if (sig != "0") state += ", killed by signal " + sig;
+        else if (state == "FAILED" && !code.empty()) state += ", exit " + code.substr(0, colon);
         return state;
     }
 

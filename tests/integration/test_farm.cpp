@@ -400,3 +400,31 @@ TEST_F(Farm, BenchReportsItsFiguresForTheClipsItScanned) {
     EXPECT_FALSE(fs::exists(d / ".reelsync-farm-bench"));
     EXPECT_EQ(stored_scans(d), 8);
 }
+
+// A task that fails every time (here: its result is larger than the file-size limit the tasks
+// inherit, so writing it fails) runs again up to --retries, then is reported with its
+// log, and its clips as not scanned: exit 1, nothing stored, the work folder and logs kept.
+TEST_F(Farm, ATaskThatKeepsFailingIsReportedWithItsLog) {
+    const fs::path d = clip_folder("failing", 2, 2, "128x72", 0.5);
+    int rc = 0;
+    std::string out;
+    ASSERT_TRUE(reelsync::project::Project::open(d));  // the project exists (its clips not probed) before the limit applies
+    // 64 KiB: room for the manifest and the state, not for a result with two thumbnails (~150 KB).
+    rc = t::run_command("ulimit -f 64 && timeout 300 " + q(t::reelsync_binary()) + " scan " + q(d) + " --farm slurm --shards 1 --retries 1", &out);
+    EXPECT_EQ(rc, 1) << out;
+    EXPECT_NE(out.find("shard 0: task "), std::string::npos) << out;
+    EXPECT_NE(out.find("running it again (attempt 2 of 2)"), std::string::npos) << out;
+    EXPECT_NE(out.find("scan: shard 0 failed after 2 attempts: task "), std::string::npos) << out;
+    EXPECT_NE(out.find("ended without a result (FAILED, exit 1)"), std::string::npos) << out;
+    const size_t log_at = out.find("; log ");
+    ASSERT_NE(log_at, std::string::npos) << out;
+    const fs::path log = out.substr(log_at + 6, out.find('\n', log_at) - log_at - 6);
+    EXPECT_TRUE(fs::exists(log)) << log;
+    EXPECT_NE(slurp(log).find("take_000.mp4: scanned"), std::string::npos) << slurp(log);
+    EXPECT_NE(slurp(log).find("writing failed: File too large"), std::string::npos) << slurp(log);
+    EXPECT_NE(out.find("writing failed: File too large"), std::string::npos) << "the log's last lines are shown:\n" << out;
+    EXPECT_NE(out.find("take_001.mp4: not scanned (its farm task failed"), std::string::npos) << out;
+    EXPECT_NE(out.find("2 clips: 0 scanned"), std::string::npos) << out;
+    EXPECT_EQ(stored_scans(d), 0);
+    EXPECT_TRUE(fs::exists(d / ".reelsync-farm" / "state.json"));
+}
