@@ -428,3 +428,46 @@ TEST_F(Farm, ATaskThatKeepsFailingIsReportedWithItsLog) {
     EXPECT_EQ(stored_scans(d), 0);
     EXPECT_TRUE(fs::exists(d / ".reelsync-farm" / "state.json"));
 }
+
+// SIGTERM (a closed terminal, a stopped session) only detaches: the tasks go on. `--cancel` from
+// another command cancels them, and the next `--attach` finds nothing under way.
+TEST_F(Farm, SigtermDetachesAndCancelStopsTheJob) {
+    const fs::path d = clip_folder("detach", 24, 6, "320x180", 2.0);
+    const fs::path log = d / "first.log";
+    const std::string cmd = "exec " + q(t::reelsync_binary()) + " scan " + q(d) + " --farm slurm --shards 6 >" + q(log) + " 2>&1";
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);
+        _exit(127);
+    }
+    bool running = false;
+    for (int k = 0; k < 1200 && !running; ++k) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        running = squeue_lines().find("RUNNING") != std::string::npos;
+    }
+    ASSERT_TRUE(running) << slurp(log);
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 143) << slurp(log);
+    EXPECT_NE(slurp(log).find("farm: detached; the tasks go on, --attach merges what they finish"), std::string::npos) << slurp(log);
+    const std::string queued = squeue_lines();
+    EXPECT_NE(queued, "") << "detaching cancelled the tasks";
+
+    int rc = 0;
+    const std::string cancel = cli("scan " + q(d) + " --farm slurm --cancel", &rc);
+    EXPECT_EQ(rc, 0) << cancel;
+    EXPECT_NE(cancel.find("farm: cancelled job "), std::string::npos) << cancel;
+    std::string q_after = "x";
+    for (int k = 0; k < 200 && !q_after.empty(); ++k) {
+        q_after = squeue_lines();
+        if (!q_after.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(q_after, "") << "tasks left in the queue after --cancel";
+    // A cancelled submission is not under way: a new farm scan may start (and submits the rest).
+    const std::string again = cli("scan " + q(d) + " --farm slurm --shards 2", &rc);
+    EXPECT_EQ(rc, 0) << again;
+    EXPECT_EQ(stored_scans(d), 24);
+}
