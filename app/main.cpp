@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
     p->add_option("--keys", play.keys,
                   "Press keys at clock times, e.g. \"1.0:i,2.5:o,3:p\" (marks and decisions go to the project; "
                   "in the browser: seconds since the start)");
-    p->add_option("--ipc", play.ipc, "Headless: '-' takes commands as JSON lines on stdin and replies on stdout (see the README)");
+    p->add_option("--ipc", play.ipc, "Commands as JSON lines: '-' on stdin with replies on stdout (headless), or a local socket PATH scripts connect to (see the README)");
     p->add_flag("--edit", play.edit, "Play the project folder's edit (its approved shots, in and out) against its song");
     p->add_option("--audio", play.audio_track, "Music track to play instead of the clip's own audio");
     p->add_flag("--headless", play.headless, "Render offscreen in real time, no window");
@@ -154,6 +154,7 @@ int main(int argc, char** argv) {
     add_playback_options(op, review, open_no_analysis);
     op->add_option("--view", review.start_view, "Start in this view: browser (default) or edit")->check(CLI::IsMember({"browser", "edit"}));
     op->add_option("--clip", review.clip, "Start in the viewer on this clip");
+    op->add_option("--ipc", review.ipc, "Commands as JSON lines on a local socket PATH scripts connect to (see the README)");
     op->add_option("--keys", review.keys, "Press keys at clock times, e.g. \"0.5:e,2:i\" (in the browser: seconds since the start)");
 
     app::ExportOptions exp;

@@ -106,7 +106,7 @@ int run_headless(Session& s, const PlayOptions& o, review::CommandFeed& feed, Re
         }
         sleep_until(std::min({step->wake_at, now + 0.02, cmd_due}));
     }
-    print_summary(s, steady_seconds() - start, feed.has_ipc() ? stderr : stdout);  // stdout carries the replies
+    print_summary(s, steady_seconds() - start, o.ipc == "-" ? stderr : stdout);  // stdout carries the replies
     return rc;
 }
 
@@ -164,13 +164,21 @@ int run_play(const PlayOptions& opts_in) {
         }
         keys = std::move(*k);
     }
-    if (!opts.ipc.empty() && opts.ipc != "-") {
-        print_error("--ipc: only '-' (JSON lines on stdin, replies on stdout) is supported");
+    if (opts.ipc == "-" && !opts.headless) {
+        print_error("--ipc - needs --headless (the window takes its keys from the keyboard; give a socket path instead)");
         return 2;
     }
-    if (!opts.ipc.empty() && !opts.headless) {
-        print_error("--ipc needs --headless (the window takes its commands from the keyboard)");
-        return 2;
+    // The command interface: standard input, or a local socket scripts connect to.
+    std::unique_ptr<review::CommandServer> ipc;
+    if (opts.ipc == "-") {
+        ipc = std::make_unique<review::CommandServer>(0, stdout);
+    } else if (!opts.ipc.empty()) {
+        auto l = review::CommandServer::listen(opts.ipc);
+        if (!l) {
+            print_error(l.error().message);
+            return 2;
+        }
+        ipc = std::move(*l);
     }
     auto keymap = load_key_map(opts.input_conf);
     if (!keymap) {
@@ -218,8 +226,6 @@ int run_play(const PlayOptions& opts_in) {
             return 1;
         }
     }
-    std::unique_ptr<review::CommandServer> ipc;
-    if (!opts.ipc.empty()) ipc = std::make_unique<review::CommandServer>(0, stdout);
     review::CommandFeed feed(*keymap, std::move(keys), ipc.get());
     int rc = opts.headless ? run_headless(s, opts, feed, review.get()) : run_play_window(s, opts, *keymap, feed, review.get());
     if (auto r = s.finish_stats(); !r) {

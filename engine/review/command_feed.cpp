@@ -112,7 +112,7 @@ void CommandFeed::answer(Session& s, Review* review, const Request& r, double at
         else reply["error"] = review && !review->message().empty() && review->message_is_error() ? review->message()
                                                                                                 : c->name + " does nothing here";
     }
-    if (ipc_) ipc_->reply(reply);
+    if (ipc_) ipc_->reply(r, reply);
 }
 
 }  // namespace reelsync::review

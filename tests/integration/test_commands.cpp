@@ -3,8 +3,17 @@
 // command interface and reading the state back. What was decided is read from the project's
 // database, and what was marked is checked against the frames the stats file says were on screen.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <sstream>
 
@@ -29,6 +38,48 @@ fs::path make_folder(const std::string& name) {
 }
 
 std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+// A script's end of the local socket: connect, send lines, read reply lines (10 s at most each).
+class SocketClient {
+public:
+    explicit SocketClient(const std::string& path) {
+        fd_ = socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un a{};
+        a.sun_family = AF_UNIX;
+        std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+        if (connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+            close(fd_);
+            fd_ = -1;
+        }
+    }
+    ~SocketClient() { drop(); }
+    bool ok() const { return fd_ >= 0; }
+    void send_raw(const std::string& s) { (void)!::send(fd_, s.data(), s.size(), MSG_NOSIGNAL); }
+    void send_line(const std::string& s) { send_raw(s + "\n"); }
+    json read_reply() {
+        for (;;) {
+            if (const size_t nl = buf_.find('\n'); nl != std::string::npos) {
+                json j = json::parse(buf_.substr(0, nl), nullptr, false);
+                buf_.erase(0, nl + 1);
+                return j;
+            }
+            pollfd p{fd_, POLLIN, 0};
+            if (poll(&p, 1, 10000) <= 0) return json();
+            char b[4096];
+            const ssize_t n = ::recv(fd_, b, sizeof b, 0);
+            if (n <= 0) return json();
+            buf_.append(b, static_cast<size_t>(n));
+        }
+    }
+    void drop() {
+        if (fd_ >= 0) close(fd_);
+        fd_ = -1;
+    }
+
+private:
+    int fd_ = -1;
+    std::string buf_;
+};
 
 const project::Clip& clip_named(const project::Project& p, const std::string& name) {
     for (const auto& c : p.clips())
@@ -192,4 +243,95 @@ TEST(Scripting, AScriptPlaysSeeksMarksAndApprovesThroughTheCommandInterface) {
     EXPECT_EQ(clip_named(*p, "b.mp4").status, project::Status::approved);
     EXPECT_EQ(clip_named(*p, "b.mp4").mark_in, at_in);
     EXPECT_EQ(clip_named(*p, "b.mp4").mark_out, at_out);
+}
+
+// The command interface on a local socket (mpv's --input-ipc-server): scripts connect while
+// reelsync plays, each gets the replies to its own requests, one leaving mid-line harms nothing,
+// and `quit` ends the run and removes the socket file. A stale socket file is replaced; a file
+// that is not a socket is refused and left alone.
+TEST(Scripting, ScriptsDriveTheReviewThroughALocalSocket) {
+    const fs::path dir = make_folder("socket");
+    const std::string sock = "/tmp/reelsync ipc " + std::to_string(getpid()) + ".sock";
+    ::unlink(sock.c_str());
+    // A socket file left behind by a process that is gone: bound, then closed without unlinking.
+    {
+        const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un a{};
+        a.sun_family = AF_UNIX;
+        std::strncpy(a.sun_path, sock.c_str(), sizeof a.sun_path - 1);
+        ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+        close(fd);
+        ASSERT_TRUE(fs::is_socket(sock));
+    }
+    const std::string cmd = "exec timeout 60 " + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
+                            " --headless --no-audio --ipc '" + sock + "' >/dev/null 2>&1";
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);
+        _exit(127);
+    }
+    std::unique_ptr<SocketClient> a;
+    for (int k = 0; k < 200 && !(a && a->ok()); ++k) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        a = std::make_unique<SocketClient>(sock);
+    }
+    ASSERT_TRUE(a && a->ok()) << "nothing listens on " << sock;
+    a->send_line(R"({"command": "open b.mp4", "request_id": 1})");
+    json r = a->read_reply();
+    EXPECT_EQ(r["request_id"], 1) << r.dump();
+    EXPECT_EQ(r["error"], "success") << r.dump();
+
+    SocketClient b(sock);
+    ASSERT_TRUE(b.ok());
+    b.send_line(R"({"command": "get_state", "request_id": 2})");
+    r = b.read_reply();
+    EXPECT_EQ(r["request_id"], 2) << r.dump();
+    EXPECT_EQ(r["data"]["clip"]["name"], "b.mp4") << r.dump();
+    a->send_line(R"({"command": ["rate", 3], "request_id": 3})");
+    a->send_line(R"({"command": "approve", "request_id": 4})");
+    EXPECT_EQ(a->read_reply()["request_id"], 3);
+    EXPECT_EQ(a->read_reply()["request_id"], 4);
+    // B hears only its own answers.
+    b.send_line(R"({"command": "get_state", "request_id": 5})");
+    r = b.read_reply();
+    EXPECT_EQ(r["request_id"], 5) << r.dump();
+    EXPECT_EQ(r["data"]["clip"]["status"], "approved") << r.dump();
+    EXPECT_EQ(r["data"]["clip"]["rating"], 3) << r.dump();
+    // A script that goes away in the middle of a line.
+    b.send_raw(R"({"command": "get_st)");
+    b.drop();
+    SocketClient c(sock);
+    ASSERT_TRUE(c.ok()) << "the server stopped taking scripts after one left";
+    c.send_line(R"({"command": "get_history", "request_id": 6})");
+    r = c.read_reply();
+    EXPECT_EQ(r["request_id"], 6) << r.dump();
+    EXPECT_EQ(r["error"], "success") << r.dump();
+    c.send_line(R"({"command": "quit", "request_id": 7})");
+    EXPECT_EQ(c.read_reply()["request_id"], 7);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    EXPECT_FALSE(fs::exists(sock)) << "the socket file is left behind";
+    {
+        auto p = project::Project::open(dir);
+        ASSERT_TRUE(p);
+        EXPECT_EQ(clip_named(*p, "b.mp4").status, project::Status::approved);
+        EXPECT_EQ(clip_named(*p, "b.mp4").rating, 3);
+    }
+
+    // A file that is not a socket is not replaced.
+    std::ofstream(sock) << "keep me";
+    std::string out;
+    const int rc = reelsync::testing::run_command("timeout 60 " + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
+                                                      " --headless --no-audio --clip a.mp4 --ipc '" + sock + "'",
+                                                  &out);
+    EXPECT_EQ(rc, 2) << out;
+    EXPECT_NE(out.find("a file that is not a socket is there"), std::string::npos) << out;
+    std::ifstream kept(sock);
+    std::string text;
+    std::getline(kept, text);
+    EXPECT_EQ(text, "keep me");
+    fs::remove(sock);
 }
