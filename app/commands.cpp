@@ -91,6 +91,10 @@ int run_render(const std::string& file, std::optional<int64_t> frame, std::optio
         print_error(s.error().message);
         return 1;
     }
+    // Every frame asked for is written, and each file holds the frame its name says; a frame the
+    // decoder cannot give exactly is an error, never another frame in its place or silence.
+    int64_t expect = first;
+    bool gaps = false;
     while (true) {
         auto f = (*dec)->next();
         if (!f) {
@@ -98,6 +102,13 @@ int run_render(const std::string& file, std::optional<int64_t> frame, std::optio
             return 1;
         }
         if (!*f || (*f)->index > last) break;
+        if ((*f)->index < expect) continue;
+        if ((*f)->index > expect) {
+            print_error(file + ": frame " + std::to_string(expect) + " cannot be decoded exactly (the decoder gives frame " +
+                        std::to_string((*f)->index) + " next)");
+            if (frame) return 1;
+            gaps = true;
+        }
         auto px = (*renderer)->render((*f)->picture, info.video->sample_aspect);
         if (!px) {
             print_error(px.error().message);
@@ -113,9 +124,14 @@ int run_render(const std::string& file, std::optional<int64_t> frame, std::optio
             print_error(w.error().message);
             return 1;
         }
+        expect = (*f)->index + 1;
         if (frame) break;
     }
-    return 0;
+    if (expect <= last) {
+        print_error(file + ": frames " + std::to_string(expect) + "-" + std::to_string(last) + " could not be decoded");
+        return 1;
+    }
+    return gaps ? 1 : 0;
 }
 
 }  // namespace reelsync::app

@@ -146,6 +146,7 @@ Result<ClipInfo> probe(const std::string& path, bool allow_audio_only) {
         PacketPtr pkt(av_packet_alloc());
         int64_t max_dur = 0;
         int64_t last_dts = AV_NOPTS_VALUE;
+        int64_t with_pts = 0, without_pts = 0;
         while (true) {
             int err = av_read_frame(fmt, pkt.get());
             if (err == AVERROR_EOF) break;
@@ -154,6 +155,7 @@ Result<ClipInfo> probe(const std::string& path, bool allow_audio_only) {
                 break;  // truncated: keep what was readable
             }
             if (pkt->stream_index == vi) {
+                ++(pkt->pts != AV_NOPTS_VALUE ? with_pts : without_pts);
                 int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
                 if (ts == AV_NOPTS_VALUE && last_dts != AV_NOPTS_VALUE) ts = last_dts + std::max<int64_t>(pkt->duration, 1);
                 if (ts != AV_NOPTS_VALUE) {
@@ -165,6 +167,8 @@ Result<ClipInfo> probe(const std::string& path, bool allow_audio_only) {
             }
             av_packet_unref(pkt.get());
         }
+        // AVI stores no presentation times at all: its timestamps are decode slots.
+        info.index.dts_only = without_pts > with_pts || info.container == "avi";
         auto& p = info.index.pts;
         std::sort(p.begin(), p.end());
         p.erase(std::unique(p.begin(), p.end()), p.end());

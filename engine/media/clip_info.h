@@ -50,6 +50,10 @@ struct FrameIndex {
     std::vector<int64_t> pts;      // presentation timestamps of every frame, ascending (stream time base)
     std::vector<int64_t> key_pts;  // timestamps of keyframes, ascending
     int64_t last_duration = 0;     // duration of the final frame (stream time base)
+    // AVI, or most video packets carry no pts (often with packed B-frames): timestamps are decode
+    // slots, and a decoder that reorders labels each frame with the slot of the packet that made
+    // it come out, its reorder delay late (VideoDecoder takes that delay off).
+    bool dts_only = false;
 
     // Position of the frame with this pts, or of the last frame starting at or before it.
     int64_t frame_at_pts(int64_t p) const;

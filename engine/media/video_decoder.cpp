@@ -50,7 +50,48 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(const std::string& path
     if (!codec) return std::unexpected(codec.error());
     d->codec_ = std::move(*codec);
     d->pkt_.reset(av_packet_alloc());
+    d->threads_ = opts.threads;
+    if (d->info_.index.dts_only) {
+        // Does the decoder reorder? Decode up to the first frame out and look, then start again.
+        FramePtr f;
+        (void)d->decode_one(f);
+        d->count_frames_ = d->codec_->has_b_frames > 0;
+        if (auto r = d->restart(); !r) return std::unexpected(r.error());
+    }
     return d;
+}
+
+Result<void> VideoDecoder::restart() {
+    const int vi = info_.video->index;
+    auto fmt = open_local_media(info_.path);
+    if (!fmt) return std::unexpected(fmt.error());
+    fmt_ = std::move(*fmt);
+    for (unsigned i = 0; i < fmt_->nb_streams; ++i) fmt_->streams[i]->discard = static_cast<int>(i) == vi ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
+    auto codec = open_decoder(info_.path, fmt_.get(), vi, threads_);
+    if (!codec) return std::unexpected(codec.error());
+    codec_ = std::move(*codec);
+    input_eof_ = flushed_ = false;
+    next_count_ = 0;
+    return {};
+}
+
+Result<void> VideoDecoder::seek_counted(int64_t frame) {
+    if (frame < next_count_)
+        if (auto r = restart(); !r) return r;
+    while (true) {
+        FramePtr f;
+        auto got = decode_one(f);
+        if (!got) return std::unexpected(got.error());
+        if (!*got) return fail(info_.path + ": cannot decode frame " + std::to_string(frame) + " (the file ends at frame " + std::to_string(next_count_) + ")");
+        if (next_count_ < frame) {
+            ++next_count_;
+            continue;
+        }
+        auto conv = convert(std::move(f));
+        if (!conv) return std::unexpected(conv.error());
+        pending_ = wrap(std::move(*conv));
+        return {};
+    }
 }
 
 Result<bool> VideoDecoder::decode_one(FramePtr& out) {
@@ -121,7 +162,7 @@ Result<FramePtr> VideoDecoder::convert(FramePtr f) {
 VideoFrame VideoDecoder::wrap(FramePtr f) {
     VideoFrame v;
     int64_t ts = f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp : f->pts;
-    v.index = ts == AV_NOPTS_VALUE ? 0 : info_.index.frame_at_pts(ts);
+    v.index = count_frames_ ? std::min(next_count_++, info_.frame_count() - 1) : ts == AV_NOPTS_VALUE ? 0 : info_.index.frame_at_pts(ts);
     v.pts = info_.frame_pts_seconds(v.index);
     v.duration = info_.frame_duration_seconds(v.index);
     v.picture = std::shared_ptr<AVFrame>(f.release(), FrameFreer{});
@@ -131,6 +172,7 @@ VideoFrame VideoDecoder::wrap(FramePtr f) {
 Result<void> VideoDecoder::seek(int64_t frame) {
     pending_.reset();
     frame = std::clamp<int64_t>(frame, 0, info_.frame_count() - 1);
+    if (count_frames_) return seek_counted(frame);
     const FrameIndex& idx = info_.index;
     const int64_t target_pts = idx.pts[frame];
     const int vi = info_.video->index;

@@ -66,6 +66,14 @@ private:
     int64_t skip_before_pts_ = INT64_MIN;  // while seeking: non-reference frames before this are skipped
     std::optional<VideoFrame> pending_;    // the seek target, decoded already
     int64_t corrupt_packets_ = 0;
+    // Decode slots with reordering (an AVI with B-frames, packed or not): no timestamp says which
+    // frame came out, so frames are counted from the start of the file, as FFmpeg numbers them.
+    // A seek forward decodes on; a seek back starts the file again.
+    bool count_frames_ = false;
+    int64_t next_count_ = 0;   // the number the next frame out will have
+    int threads_ = 0;          // as opened with
+    Result<void> restart();    // demuxer and decoder afresh, at the start of the file
+    Result<void> seek_counted(int64_t frame);
 };
 
 }  // namespace reelsync::media

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "media/clip_reader.h"
@@ -173,4 +175,67 @@ TEST(FrameCache, StaysWithinItsBudgetAroundThePlayhead) {
     EXPECT_TRUE(cr.peek());
     cr.seek(2);
     EXPECT_FALSE(cr.peek());
+}
+
+// A real AVI with packed B-frames (a DivX/Xvid-era file: most video packets carry no pts, and
+// FFmpeg warns "packed B-frames"): `Megamind.avi` from Debian's opencv-doc, gathered by
+// scripts/real-footage.sh. Every frame asked for by number is the frame FFmpeg's own frame count
+// gives that number (Y plane, byte for byte), whether reached by a seek or by playing on, and
+// playing from the start gives every frame once, in order.
+TEST(ExactSeek, PackedBFramesAviGivesTheFrameAskedFor) {
+    const std::filesystem::path clip = std::filesystem::path(REELSYNC_TEST_MEDIA_DIR).parent_path() / "real-footage" / "Megamind.avi";
+    if (!std::filesystem::exists(clip)) {
+        if (std::getenv("CI")) FAIL() << "the real-footage set is missing: scripts/real-footage.sh gathers it";
+        GTEST_SKIP() << "the real-footage set is missing: run scripts/real-footage.sh";
+    }
+    auto dec = media::VideoDecoder::open(clip.string());
+    ASSERT_TRUE(dec) << dec.error().message;
+    const media::ClipInfo& info = (*dec)->info();
+    ASSERT_EQ(info.frame_count(), 270);
+    EXPECT_TRUE(info.index.dts_only);
+    const int w = info.video->width, h = info.video->height;
+    // FFmpeg's frames in its own order, Y only.
+    std::string all;
+    ASSERT_EQ(reelsync::testing::run_command("ffmpeg -nostdin -v error -i '" + clip.string() + "' -fps_mode passthrough -f rawvideo -pix_fmt yuv420p -", &all), 0);
+    const size_t plane = static_cast<size_t>(w) * static_cast<size_t>(h), frame_bytes = plane * 3 / 2;
+    ASSERT_EQ(all.size(), frame_bytes * 270);
+    auto same_as = [&](const media::VideoFrame& f, int64_t n) {
+        const AVFrame* p = f.picture.get();
+        for (int y = 0; y < h; ++y)
+            if (std::memcmp(p->data[0] + static_cast<ptrdiff_t>(y) * p->linesize[0], all.data() + static_cast<size_t>(n) * frame_bytes + static_cast<size_t>(y) * static_cast<size_t>(w),
+                            static_cast<size_t>(w)) != 0)
+                return false;
+        return true;
+    };
+    // Played from the start: 0..269, each once, each FFmpeg's.
+    ASSERT_TRUE((*dec)->seek(0));
+    int64_t n = 0;
+    for (;; ++n) {
+        auto f = (*dec)->next();
+        ASSERT_TRUE(f);
+        if (!*f) break;
+        ASSERT_EQ((*f)->index, n);
+        EXPECT_TRUE(same_as(**f, n)) << "frame " << n;
+    }
+    EXPECT_EQ(n, 270);
+    // Seeks, around keyframes and the three cuts, backwards too.
+    for (int64_t k : {0, 1, 2, 3, 4, 10, 11, 50, 97, 98, 99, 154, 200, 268, 269, 5, 0}) {
+        ASSERT_TRUE((*dec)->seek(k)) << k;
+        auto f = (*dec)->next();
+        ASSERT_TRUE(f && *f) << k;
+        EXPECT_EQ((*f)->index, k);
+        EXPECT_TRUE(same_as(**f, k)) << "frame " << k << " after a seek";
+    }
+    // The command line writes each frame asked for (it used to exit 0 with no file for some).
+    const std::filesystem::path out = std::filesystem::path(reelsync::testing::media_dir()) / "packed_b_frame.png";
+    for (int64_t k : {0, 10, 97, 269}) {
+        std::filesystem::remove(out);
+        std::string log;
+        EXPECT_EQ(reelsync::testing::run_command("'" + reelsync::testing::reelsync_binary() + "' render '" + clip.string() + "' --frame " +
+                                                     std::to_string(k) + " --out '" + out.string() + "'",
+                                                 &log),
+                  0)
+            << log;
+        EXPECT_TRUE(std::filesystem::exists(out)) << "frame " << k << ": " << log;
+    }
 }
