@@ -5,6 +5,9 @@
 // project's database through a second connection: saved, not only shown.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -13,6 +16,9 @@
 #include "project/project.h"
 #include "project/project_io.h"
 #include "review/command.h"
+#include "review/command_feed.h"
+#include "review/command_server.h"
+#include "review/keymap.h"
 #include "review/presenter.h"
 #include "review/review.h"
 #include "review/session.h"
@@ -372,4 +378,66 @@ TEST(ReviewEngine, BeatGridCorrectionsByCommand) {
     auto again = project::Project::open(dir);
     ASSERT_TRUE(again);
     EXPECT_NEAR(project::grid_correction(*again, song_path).offset, 0.005, 1e-12);
+}
+
+// A grid command that comes while the song's grid is still being tracked waits for it, holding
+// what comes after it, then applies at its own clock instant (not refused, not dropped).
+TEST(ReviewEngine, AGridCommandWaitsWhileTheGridIsTracked) {
+    const fs::path dir = make_folder("grid_wait");
+    // A long song, so that tracking it outlasts opening the edit.
+    const auto song = reelsync::testing::generate_music("review_grid_wait_124.wav", {.bpm = 124, .seconds = 240, .bar_bass = true});
+    SessionOptions o = quiet();
+    o.audio_track = song.path;
+    Reviewing rv(dir, o, song.path);
+    ASSERT_TRUE(rv.r);
+    Session& s = rv.s;
+    Review& r = *rv.r;
+    run(r, "approve");
+    run(r, "approve");
+    run(r, "edit_view");
+    ASSERT_TRUE(tick_until(r, [&] { return r.context() == Context::edit && !r.pending(); }));
+    ASSERT_TRUE(r.beats_pending()) << "the grid was tracked before the test could send its command";
+
+    // A script's requests (the command interface, through a pipe): the nudge, then snap on.
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    FILE* replies = std::tmpfile();
+    ASSERT_NE(replies, nullptr);
+    CommandServer server(fds[0], replies);
+    const std::string lines = "{\"command\": \"nudge_grid +5ms\"}\n{\"command\": \"snap\"}\n";
+    ASSERT_EQ(write(fds[1], lines.data(), lines.size()), static_cast<ssize_t>(lines.size()));
+    close(fds[1]);
+    const KeyMap km = KeyMap::defaults();
+    CommandFeed feed(km, {}, &server);
+    feed.set_start(steady_seconds());
+    const fs::path song_path = fs::absolute(song.path).lexically_normal();
+    const size_t history_before = r.history().size();
+    int pumped_while_pending = 0;
+    while (r.beats_pending()) {
+        (void)feed.pump(s, &r, steady_seconds());
+        if (r.beats_pending()) {
+            ++pumped_while_pending;
+            EXPECT_TRUE(project::grid_correction(r.project(), song_path).empty()) << "applied before the grid was there";
+            EXPECT_FALSE(r.snap()) << "the command after the grid command ran first";
+            EXPECT_EQ(r.history().size(), history_before);
+        }
+        (void)r.tick();
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_GT(pumped_while_pending, 0);
+    ASSERT_TRUE(r.beats().has_value());
+    for (int k = 0; k < 100 && !feed.idle(); ++k) {
+        (void)feed.pump(s, &r, steady_seconds());
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_TRUE(feed.idle());
+    std::fclose(replies);
+    EXPECT_NEAR(project::grid_correction(r.project(), song_path).offset, 0.005, 1e-12);
+    EXPECT_TRUE(r.snap());
+    // Recorded at the key's own instant, in order.
+    ASSERT_GE(r.history().size(), 2u);
+    const auto& h = r.history();
+    EXPECT_EQ(h[h.size() - 2].command, "nudge_grid +5ms");
+    EXPECT_NEAR(h[h.size() - 2].clock, 0.0, 1e-9);  // the paused edit's clock when the request came
+    EXPECT_EQ(h.back().command, "snap");
 }
