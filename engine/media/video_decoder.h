@@ -3,6 +3,7 @@
 // thread of a ClipReader, or a command-line tool that renders single frames).
 #include <cstdint>
 #include <memory>
+#include <vector>
 #include <optional>
 
 #include "core/error.h"
@@ -22,6 +23,8 @@ struct VideoFrame {
     int32_t shot = -1;
     int64_t source_index = -1;
     std::shared_ptr<AVFrame> picture;
+    // In a compare of takes: each take's frame at this instant (index -1, no picture: none then).
+    std::shared_ptr<const std::vector<VideoFrame>> views;
 };
 
 // True when the renderer can upload this format's planes as they are: three planes, 8 bits in a
