@@ -28,6 +28,8 @@ struct PlayOptions : review::SessionOptions {
 };
 
 int run_play(const PlayOptions& opts);
+// `reelsync compare A B [C D] --headless`: takes on one clock; `offsets`: seconds, one per take (or none).
+int run_compare(const std::vector<std::string>& files, const std::vector<std::string>& offsets, const PlayOptions& opts);
 int run_render(const std::string& file, std::optional<int64_t> frame, std::optional<std::pair<int64_t, int64_t>> range,
                const std::string& out, const std::string& out_dir, const std::string& vk_device);
 int run_probe(const std::string& file);

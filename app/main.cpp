@@ -120,6 +120,17 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     bt->add_option("--fps", beats_fps, "Frame rate for offsets in frames, e.g. 24000/1001 (default 30)");
 
+    app::PlayOptions cmp;
+    std::vector<std::string> cmp_files, cmp_offsets;
+    auto* cm = cli.add_subcommand("compare", "Compare 2 to 4 takes on one clock, each showing its own frame for every instant (headless for now)");
+    cm->add_option("takes", cmp_files, "The takes")->required()->expected(2, 4)->check(CLI::ExistingFile);
+    cm->add_option("--offset", cmp_offsets, "Seconds each take starts after the compare's 0, one per take (0.5, -0.2, 1001/24000)")->expected(2, 4);
+    cm->add_flag("--headless", cmp.headless, "Render offscreen in real time, no window");
+    cm->add_option("--audio", cmp.audio_track, "Music track to play against (else the first take's own sound)")->check(CLI::ExistingFile);
+    cm->add_option("--keys", cmp.keys, "Press keys at clock times, e.g. \"1.0:space,2.5:right\"");
+    bool cmp_no_analysis = false;
+    add_playback_options(cm, cmp, cmp_no_analysis);
+
     app::ScanOptions scan;
     auto* sc = cli.add_subcommand("scan", "Flag artifacts in clips: black, blank, freeze, duplicate, cadence, jump, first-frame jump, cut, flicker, exposure, blur, timestamps, end decay, corrupt, boil, wobble, pop");
     sc->add_option("paths", scan.paths, "A project folder (results stored in it; unchanged clips skipped), or clips")->required()->check(CLI::ExistingPath);
@@ -239,6 +250,8 @@ int main(int argc, char** argv) {
         } else {
             rc = app::run_bench(bench);
         }
+    } else if (*cm) {
+        rc = app::run_compare(cmp_files, cmp_offsets, cmp);
     } else if (*sc) {
         rc = app::run_scan(scan);
     } else if (*ft) {

@@ -235,4 +235,85 @@ int run_play(const PlayOptions& opts_in) {
     return rc;
 }
 
+namespace {
+// "0.5", "-0.2", "1001/24000": seconds as an exact fraction.
+std::optional<Rational> parse_seconds(const std::string& t) {
+    try {
+        if (const size_t slash = t.find('/'); slash != std::string::npos) {
+            const Rational r{std::stoll(t.substr(0, slash)), std::stoll(t.substr(slash + 1))};
+            return r.den > 0 ? std::optional<Rational>(r) : std::nullopt;
+        }
+        size_t used = 0;
+        const double whole = std::stod(t, &used);
+        if (used != t.size()) return std::nullopt;
+        const size_t dot = t.find('.');
+        const size_t places = dot == std::string::npos ? 0 : t.size() - dot - 1;
+        if (places > 9) return std::nullopt;
+        int64_t den = 1;
+        for (size_t i = 0; i < places; ++i) den *= 10;
+        return Rational{static_cast<int64_t>(std::llround(whole * static_cast<double>(den))), den};
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+}  // namespace
+
+int run_compare(const std::vector<std::string>& files, const std::vector<std::string>& offsets, const PlayOptions& opts_in) {
+    (void)process_start_seconds();
+    install_stop_handlers();
+    if (!opts_in.headless) {
+        print_error("compare: the compare views in the window are not built yet; --headless plays the takes in step (--stats: each take's frame per present)");
+        return 2;
+    }
+    if (!offsets.empty() && offsets.size() != files.size()) {
+        print_error("compare: give one --offset per take (" + std::to_string(files.size()) + "), or none");
+        return 2;
+    }
+    std::vector<timeline::TakeSpec> takes;
+    for (size_t i = 0; i < files.size(); ++i) {
+        timeline::TakeSpec t{files[i], Rational{0, 1}};
+        if (!offsets.empty()) {
+            auto o = parse_seconds(offsets[i]);
+            if (!o) {
+                print_error("compare: --offset " + offsets[i] + ": seconds, as 0.5, -0.2 or 1001/24000");
+                return 2;
+            }
+            t.offset = *o;
+        }
+        takes.push_back(t);
+    }
+    PlayOptions opts = opts_in;
+    opts.files.clear();  // no playlist: the compare is all that plays
+    auto keymap = load_key_map(opts.input_conf);
+    if (!keymap) {
+        print_error(keymap.error().message);
+        return 2;
+    }
+    std::vector<review::ScriptedKey> keys;
+    if (!opts.keys.empty()) {
+        auto k = review::parse_keys(opts.keys);
+        if (!k) {
+            print_error(k.error().message);
+            return 2;
+        }
+        keys = std::move(*k);
+    }
+    Session s(opts);
+    if (auto r = s.start(); !r) {
+        print_error(r.error().message);
+        return 1;
+    }
+    if (auto r = s.open_compare(takes); !r) {
+        print_error(r.error().message);
+        return 1;
+    }
+    review::CommandFeed feed(*keymap, std::move(keys), nullptr);
+    int rc = run_headless(s, opts, feed, nullptr);
+    if (auto r = s.finish_stats(); !r) {
+        print_error(r.error().message);
+        rc = rc ? rc : 1;
+    }
+    return rc;
+}
+
 }  // namespace reelsync::app

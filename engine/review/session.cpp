@@ -136,6 +136,27 @@ Result<void> Session::open_edit(const std::vector<timeline::ShotSpec>& shots, co
     return {};
 }
 
+Result<void> Session::open_compare(const std::vector<timeline::TakeSpec>& takes, bool play) {
+    auto c = timeline::CompareSource::open(takes, reader_options());
+    if (!c) return std::unexpected(c.error());
+    std::shared_ptr<const media::AudioTrack> track = music_;
+    if (!track && output_ && (*c)->take_info(0).audio) {
+        auto t = media::decode_audio(takes[0].path, output_->sample_rate(), output_->channels(), (*c)->take_info(0).origin_seconds());
+        if (t) track = std::make_shared<const media::AudioTrack>(std::move(*t));
+        else RS_LOG_WARN("%s", t.error().message.c_str());
+    }
+    scan_.reset();
+    player_.reset();
+    clock_.reset();
+    retire_reader();
+    edit_ = nullptr;
+    reader_ = std::move(*c);
+    live_.reset();
+    start_player(track);
+    if (play && !opts_.paused) player_->play();
+    return {};
+}
+
 void Session::show_edit(std::unique_ptr<timeline::EditReader> e, const std::string& name, bool play) {
     scan_.reset();
     player_.reset();

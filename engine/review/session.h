@@ -16,6 +16,7 @@
 #include "audio/clock.h"
 #include "media/audio_track.h"
 #include "media/clip_reader.h"
+#include "timeline/compare_source.h"
 #include "timeline/edit_reader.h"
 #include "timeline/player.h"
 #include "timeline/stats.h"
@@ -46,6 +47,9 @@ public:
     Result<void> open_edit(const std::vector<timeline::ShotSpec>& shots, const std::string& name, bool play = true);
     // Shows an edit opened elsewhere.
     void show_edit(std::unique_ptr<timeline::EditReader> edit, const std::string& name, bool play);
+    // Compares 2-4 takes on one clock (timeline::CompareSource), against the song when there is
+    // one, else with the first take's own sound.
+    Result<void> open_compare(const std::vector<timeline::TakeSpec>& takes, bool play = true);
     bool playing_edit() const { return edit_ != nullptr; }
     timeline::EditReader* edit() { return edit_; }
     const std::string& edit_name() const { return edit_name_; }

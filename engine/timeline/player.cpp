@@ -279,6 +279,9 @@ void Player::presented(const media::VideoFrame& frame, double at) {
     p.playing = clock_.playing() && clock_.speed() == 1.0;
     p.shot = frame.shot;
     p.source_frame = frame.source_index;
+    if (frame.views)
+        for (const media::VideoFrame& v : *frame.views)
+            if (p.view_count < static_cast<int>(p.views.size())) p.views[static_cast<size_t>(p.view_count++)] = v.index;
     stats_.record(p);
     shown_[shown_count_++ % shown_.size()] = {p.t_audio, {frame.index, frame.source_index, frame.shot}};
     current_ = frame;

@@ -35,6 +35,7 @@ void PlaybackStats::record(const Present& p) {
             j["shot"] = p.shot;
             j["source_frame"] = p.source_frame;
         }
+        if (p.view_count > 0) j["views"] = std::vector<int64_t>(p.views.begin(), p.views.begin() + p.view_count);
         std::string line = j.dump() + "\n";
         if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) write_failed_ = true;
     }

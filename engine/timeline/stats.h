@@ -1,6 +1,7 @@
 #pragma once
 // Per-present statistics of a playback: what was shown when, drops, repeats and A/V error.
 // Optionally streamed to a JSON-lines file, one object per present and a summary line at the end.
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -19,6 +20,9 @@ struct Present {
     bool playing = true; // false for presents while paused (redraws, steps): no A/V error counted
     int32_t shot = -1;         // playing an edit: the shot shown, and its frame in its own clip
     int64_t source_frame = -1;
+    // Comparing takes: each take's frame shown (-1: none at that instant).
+    std::array<int64_t, 4> views{-1, -1, -1, -1};
+    int view_count = 0;
 };
 
 class PlaybackStats {

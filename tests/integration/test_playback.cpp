@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <set>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -134,4 +136,74 @@ TEST(Playback, LoopRangeRepeatsExactly) {
         if (i > 0 && f == 10) ++wraps;
     }
     EXPECT_GE(wraps, 5);
+}
+
+// Compare, headless: four takes at 23.976, 24, 25 and 30 fps (sizes and lengths differ; one starts
+// 0.5 s in, one 0.2 s before the compare's 0) on one clock. Judged from the stats file: at every
+// present each take shows the frame of its own whose interval holds the compare frame's start
+// (exact arithmetic here), and, for every present on time, the clock itself; a present after its
+// frame's end (load) is counted, not excused.
+TEST(Compare, FourTakesAtMixedRatesStayInStep) {
+    struct Def {
+        const char* name;
+        const char* rate;
+        double fps;
+        int frames, width, height;
+        const char* offset;
+        double off;
+    };
+    const Def defs[] = {{"cmp_23976.mp4", "24000/1001", 24000.0 / 1001.0, 48, 160, 120, "0", 0.0},
+                        {"cmp_24.mp4", "24", 24.0, 60, 176, 144, "0", 0.0},
+                        {"cmp_25.mp4", "25", 25.0, 40, 128, 96, "0.5", 0.5},
+                        {"cmp_30.mp4", "30", 30.0, 72, 192, 108, "-0.2", -0.2}};
+    std::string takes, offsets;
+    for (const Def& d : defs) {
+        takes += " '" + indexed_clip({d.name, "-c:v libx264 -g 12 -bf 2", d.rate, d.frames, d.width, d.height}) + "'";
+        offsets += std::string(" ") + d.offset;
+    }
+    const std::string stats = media_dir() + "/compare four stats.jsonl";
+    std::string out;
+    const int rc = run_command("timeout 60 '" + reelsync_binary() + "' compare" + takes + " --offset" + offsets + " --headless --no-audio --stats '" +
+                                   stats + "'",
+                               &out);
+    ASSERT_EQ(rc, 0) << out;
+    std::ifstream f(stats);
+    std::string line;
+    int presents = 0, wrong_at_start = 0, wrong_at_clock = 0, late = 0;
+    int64_t last_frame = -1;
+    std::vector<std::set<int64_t>> shown(4);
+    auto frame_of = [&](const Def& d, double t) {
+        const double x = (t - d.off) * d.fps;
+        const int64_t k = static_cast<int64_t>(std::floor(x + 1e-9));
+        return x < -1e-9 || k >= d.frames ? int64_t{-1} : k;
+    };
+    while (std::getline(f, line)) {
+        const nlohmann::json j = nlohmann::json::parse(line);
+        if (!j.contains("views")) continue;
+        ++presents;
+        EXPECT_GT(j["frame"].get<int64_t>(), last_frame);
+        last_frame = j["frame"].get<int64_t>();
+        const double pts = j["pts"], dur = j["dur"], t = j["t_audio"];
+        const bool on_time = t >= pts - 1e-9 && t < pts + dur;
+        late += !on_time;
+        ASSERT_EQ(j["views"].size(), 4u);
+        for (size_t v = 0; v < 4; ++v) {
+            const int64_t got = j["views"][v];
+            wrong_at_start += got != frame_of(defs[v], pts);
+            if (on_time) wrong_at_clock += got != frame_of(defs[v], t);
+            if (got >= 0) shown[v].insert(got);
+        }
+    }
+    std::printf("compare: %d presents, %d late, %d wrong by the frame start, %d wrong by the clock\n", presents, late, wrong_at_start, wrong_at_clock);
+    EXPECT_GT(presents, 150);
+    EXPECT_EQ(wrong_at_start, 0);
+    EXPECT_EQ(wrong_at_clock, 0);
+    EXPECT_LE(late, presents / 20);
+    // Nearly every frame of every take went on screen (a frame lasting less than a present can
+    // cost is dropped: at most a few).
+    for (size_t v = 0; v < 4; ++v) {
+        const int64_t first = std::max<int64_t>(frame_of(defs[v], 0.0), 0);  // frames before the compare's 0 are not shown
+        EXPECT_GE(static_cast<int64_t>(shown[v].size()), defs[v].frames - first - 3) << defs[v].name;
+        EXPECT_EQ(*shown[v].begin(), first) << defs[v].name;
+    }
 }
