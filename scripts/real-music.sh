@@ -85,9 +85,14 @@ with open(os.path.join(out, 'jobs.txt'), 'w') as jobs, open(os.path.join(out, 'm
         jobs.write(f'{name}\t{path}\n')
 PY
 render() {
-  local name=$1 path=$2 dir=$3
-  QT_QPA_PLATFORM=offscreen timeout 600 lmms --allowroot -r "$path" -o "$dir/$name.full.wav" -f wav >"$dir/$name.log" 2>&1 \
-    || { echo "real-music: lmms failed on $path (log: $dir/$name.log)" >&2; return 1; }
+  local name=$1 path=$2 dir=$3 attempt
+  # lmms's renderer now and then crashes (a segfault in its ProjectRenderer thread) on a project it
+  # renders fine the next time: three tries before giving up.
+  for attempt in 1 2 3; do
+    QT_QPA_PLATFORM=offscreen timeout 600 lmms --allowroot -r "$path" -o "$dir/$name.full.wav" -f wav >"$dir/$name.log" 2>&1 && break
+    echo "real-music: lmms failed on $path (try $attempt of 3; log: $dir/$name.log)" >&2
+    [[ $attempt == 3 ]] && return 1
+  done
   ffmpeg -nostdin -v error -y -i "$dir/$name.full.wav" -t 120 -ac 1 -ar 44100 -c:a pcm_s16le "$dir/$name.wav"
   rm -f "$dir/$name.full.wav" "$dir/$name.log"
   echo "real-music: rendered $name"
