@@ -40,6 +40,17 @@ void print_summary(Session& s, double seconds, FILE* out) {
 
 namespace {
 
+// --keys "SECONDS:KEY,...": the presses, or none after printing why (the caller exits 2).
+std::optional<std::vector<review::ScriptedKey>> scripted_keys(const std::string& spec) {
+    if (spec.empty()) return std::vector<review::ScriptedKey>{};
+    auto k = review::parse_keys(spec);
+    if (!k) {
+        print_error(k.error().message);
+        return std::nullopt;
+    }
+    return std::move(*k);
+}
+
 int run_headless(Session& s, const PlayOptions& o, review::CommandFeed& feed, Review* review) {
     std::unique_ptr<gpu::Context> ctx;
     std::unique_ptr<render::OffscreenRenderer> renderer;
@@ -155,15 +166,8 @@ int run_play(const PlayOptions& opts_in) {
         }
         proj = std::move(*p);
     }
-    std::vector<review::ScriptedKey> keys;
-    if (!opts.keys.empty()) {
-        auto k = review::parse_keys(opts.keys);
-        if (!k) {
-            print_error(k.error().message);
-            return 2;
-        }
-        keys = std::move(*k);
-    }
+    auto keys = scripted_keys(opts.keys);
+    if (!keys) return 2;
     if (opts.ipc == "-" && !opts.headless) {
         print_error("--ipc - needs --headless (the window takes its keys from the keyboard; give a socket path instead)");
         return 2;
@@ -194,7 +198,7 @@ int run_play(const PlayOptions& opts_in) {
     std::unique_ptr<Review> review;
     // Reviewing (decisions, marks, trims, the beat grid: commands go to the project): a project's
     // clip, or its edit when commands are scripted.
-    if (proj && (!opts.edit || !keys.empty() || !opts.ipc.empty())) {
+    if (proj && (!opts.edit || !keys->empty() || !opts.ipc.empty())) {
         review = std::make_unique<Review>(std::move(*proj), s);
         if (opts.edit) {
             if (auto r = review->enter_edit(/*wait=*/true); !r) {
@@ -226,7 +230,7 @@ int run_play(const PlayOptions& opts_in) {
             return 1;
         }
     }
-    review::CommandFeed feed(*keymap, std::move(keys), ipc.get());
+    review::CommandFeed feed(*keymap, std::move(*keys), ipc.get());
     int rc = opts.headless ? run_headless(s, opts, feed, review.get()) : run_play_window(s, opts, *keymap, feed, review.get());
     if (auto r = s.finish_stats(); !r) {
         print_error(r.error().message);
@@ -289,15 +293,8 @@ int run_compare(const std::vector<std::string>& files, const std::vector<std::st
         print_error(keymap.error().message);
         return 2;
     }
-    std::vector<review::ScriptedKey> keys;
-    if (!opts.keys.empty()) {
-        auto k = review::parse_keys(opts.keys);
-        if (!k) {
-            print_error(k.error().message);
-            return 2;
-        }
-        keys = std::move(*k);
-    }
+    auto keys = scripted_keys(opts.keys);
+    if (!keys) return 2;
     Session s(opts);
     if (auto r = s.start(); !r) {
         print_error(r.error().message);
@@ -307,7 +304,7 @@ int run_compare(const std::vector<std::string>& files, const std::vector<std::st
         print_error(r.error().message);
         return 1;
     }
-    review::CommandFeed feed(*keymap, std::move(keys), nullptr);
+    review::CommandFeed feed(*keymap, std::move(*keys), nullptr);
     int rc = run_headless(s, opts, feed, nullptr);
     if (auto r = s.finish_stats(); !r) {
         print_error(r.error().message);

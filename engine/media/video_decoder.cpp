@@ -40,17 +40,9 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(const std::string& path
     if (!info) return std::unexpected(info.error());
     std::unique_ptr<VideoDecoder> d(new VideoDecoder());
     d->info_ = std::move(*info);
-    auto fmt = open_local_media(path);
-    if (!fmt) return std::unexpected(fmt.error());
-    d->fmt_ = std::move(*fmt);
-    int vi = d->info_.video->index;
-    for (unsigned i = 0; i < d->fmt_->nb_streams; ++i)
-        d->fmt_->streams[i]->discard = static_cast<int>(i) == vi ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
-    auto codec = open_decoder(path, d->fmt_.get(), vi, opts.threads);
-    if (!codec) return std::unexpected(codec.error());
-    d->codec_ = std::move(*codec);
-    d->pkt_.reset(av_packet_alloc());
     d->threads_ = opts.threads;
+    d->pkt_.reset(av_packet_alloc());
+    if (auto r = d->restart(); !r) return std::unexpected(r.error());
     if (d->info_.index.dts_only) {
         // Does the decoder reorder? Decode up to the first frame out and look, then start again.
         FramePtr f;

@@ -95,6 +95,27 @@ std::string squeue_lines() {
     return out;
 }
 
+// A shell command started in the background (the submitting reelsync); -1 if it could not be.
+pid_t start_in_background(const std::string& cmd) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);
+        _exit(127);
+    }
+    return pid;
+}
+
+// The first array task seen running ("JOB_INDEX"), waiting up to a minute; empty if none ran.
+std::string running_task() {
+    for (int k = 0; k < 1200; ++k) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        std::istringstream in(squeue_lines());
+        for (std::string task, st; in >> task >> st;)
+            if (st == "RUNNING") return task;
+    }
+    return "";
+}
+
 class Farm : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -207,23 +228,10 @@ TEST_F(Farm, AKilledTaskIsRetriedAndAKilledMergeAttachesAgain) {
     const fs::path d = clip_folder("killed", 40, 8, "320x180", 2.0);
     const fs::path work = d / ".reelsync-farm", log = d / "first.log";
     const std::string cmd = "exec " + q(t::reelsync_binary()) + " scan " + q(d) + " --farm slurm --shards 8 --retries 2 >" + q(log) + " 2>&1";
-    pid_t pid = fork();
+    const pid_t pid = start_in_background(cmd);
     ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);
-        _exit(127);
-    }
     // A running task of the job, cancelled.
-    std::string cancelled;
-    for (int k = 0; k < 1200 && cancelled.empty(); ++k) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        std::istringstream in(squeue_lines());
-        for (std::string task, st; in >> task >> st;)
-            if (st == "RUNNING") {
-                cancelled = task;
-                break;
-            }
-    }
+    const std::string cancelled = running_task();
     ASSERT_FALSE(cancelled.empty()) << slurp(log);
     std::string out;
     ASSERT_EQ(t::run_command("scancel " + cancelled, &out), 0) << out;
@@ -291,18 +299,9 @@ TEST_F(Farm, CtrlCCancelsTheJobAndTheNextScanSubmitsTheRest) {
     const fs::path d = clip_folder("ctrl_c", 24, 6, "320x180", 2.0);
     const fs::path log = d / "first.log";
     const std::string cmd = "exec " + q(t::reelsync_binary()) + " scan " + q(d) + " --farm slurm --shards 6 >" + q(log) + " 2>&1";
-    pid_t pid = fork();
+    const pid_t pid = start_in_background(cmd);
     ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);
-        _exit(127);
-    }
-    bool running = false;
-    for (int k = 0; k < 1200 && !running; ++k) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        running = squeue_lines().find("RUNNING") != std::string::npos;
-    }
-    ASSERT_TRUE(running) << slurp(log);
+    ASSERT_FALSE(running_task().empty()) << slurp(log);
     kill(pid, SIGINT);
     int status = 0;
     waitpid(pid, &status, 0);
@@ -437,18 +436,9 @@ TEST_F(Farm, SigtermDetachesAndCancelStopsTheJob) {
     const fs::path d = clip_folder("detach", 24, 6, "320x180", 2.0);
     const fs::path log = d / "first.log";
     const std::string cmd = "exec " + q(t::reelsync_binary()) + " scan " + q(d) + " --farm slurm --shards 6 >" + q(log) + " 2>&1";
-    pid_t pid = fork();
+    const pid_t pid = start_in_background(cmd);
     ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);
-        _exit(127);
-    }
-    bool running = false;
-    for (int k = 0; k < 1200 && !running; ++k) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        running = squeue_lines().find("RUNNING") != std::string::npos;
-    }
-    ASSERT_TRUE(running) << slurp(log);
+    ASSERT_FALSE(running_task().empty()) << slurp(log);
     kill(pid, SIGTERM);
     int status = 0;
     waitpid(pid, &status, 0);
