@@ -11,6 +11,7 @@ PACKAGES=(
   libimgui-dev libstb-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
   portaudio19-dev libasound2-dev libjack-jackd2-dev libasound2-plugins jackd2
+  libx11-dev libxext-dev libxtst-dev
   nlohmann-json3-dev libcli11-dev libsqlite3-dev
   libopencv-dev
   slurmctld slurmd slurm-client munge

@@ -16,6 +16,7 @@
 #endif
 #ifdef REELSYNC_HAVE_JACK
 #include <jack/jack.h>
+#include <pa_jack.h>
 #endif
 
 namespace reelsync::audio {
@@ -41,6 +42,7 @@ Result<void> ensure_portaudio() {
 #ifdef REELSYNC_HAVE_JACK
         jack_set_error_function(jack_silent);
         jack_set_info_function(jack_silent);
+        PaJack_SetClientName("reelsync");  // how the JACK patchbay names the player's ports
 #endif
         // PortAudio's host APIs print their probing noise to stderr; keep the console clean.
         fflush(stderr);
@@ -68,7 +70,15 @@ Result<std::unique_ptr<AudioOutput>> AudioOutput::open(Options opts) {
     if (auto r = ensure_portaudio(); !r) return std::unexpected(r.error());
     PaDeviceIndex dev = paNoDevice;
     if (opts.device.empty()) {
-        dev = Pa_GetDefaultOutputDevice();
+        // With a JACK server running, its own host API rather than ALSA's default device: the
+        // ALSA "jack" device buffers on its own and reports only its period as the latency (the
+        // picture came ~12 ms early, measured from outside by test Observed.*); the JACK host
+        // reports the ports' real playback latency, so outputBufferDacTime is when it is heard.
+        const PaHostApiIndex jack = Pa_HostApiTypeIdToHostApiIndex(paJACK);
+        if (jack >= 0)
+            if (const PaHostApiInfo* api = Pa_GetHostApiInfo(jack); api && api->defaultOutputDevice != paNoDevice)
+                dev = api->defaultOutputDevice;
+        if (dev == paNoDevice) dev = Pa_GetDefaultOutputDevice();
     } else {
         for (int i = 0; i < Pa_GetDeviceCount(); ++i) {
             const PaDeviceInfo* d = Pa_GetDeviceInfo(i);

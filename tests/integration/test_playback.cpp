@@ -41,14 +41,6 @@ double fraction_in_interval(const Stats& s) {
     return s.presents.empty() ? 0.0 : static_cast<double>(ok) / static_cast<double>(s.presents.size());
 }
 
-// 10 s at 30 fps: a white flash on frame 30k (each second) and a click at the same instants, PCM audio.
-std::string flash_clip() {
-    return generate("sync_flash_click.mkv",
-                    "-f lavfi -i \"color=c=0x202020:s=320x240:r=30:d=10,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:"
-                    "enable='eq(mod(n\\,30)\\,0)'\" -f lavfi -i \"aevalsrc='if(lt(mod(t\\,1)\\,0.002)\\,0.9\\,0)':s=48000:d=10\" "
-                    "-c:v libx264 -preset veryfast -g 30 -c:a pcm_s16le");
-}
-
 std::string play_headless(const std::string& clip, const std::string& stats, const std::string& extra, std::string* out) {
     std::string cmd = "timeout 60 '" + reelsync_binary() + "' play '" + clip + "' --headless --duration 6 --stats '" + stats +
                       "' " + extra;
@@ -84,7 +76,7 @@ void check_sync(const Stats& s, double fps) {
 TEST(Playback, HeadlessOnTheAudioClockShowsTheFrameTheListenerHears) {
     std::string out;
     std::string stats = media_dir() + "/sync_audio.jsonl";
-    play_headless(flash_clip(), stats, "", &out);
+    play_headless(flash_click_clip(), stats, "", &out);
     if (out.find("clock: audio") == std::string::npos) GTEST_SKIP() << "no audio device here: " << out;
     check_sync(read_stats(stats), 30.0);
 }
@@ -94,7 +86,7 @@ TEST(Playback, WithNoAudioDeviceTheTimerClockTakesOver) {
     std::string stats = media_dir() + "/sync_timer.jsonl";
     // Point PortAudio's JACK and ALSA-JACK devices at a server that does not exist: no device at all.
     std::string cmd = "JACK_DEFAULT_SERVER=reelsync-no-such-server timeout 60 '" + reelsync_binary() +
-                      "' play '" + flash_clip() + "' --headless --duration 6 --stats '" + stats + "'";
+                      "' play '" + flash_click_clip() + "' --headless --duration 6 --stats '" + stats + "'";
     int rc = run_command(cmd, &out);
     ASSERT_EQ(rc, 0) << out;
     EXPECT_NE(out.find("no audio output device"), std::string::npos) << out;
@@ -123,7 +115,7 @@ TEST(Playback, NtscRateClipStaysInSync) {
 TEST(Playback, LoopRangeRepeatsExactly) {
     std::string out;
     std::string stats = media_dir() + "/loop.jsonl";
-    play_headless(flash_clip(), stats, "--loop 10:24", &out);
+    play_headless(flash_click_clip(), stats, "--loop 10:24", &out);
     Stats s = read_stats(stats);
     ASSERT_GE(s.presents.size(), 100u);
     int wraps = 0;

@@ -69,6 +69,13 @@ std::string indexed_clip(const IndexedSpec& s) {
     return generate(s.name, args);
 }
 
+std::string flash_click_clip() {
+    return generate("sync_flash_click.mkv",
+                    "-f lavfi -i \"color=c=0x202020:s=320x240:r=30:d=10,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:"
+                    "enable='eq(mod(n\\,30)\\,0)'\" -f lavfi -i \"aevalsrc='if(lt(mod(t\\,1)\\,0.002)\\,0.9\\,0)':s=48000:d=10\" "
+                    "-c:v libx264 -preset veryfast -g 30 -c:a pcm_s16le");
+}
+
 std::vector<std::string> mixed_clips() {
     return {
         indexed_clip({"mixed_h264_30.mp4", "-c:v libx264 -preset veryfast -bf 2 -g 24", "30", 72, 320, 240}),

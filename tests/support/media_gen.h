@@ -39,6 +39,10 @@ int64_t read_index_rgba(const std::vector<uint8_t>& rgba, uint32_t width, uint32
 // Reads it from an 8- or 16-bit luma plane (limited or full range).
 int64_t read_index_luma(const uint8_t* data, int linesize, int width, int bytes_per_sample, int bit_depth);
 
+// 10 s at 30 fps, 320x240: a white flash on frame 30k (each second) over dark grey, and a 2 ms
+// click at the same instants (PCM audio in Matroska).
+std::string flash_click_clip();
+
 // Writes `bytes` to a file in media_dir() (for corrupt-input tests).
 std::string write_file(const std::string& name, const std::string& bytes);
 

@@ -1,0 +1,102 @@
+#pragma once
+// An observer outside the player: it watches what reaches the outputs, not what the player says.
+//
+// The picture: a region of the X screen grabbed about every millisecond (MIT-SHM), each change
+// kept with the time it appeared. The sound: a JACK client of its own whose input port every
+// player output port is connected to (JACK sums them), recorded sample by sample. Both are
+// stamped with the JACK clock (jack_get_time, jack_get_cycle_times), so a flash and its click
+// can be compared directly. It can also press keys (XTest) at a time it records, so a test can
+// check what the player did with a key against what was on screen when it went down.
+//
+// Threads: the grab thread (owned by the Observer; the only user of its X connection) appends to
+// `changes_` under `mutex_`; the JACK process callback (JACK's thread) writes only the
+// preallocated sound buffers and `cycles_written_` (atomic; read after deactivation); the port
+// thread (owned by the Observer) connects new player ports. The caller's thread presses keys
+// through a second X connection of its own.
+#include <atomic>
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace reelsync::testing {
+
+struct ScreenChange {
+    double t = 0;       // JACK clock, seconds: middle of the interval in which the picture changed
+    double spread = 0;  // half that interval's length (the uncertainty of t)
+    std::vector<uint8_t> bgra;  // the region's picture from then on (width * height * 4)
+};
+
+struct Observation {
+    int width = 0, height = 0;  // the watched region's size
+    std::vector<ScreenChange> screen;
+    size_t grabs = 0;
+    double grab_interval_ms_median = 0, grab_interval_ms_max = 0;
+
+    int rate = 0;  // sound, mono sum of every recorded port; sample k reaches the output at
+    std::vector<float> sound;  // sound_start + k / rate (gaps left silent)
+    double sound_start = 0;
+    double latency_s = 0;  // the recorded ports' playback latency (included in sound_start)
+    std::vector<std::string> ports;  // the player ports that were recorded
+};
+
+struct ObserverOptions {
+    std::string display;  // X display name; DISPLAY when empty
+    int x = 0, y = 0, width = 32, height = 32;  // region of the root window to watch
+    int grab_interval_us = 1000;
+    bool sound = true;          // record the JACK output ports
+    std::string ignore_client;  // a client whose ports are not the player's (besides physical ports)
+    double max_seconds = 90;    // sound buffer length
+};
+
+class Observer {
+public:
+    static std::expected<std::unique_ptr<Observer>, std::string> start(const ObserverOptions& options);
+    ~Observer();
+    Observer(const Observer&) = delete;
+    Observer& operator=(const Observer&) = delete;
+
+    // The JACK clock now, in seconds.
+    double now() const;
+    // Screen changes so far (thread-safe copies).
+    size_t change_count() const;
+    ScreenChange change(size_t i) const;
+    // Waits until at least `n` changes were seen or `timeout_s` passed; returns the count.
+    size_t wait_changes(size_t n, double timeout_s) const;
+    // Ports connected so far.
+    size_t ports_connected() const;
+
+    // Presses and releases a key (an X keysym name: "i", "o", "space") with the pointer inside the
+    // watched region (so the window under it has the focus). Returns the JACK time the key went
+    // down (the middle of the request's round trip).
+    std::expected<double, std::string> press_key(const std::string& keysym);
+
+    Observation stop();
+
+    struct Impl;
+
+private:
+    explicit Observer(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// Mean luma (0-255) of a BGRA picture.
+double mean_luma(const std::vector<uint8_t>& bgra);
+// Times (JACK clock) at which the recorded sound first exceeds `threshold` in magnitude after at
+// least `min_gap_s` below it.
+std::vector<double> sound_onsets(const Observation& o, float threshold, double min_gap_s);
+
+// A flash-and-click clip as observed: when the watched region turned bright (luma >= 128 after
+// below it), when the sound clicked (|x| >= 0.3 after half a second of quiet), and for each click
+// its nearest flash's offset (flash - click, seconds) when that flash is within half a second.
+struct FlashClick {
+    std::vector<double> flashes, clicks;
+    std::vector<double> offsets;  // one per click that has a flash near it
+    size_t unmatched_clicks = 0;
+};
+FlashClick flash_click(const Observation& o);
+
+}  // namespace reelsync::testing
