@@ -348,6 +348,11 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
         Result<double> show() override { return show_fn(); }
         double show_lead() const override { return std::max(0.0, present_cost->mean - 2 * present_cost->dev); }
         double show_cost() const override { return present_cost->mean; }
+        // Waiting for a frame's instant on the window's events: a key that goes down meanwhile is
+        // taken (and stamped) at once; it is acted on after the present, at that instant.
+        void wait_until(double steady) override {
+            for (double left = steady - steady_seconds(); left > 0; left = steady - steady_seconds()) glfwWaitEventsTimeout(left);
+        }
     } target;
     target.draw_fn = draw_image;
     target.show_fn = show_image;

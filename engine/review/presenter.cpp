@@ -16,12 +16,12 @@ void CostEstimate::add(double seconds) {
 double CostEstimate::value() const { return std::clamp(mean + 3 * dev, 0.002, 0.1); }
 double CostEstimate::expected() const { return std::clamp(mean, 0.001, 0.1); }
 
-void wait_until_due(timeline::Player& p, const media::VideoFrame& frame, double present_at, double lead) {
-    sleep_until(present_at - lead);
-    for (int i = 0; i < 8; ++i) {  // a bounded number of short sleeps, never a spin
+void wait_until_due(timeline::Player& p, FrameTarget& target, const media::VideoFrame& frame, double present_at, double lead) {
+    target.wait_until(present_at - lead);
+    for (int i = 0; i < 8; ++i) {  // a bounded number of short waits, never a spin
         double left = p.until_due(frame, steady_seconds() + lead);
         if (left < 0.0002) break;
-        sleep_until(steady_seconds() + left);
+        target.wait_until(steady_seconds() + left);
     }
 }
 
@@ -42,6 +42,7 @@ Rational sample_aspect_of(const media::VideoFrame& f, const media::ClipInfo& inf
 }
 
 Result<double> FrameTarget::show() { return steady_seconds(); }
+void FrameTarget::wait_until(double steady) { sleep_until(steady); }
 
 Result<bool> OffscreenFrameTarget::draw(const media::VideoFrame& frame, Rational sample_aspect) {
     if (auto d = r_.draw(frame.picture, sample_aspect); !d) return std::unexpected(d.error());
@@ -66,7 +67,7 @@ Result<Presenter::Step> Presenter::step(timeline::Player& p, FrameTarget& target
     }
     if (!first_) draw_cost_.add(steady_seconds() - t0);
     first_ = false;
-    wait_until_due(p, *plan.frame, plan.present_at, target.show_lead());
+    wait_until_due(p, target, *plan.frame, plan.present_at, target.show_lead());
     auto at = target.show();
     if (!at) return std::unexpected(at.error());
     p.presented(*plan.frame, *at);

@@ -24,9 +24,12 @@ struct CostEstimate {
 // The sample aspect ratio to show a frame with: the picture's own, else the stream's.
 Rational sample_aspect_of(const media::VideoFrame& f, const media::ClipInfo& info);
 
-// Sleeps until `frame` is due: to the predicted instant, then as long as the clock itself still
+class FrameTarget;
+
+// Waits until `frame` is due: to the predicted instant, then as long as the clock itself still
 // says it is early (it may have started late or stalled). `lead`: how long the present takes.
-void wait_until_due(timeline::Player& p, const media::VideoFrame& frame, double present_at, double lead);
+// The waiting is the target's (a window goes on taking input meanwhile).
+void wait_until_due(timeline::Player& p, FrameTarget& target, const media::VideoFrame& frame, double present_at, double lead);
 
 // Sleeps until a steady-clock instant (absolute, so no drift from repeated relative sleeps).
 void sleep_until(double steady);
@@ -45,6 +48,10 @@ public:
     virtual double show_lead() const { return 0.0; }
     // What show() costs on average: planned for, with the draw, when choosing the frame to draw.
     virtual double show_cost() const { return 0.0; }
+    // Waits until a steady instant. A window overrides it to go on receiving input meanwhile, so
+    // a key pressed while a frame waits for its instant is stamped when it went down, not after
+    // the present (a live mark was one frame late, seen from outside by Observed.LiveMarks*).
+    virtual void wait_until(double steady);
 };
 
 // Frames drawn offscreen (headless playback, the benchmarks): shown when the GPU is done.

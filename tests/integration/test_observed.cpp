@@ -11,9 +11,12 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "project/edit.h"
+#include "project/project.h"
 #include "support/media_gen.h"
 #include "support/observer.h"
 
@@ -102,4 +105,181 @@ TEST(Observed, EachFlashReachesTheScreenWithItsClick) {
     const auto [lo, hi] = std::minmax_element(offsets.begin(), offsets.end());
     ASSERT_NE(lo, offsets.end());
     EXPECT_LT(*hi - *lo, 0.5 / 30.0) << "flash-to-click offsets spread by half a frame interval or more";
+}
+
+namespace {
+
+// The watched strip over the top of the picture, where indexed clips draw their frame number:
+// a 320x240 clip shown 480x360 at x 80 (the info panel hidden with Tab); row 20 of the strip is
+// inside the 60-row band.
+ObserverOptions index_strip() {
+    ObserverOptions o;
+    o.x = 80;
+    o.y = 0;
+    o.width = 480;
+    o.height = 41;
+    return o;
+}
+
+struct Seen {
+    double t;
+    int64_t frame;
+};
+std::vector<Seen> frames_seen(const Observation& o) {
+    std::vector<Seen> out;
+    for (const ScreenChange& c : o.screen) {
+        const int64_t f = read_index_rgba(c.bgra, static_cast<uint32_t>(o.width), static_cast<uint32_t>(o.height));
+        if (out.empty() || out.back().frame != f) out.push_back({c.t, f});
+    }
+    return out;
+}
+
+}  // namespace
+
+// A played edit of six shots (one 30 fps indexed clip, other in and out points each), against a
+// song that clicks every second. The clicks tie the song's time to the observer's clock; then
+// each cut's in-frame must reach the screen at the cut's instant (from its start to one frame
+// interval after, plus what a present costs), straight after the outgoing shot's out-frame, with
+// no other picture (black, a stale frame) between.
+TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
+    std::string why;
+    if (!have_services(&why)) GTEST_SKIP() << why;
+    const std::string clip = indexed_clip({"observed_edit_30.mp4", "-c:v libx264 -g 30", "30", 300, 320, 240});
+    const std::string song = generate("observed_click_song.wav", "-f lavfi -i \"aevalsrc='if(lt(mod(t\\,1)\\,0.002)\\,0.9\\,0)':s=48000:d=12\" -ac 2");
+    const fs::path dir = fs::path(media_dir()) / "projects" / "observed edit";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const int shots = 6;
+    for (int k = 0; k < shots; ++k) fs::copy_file(clip, dir / ("shot_" + std::to_string(k) + ".mp4"));
+    {
+        auto p = reelsync::project::Project::open(dir);
+        ASSERT_TRUE(p) << p.error().message;
+        ASSERT_EQ(p->clips().size(), static_cast<size_t>(shots));
+        for (int k = 0; k < shots; ++k) {
+            const int64_t id = p->clips()[static_cast<size_t>(k)].id;
+            ASSERT_TRUE(p->set_status(id, reelsync::project::Status::approved));
+            ASSERT_TRUE(p->set_in(id, 5 + 40 * k));
+            ASSERT_TRUE(p->set_out(id, 5 + 40 * k + 16 + 4 * k));
+        }
+    }
+    auto p = reelsync::project::Project::open(dir);
+    ASSERT_TRUE(p);
+    auto edit = reelsync::project::build_edit(*p);
+    ASSERT_TRUE(edit) << edit.error().message;
+    ASSERT_EQ(edit->shots.size(), static_cast<size_t>(shots));
+
+    auto obs = Observer::start(index_strip());
+    ASSERT_TRUE(obs) << obs.error();
+    std::string out;
+    const double length = edit->length().to_double();
+    auto player = std::async(std::launch::async, [&] {
+        return run_command("timeout 60 '" + reelsync_binary() + "' play '" + dir.string() + "' --edit --audio '" + song +
+                               "' --no-analysis --width " + std::to_string(kWinW) + " --height " + std::to_string(kWinH) +
+                               " --keys 0:tab --duration " + std::to_string(length + 0.8),
+                           &out);
+    });
+    const int rc = player.get();
+    Observation o = (*obs)->stop();
+    ASSERT_EQ(rc, 0) << out;
+    ASSERT_NE(out.find("clock: audio"), std::string::npos) << out;
+
+    // The song's clock on the observer's: click j (j s into the song) reached the output at c_j.
+    const std::vector<double> clicks = sound_onsets(o, 0.3f, 0.5);
+    ASSERT_GE(clicks.size(), static_cast<size_t>(length)) << out;
+    std::vector<double> anchors;
+    for (size_t j = 0; j < clicks.size(); ++j) anchors.push_back(clicks[j] - static_cast<double>(j));
+    std::sort(anchors.begin(), anchors.end());
+    const double song_zero = anchors[anchors.size() / 2];
+    EXPECT_LT(anchors.back() - anchors.front(), 0.002) << "the clicks are not one second apart at the output";
+
+    const std::vector<Seen> seen = frames_seen(o);
+    std::printf("observer: %zu grabs every %.2f ms, %zu pictures seen\n", o.grabs, o.grab_interval_ms_median, seen.size());
+    std::printf("cut: in-frame on screen - cut instant (ms):");
+    for (int k = 1; k < shots; ++k) {
+        const auto& in_shot = edit->shots[static_cast<size_t>(k)];
+        const auto& out_shot = edit->shots[static_cast<size_t>(k - 1)];
+        const double cut = song_zero + edit->start_of(static_cast<size_t>(k)).to_double();
+        auto it = std::find_if(seen.begin(), seen.end(), [&](const Seen& s) { return s.frame == in_shot.in && s.t > cut - 0.5; });
+        ASSERT_NE(it, seen.end()) << "cut " << k << ": in-frame " << in_shot.in << " never on screen";
+        ASSERT_NE(it, seen.begin());
+        const double delta = it->t - cut;
+        std::printf(" %+.1f", delta * 1e3);
+        EXPECT_EQ(std::prev(it)->frame, out_shot.out) << "cut " << k << ": the picture before the in-frame is not the out-frame";
+        EXPECT_GE(delta, -0.002) << "cut " << k << ": in-frame early";
+        EXPECT_LT(delta, 1.0 / 30.0 + 0.010) << "cut " << k << ": in-frame a frame interval late or more";
+    }
+    std::printf("\n");
+    // Nothing but the edit's frames from 0.2 s (the info panel, hidden by the Tab at 0, covers the
+    // strip for the first frames) to the edit's end: no black, no foreign picture.
+    for (auto it = seen.begin(); it != seen.end(); ++it) {
+        if (it->t - song_zero < 0.2 || it->t - song_zero >= length) continue;
+        bool in_edit = false;
+        for (const auto& sh : edit->shots) in_edit = in_edit || (it->frame >= sh.in && it->frame <= sh.out);
+        EXPECT_TRUE(in_edit) << "picture " << (it - seen.begin()) << " (frame number " << it->frame << ") at " << (it->t - song_zero)
+                             << " s is not a frame of the edit (the edit ends at " << length << " s)";
+    }
+}
+
+// Live marks pressed from outside: the observer presses I and O (XTest) in the window while the
+// clip plays (a project clip opened in the viewer plays at once), each about 12 ms after a new frame reached the screen; the marks saved in the
+// project are the frames the observer saw on screen when each key went down.
+TEST(Observed, LiveMarksAreTheFramesOnScreenWhenTheKeyWentDown) {
+    std::string why;
+    if (!have_services(&why)) GTEST_SKIP() << why;
+    const std::string clip = indexed_clip({"marks_30.mp4", "-c:v libx264 -g 30", "30", 150, 320, 240});
+    const fs::path dir = fs::path(media_dir()) / "projects" / "observed marks";
+    for (int run = 0; run < 2; ++run) {
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        fs::copy_file(clip, dir / "take.mp4");
+        auto obs = Observer::start(index_strip());
+        ASSERT_TRUE(obs) << obs.error();
+        std::string out;
+        auto player = std::async(std::launch::async, [&] {
+            return run_command("timeout 60 '" + reelsync_binary() + "' open '" + dir.string() + "' --clip take.mp4 --no-analysis --width " +
+                                   std::to_string(kWinW) + " --height " + std::to_string(kWinH) + " --keys 0:tab --duration 4",
+                               &out);
+        });
+        // Each key ~12 ms after a picture change, at about 1 s and 2.2 s (run 0) or 0.6 s and 2.9 s.
+        const double at[2][2] = {{1.0, 2.2}, {0.6, 2.9}};
+        int64_t pressed_on[2] = {-1, -1};
+        double pressed_at[2] = {0, 0};
+        const char* keys[2] = {"i", "o"};
+        // Playback has begun when pictures change.
+        ASSERT_GE((*obs)->wait_changes(3, 20.0), 3u) << "nothing played";
+        const double t_start = (*obs)->now();
+        for (int k = 0; k < 2; ++k) {
+            while ((*obs)->now() < t_start + at[run][k]) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            const size_t n = (*obs)->change_count();
+            ASSERT_GE((*obs)->wait_changes(n + 1, 1.0), n + 1) << "playback stopped";
+            const double changed = (*obs)->change(n).t;
+            while ((*obs)->now() < changed + 0.012) std::this_thread::sleep_for(std::chrono::microseconds(200));
+            auto t = (*obs)->press_key(keys[k]);
+            ASSERT_TRUE(t) << t.error();
+            pressed_at[k] = *t;
+        }
+        const int rc = player.get();
+        Observation o = (*obs)->stop();
+        ASSERT_EQ(rc, 0) << out;
+        const std::vector<Seen> seen = frames_seen(o);
+        for (int k = 0; k < 2; ++k) {
+            for (const Seen& s : seen)
+                if (s.t <= pressed_at[k]) pressed_on[k] = s.frame;
+            // How long that picture had been up when the key went down, and until the next.
+            double since = 0, until = 0;
+            for (size_t i = 0; i < seen.size(); ++i)
+                if (seen[i].t <= pressed_at[k]) {
+                    since = pressed_at[k] - seen[i].t;
+                    until = i + 1 < seen.size() ? seen[i + 1].t - pressed_at[k] : 1.0;
+                }
+            std::printf("run %d: %s pressed on frame %lld (%.1f ms after it appeared, %.1f ms before the next)\n", run, keys[k],
+                        static_cast<long long>(pressed_on[k]), since * 1e3, until * 1e3);
+        }
+        auto p = reelsync::project::Project::open(dir);
+        ASSERT_TRUE(p) << p.error().message;
+        const auto& c = p->clips().at(0);
+        EXPECT_GT(pressed_on[0], 0);
+        EXPECT_EQ(c.mark_in, pressed_on[0]) << "run " << run << "\n" << out;
+        EXPECT_EQ(c.mark_out, pressed_on[1]) << "run " << run << "\n" << out;
+    }
 }

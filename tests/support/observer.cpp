@@ -84,7 +84,7 @@ struct Observer::Impl {
     void grab_loop() {
         const size_t bytes = static_cast<size_t>(opt.width) * static_cast<size_t>(opt.height) * 4;
         std::vector<uint8_t> last;
-        double last_t0 = 0, last_t1 = 0, prev_start = -1;
+        double last_t0 = 0, prev_start = -1;
         const Window root = DefaultRootWindow(display);
         auto next = std::chrono::steady_clock::now();
         while (!stopping.load()) {
@@ -95,15 +95,24 @@ struct Observer::Impl {
             const double t1 = jack_get_time() * 1e-6;
             if (ok) {
                 std::vector<uint8_t> px(bytes);
-                for (int y = 0; y < opt.height; ++y)
-                    for (int x = 0; x < opt.width; ++x) {
+                const bool bgrx = image->bits_per_pixel == 32 && image->byte_order == LSBFirst && image->red_mask == 0xff0000 &&
+                                  image->green_mask == 0xff00 && image->blue_mask == 0xff;
+                const size_t row = static_cast<size_t>(opt.width) * 4;
+                for (int y = 0; y < opt.height; ++y) {
+                    uint8_t* d = px.data() + static_cast<size_t>(y) * row;
+                    if (bgrx) {  // rows copied as they are
+                        std::memcpy(d, image->data + static_cast<size_t>(y) * static_cast<size_t>(image->bytes_per_line), row);
+                        for (size_t i = 3; i < row; i += 4) d[i] = 255;
+                        continue;
+                    }
+                    for (int x = 0; x < opt.width; ++x, d += 4) {
                         const unsigned long v = XGetPixel(image, x, y);
-                        uint8_t* d = px.data() + (static_cast<size_t>(y) * static_cast<size_t>(opt.width) + static_cast<size_t>(x)) * 4;
                         d[0] = static_cast<uint8_t>(v & 0xff);
                         d[1] = static_cast<uint8_t>((v >> 8) & 0xff);
                         d[2] = static_cast<uint8_t>((v >> 16) & 0xff);
                         d[3] = 255;
                     }
+                }
                 std::lock_guard lock(mutex);
                 ++grabs;
                 if (prev_start >= 0) intervals.push_back(t0 - prev_start);
@@ -116,9 +125,7 @@ struct Observer::Impl {
                     last = std::move(px);
                 }
                 last_t0 = t0;
-                last_t1 = t1;
             }
-            (void)last_t1;
             next += std::chrono::microseconds(opt.grab_interval_us);
             const auto now = std::chrono::steady_clock::now();
             if (next < now) next = now;
