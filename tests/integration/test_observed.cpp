@@ -42,6 +42,11 @@ bool have_services(std::string* why) {
         *why = "no display";
         return false;
     }
+    std::string out;
+    if (run_command("jack_lsp", &out) != 0) {
+        *why = "no JACK server";
+        return false;
+    }
     return true;
 }
 
