@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     p->add_flag("--edit", play.edit, "Play the project folder's edit (its approved shots, in and out) against its song");
     p->add_option("--audio", play.audio_track, "Music track to play instead of the clip's own audio");
     p->add_flag("--headless", play.headless, "Render offscreen in real time, no window");
-    p->add_option("--loop", loop, "Loop frames A:B (inclusive, 0-based)");
+    p->add_option("--loop", loop, "Loop frames A:B (inclusive, 0-based; past the end: to the end)");
     p->add_flag("--paused", play.paused, "Start paused on the first frame");
     bool no_overlay = false, no_analysis = false;
     p->add_flag("--no-overlay", no_overlay, "Window: draw the picture only");

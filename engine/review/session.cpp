@@ -88,10 +88,6 @@ Result<void> Session::open_clip(size_t i) {
     clip_ = i;
     if (scan_ || scan_clips) start_scan();  // the overlay shows this clip's flags
     start_player(track);
-    if (opts_.loop) {
-        player_->set_loop(opts_.loop);
-        player_->seek_frame(opts_.loop->first);  // a loop plays from its in-point
-    }
     if (!opts_.paused) player_->play();
     return {};
 }
@@ -127,6 +123,10 @@ void Session::start_player(std::shared_ptr<const media::AudioTrack> track) {
     }
     clock_ = std::make_unique<audio::MasterClock>(output_.get());
     player_ = std::make_unique<timeline::Player>(*reader_, *clock_, stats_);
+    if (opts_.loop) {  // --loop: on a clip, the edit or a compare alike
+        player_->set_loop(opts_.loop);
+        player_->seek_frame(opts_.loop->first);  // a loop plays from its in-point
+    }
 }
 
 Result<void> Session::open_edit(const std::vector<timeline::ShotSpec>& shots, const std::string& name, bool play) {

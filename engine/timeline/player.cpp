@@ -104,6 +104,11 @@ void Player::shuttle_stop() { pause(); }
 
 void Player::set_loop(std::optional<std::pair<int64_t, int64_t>> range) {
     if (range && range->first > range->second) std::swap(range->first, range->second);
+    if (range) {  // a range past the end loops to the end
+        const int64_t last = std::max<int64_t>(0, reader_.info().frame_count() - 1);
+        range->first = std::clamp<int64_t>(range->first, 0, last);
+        range->second = std::clamp<int64_t>(range->second, 0, last);
+    }
     loop_ = range;
 }
 
