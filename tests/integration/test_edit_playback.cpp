@@ -2,11 +2,13 @@
 // played in real time against a song; checked from the stats file the player writes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,30 +20,41 @@ namespace fs = std::filesystem;
 using namespace reelsync;
 using json = nlohmann::json;
 
-TEST(EditPlayback, GaplessAtEveryCut) {
+namespace {
+
+// A project of n shots cut from the mixed clips (8 kinds of codec, size and rate), each approved
+// with in and out points; returns its folder.
+fs::path make_mixed_edit(const std::string& name, size_t n) {
     auto clips = reelsync::testing::mixed_clips();
-    const std::string song = reelsync::testing::generate("edit_song.wav", "-f lavfi -i sine=f=220:r=48000:d=30 -ac 2");
-    fs::path dir = fs::path(reelsync::testing::media_dir()) / "projects" / "gapless";
+    fs::path dir = fs::path(reelsync::testing::media_dir()) / "projects" / name;
     fs::remove_all(dir);
     fs::create_directories(dir);
-    const size_t n = 22;
     for (size_t k = 0; k < n; ++k) {
-        char name[64];
-        std::snprintf(name, sizeof name, "shot_%02zu%s", k, fs::path(clips[k % clips.size()]).extension().c_str());
-        fs::copy_file(clips[k % clips.size()], dir / name);
+        char file[64];
+        std::snprintf(file, sizeof file, "shot_%02zu%s", k, fs::path(clips[k % clips.size()]).extension().c_str());
+        fs::copy_file(clips[k % clips.size()], dir / file);
     }
-    {
-        auto p = project::Project::open(dir);
-        ASSERT_TRUE(p) << p.error().message;
-        ASSERT_EQ(p->clips().size(), n);
-        for (size_t k = 0; k < n; ++k) {
-            const int64_t id = p->clips()[k].id;
-            const int64_t in = 2 + static_cast<int64_t>(k % 5) * 4;
-            ASSERT_TRUE(p->set_status(id, project::Status::approved));
-            ASSERT_TRUE(p->set_in(id, in));
-            ASSERT_TRUE(p->set_out(id, in + 11 + static_cast<int64_t>(k % 3) * 4));
-        }
+    auto p = project::Project::open(dir);
+    EXPECT_TRUE(p) << p.error().message;
+    if (!p) return dir;
+    EXPECT_EQ(p->clips().size(), n);
+    for (size_t k = 0; k < n && k < p->clips().size(); ++k) {
+        const int64_t id = p->clips()[k].id;
+        const int64_t in = 2 + static_cast<int64_t>(k % 5) * 4;
+        EXPECT_TRUE(p->set_status(id, project::Status::approved));
+        EXPECT_TRUE(p->set_in(id, in));
+        EXPECT_TRUE(p->set_out(id, in + 11 + static_cast<int64_t>(k % 3) * 4));
     }
+    return dir;
+}
+
+}  // namespace
+
+TEST(EditPlayback, GaplessAtEveryCut) {
+    const std::string song = reelsync::testing::generate("edit_song.wav", "-f lavfi -i sine=f=220:r=48000:d=30 -ac 2");
+    const size_t n = 22;
+    const fs::path dir = make_mixed_edit("gapless", n);
+    ASSERT_FALSE(::testing::Test::HasFailure());
     auto p = project::Project::open(dir);
     ASSERT_TRUE(p);
     auto e = project::build_edit(*p);
@@ -88,6 +101,59 @@ TEST(EditPlayback, GaplessAtEveryCut) {
         EXPECT_LT(t, pts + dur) << pr.dump();
     }
     EXPECT_NE(out.find("clock: audio"), std::string::npos) << out;
+}
+
+// A loop over a stretch of the edit that spans a cut (--loop on the edit's frame numbers): it plays
+// that stretch again and again, across the cut each time, and nothing outside it; a range past the
+// edit's end loops to the end.
+TEST(EditPlayback, ALoopInTheEditRepeatsAcrossItsCut) {
+    const std::string song = reelsync::testing::generate("edit_song.wav", "-f lavfi -i sine=f=220:r=48000:d=30 -ac 2");
+    const fs::path dir = make_mixed_edit("gapless loop", 4);
+    ASSERT_FALSE(::testing::Test::HasFailure());
+    auto p = project::Project::open(dir);
+    ASSERT_TRUE(p) << p.error().message;
+    auto e = project::build_edit(*p);
+    ASSERT_TRUE(e) << e.error().message;
+    int64_t total = 0;
+    for (const auto& s : e->shots) total += s.frames();
+    const int64_t cut = e->shots[0].frames();  // the edit frame of the second shot's in-frame
+    for (const auto& [from, to] : std::vector<std::pair<int64_t, int64_t>>{{cut - 4, cut + 5}, {total - 6, total + 100}}) {
+        const std::string stats = (dir.parent_path() / "gapless loop.jsonl").string();
+        std::string out;
+        const int rc = reelsync::testing::run_command("timeout 60 '" + reelsync::testing::reelsync_binary() + "' play '" + dir.string() +
+                                                          "' --edit --headless --audio '" + song + "' --loop " + std::to_string(from) + ":" +
+                                                          std::to_string(to) + " --duration 2 --stats '" + stats + "'",
+                                                      &out);
+        ASSERT_EQ(rc, 0) << out;
+        std::vector<json> presents;
+        std::ifstream f(stats);
+        std::string line;
+        while (std::getline(f, line)) {
+            json j = json::parse(line);
+            if (j.contains("frame")) presents.push_back(j);
+        }
+        const int64_t last = std::min(to, total - 1);
+        int wraps = 0, cuts_crossed = 0;
+        for (size_t i = 0; i < presents.size(); ++i) {
+            const int64_t fr = presents[i]["frame"];
+            ASSERT_GE(fr, from) << "frame " << fr << " outside the loop " << from << ":" << last;
+            ASSERT_LE(fr, last) << "frame " << fr << " outside the loop " << from << ":" << last;
+            if (i == 0) continue;
+            const int64_t before = presents[i - 1]["frame"];
+            if (fr < before) {
+                ++wraps;
+                EXPECT_EQ(before, last);
+                EXPECT_EQ(fr, from);
+            } else {
+                EXPECT_EQ(fr, before + 1) << "a frame skipped inside the loop";
+            }
+            cuts_crossed += fr == cut && before == cut - 1;
+        }
+        EXPECT_GE(wraps, 2) << out;
+        if (from < cut && cut <= last) {
+            EXPECT_GE(cuts_crossed, 2) << "the loop did not cross its cut each time";
+        }
+    }
 }
 
 // A fresh project opened in the window: the director approves three takes in the browser and opens
