@@ -5,6 +5,7 @@
 #include <map>
 #include <numeric>
 #include <sstream>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -231,9 +232,16 @@ std::string file_url(const fs::path& p) {
 fs::path path_from_url(const std::string& url) {
     std::string s = url.rfind("file://", 0) == 0 ? url.substr(7) : url;
     std::string out;
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
     for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size()) {
-            out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+        const int hi = s[i] == '%' && i + 2 < s.size() ? hex(s[i + 1]) : -1, lo = hi >= 0 ? hex(s[i + 2]) : -1;
+        if (hi >= 0 && lo >= 0) {  // %XX; a '%' not followed by two hex digits stays as it is
+            out += static_cast<char>(hi * 16 + lo);
             i += 2;
         } else {
             out += s[i];
@@ -318,59 +326,88 @@ std::string to_otio(const Edit& e) {
     return t.dump(4) + "\n";
 }
 
+namespace {
+
+// A number an OpenTimelineIO file gives: finite and within [lo, hi], or an error naming it.
+double otio_number(const json& j, const char* what, double lo, double hi) {
+    if (!j.is_number()) throw std::runtime_error(std::string(what) + " is not a number");
+    const double v = j.get<double>();
+    if (!std::isfinite(v) || v < lo || v > hi) throw std::runtime_error(std::string(what) + " is out of range");
+    return v;
+}
+std::string otio_string(const json& j, const char* key, const char* fallback) {
+    if (!j.is_object() || !j.contains(key) || j.at(key).is_null()) return fallback;
+    if (!j.at(key).is_string()) throw std::runtime_error(std::string(key) + " is not text");
+    return j.at(key).get<std::string>();
+}
+// Frame counts and positions: whole frames up to about ten years at 120 fps.
+constexpr double kMaxFrames = 4e10;
+
+}  // namespace
+
 Result<Edit> from_otio(const std::string& text) {
     json t = json::parse(text, nullptr, false);
     if (t.is_discarded() || !t.is_object()) return fail("not an OpenTimelineIO file (not JSON)");
-    if (t.value("OTIO_SCHEMA", "").rfind("Timeline.", 0) != 0) return fail("not an OpenTimelineIO timeline");
     Edit e;
-    e.name = t.value("name", "");
+    // Every field is checked for its type and range: a damaged or hand-edited file is an error
+    // that names the field, never a crash or a nonsense edit.
     try {
+        if (otio_string(t, "OTIO_SCHEMA", "").rfind("Timeline.", 0) != 0) return fail("not an OpenTimelineIO timeline");
+        e.name = otio_string(t, "name", "");
         const json& md = t.at("metadata");
-        if (md.contains("reelsync") && md["reelsync"].contains("edit_rate")) {
+        if (md.is_object() && md.contains("reelsync") && md["reelsync"].is_object()) {
             long long n = 0, d = 1;
-            std::sscanf(md["reelsync"]["edit_rate"].get<std::string>().c_str(), "%lld/%lld", &n, &d);
-            if (n > 0 && d > 0) e.rate = Rational{n, d};
+            const std::string rate = otio_string(md["reelsync"], "edit_rate", "");
+            if (std::sscanf(rate.c_str(), "%lld/%lld", &n, &d) == 2 && n > 0 && d > 0 && n <= 1000000 && d <= 1000000) e.rate = Rational{n, d};
         }
         for (const json& track : t.at("tracks").at("children")) {
-            const std::string kind = track.value("kind", "");
+            const std::string kind = otio_string(track, "kind", "");
             for (const json& item : track.at("children")) {
-                const std::string schema = item.value("OTIO_SCHEMA", "");
+                const std::string schema = otio_string(item, "OTIO_SCHEMA", "");
                 if (schema.rfind("Clip.", 0) != 0) return fail("unsupported item in the timeline: " + schema);
                 const json& range = item.at("source_range");
-                const json& ref = item.at("media_references").at(item.value("active_media_reference_key", "DEFAULT_MEDIA"));
-                const fs::path path = path_from_url(ref.at("target_url").get<std::string>());
+                const json& ref = item.at("media_references").at(otio_string(item, "active_media_reference_key", "DEFAULT_MEDIA"));
+                const fs::path path = path_from_url(otio_string(ref, "target_url", ""));
+                if (path.empty()) throw std::runtime_error("a clip has no target_url");
                 if (kind == "Audio") {
                     e.audio = path;
                     const json& avail = ref.at("available_range");
                     if (avail.is_object())
-                        e.audio_seconds = avail.at("duration").at("value").get<double>() / avail.at("duration").at("rate").get<double>();
+                        e.audio_seconds = otio_number(avail.at("duration").at("value"), "the song's length", 0, 1e12) /
+                                          otio_number(avail.at("duration").at("rate"), "the song's rate", 1, 1e7);
                     continue;
                 }
                 Shot s;
-                s.name = item.value("name", "");
+                s.name = otio_string(item, "name", "");
                 s.path = path;
                 Rational hint;
                 const json& md2 = item.at("metadata");
-                if (md2.contains("reelsync")) {
+                if (md2.is_object() && md2.contains("reelsync") && md2["reelsync"].is_object()) {
                     const json& r = md2["reelsync"];
                     long long n = 0, d = 1;
-                    if (r.contains("rate") && std::sscanf(r["rate"].get<std::string>().c_str(), "%lld/%lld", &n, &d) == 2) hint = {n, d};
-                    s.rating = r.value("rating", 0);
-                    s.note = r.value("note", "");
-                    std::string st = r.value("status", "approved");
+                    const std::string rate = otio_string(r, "rate", "");
+                    if (std::sscanf(rate.c_str(), "%lld/%lld", &n, &d) == 2 && n > 0 && d > 0 && n <= 1000000 && d <= 1000000) hint = {n, d};
+                    if (r.contains("rating")) s.rating = static_cast<int>(otio_number(r.at("rating"), "rating", 0, 5));
+                    s.note = otio_string(r, "note", "");
+                    const std::string st = otio_string(r, "status", "approved");
                     s.status = st == "rejected" ? Status::rejected : st == "unreviewed" ? Status::unreviewed : Status::approved;
                 }
                 const json& start = range.at("start_time");
-                s.rate = rate_from_double(start.at("rate").get<double>(), hint);
-                s.in = std::llround(start.at("value").get<double>());
-                s.out = s.in + std::llround(range.at("duration").at("value").get<double>()) - 1;
+                s.rate = rate_from_double(otio_number(start.at("rate"), "a clip's rate", 0.001, 1000), hint);
+                if (!s.rate.valid() || s.rate.num <= 0) throw std::runtime_error("a clip's rate is out of range");
+                s.in = std::llround(otio_number(start.at("value"), "a clip's start", 0, kMaxFrames));
+                const int64_t frames = std::llround(otio_number(range.at("duration").at("value"), "a clip's duration", 1, kMaxFrames));
+                s.out = s.in + frames - 1;
                 const json& avail = ref.at("available_range");
-                s.clip_frames = avail.is_object() ? std::llround(avail.at("duration").at("value").get<double>()) : s.out + 1;
+                s.clip_frames = avail.is_object() ? std::llround(otio_number(avail.at("duration").at("value"), "a clip's length", 0, kMaxFrames))
+                                                  : s.out + 1;
                 e.shots.push_back(std::move(s));
             }
         }
     } catch (const json::exception& ex) {
         return fail(std::string("OpenTimelineIO file is missing a field: ") + ex.what());
+    } catch (const std::exception& ex) {
+        return fail(std::string("OpenTimelineIO file: ") + ex.what());
     }
     return e;
 }

@@ -2,6 +2,8 @@
 // reads back into the same edit, EDL text pinned for a known edit (non-drop and drop frame), CSV.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include <filesystem>
 #include <chrono>
 #include <fstream>
@@ -227,6 +229,53 @@ TEST(Edit, OtioUsesTheLibrarySchemasWithExactRates) {
     EXPECT_EQ(to_otio(*back), text);
     EXPECT_FALSE(from_otio("{\"OTIO_SCHEMA\": \"Timeline.1\"}"));  // no tracks: an error, not a crash
     EXPECT_FALSE(from_otio("not json"));
+}
+
+// Inputs the fuzzer (tests/fuzz/fuzz_otio) found or that a hand-edited file can hold: each is an
+// error naming what is wrong, never an exception escaping (which ended the process) or an edit
+// with impossible frames.
+TEST(Edit, OtioWithWrongTypesOrRangesIsAnErrorNotACrash) {
+    // One clip, valid; each case below damages one field of it.
+    auto clip_timeline = [](const std::string& start_value, const std::string& rate, const std::string& duration,
+                            const std::string& url, const std::string& rating) {
+        return R"({"OTIO_SCHEMA": "Timeline.1", "metadata": {}, "tracks": {"OTIO_SCHEMA": "Stack.1", "children": [
+                 {"OTIO_SCHEMA": "Track.1", "kind": "Video", "children": [
+                  {"OTIO_SCHEMA": "Clip.2", "name": "a", "metadata": {"reelsync": {"rating": )" + rating + R"(}},
+                   "source_range": {"start_time": {"rate": )" + rate + R"(, "value": )" + start_value + R"(},
+                                    "duration": {"rate": )" + rate + R"(, "value": )" + duration + R"(}},
+                   "media_references": {"DEFAULT_MEDIA": {"target_url": )" + url + R"(, "available_range": null}}}]}]}})";
+    };
+    auto good = from_otio(clip_timeline("12", "24", "30", "\"file:///media/a%20b.mp4\"", "3"));
+    ASSERT_TRUE(good) << good.error().message;
+    ASSERT_EQ(good->shots.size(), 1u);
+    EXPECT_EQ(good->shots[0].in, 12);
+    EXPECT_EQ(good->shots[0].out, 41);
+    EXPECT_EQ(good->shots[0].path, std::filesystem::path("/media/a b.mp4"));
+    // A '%' without two hex digits after it is kept as it is (it threw from std::stoi).
+    auto percent = from_otio(clip_timeline("12", "24", "30", "\"file:///media/100%zz.mp4\"", "3"));
+    ASSERT_TRUE(percent) << percent.error().message;
+    EXPECT_EQ(percent->shots[0].path, std::filesystem::path("/media/100%zz.mp4"));
+    const std::vector<std::string> bad = {
+        R"({"OTIO_SCHEMA": 333333333333333333333333333333333333333333333333333333133333333333})",  // the fuzzer's crash
+        R"({"OTIO_SCHEMA": "Timeline.1", "name": 7, "metadata": {}, "tracks": {"children": []}})",
+        clip_timeline("\"12\"", "24", "30", "\"file:///a.mp4\"", "3"),
+        clip_timeline("12", "-24", "30", "\"file:///a.mp4\"", "3"),
+        clip_timeline("12", "0", "30", "\"file:///a.mp4\"", "3"),
+        clip_timeline("-5", "24", "30", "\"file:///a.mp4\"", "3"),
+        clip_timeline("12", "24", "1e308", "\"file:///a.mp4\"", "3"),
+        clip_timeline("9.2e18", "24", "9.2e18", "\"file:///a.mp4\"", "3"),
+        clip_timeline("12", "24", "0", "\"file:///a.mp4\"", "3"),
+        clip_timeline("12", "24", "30", "42", "3"),
+        clip_timeline("12", "24", "30", "\"file:///a.mp4\"", "\"five\""),
+        clip_timeline("12", "24", "30", "\"file:///a.mp4\"", "99"),
+    };
+    for (const std::string& text : bad) {
+        auto r = from_otio(text);
+        EXPECT_FALSE(r) << text;
+        if (!r) {
+            EXPECT_FALSE(r.error().message.empty());
+        }
+    }
 }
 
 TEST(Edit, CsvOfEveryClip) {
