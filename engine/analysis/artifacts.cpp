@@ -14,8 +14,10 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <stdexcept>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <cmath>
 #include <thread>
 
@@ -416,7 +418,7 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
         for (int x = 0; x < kW; ++x) {
             const size_t i = static_cast<size_t>(y) * kW + x;
             const int t = ty * kTilesX + x * kTilesX / kW;
-            const double v = cur[i];
+            const double v = static_cast<double>(cur[i]);
             s += v;
             s2 += v * v;
             tsum[static_cast<size_t>(t)] += v;
@@ -453,8 +455,8 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
 }
 
 double iou(const Region& a, const Region& b) {
-    const double ix = std::max(0.0f, std::min(a.x1, b.x1) - std::max(a.x0, b.x0));
-    const double iy = std::max(0.0f, std::min(a.y1, b.y1) - std::max(a.y0, b.y0));
+    const double ix = static_cast<double>(std::max(0.0f, std::min(a.x1, b.x1) - std::max(a.x0, b.x0)));
+    const double iy = static_cast<double>(std::max(0.0f, std::min(a.y1, b.y1) - std::max(a.y0, b.y0)));
     const double inter = ix * iy;
     const double uni = static_cast<double>((a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0)) - inter;
     return uni > 0 ? inter / uni : 0.0;
@@ -572,7 +574,7 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
         if (live.size() < 4 || still(i - 1)) return false;
         // Dead: the repeat changes a small share of what the last moving frame changed (slow
         // content changes little every frame, and as little the frame before).
-        const double before = std::max(m[i - 1].motion.changed, i >= 2 ? m[i - 2].motion.changed : 0.0f);
+        const double before = static_cast<double>(std::max(m[i - 1].motion.changed, i >= 2 ? m[i - 2].motion.changed : 0.0f));
         if (static_cast<double>(m[i].motion.changed) > c.still_ratio * before) return false;
         // (An encoder may settle into a repeated picture over one frame: the last moving frame is
         // then the one before.)
@@ -962,6 +964,18 @@ Result<DetectorConfig> detector_config_from_json(const nlohmann::json& j) {
                 return;
             }
         }
+        if constexpr (std::is_integral_v<T>) {
+            if (v.get<int64_t>() < 0 || v.get<int64_t>() > std::numeric_limits<T>::max()) {
+                error = std::string("detector thresholds: ") + name + " is out of range";
+                return;
+            }
+        } else {
+            const double d = v.get<double>();  // converted only when the field's type can hold it
+            if (!std::isfinite(d) || std::fabs(d) > static_cast<double>(std::numeric_limits<T>::max())) {
+                error = std::string("detector thresholds: ") + name + " is out of range";
+                return;
+            }
+        }
         field = v.get<T>();
         if (field < 0) error = std::string("detector thresholds: ") + name + " must not be negative";
     });
@@ -1130,26 +1144,52 @@ std::optional<FlagKind> flag_kind_from_string(const std::string& s) {
     return std::nullopt;
 }
 
+namespace {
+
+// Numbers of a stored scan (the project database, a farm task's result file): checked for type and
+// range before they are converted (a float beyond the target type's range is undefined behaviour:
+// found by tests/fuzz/fuzz_config).
+struct ScanFieldError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+double scan_real(const nlohmann::json& v, const char* what) {
+    if (!v.is_number()) throw ScanFieldError(std::string(what) + " is not a number");
+    const double d = v.get<double>();
+    if (!std::isfinite(d) || std::fabs(d) > 1e30) throw ScanFieldError(std::string(what) + " is out of range");
+    return d;
+}
+int64_t scan_whole(const nlohmann::json& v, const char* what) {
+    if (v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() <= (int64_t{1} << 40)) return v.get<int64_t>();
+    const double d = scan_real(v, what);
+    if (d < 0 || d > static_cast<double>(int64_t{1} << 40) || d != std::floor(d)) throw ScanFieldError(std::string(what) + " is not a frame number");
+    return static_cast<int64_t>(d);
+}
+
+}  // namespace
+
 Result<ClipScan> clip_scan_from_json(const nlohmann::json& j) {
     try {
         ClipScan s;
         s.file = j.at("file").get<std::string>();
-        s.frames = j.at("frames").get<int64_t>();
-        s.fps = j.at("fps").get<double>();
+        s.frames = scan_whole(j.at("frames"), "frames");
+        s.fps = scan_real(j.at("fps"), "fps");
         for (const auto& f : j.at("flags")) {
             auto kind = flag_kind_from_string(f.at("kind").get<std::string>());
             if (!kind) return fail("scan result: unknown flag kind " + f.at("kind").dump());
-            Flag flag{*kind, f.at("first_frame").get<int64_t>(), f.at("last_frame").get<int64_t>(), f.at("severity").get<double>()};
+            Flag flag{*kind, scan_whole(f.at("first_frame"), "first_frame"), scan_whole(f.at("last_frame"), "last_frame"),
+                      scan_real(f.at("severity"), "severity")};
+            if (flag.last_frame < flag.first_frame) return fail("scan result: a flag ends before it starts");
             if (f.contains("region")) {
                 const auto& r = f.at("region");
-                flag.region = Region{r.at(0).get<float>(), r.at(1).get<float>(), r.at(2).get<float>(), r.at(3).get<float>()};
+                flag.region = Region{static_cast<float>(scan_real(r.at(0), "region")), static_cast<float>(scan_real(r.at(1), "region")),
+                                     static_cast<float>(scan_real(r.at(2), "region")), static_cast<float>(scan_real(r.at(3), "region"))};
             }
             s.flags.push_back(flag);
         }
         // (Scans stored before steadiness existed have none: 100, and no curve.)
-        s.steadiness = j.value("steadiness", 100.0);
+        s.steadiness = j.contains("steadiness") ? scan_real(j.at("steadiness"), "steadiness") : 100.0;
         if (j.contains("instability"))
-            for (const auto& v : j.at("instability")) s.instability.push_back(v.get<float>());
+            for (const auto& v : j.at("instability")) s.instability.push_back(static_cast<float>(scan_real(v, "instability")));
         if (j.contains("heat"))
             for (const auto& v : j.at("heat")) {
                 const std::string digits = v.get<std::string>();
@@ -1160,6 +1200,8 @@ Result<ClipScan> clip_scan_from_json(const nlohmann::json& j) {
             }
         return s;
     } catch (const nlohmann::json::exception& e) {
+        return fail(std::string("scan result: ") + e.what());
+    } catch (const ScanFieldError& e) {
         return fail(std::string("scan result: ") + e.what());
     }
 }

@@ -101,7 +101,7 @@ Envelopes onset_envelopes(const std::vector<float>& x) {
         for (int k = 1; k <= top_bin; ++k) {
             float mag = std::sqrt(out[k].re * out[k].re + out[k].im * out[k].im);
             cur[static_cast<size_t>(k)] = std::log1p(10.0f * mag);
-            double d = cur[static_cast<size_t>(k)] - prev[static_cast<size_t>(k)];
+            double d = static_cast<double>(cur[static_cast<size_t>(k)] - prev[static_cast<size_t>(k)]);
             if (d > 0 && t > 0) {
                 flux += d;
                 if (k <= low_bins) fl += d;

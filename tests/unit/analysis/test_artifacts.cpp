@@ -258,6 +258,35 @@ TEST(Artifacts, ThresholdsFromAConfigFile) {
     EXPECT_FALSE(detector_config_from_json(nlohmann::json::parse(R"({"jump_ratio": -1})")));
 }
 
+// Numbers out of the target type's range in a config file or a stored scan (a damaged database
+// row, a farm task's result file): errors, not undefined conversions (the stored-scan case was
+// found by tests/fuzz/fuzz_config under UBSan).
+TEST(Artifacts, OutOfRangeNumbersInConfigsAndStoredScansAreErrors) {
+    EXPECT_FALSE(detector_config_from_json(nlohmann::json::parse(R"({"freeze_min_frames": 99999999999999})")));
+    EXPECT_FALSE(detector_config_from_json(nlohmann::json::parse(R"({"freeze_min_frames": 18446744073709551615})")));
+    const std::string good = R"({"file": "take.mp4", "fps": 30.0, "frames": 90, "flags": [{"kind": "black", "first_frame": 8,
+                                 "last_frame": 9, "severity": 1.0, "region": [0.1, 0.2, 0.3, 0.4]}]})";
+    auto ok = clip_scan_from_json(nlohmann::json::parse(good));
+    ASSERT_TRUE(ok) << ok.error().message;
+    ASSERT_EQ(ok->flags.size(), 1u);
+    EXPECT_EQ(ok->flags[0].first_frame, 8);
+    EXPECT_EQ(ok->flags[0].last_frame, 9);
+    ASSERT_TRUE(ok->flags[0].region);
+    EXPECT_FLOAT_EQ(ok->flags[0].region->y0, 0.2f);
+    auto with = [&](const std::string& from, const std::string& to) {
+        std::string t = good;
+        t.replace(t.find(from), from.size(), to);
+        return clip_scan_from_json(nlohmann::json::parse(t));
+    };
+    // The fuzzer's input: a first frame of 8.3e105.
+    EXPECT_FALSE(with("\"first_frame\": 8", "\"first_frame\": 8333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333"));
+    EXPECT_FALSE(with("\"frames\": 90", "\"frames\": -90"));
+    EXPECT_FALSE(with("\"fps\": 30.0", "\"fps\": 1e300"));
+    EXPECT_FALSE(with("0.3, 0.4]", "1e300, 0.4]"));
+    EXPECT_FALSE(with("\"last_frame\": 9", "\"last_frame\": 7"));
+    EXPECT_FALSE(with("\"severity\": 1.0", "\"severity\": \"high\""));
+}
+
 // The overlay's threshold editor sets the same fields the config file names, each by its name.
 TEST(Artifacts, EveryThresholdIsEditableByName) {
     DetectorConfig cfg;
