@@ -34,7 +34,7 @@ struct CliRun {
 
 CliRun run_reelsync(const std::string& args) {
     CliRun r;
-    r.rc = run_command("timeout 60 '" + reelsync_binary() + "' " + args, &r.out);
+    r.rc = run_command(reelsync::testing::timeout_command(60) + "'" + reelsync_binary() + "' " + args, &r.out);
     return r;
 }
 

@@ -94,7 +94,7 @@ TEST(Scripting, KeysCullInTheBrowserHeadless) {
     std::string out;
     // In the browser a key's time is seconds since the start. P approves a and moves on, X rejects
     // b, Right moves to d, 3 rates it; Ctrl+Z undoes the rating, Ctrl+Y redoes it.
-    const int rc = reelsync::testing::run_command("timeout 60 " + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
+    const int rc = reelsync::testing::run_command(reelsync::testing::timeout_command(60) + "" + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
                                                       " --headless --no-audio --keys 0:p,0:x,0.1:right,0.1:3,0.2:ctrl+z,0.3:ctrl+y,0.3:u",
                                                   &out);
     ASSERT_EQ(rc, 0) << out;
@@ -116,7 +116,7 @@ TEST(Scripting, AKeyFileRebindsKeysAndABrokenOneNamesItsLine) {
         f << "# approve with A, and P does nothing\nA approve\nP ignore\n{browser} G last_clip\n";
     }
     std::string out;
-    int rc = reelsync::testing::run_command("timeout 60 " + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
+    int rc = reelsync::testing::run_command(reelsync::testing::timeout_command(60) + "" + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
                                                 " --headless --no-audio --input-conf " + q(conf) + " --keys 0:a,0:p,0.1:g,0.1:a",
                                             &out);
     ASSERT_EQ(rc, 0) << out;
@@ -138,7 +138,7 @@ TEST(Scripting, AKeyFileRebindsKeysAndABrokenOneNamesItsLine) {
         std::ofstream f(broken);
         f << "A approve\nShift+Q qiut\n";
     }
-    rc = reelsync::testing::run_command("timeout 60 " + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
+    rc = reelsync::testing::run_command(reelsync::testing::timeout_command(60) + "" + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
                                             " --headless --no-audio --input-conf " + q(broken) + " --keys 0:a",
                                         &out);
     EXPECT_EQ(rc, 2) << out;
@@ -176,7 +176,7 @@ TEST(Scripting, AScriptPlaysSeeksMarksAndApprovesThroughTheCommandInterface) {
     }
     std::string out;
     // Only the replies on stdout (the run's summary goes to stderr).
-    const int rc = reelsync::testing::run_command("(timeout 60 " + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
+    const int rc = reelsync::testing::run_command("(" + reelsync::testing::timeout_command(60) + "" + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
                                                       " --headless --no-audio --ipc - --stats " + q(stats) + " < " + q(script) + " > " +
                                                       q(replies) + ")",
                                                   &out);
@@ -263,7 +263,7 @@ TEST(Scripting, ScriptsDriveTheReviewThroughALocalSocket) {
         close(fd);
         ASSERT_TRUE(fs::is_socket(sock));
     }
-    const std::string cmd = "exec timeout 60 " + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
+    const std::string cmd = "exec " + reelsync::testing::timeout_command(60) + "" + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
                             " --headless --no-audio --ipc '" + sock + "' >/dev/null 2>&1";
     const pid_t pid = fork();
     ASSERT_GE(pid, 0);
@@ -324,7 +324,7 @@ TEST(Scripting, ScriptsDriveTheReviewThroughALocalSocket) {
     // A file that is not a socket is not replaced.
     std::ofstream(sock) << "keep me";
     std::string out;
-    const int rc = reelsync::testing::run_command("timeout 60 " + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
+    const int rc = reelsync::testing::run_command(reelsync::testing::timeout_command(60) + "" + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
                                                       " --headless --no-audio --clip a.mp4 --ipc '" + sock + "'",
                                                   &out);
     EXPECT_EQ(rc, 2) << out;

@@ -33,7 +33,7 @@ std::string slurp(const fs::path& p) {
 
 std::string cli(const std::string& args, int* rc) {
     std::string out;
-    *rc = reelsync::testing::run_command("timeout 60 '" + reelsync::testing::reelsync_binary() + "' " + args, &out);
+    *rc = reelsync::testing::run_command(reelsync::testing::timeout_command(60) + "'" + reelsync::testing::reelsync_binary() + "' " + args, &out);
     return out;
 }
 

@@ -27,6 +27,13 @@ std::string reelsync_binary() {
     return env && *env ? env : REELSYNC_BINARY;
 }
 
+std::string timeout_command(int seconds) {
+#ifdef REELSYNC_TIMEOUT_SCALE
+    seconds *= REELSYNC_TIMEOUT_SCALE;
+#endif
+    return "timeout " + std::to_string(seconds) + " ";
+}
+
 int run_command(const std::string& cmd, std::string* output) {
     std::string full = cmd + " 2>&1";
     FILE* p = popen(full.c_str(), "r");

@@ -49,6 +49,10 @@ std::string write_file(const std::string& name, const std::string& bytes);
 // Runs a shell command; returns its exit status and captures stdout+stderr.
 int run_command(const std::string& cmd, std::string* output = nullptr);
 
+// "timeout N " for a command a test runs, N scaled for sanitizer builds (REELSYNC_TIMEOUT_SCALE:
+// their binaries run several times slower; a hang is still caught).
+std::string timeout_command(int seconds);
+
 // The reelsync binary under test.
 std::string reelsync_binary();
 
