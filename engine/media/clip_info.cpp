@@ -139,6 +139,11 @@ Result<ClipInfo> probe(const std::string& path, bool allow_audio_only) {
         if (!dec) return std::unexpected(dec.error());
         if (info.video->width <= 0 || info.video->height <= 0)
             return fail(path + ": video stream has no picture size (corrupt header)");
+        // Refused before any frame is decoded or a texture made: a header claiming a huge picture
+        // (damaged or hostile) would otherwise cost gigabytes per frame. 16K UHD (15360x8640) fits.
+        if (info.video->width >= kMaxPictureSide || info.video->height >= kMaxPictureSide)
+            return fail(path + ": picture size " + std::to_string(info.video->width) + "x" + std::to_string(info.video->height) +
+                        " is larger than reelsync plays (under " + std::to_string(kMaxPictureSide) + " pixels a side)");
 
         // One demux pass: every packet's presentation time, in presentation order.
         for (unsigned i = 0; i < fmt->nb_streams; ++i)

@@ -83,6 +83,8 @@ struct ClipInfo {
 
 // Probes the file and builds its frame index. Requires a decodable video stream unless
 // allow_audio_only is set.
+// Pictures this large or larger on either side are refused by probe().
+constexpr int kMaxPictureSide = 16384;
 Result<ClipInfo> probe(const std::string& path, bool allow_audio_only = false);
 
 nlohmann::json to_json(const ClipInfo& info);

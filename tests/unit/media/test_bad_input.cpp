@@ -105,3 +105,15 @@ TEST(BadInput, PlaylistDisguisedAsMp4IsRefused) {
 }
 
 TEST(BadInput, NotARegularFile) { expect_error(media_dir(), "not a regular file"); }
+
+// A header claiming a picture of 16384 pixels a side or more (FFmpeg's own limit lets 16384x8192
+// through): refused by the probe, before a frame is read or allocated. The file holds a few bytes.
+TEST(BadInput, AHugePictureSizeIsRefusedBeforeAllocating) {
+    expect_error(write_file("huge_wide.y4m", "YUV4MPEG2 W16384 H8192 F30:1 Ip A1:1 C420jpeg\nFRAME\nabc"), "16384x8192 is larger than reelsync plays");
+    expect_error(write_file("huge_tall.y4m", "YUV4MPEG2 W2048 H16400 F30:1 Ip A1:1 C420jpeg\nFRAME\nabc"), "2048x16400 is larger than reelsync plays");
+    // Just under the limit the size is not what is refused (this file is cut short: that is).
+    auto under = media::probe(write_file("big_cut.y4m", "YUV4MPEG2 W16000 H8000 F30:1 Ip A1:1 C420jpeg\nFRAME\nabc"));
+    if (!under) {
+        EXPECT_EQ(under.error().message.find("larger than reelsync plays"), std::string::npos) << under.error().message;
+    }
+}
