@@ -70,15 +70,12 @@ Result<std::unique_ptr<AudioOutput>> AudioOutput::open(Options opts) {
     if (auto r = ensure_portaudio(); !r) return std::unexpected(r.error());
     PaDeviceIndex dev = paNoDevice;
     if (opts.device.empty()) {
-        // With a JACK server running, its own host API rather than ALSA's default device: the
-        // ALSA "jack" device buffers on its own and reports only its period as the latency (the
-        // picture came ~12 ms early, measured from outside by test Observed.*); the JACK host
-        // reports the ports' real playback latency, so outputBufferDacTime is when it is heard.
-        const PaHostApiIndex jack = Pa_HostApiTypeIdToHostApiIndex(paJACK);
-        if (jack >= 0)
-            if (const PaHostApiInfo* api = Pa_GetHostApiInfo(jack); api && api->defaultOutputDevice != paNoDevice)
-                dev = api->defaultOutputDevice;
-        if (dev == paNoDevice) dev = Pa_GetDefaultOutputDevice();
+        // The system's default output (under a JACK server: ALSA's "jack" device). PortAudio's
+        // own JACK host ("--audio-device system") reports the ports' real latency (the ALSA device
+        // reports only its period: its picture comes ~12 ms early, seen by test Observed.*), but in
+        // a test run on a loaded machine it lost the server and then played 100 ms late; until
+        // that is understood the default stays on the device that held.
+        dev = Pa_GetDefaultOutputDevice();
     } else {
         for (int i = 0; i < Pa_GetDeviceCount(); ++i) {
             const PaDeviceInfo* d = Pa_GetDeviceInfo(i);
