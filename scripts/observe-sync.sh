@@ -3,7 +3,8 @@
 # flash and a 2 ms click once a second, 30 fps) in a 640x360 window, each under the observer
 # (build/tests/observe: screen grabs every millisecond and a JACK recording of the player's output
 # ports, both on the JACK clock), in the same run. Prints, per player, each flash's time on screen
-# less its click's time at the output. RUNS times each (default 3). mpv is measured when installed.
+# less its click's time at the output: reelsync on the default output and on PortAudio's JACK host
+# (--audio-device system), then mpv (when installed). RUNS times each (default 3).
 # Starts Xvfb and the JACK dummy server itself when none runs (as scripts/test.sh does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,8 +23,11 @@ clip=build/bench-media/flash_click.mkv
   -f lavfi -i "aevalsrc='if(lt(mod(t\,1)\,0.002)\,0.9\,0)':s=48000:d=10" -c:v libx264 -preset veryfast -g 30 -c:a pcm_s16le "$clip"
 vkdev=$(vulkaninfo --summary 2>/dev/null | sed -n 's/^[[:space:]]*deviceName[[:space:]]*= //p' | head -1)
 for run in $(seq 1 "$runs"); do
-  echo "== run $run: reelsync (its first flash, on screen before the clock starts, left out)"
-  build/tests/observe --skip 0.5 -- build/reelsync play "$clip" --no-analysis --width 640 --height 360 --duration 8 | grep -E "^observe|played"
+  for device in default system; do
+    extra=(); [ "$device" = default ] || extra=(--audio-device "$device")
+    echo "== run $run: reelsync, output $device (its first flash, on screen before the clock starts, left out)"
+    build/tests/observe --skip 0.5 -- build/reelsync play "$clip" --no-analysis --width 640 --height 360 --duration 8 "${extra[@]}" | grep -E "^observe|played"
+  done
   if command -v mpv >/dev/null; then
     echo "== run $run: mpv $(mpv --version | head -1 | cut -d' ' -f2) --ao=jack --vo=gpu-next --gpu-api=vulkan"
     build/tests/observe --skip 0.5 -- mpv --no-config --really-quiet --ao=jack --vo=gpu-next --gpu-api=vulkan \
