@@ -367,8 +367,9 @@ FlashClick flash_click(const Observation& o) {
         double best = 1e9;
         for (double f : r.flashes)
             if (std::fabs(f - c) < std::fabs(best)) best = f - c;
-        if (std::fabs(best) <= 0.5) r.offsets.push_back(best);
-        else ++r.unmatched_clicks;
+        const bool near = std::fabs(best) <= 0.5;
+        r.offsets.push_back(near ? best : std::nan(""));
+        r.unmatched_clicks += !near;
     }
     return r;
 }

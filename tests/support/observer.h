@@ -91,10 +91,10 @@ std::vector<double> sound_onsets(const Observation& o, float threshold, double m
 
 // A flash-and-click clip as observed: when the watched region turned bright (luma >= 128 after
 // below it), when the sound clicked (|x| >= 0.3 after half a second of quiet), and for each click
-// its nearest flash's offset (flash - click, seconds) when that flash is within half a second.
+// its nearest flash's offset (flash - click, seconds), NaN when no flash is within half a second.
 struct FlashClick {
     std::vector<double> flashes, clicks;
-    std::vector<double> offsets;  // one per click that has a flash near it
+    std::vector<double> offsets;  // one per click, in order (NaN: no flash near it)
     size_t unmatched_clicks = 0;
 };
 FlashClick flash_click(const Observation& o);

@@ -73,14 +73,8 @@ int main(int argc, char** argv) {
     FlashClick fc = flash_click(o);
     // Offsets of clicks after the skipped start.
     std::vector<double> offsets;
-    const double first_click = fc.clicks.empty() ? 0 : fc.clicks.front();
-    for (size_t k = 0; k < fc.clicks.size(); ++k) {
-        double best = 1e9;
-        for (double f : fc.flashes)
-            if (std::fabs(f - fc.clicks[k]) < std::fabs(best)) best = f - fc.clicks[k];
-        if (fc.clicks[k] - first_click < skip || std::fabs(best) > 0.5) continue;
-        offsets.push_back(best);
-    }
+    for (size_t k = 0; k < fc.clicks.size(); ++k)
+        if (fc.clicks[k] - fc.clicks.front() >= skip && !std::isnan(fc.offsets[k])) offsets.push_back(fc.offsets[k]);
     std::vector<double> sorted = offsets;
     std::sort(sorted.begin(), sorted.end());
     const double median = sorted.empty() ? std::nan("") : sorted[sorted.size() / 2];
