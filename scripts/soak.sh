@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Soak: the demo's edit (four takes, H.264 and HEVC, 720p, against its song) looping headless in
 # real time for MINUTES (default 60), while the player's resident memory, open file descriptors
-# and threads are sampled every 10 s from /proc. Prints, per 10-minute stretch, frames presented,
-# dropped and the A/V error (from the stats file), then how memory, descriptors and threads
+# and threads are sampled every 10 s from /proc. Prints, per 18,000 presents (10-12 minutes),
+# the A/V error (from the stats file), then how memory, descriptors and threads
 # changed from the start (after the first minute) to the end. Exit 1 when the A/V error passed half a
 # frame interval, memory's level grew 5% or more, or descriptors or threads grew.
 # Needs the JACK server (started here when none runs); not part of the test suite.
