@@ -1027,7 +1027,19 @@ Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg, i
     if (metrics.empty()) return fail(path + ": no decodable frames");
     std::vector<double> pts;
     for (int64_t i = 0; i < (*dec)->info().frame_count(); ++i) pts.push_back((*dec)->info().frame_pts_seconds(i));
-    return scan_from_measures(path, metrics, (*dec)->info().frame_count(), (*dec)->info().video->frame_rate.to_double(), pts, cfg);
+    ClipScan scan = scan_from_measures(path, metrics, (*dec)->info().frame_count(), (*dec)->info().video->frame_rate.to_double(), pts, cfg);
+    // Where the file's own timestamps went wrong (decode times going back, a time claimed twice):
+    // the frames play at the nominal rate, but the file is damaged there.
+    for (int64_t at : (*dec)->info().index.timestamp_faults) {
+        const bool covered = std::any_of(scan.flags.begin(), scan.flags.end(), [&](const Flag& f) {
+            return f.kind == FlagKind::timestamps && at >= f.first_frame && at <= f.last_frame;
+        });
+        if (!covered && at < scan.frames) scan.flags.push_back({FlagKind::timestamps, at, at, 1.0});
+    }
+    std::stable_sort(scan.flags.begin(), scan.flags.end(), [](const Flag& a, const Flag& b) {
+        return a.first_frame != b.first_frame ? a.first_frame < b.first_frame : a.kind < b.kind;
+    });
+    return scan;
 }
 
 std::array<double, kTiles> tile_instability(const MotionMetrics& mo) {

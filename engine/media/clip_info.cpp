@@ -152,15 +152,23 @@ Result<ClipInfo> probe(const std::string& path, bool allow_audio_only) {
         int64_t max_dur = 0;
         int64_t last_dts = AV_NOPTS_VALUE;
         int64_t with_pts = 0, without_pts = 0;
+        // Each video packet's timestamps as written, in decode order, to judge whether they can be
+        // trusted at all.
+        struct Written {
+            int64_t pts, dts;
+            bool key;
+        };
+        std::vector<Written> written;
         while (true) {
             int err = av_read_frame(fmt, pkt.get());
             if (err == AVERROR_EOF) break;
             if (err < 0) {
-                if (info.index.pts.empty()) return fail(path + ": cannot read video packets: " + av_error_string(err));
+                if (written.empty()) return fail(path + ": cannot read video packets: " + av_error_string(err));
                 break;  // truncated: keep what was readable
             }
             if (pkt->stream_index == vi) {
                 ++(pkt->pts != AV_NOPTS_VALUE ? with_pts : without_pts);
+                written.push_back({pkt->pts, pkt->dts, (pkt->flags & AV_PKT_FLAG_KEY) != 0});
                 int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
                 if (ts == AV_NOPTS_VALUE && last_dts != AV_NOPTS_VALUE) ts = last_dts + std::max<int64_t>(pkt->duration, 1);
                 if (ts != AV_NOPTS_VALUE) {
@@ -172,15 +180,72 @@ Result<ClipInfo> probe(const std::string& path, bool allow_audio_only) {
             }
             av_packet_unref(pkt.get());
         }
+        if (written.empty()) return fail(path + ": video stream holds no frames");
         // AVI stores no presentation times at all: its timestamps are decode slots.
         info.index.dts_only = without_pts > with_pts || info.container == "avi";
         auto& p = info.index.pts;
         std::sort(p.begin(), p.end());
+        const size_t before_unique = p.size();
         p.erase(std::unique(p.begin(), p.end()), p.end());
         auto& k = info.index.key_pts;
         std::sort(k.begin(), k.end());
         k.erase(std::unique(k.begin(), k.end()), k.end());
-        if (p.empty()) return fail(path + ": video stream holds no frames");
+
+        // Timestamps that cannot place the frames: none at all (a raw elementary stream), decode
+        // times that go backwards (segments joined end to end, a broken capture), or two packets
+        // claiming one presentation time. Frames are then numbered in decode order, as FFmpeg
+        // counts them, and placed at the nominal rate; the faults are kept for the scan.
+        std::string& why = info.index.rebuilt;
+        if (p.empty()) why = "no timestamps";
+        for (size_t i = 1; i < written.size(); ++i) {
+            const int64_t a = written[i - 1].dts, b = written[i].dts;
+            if (a != AV_NOPTS_VALUE && b != AV_NOPTS_VALUE && b < a) {
+                info.index.timestamp_faults.push_back(static_cast<int64_t>(i));
+                if (why.empty()) why = "decode timestamps go back at packet " + std::to_string(i);
+            }
+        }
+        if (before_unique != p.size()) {
+            // Within each run of rising decode times (a joined segment repeats the first one's
+            // times, but that is one fault, at the join).
+            const std::vector<int64_t> joins = info.index.timestamp_faults;
+            std::vector<int64_t> seen;
+            for (size_t i = 0; i < written.size(); ++i) {
+                if (std::binary_search(joins.begin(), joins.end(), static_cast<int64_t>(i)))
+                    seen.clear();
+                const int64_t ts = written[i].pts;
+                if (ts == AV_NOPTS_VALUE) continue;
+                auto at = std::lower_bound(seen.begin(), seen.end(), ts);
+                if (at != seen.end() && *at == ts) {
+                    info.index.timestamp_faults.push_back(static_cast<int64_t>(i));
+                    if (why.empty()) why = "packet " + std::to_string(i) + " repeats an earlier presentation timestamp";
+                } else {
+                    seen.insert(at, ts);
+                }
+            }
+        }
+        std::sort(info.index.timestamp_faults.begin(), info.index.timestamp_faults.end());
+        info.index.timestamp_faults.erase(std::unique(info.index.timestamp_faults.begin(), info.index.timestamp_faults.end()),
+                                          info.index.timestamp_faults.end());
+        if (!why.empty()) {
+            int64_t step = 0;
+            if (info.video->frame_rate.valid())
+                step = rescale(1, info.video->frame_rate.den * info.video->time_base.den, info.video->frame_rate.num * info.video->time_base.num);
+            if (step <= 0) return fail(path + ": " + why + ", and no frame rate to place the frames at");
+            int64_t first = INT64_MAX;  // the earliest presentation time among the first packets
+            for (size_t i = 0; i < std::min<size_t>(written.size(), 16); ++i)
+                if (written[i].pts != AV_NOPTS_VALUE) first = std::min(first, written[i].pts);
+            if (first == INT64_MAX) first = 0;
+            p.clear();
+            k.clear();
+            for (size_t i = 0; i < written.size(); ++i) {
+                // Exact to the time base's tick (Matroska's millisecond cannot hold 1/30 s).
+                p.push_back(first + rescale(static_cast<int64_t>(i), info.video->frame_rate.den * info.video->time_base.den,
+                                            info.video->frame_rate.num * info.video->time_base.num));
+                if (written[i].key) k.push_back(p.back());
+            }
+            max_dur = step;
+            info.index.dts_only = true;
+        }
         if (k.empty() || k.front() > p.front()) k.insert(k.begin(), p.front());
         if (max_dur <= 0) {
             max_dur = p.size() > 1 ? p[p.size() - 1] - p[p.size() - 2] : 0;
@@ -229,6 +294,8 @@ nlohmann::json to_json(const ClipInfo& info) {
             {"chroma_location", v.chroma_location},
             {"start_time", v.start_seconds},
         };
+        if (!info.index.rebuilt.empty())
+            j["video"]["timestamps"] = info.index.rebuilt + ": frames numbered in decode order at the nominal rate";
     } else {
         j["video"] = nullptr;
     }

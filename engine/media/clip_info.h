@@ -54,6 +54,12 @@ struct FrameIndex {
     // slots, and a decoder that reorders labels each frame with the slot of the packet that made
     // it come out, its reorder delay late (VideoDecoder takes that delay off).
     bool dts_only = false;
+    // Set (to the reason) when the file's timestamps cannot place its frames: none at all, decode
+    // times going back, or a presentation time claimed twice. The frames are then numbered in
+    // decode order and `pts` is the nominal rate's grid; timestamp_faults lists the frames
+    // (decode order) where the written timestamps went wrong.
+    std::string rebuilt;
+    std::vector<int64_t> timestamp_faults;
 
     // Position of the frame with this pts, or of the last frame starting at or before it.
     int64_t frame_at_pts(int64_t p) const;

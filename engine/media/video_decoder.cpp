@@ -43,7 +43,9 @@ Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(const std::string& path
     d->threads_ = opts.threads;
     d->pkt_.reset(av_packet_alloc());
     if (auto r = d->restart(); !r) return std::unexpected(r.error());
-    if (d->info_.index.dts_only) {
+    if (!d->info_.index.rebuilt.empty()) {
+        d->count_frames_ = true;  // no timestamp to number the frames by
+    } else if (d->info_.index.dts_only) {
         // Does the decoder reorder? Decode up to the first frame out and look, then start again.
         FramePtr f;
         (void)d->decode_one(f);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace fs = std::filesystem;
 
@@ -81,6 +82,29 @@ std::string flash_click_clip() {
                     "-f lavfi -i \"color=c=0x202020:s=320x240:r=30:d=10,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:"
                     "enable='eq(mod(n\\,30)\\,0)'\" -f lavfi -i \"aevalsrc='if(lt(mod(t\\,1)\\,0.002)\\,0.9\\,0)':s=48000:d=10\" "
                     "-c:v libx264 -preset veryfast -g 30 -c:a pcm_s16le");
+}
+
+std::vector<BrokenTimestampClip> broken_timestamp_clips() {
+    const std::string raw = indexed_clip({"ts_raw_bframes.h264", "-c:v libx264 -preset veryfast -bf 3 -g 30", "30", 90});
+    const std::string plain = indexed_clip({"ts_plain.mkv", "-c:v libx264 -preset veryfast -bf 0 -g 30", "30", 90});
+    // Matroska keeps an equal time as written (it allows non-strict timestamps).
+    const std::string repeated = generate("ts_repeated.mkv", "-i '" + plain + "' -c copy -bsf:v \"setts=ts=if(eq(N\\,10)\\,PREV_OUTPTS\\,TS)\"");
+    const std::string a = indexed_clip({"ts_segment_a.ts", "-c:v libx264 -preset veryfast -bf 2 -g 30", "30", 60});
+    // Frames 60-119 of the same indexed source, its times starting again where the first did.
+    const std::string b = indexed_clip({"ts_segment_b.ts", "-c:v libx264 -preset veryfast -bf 2 -g 30", "30", 60, 320, 240, "yuv420p",
+                                        "trim=start_frame=60,setpts=PTS-STARTPTS"});
+    const fs::path joined = fs::path(media_dir()) / "ts_joined.ts";
+    if (!fs::exists(joined)) {
+        std::string bytes;
+        for (const std::string& part : {a, b}) {
+            std::ifstream in(part, std::ios::binary);
+            bytes.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        }
+        const fs::path tmp = fs::path(media_dir()) / (".tmp-" + std::to_string(getpid()) + "-ts_joined.ts");
+        std::ofstream(tmp, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        fs::rename(tmp, joined);
+    }
+    return {{"raw_h264_no_timestamps", raw, 90, {}}, {"repeated_time", repeated, 90, {10}}, {"joined_ts_segments", joined.string(), 120, {60}}};
 }
 
 std::vector<std::string> mixed_clips() {

@@ -43,6 +43,18 @@ int64_t read_index_luma(const uint8_t* data, int linesize, int width, int bytes_
 // click at the same instants (PCM audio in Matroska).
 std::string flash_click_clip();
 
+// Indexed clips whose own timestamps cannot place their frames, as met in the wild: a raw H.264
+// elementary stream with B-frames (no timestamps at all), a Matroska file where frame 10 repeats
+// frame 9's time, and two MPEG-TS recordings joined byte for byte (decode times go back at the
+// join; B-frames). `faults` are the frames where the written times go wrong.
+struct BrokenTimestampClip {
+    std::string label;
+    std::string path;
+    int64_t frames;
+    std::vector<int64_t> faults;
+};
+std::vector<BrokenTimestampClip> broken_timestamp_clips();
+
 // Writes `bytes` to a file in media_dir() (for corrupt-input tests).
 std::string write_file(const std::string& name, const std::string& bytes);
 

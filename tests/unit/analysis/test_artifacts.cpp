@@ -122,6 +122,24 @@ TEST(Artifacts, TimestampGapIsFound) {
     EXPECT_TRUE(found);
 }
 
+TEST(Artifacts, BrokenTimestampsAreFlaggedWhereTheyBreak) {
+    // A time written twice, decode times going back at a join: one `timestamps` flag at that frame.
+    // A raw stream has no timestamps to be wrong: nothing. The pictures are clean (testsrc2 with a
+    // frame counter): no other flag either.
+    for (const BrokenTimestampClip& c : broken_timestamp_clips()) {
+        SCOPED_TRACE(c.label);
+        auto scan = scan_clip(c.path);
+        ASSERT_TRUE(scan) << scan.error().message;
+        EXPECT_EQ(scan->frames, c.frames);
+        std::vector<int64_t> at;
+        for (const Flag& f : scan->flags) {
+            if (f.kind == FlagKind::timestamps && f.first_frame == f.last_frame) at.push_back(f.first_frame);
+            else ADD_FAILURE() << "false flag: " << to_string(f.kind) << " " << f.first_frame << "-" << f.last_frame;
+        }
+        EXPECT_EQ(at, c.faults);
+    }
+}
+
 TEST(Artifacts, BitErrorsInTheVideoDataAreCorrupt) {
     // The same H.264 stream twice: as encoded, and with bytes of its packets overwritten (FFmpeg's
     // noise filter, deterministic): the decoder conceals the damage, the scan reports it.

@@ -239,3 +239,56 @@ TEST(ExactSeek, PackedBFramesAviGivesTheFrameAskedFor) {
         EXPECT_TRUE(std::filesystem::exists(out)) << "frame " << k << ": " << log;
     }
 }
+
+// Files whose own timestamps cannot place their frames (none at all, a time written twice, decode
+// times going back where two recordings were joined): the probe says so, numbers the frames in
+// decode order at the nominal rate, and every frame is still the one asked for, played or sought,
+// by the decoder and by the clip reader the player uses. The frames where the written times went
+// wrong are kept for the scan.
+TEST(ExactSeek, BrokenTimestampsNumberFramesInDecodeOrder) {
+    for (const BrokenTimestampClip& c : broken_timestamp_clips()) {
+        SCOPED_TRACE(c.label);
+        auto dec = media::VideoDecoder::open(c.path);
+        ASSERT_TRUE(dec) << dec.error().message;
+        const media::ClipInfo& info = (*dec)->info();
+        ASSERT_EQ(info.frame_count(), c.frames);
+        EXPECT_FALSE(info.index.rebuilt.empty());
+        EXPECT_EQ(info.index.timestamp_faults, c.faults);
+        // Placed at the nominal 30 fps: frame k starts at k/30 s (to the nearest tick of the time
+        // base: Matroska's is a millisecond).
+        const double tick = info.video->time_base.to_double();
+        for (int64_t k : {int64_t{1}, int64_t{10}, c.frames - 1})
+            EXPECT_NEAR(info.frame_pts_seconds(k), static_cast<double>(k) / 30.0, tick / 2 + 1e-9) << k;
+        EXPECT_EQ(info.frame_at_time(2.0 + 0.5 / 30.0), 60);
+        ASSERT_TRUE((*dec)->seek(0));
+        int64_t n = 0;
+        for (;; ++n) {
+            auto f = (*dec)->next();
+            ASSERT_TRUE(f) << f.error().message;
+            if (!*f) break;
+            ASSERT_EQ((*f)->index, n);
+            ASSERT_EQ(index_in_pixels(**f), n) << "frame " << n;
+        }
+        EXPECT_EQ(n, c.frames);
+        for (int64_t k : {int64_t{45}, int64_t{9}, int64_t{10}, int64_t{11}, c.frames - 1, int64_t{59}, int64_t{60}, int64_t{0}, int64_t{61}}) {
+            ASSERT_TRUE((*dec)->seek(k)) << k;
+            auto f = (*dec)->next();
+            ASSERT_TRUE(f && *f) << k;
+            EXPECT_EQ((*f)->index, k);
+            EXPECT_EQ(index_in_pixels(**f), k) << "after a seek to " << k;
+        }
+        // The player's reader: in order from a seek, and a seek back.
+        auto r = media::ClipReader::open(c.path);
+        ASSERT_TRUE(r) << r.error().message;
+        for (int64_t from : {int64_t{50}, int64_t{8}}) {
+            (*r)->seek(from);
+            for (int64_t i = from; i < from + 15; ++i) {
+                ASSERT_TRUE((*r)->wait_for_frame(10)) << i;
+                auto f = (*r)->pop();
+                ASSERT_TRUE(f);
+                EXPECT_EQ(f->index, i);
+                EXPECT_EQ(index_in_pixels(*f), i);
+            }
+        }
+    }
+}
