@@ -107,6 +107,16 @@ std::vector<BrokenTimestampClip> broken_timestamp_clips() {
     return {{"raw_h264_no_timestamps", raw, 90, {}}, {"repeated_time", repeated, 90, {10}}, {"joined_ts_segments", joined.string(), 120, {60}}};
 }
 
+int64_t variable_rate_ticks(int64_t n) { return 100 * n + 60 * (n / 4) + (n >= 60 ? 750 : 0); }
+
+std::string variable_rate_clip() {
+    // The times are written in ticks of 1/3000 s through the filters and the encoder, so none is
+    // rounded to the source's 1/30 s.
+    return indexed_clip({"vfr_indexed.mp4",
+                         "-fps_mode passthrough -enc_time_base 1:3000 -video_track_timescale 3000 -c:v libx264 -preset veryfast -bf 3 -g 30",
+                         "30", 90, 320, 240, "yuv420p", "settb=1/3000,setpts='100*N+60*floor(N/4)+if(gte(N\\,60)\\,750\\,0)'"});
+}
+
 std::vector<std::string> mixed_clips() {
     return {
         indexed_clip({"mixed_h264_30.mp4", "-c:v libx264 -preset veryfast -bf 2 -g 24", "30", 72, 320, 240}),

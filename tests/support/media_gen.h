@@ -55,6 +55,12 @@ struct BrokenTimestampClip {
 };
 std::vector<BrokenTimestampClip> broken_timestamp_clips();
 
+// An indexed clip at a variable rate (H.264 with B-frames in MP4, time base 1/3000): 90 frames,
+// frame n starting at variable_rate_ticks(n)/3000 s: 1/30 s apart, every fourth gap 20 ms
+// longer, and a quarter-second pause before frame 60.
+std::string variable_rate_clip();
+int64_t variable_rate_ticks(int64_t n);
+
 // Writes `bytes` to a file in media_dir() (for corrupt-input tests).
 std::string write_file(const std::string& name, const std::string& bytes);
 

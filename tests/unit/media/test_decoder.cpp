@@ -292,3 +292,33 @@ TEST(ExactSeek, BrokenTimestampsNumberFramesInDecodeOrder) {
         }
     }
 }
+
+// A variable-rate clip: every frame is placed by its own timestamp (not by a nominal rate), so the
+// frame for an instant is the one whose interval holds it, and seeks land on the frame asked for,
+// around the irregular gaps and the quarter-second pause too.
+TEST(ExactSeek, VariableRateFramesByTheirOwnTimestamps) {
+    auto dec = media::VideoDecoder::open(variable_rate_clip());
+    ASSERT_TRUE(dec) << dec.error().message;
+    const media::ClipInfo& info = (*dec)->info();
+    ASSERT_EQ(info.frame_count(), 90);
+    EXPECT_TRUE(info.index.rebuilt.empty());
+    for (int64_t k = 0; k < 90; ++k) {
+        const double start = static_cast<double>(variable_rate_ticks(k)) / 3000.0;
+        ASSERT_NEAR(info.frame_pts_seconds(k), start, 1e-9) << k;
+        if (k + 1 < 90) {
+            const double end = static_cast<double>(variable_rate_ticks(k + 1)) / 3000.0;
+            ASSERT_NEAR(info.frame_duration_seconds(k), end - start, 1e-9) << k;
+            EXPECT_EQ(info.frame_at_time(start), k);
+            EXPECT_EQ(info.frame_at_time((start + end) / 2), k);
+            EXPECT_EQ(info.frame_at_time(end - 0.0005), k);
+        }
+    }
+    for (int64_t k : {0, 3, 4, 5, 58, 59, 60, 61, 89, 30, 7, 8, 0}) {
+        ASSERT_TRUE((*dec)->seek(k)) << k;
+        auto f = (*dec)->next();
+        ASSERT_TRUE(f && *f) << k;
+        EXPECT_EQ((*f)->index, k);
+        EXPECT_EQ(index_in_pixels(**f), k) << "after a seek to " << k;
+        EXPECT_NEAR((*f)->pts, static_cast<double>(variable_rate_ticks(k)) / 3000.0, 1e-9);
+    }
+}

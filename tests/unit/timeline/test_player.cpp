@@ -37,8 +37,8 @@ struct Rig {
     timeline::PlaybackStats stats;
     std::unique_ptr<timeline::Player> player;
 
-    Rig() {
-        auto r = media::ClipReader::open(indexed_clip(codec_cases()[0].spec));
+    explicit Rig(const std::string& clip = indexed_clip(codec_cases()[0].spec)) {
+        auto r = media::ClipReader::open(clip);
         EXPECT_TRUE(r);
         reader = std::move(*r);
         player = std::make_unique<timeline::Player>(*reader, clock, stats);
@@ -84,6 +84,28 @@ TEST(Player, PlaysForwardInOrderOnTime) {
         EXPECT_LT(shown[i].t, (shown[i].frame + 1) / 30.0);
     }
     EXPECT_EQ(rig.stats.dropped(), 0);
+}
+
+TEST(Player, VariableRateClipShowsEachFrameInsideItsOwnInterval) {
+    // Frames 33.3 to 53.3 ms apart and a 250 ms pause: each frame is on screen while the clock is
+    // inside its own interval, whatever the load; a frame whose interval passed before it could be
+    // shown is counted as dropped, never shown late.
+    Rig rig(variable_rate_clip());
+    rig.player->play();
+    auto shown = rig.run(3.3);
+    ASSERT_GE(shown.size(), 60u);
+    auto start = [](int64_t k) { return static_cast<double>(variable_rate_ticks(k)) / 3000.0; };
+    for (size_t i = 0; i < shown.size(); ++i) {
+        const int64_t k = shown[i].frame;
+        EXPECT_GE(shown[i].t, start(k) - 1e-9) << "frame " << k;
+        EXPECT_LT(shown[i].t, start(k + 1)) << "frame " << k;
+        if (i > 0) {
+            EXPECT_GT(k, shown[i - 1].frame);
+        }
+    }
+    EXPECT_EQ(shown.front().frame, 0);
+    EXPECT_EQ(static_cast<int64_t>(shown.size()) + rig.stats.dropped(), shown.back().frame + 1) << "every frame shown or counted dropped";
+    EXPECT_GE(shown.back().frame, 70);  // past the pause
 }
 
 TEST(Player, FrameStepsAreExactBothWays) {
