@@ -414,13 +414,22 @@ Result<Edit> from_otio(const std::string& text) {
 
 // --- CMX3600 ---
 
+namespace {
+// An EDL is read line by line: a line break inside a name or note would start a bogus event.
+std::string one_line(std::string s) {
+    for (char& c : s)
+        if (c == '\n' || c == '\r') c = ' ';
+    return s;
+}
+}  // namespace
+
 std::string to_edl(const Edit& e, bool drop_frame) {
     const bool df = drop_frame && drop_frame_capable(e.rate);
     auto tc = [&](int64_t frame, Rational rate) {
         return df && drop_frame_capable(rate) ? timecode_drop_frame(frame, rate) : timecode(frame, rate);
     };
     std::ostringstream o;
-    std::string title = e.name.empty() ? "reelsync edit" : e.name;
+    std::string title = e.name.empty() ? "reelsync edit" : one_line(e.name);
     o << "TITLE: " << title.substr(0, 70) << "\n";
     o << "FCM: " << (df ? "DROP FRAME" : "NON-DROP FRAME") << "\n\n";
     int event = 1;
@@ -433,20 +442,15 @@ std::string to_edl(const Edit& e, bool drop_frame) {
                       tc(s.in, s.rate).c_str(), tc(s.out + 1, s.rate).c_str(), tc(rec_in, e.rate).c_str(),
                       tc(rec_out, e.rate).c_str());
         o << line;
-        o << "* FROM CLIP NAME: " << s.name << "\n";
-        if (!s.note.empty()) {
-            std::string note = s.note;
-            for (char& c : note)
-                if (c == '\n' || c == '\r') c = ' ';
-            o << "* COMMENT: " << note << "\n";
-        }
+        o << "* FROM CLIP NAME: " << one_line(s.name) << "\n";
+        if (!s.note.empty()) o << "* COMMENT: " << one_line(s.note) << "\n";
         o << "\n";
     }
     if (!e.audio.empty() && !e.shots.empty()) {
         const int64_t len = e.length().round_frames(e.rate);
         std::snprintf(line, sizeof line, "%03d  %-8s %-5s %-8s %s %s %s %s\n", event++, "AX", "A", "C", tc(0, e.rate).c_str(),
                       tc(len, e.rate).c_str(), tc(0, e.rate).c_str(), tc(len, e.rate).c_str());
-        o << line << "* FROM CLIP NAME: " << e.audio.filename().string() << "\n\n";
+        o << line << "* FROM CLIP NAME: " << one_line(e.audio.filename().string()) << "\n\n";
     }
     return o.str();
 }

@@ -227,22 +227,47 @@ Result<sqlite3*> open_connection(const fs::path& db_path, bool read_only, bool c
 }  // namespace
 
 std::vector<fs::path> list_clip_files(const fs::path& folder) {
+    // Folders linked into the project (a folder of takes elsewhere) are followed; a link back up
+    // the tree (a loop) or a second way to a folder already walked is not walked again (by the
+    // folder's device and inode). A clip's path relative to the project folder is its identity in
+    // the database, so the walk is the same every time: every folder reachable without a link
+    // first, then linked ones, each folder's entries by name.
     std::vector<fs::path> out;
-    std::error_code ec;
-    fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec), end;
-    for (; !ec && it != end; it.increment(ec)) {
-        const fs::path& p = it->path();
-        std::string name = p.filename().string();
-        if (!name.empty() && name[0] == '.') {
-            if (it->is_directory(ec)) it.disable_recursion_pending();
-            continue;
+    std::set<std::pair<dev_t, ino_t>> walked;
+    std::vector<fs::path> plain{folder}, linked;  // stacks, popped from the back
+    while (!plain.empty() || !linked.empty()) {
+        fs::path dir;
+        if (!plain.empty()) {
+            dir = std::move(plain.back());
+            plain.pop_back();
+        } else {
+            dir = std::move(linked.back());
+            linked.pop_back();
         }
-        if (!it->is_regular_file(ec)) continue;
-        std::string ext = p.extension().string();
-        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (kVideoExtensions.count(ext)) out.push_back(fs::relative(p, folder, ec));
+        struct stat st {};
+        if (::stat(dir.c_str(), &st) != 0 || !walked.insert({st.st_dev, st.st_ino}).second) continue;
+        std::vector<fs::directory_entry> entries;
+        std::error_code ec;
+        fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+        for (; !ec && it != end; it.increment(ec)) entries.push_back(*it);
+        std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path().filename() > b.path().filename(); });
+        for (const fs::directory_entry& e : entries) {  // by name, descending: pushed so they pop ascending
+            const fs::path& p = e.path();
+            const std::string name = p.filename().string();
+            if (name.empty() || name[0] == '.') continue;  // hidden: reelsync's own files, farm work folders
+            std::error_code e2;
+            if (e.is_directory(e2)) {  // follows a link; a dangling link is neither a folder nor a file
+                (e.is_symlink(e2) ? linked : plain).push_back(p);
+                continue;
+            }
+            if (!e.is_regular_file(e2)) continue;
+            std::string ext = p.extension().string();
+            std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            if (kVideoExtensions.count(ext)) out.push_back(p.lexically_relative(folder));
+        }
     }
     std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
 }
 

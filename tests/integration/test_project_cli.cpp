@@ -392,3 +392,127 @@ TEST(ProjectCli, TheNextTempoReadingFromTheKeys) {
     const int beats_before = before["beats"].get<int>(), beats_after = after["beats"].get<int>();
     EXPECT_NEAR(static_cast<double>(beats_after) / beats_before, second / 120.0, 0.1);
 }
+
+// A project folder as found on a director's disk: names with quotes, a line break, non-ASCII
+// letters and shell characters; a folder of takes linked in from elsewhere; links that loop back
+// up the tree and a second link to a folder inside; a dangling link. Every clip is listed once,
+// under the same path every time (the path is its identity in the database), and its name
+// survives `status --json`, the CSV (quoted as RFC 4180 says), the EDL (a line break in a name
+// would start a bogus event) and the .otio's file URLs.
+TEST(ProjectCli, OddNamesLinkedFoldersAndLoopsAreListedOnceAndSurviveExport) {
+    const std::string clip = reelsync::testing::mixed_clips()[0];  // 30 fps, 72 frames
+    const fs::path base = fs::path(reelsync::testing::media_dir()) / "projects" / "odd_names";
+    fs::remove_all(base);
+    const fs::path d = base / "project", elsewhere = base / "elsewhere";
+    fs::create_directories(d / "takes");
+    fs::create_directories(elsewhere);
+    const std::vector<std::string> odd = {"take \"1\".mp4", "two\nlines.mp4", "\xC3\xA9t\xC3\xA9 \xE6\x9D\xB1\xE4\xBA\xAC.mp4", "it's $HOME;(x) `y`.mp4"};
+    for (const std::string& n : odd) fs::copy_file(clip, d / n);
+    fs::copy_file(clip, d / "takes" / "inner.mp4");
+    fs::copy_file(clip, elsewhere / "far.mp4");
+    fs::create_directory_symlink("../elsewhere", d / "linked");
+    fs::create_directory_symlink(".", d / "loop");
+    fs::create_directory_symlink("..", d / "takes" / "up");
+    fs::create_directory_symlink("takes", d / "again");
+    fs::create_symlink("nowhere.mp4", d / "dangling.mp4");
+
+    std::vector<std::string> want = odd;
+    want.push_back("takes/inner.mp4");
+    want.push_back("linked/far.mp4");
+    std::sort(want.begin(), want.end());
+    std::vector<std::string> listed;
+    for (const fs::path& p : project::list_clip_files(d)) listed.push_back(p.generic_string());
+    EXPECT_EQ(listed, want);
+
+    {
+        auto p = project::Project::open(d);
+        ASSERT_TRUE(p) << p.error().message;
+        ASSERT_EQ(p->clips().size(), want.size());
+        for (const auto& c : p->clips()) {
+            EXPECT_FALSE(c.missing) << c.path;
+            ASSERT_TRUE(p->set_status(c.id, project::Status::approved));
+        }
+        ASSERT_TRUE(p->set_note(p->clips()[0].id, "a note\nover two lines"));
+    }
+    int rc = 0;
+    std::string out = cli("status '" + d.string() + "' --json", &rc);
+    ASSERT_EQ(rc, 0) << out;
+    json st = json::parse(out);
+    EXPECT_EQ(st["clips"], want.size());
+    EXPECT_EQ(st["approved"], want.size());
+    std::vector<std::string> cut_clips;
+    for (const auto& c : st["edit"]["cuts"]) cut_clips.push_back(c["clip"].get<std::string>());
+    std::vector<std::string> names;
+    for (const std::string& w : want) names.push_back(fs::path(w).filename().string());
+    std::sort(cut_clips.begin(), cut_clips.end());
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(cut_clips, names);
+
+    const fs::path otio = base / "out.otio", edl = base / "out.edl", csv = base / "out.csv";
+    out = cli("export '" + d.string() + "' --otio '" + otio.string() + "' --edl '" + edl.string() + "' --csv '" + csv.string() + "'", &rc);
+    ASSERT_EQ(rc, 0) << out;
+    // CSV: parsed as RFC 4180 (quoted fields may hold commas, doubled quotes and line breaks).
+    {
+        const std::string text = slurp(csv);
+        std::vector<std::vector<std::string>> rows(1);
+        std::string field;
+        bool quoted = false;
+        for (size_t i = 0; i < text.size(); ++i) {
+            const char c = text[i];
+            if (quoted) {
+                if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') field += '"', ++i;
+                else if (c == '"') quoted = false;
+                else field += c;
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',') {
+                rows.back().push_back(std::move(field)), field.clear();
+            } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+                rows.back().push_back(std::move(field)), field.clear();
+                rows.emplace_back();
+                ++i;
+            } else {
+                field += c;
+            }
+        }
+        if (rows.back().empty()) rows.pop_back();
+        ASSERT_EQ(rows.size(), want.size() + 1);
+        std::vector<std::string> paths;
+        for (size_t r = 1; r < rows.size(); ++r) {
+            ASSERT_EQ(rows[r].size(), rows[0].size()) << "row " << r;
+            paths.push_back(rows[r][1]);
+            if (!rows[r][11].empty()) {
+                EXPECT_EQ(rows[r][11], "a note\nover two lines");
+            }
+        }
+        std::sort(paths.begin(), paths.end());
+        EXPECT_EQ(paths, want);
+    }
+    // EDL: every line is a header, an event or a comment.
+    {
+        std::istringstream in(slurp(edl));
+        std::string line;
+        int events = 0;
+        while (std::getline(in, line)) {
+            if (line.empty() || line.rfind("TITLE: ", 0) == 0 || line.rfind("FCM: ", 0) == 0 || line.rfind("* FROM CLIP NAME: ", 0) == 0 ||
+                line.rfind("* COMMENT: ", 0) == 0)
+                continue;
+            EXPECT_TRUE(std::regex_match(line, std::regex("[0-9]{3}  AX +V +C +[0-9:;]{11} [0-9:;]{11} [0-9:;]{11} [0-9:;]{11}"))) << line;
+            ++events;
+        }
+        EXPECT_EQ(events, static_cast<int>(want.size()));
+        EXPECT_NE(slurp(edl).find("* FROM CLIP NAME: two lines.mp4\n"), std::string::npos);
+    }
+    // .otio: every clip's URL leads back to its file.
+    {
+        json doc = json::parse(slurp(otio));
+        std::vector<std::string> paths;
+        for (const auto& c : doc["tracks"]["children"][0]["children"]) {
+            const fs::path p = project::path_from_url(c["media_references"]["DEFAULT_MEDIA"]["target_url"].get<std::string>());
+            EXPECT_TRUE(fs::exists(p)) << p;
+            paths.push_back(p.lexically_relative(d).generic_string());
+        }
+        std::sort(paths.begin(), paths.end());
+        EXPECT_EQ(paths, want);
+    }
+}
