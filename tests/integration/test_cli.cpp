@@ -1,6 +1,11 @@
 // The command line as a user meets it: probe, render, and bad input (one-line error naming the
 // file, non-zero exit, no crash, no hang).
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -9,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "project/project.h"
 #include "support/media_gen.h"
 #include "unit/media/clips.h"
 
@@ -292,4 +298,84 @@ TEST(Cli, FlagRegionIsOutlinedOnThePicture) {
     EXPECT_GE(outline_pixels(638, 648, 200, 350), 200);   // its left edge
     EXPECT_GE(outline_pixels(700, 1270, 354, 362), 500);  // its bottom edge
     EXPECT_LT(outline_pixels(0, 600, 370, 670), 20);      // nothing elsewhere
+}
+
+// Outputs written to a disk that fills up while they are written: a 512 KiB file system filled to
+// its last 4 KiB page, then the scan's report, the three exports and a rendered frame (each larger
+// than a page) written there. Each command fails naming the file and the reason, and leaves
+// nothing behind: no partial file and no temporary.
+TEST(Cli, OutputsOnADiskThatFillsUpLeaveNoPartialFile) {
+    namespace fs = std::filesystem;
+    const fs::path full = fs::path(media_dir()) / ("full_disk_" + std::to_string(getpid()));
+    fs::create_directories(full);
+    if (mount("tmpfs", full.c_str(), "tmpfs", 0, "size=512k") != 0) {
+        const std::string why = std::string("cannot mount a small tmpfs here (needs root): ") + std::strerror(errno);
+        fs::remove(full);
+        if (std::getenv("CI")) FAIL() << why;
+        GTEST_SKIP() << why;
+    }
+    struct Unmount {
+        fs::path at;
+        ~Unmount() {
+            umount(at.c_str());
+            fs::remove_all(at);
+        }
+    } unmount{full};
+    // Fill it page by page, then free one page.
+    int pages = 0;
+    for (;; ++pages) {
+        std::ofstream f(full / ("filler_" + std::to_string(pages)), std::ios::binary);
+        f << std::string(4096, 'x') << std::flush;
+        if (!f) break;
+    }
+    ASSERT_GT(pages, 4);
+    fs::remove(full / "filler_0");
+    fs::remove(full / ("filler_" + std::to_string(pages)));
+    auto leftovers = [&] {
+        std::vector<std::string> names;
+        for (const auto& e : fs::directory_iterator(full))
+            if (e.path().filename().string().rfind("filler_", 0) != 0) names.push_back(e.path().filename().string());
+        return names;
+    };
+
+    const std::string clip = indexed_clip(codec_cases()[0].spec);  // 300 frames: its report is over 4 KiB
+    const fs::path folder = fs::path(media_dir()) / "projects" / "full_disk_exports";
+    fs::remove_all(folder);
+    fs::create_directories(folder);
+    const std::string short_clip = mixed_clips()[0];
+    for (int i = 0; i < 40; ++i)
+        fs::create_hard_link(short_clip, folder / ("take_" + std::to_string(i) + "_of_the_prompt_a_dancer_in_the_rain.mp4"));
+    {
+        auto p = reelsync::project::Project::open(folder);
+        ASSERT_TRUE(p) << p.error().message;
+        for (const auto& c : p->clips()) ASSERT_TRUE(p->set_status(c.id, reelsync::project::Status::approved));
+    }
+
+    struct Case {
+        std::string args;
+        fs::path out;
+    };
+    const std::vector<Case> cases = {
+        {"scan '" + clip + "' --json '" + (full / "report.json").string() + "'", full / "report.json"},
+        {"export '" + folder.string() + "' --otio '" + (full / "edit.otio").string() + "'", full / "edit.otio"},
+        {"export '" + folder.string() + "' --csv '" + (full / "clips.csv").string() + "'", full / "clips.csv"},
+        {"render '" + clip + "' --frame 10 --out '" + (full / "frame.png").string() + "'", full / "frame.png"},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.args);
+        CliRun r = run_reelsync(c.args);
+        EXPECT_EQ(r.rc, 1) << r.out;
+        EXPECT_NE(r.out.find(c.out.string()), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find("No space left"), std::string::npos) << r.out;
+        EXPECT_FALSE(fs::exists(c.out));
+        EXPECT_EQ(leftovers(), std::vector<std::string>{});
+    }
+    // With room again, the same commands write their files whole.
+    for (int i = 1; i < pages; ++i) fs::remove(full / ("filler_" + std::to_string(i)));
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.args);
+        CliRun r = run_reelsync(c.args);
+        EXPECT_EQ(r.rc, 0) << r.out;
+        EXPECT_GT(fs::file_size(c.out), 4096u);
+    }
 }
