@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/threads.h"
 #include "core/timecode.h"
 
 #ifdef REELSYNC_HAVE_ALSA
@@ -89,26 +90,41 @@ Result<std::unique_ptr<AudioOutput>> AudioOutput::open(Options opts) {
     if (dev == paNoDevice) return fail("audio: no audio output device available");
     const PaDeviceInfo* info = Pa_GetDeviceInfo(dev);
     std::unique_ptr<AudioOutput> out(new AudioOutput());
+    out->device_ = dev;
+    out->frames_per_buffer_ = opts.frames_per_buffer;
     out->channels_ = std::min(opts.channels, std::max(1, info->maxOutputChannels));
     out->rate_ = info->defaultSampleRate > 0 ? static_cast<int>(info->defaultSampleRate) : 48000;
     out->device_name_ = info->name;
-
-    PaStreamParameters params{};
-    params.device = dev;
-    params.channelCount = out->channels_;
-    params.sampleFormat = paFloat32;
-    params.suggestedLatency = info->defaultLowOutputLatency;
-    PaStream* stream = nullptr;
-    PaError err = Pa_OpenStream(&stream, nullptr, &params, out->rate_, opts.frames_per_buffer, paClipOff,
-                                pa_callback, out.get());
-    if (err != paNoError) return fail("audio: cannot open '" + out->device_name_ + "': " + Pa_GetErrorText(err));
-    out->stream_ = stream;
-    if (const PaStreamInfo* si = Pa_GetStreamInfo(stream)) out->latency_ = si->outputLatency;
+    if (auto r = out->open_stream(); !r) return std::unexpected(r.error());
     return out;
 }
 
+Result<void> AudioOutput::open_stream() {
+    const PaDeviceInfo* info = Pa_GetDeviceInfo(device_);
+    if (!info) return fail("audio: '" + device_name_ + "' is gone");
+    PaStreamParameters params{};
+    params.device = device_;
+    params.channelCount = channels_;
+    params.sampleFormat = paFloat32;
+    params.suggestedLatency = info->defaultLowOutputLatency;
+    PaStream* stream = nullptr;
+    PaError err = Pa_OpenStream(&stream, nullptr, &params, rate_, frames_per_buffer_, paClipOff, pa_callback, this);
+    if (err != paNoError) return fail("audio: cannot open '" + device_name_ + "': " + Pa_GetErrorText(err));
+    stream_ = stream;
+    const PaStreamInfo* si = Pa_GetStreamInfo(stream);
+    latency_.store(si ? si->outputLatency : 0.0, std::memory_order_release);
+    return {};
+}
+
 AudioOutput::~AudioOutput() {
+    {
+        std::lock_guard lock(reconnect_mutex_);
+        reconnect_quit_ = true;
+    }
+    reconnect_cv_.notify_all();
+    if (reconnect_thread_.joinable()) reconnect_thread_.join();
     stop();
+    std::lock_guard lock(stream_mutex_);
     if (stream_) Pa_CloseStream(static_cast<PaStream*>(stream_));
 }
 
@@ -123,7 +139,9 @@ void AudioOutput::set_track(std::shared_ptr<const media::AudioTrack> track) {
 }
 
 Result<void> AudioOutput::start() {
+    std::lock_guard lock(stream_mutex_);
     if (started_) return {};
+    if (!stream_) return fail("audio: '" + device_name_ + "' is not open (the device went away)");
     PaError err = Pa_StartStream(static_cast<PaStream*>(stream_));
     if (err != paNoError) return fail("audio: cannot start '" + device_name_ + "': " + Pa_GetErrorText(err));
     started_ = true;
@@ -131,13 +149,55 @@ Result<void> AudioOutput::start() {
 }
 
 void AudioOutput::stop() {
+    std::lock_guard lock(stream_mutex_);
     if (!started_) return;
     Pa_StopStream(static_cast<PaStream*>(stream_));
     started_ = false;
 }
 
 bool AudioOutput::stream_active() const {
-    return started_ && Pa_IsStreamActive(static_cast<PaStream*>(stream_)) == 1;
+    if (reconnecting_.load(std::memory_order_acquire)) return false;
+    std::unique_lock lock(stream_mutex_, std::try_to_lock);
+    if (!lock.owns_lock()) return false;  // being replaced right now
+    return started_ && stream_ && Pa_IsStreamActive(static_cast<PaStream*>(stream_)) == 1;
+}
+
+void AudioOutput::start_reconnecting() {
+    if (reconnecting_.exchange(true, std::memory_order_acq_rel)) return;  // already at it
+    if (reconnect_thread_.joinable()) reconnect_thread_.join();           // the last attempt's thread, finished
+    reconnect_thread_ = std::thread([this] { reconnect_loop(); });
+}
+
+void AudioOutput::reconnect_loop() {
+    threads::set_current(threads::Priority::helper, "rs-audio-again");
+    RS_LOG_WARN("audio: '%s' went away: playing on the timer clock, opening it again every second", device_name_.c_str());
+    while (true) {
+        {
+            std::unique_lock wait(reconnect_mutex_);
+            // A second first: the device is gone now, and a server coming back needs a moment.
+            if (reconnect_cv_.wait_for(wait, std::chrono::seconds(1), [&] { return reconnect_quit_; })) break;
+        }
+        std::lock_guard lock(stream_mutex_);
+        if (stream_) {
+            // The dead stream: no callback runs on it any more (or it is stopped here first).
+            Pa_AbortStream(static_cast<PaStream*>(stream_));
+            Pa_CloseStream(static_cast<PaStream*>(stream_));
+            stream_ = nullptr;
+            started_ = false;
+        }
+        if (!open_stream()) continue;
+        if (Pa_StartStream(static_cast<PaStream*>(stream_)) != paNoError) {
+            Pa_CloseStream(static_cast<PaStream*>(stream_));
+            stream_ = nullptr;
+            continue;
+        }
+        started_ = true;
+        reconnections_.fetch_add(1, std::memory_order_acq_rel);
+        reconnected_.store(true, std::memory_order_release);
+        RS_LOG_WARN("audio: '%s' is back: the clock follows it again", device_name_.c_str());
+        break;
+    }
+    reconnecting_.store(false, std::memory_order_release);
 }
 
 namespace {
@@ -153,7 +213,7 @@ int pa_callback(const void*, void* out, unsigned long frames, const PaStreamCall
 // Real-time thread: no locks, no allocation, no logging.
 int AudioOutput::fill(float* out, unsigned long frames, double dac_minus_now) {
     double now = steady_seconds();
-    double latency = (dac_minus_now >= 0 && dac_minus_now < 1.0) ? dac_minus_now : latency_;
+    double latency = (dac_minus_now >= 0 && dac_minus_now < 1.0) ? dac_minus_now : latency_.load(std::memory_order_relaxed);
     int64_t seek = seek_request_.exchange(-1, std::memory_order_acq_rel);
     if (seek >= 0) position_ = seek;
     bool playing = playing_.load(std::memory_order_acquire);

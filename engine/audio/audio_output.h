@@ -3,7 +3,10 @@
 // given steady-clock instant. The real-time callback never locks, allocates or logs: it reads an
 // immutable track and publishes what it played through atomics (a seqlock snapshot).
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,7 +38,10 @@ public:
     // callback picks it up at its next buffer; a replaced track is freed here, on the caller's
     // thread, once the callback has let go of it (a hazard pointer: no lock, no free in the callback).
     void set_track(std::shared_ptr<const media::AudioTrack> track);
-    bool started() const { return started_; }
+    bool started() const {
+        std::lock_guard lock(stream_mutex_);
+        return started_;
+    }
     Result<void> start();
     void stop();
 
@@ -53,27 +59,56 @@ public:
     };
     // A consistent copy of the callback's last publication (lock-free; retries while it is written).
     Snapshot snapshot() const;
-    // PortAudio reports the stream as running (false after the device went away).
+    // PortAudio reports the stream as running (false after the device went away, and while a
+    // new stream is being opened).
     bool stream_active() const;
+
+    // After the device went away (the clock saw its callbacks stop): a helper thread owned by this
+    // object closes the dead stream and opens the same device again, once a second, until it runs
+    // (a sound server restarted, an interface plugged back in). take_reconnected() is true once
+    // after a new stream started; the clock then goes back to the device. Both return at once.
+    void start_reconnecting();
+    bool take_reconnected() { return reconnected_.exchange(false, std::memory_order_acq_rel); }
+    int reconnections() const { return reconnections_.load(std::memory_order_acquire); }
 
     // The real-time body of the PortAudio callback (only ever called from it).
     int fill(float* out, unsigned long frames, double dac_minus_now);
 
 private:
     AudioOutput() = default;
+    // Opens stream_ on device_ at rate_ and channels_ (stream_mutex_ held, or before any thread).
+    Result<void> open_stream();
+    void reconnect_loop();
 
+    // stream_mutex_ guards stream_ and started_: the controlling thread (start, stop,
+    // stream_active, the destructor) and the reconnect thread both call PortAudio on the stream.
+    // The callback never takes it.
+    mutable std::mutex stream_mutex_;
     void* stream_ = nullptr;  // PaStream*
-    int rate_ = 48000;
+    bool started_ = false;
+    int device_ = -1;         // PaDeviceIndex, fixed at open
+    unsigned long frames_per_buffer_ = 256;
+    int rate_ = 48000;        // fixed at open: a reopened stream runs at the same rate
     int channels_ = 2;
-    double latency_ = 0;
+    // The stream's nominal output latency: written before a stream starts, read by its callback.
+    std::atomic<double> latency_{0};
     std::string device_name_;
+
+    // The reconnect thread (owned by this object; started by start_reconnecting, joined by the
+    // destructor). reconnect_mutex_ guards reconnect_quit_ and the wait.
+    std::thread reconnect_thread_;
+    std::mutex reconnect_mutex_;
+    std::condition_variable reconnect_cv_;
+    bool reconnect_quit_ = false;
+    std::atomic<bool> reconnecting_{false};
+    std::atomic<bool> reconnected_{false};
+    std::atomic<int> reconnections_{0};
     // Owned by the controlling thread: every track the callback may still be reading.
     std::vector<std::shared_ptr<const media::AudioTrack>> tracks_;
     // The track to play (written by set_track) and the one the callback is reading (written by the
     // callback before it reads it, then re-checked against next_track_).
     std::atomic<const media::AudioTrack*> next_track_{nullptr};
     std::atomic<const media::AudioTrack*> in_use_{nullptr};
-    bool started_ = false;
 
     // Written by the player thread, read by the callback.
     std::atomic<bool> playing_{false};

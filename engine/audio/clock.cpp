@@ -30,6 +30,17 @@ double MasterClock::timer_time(double steady) const {
 }
 
 void MasterClock::check_device(double steady) {
+    if (source_ == ClockSource::timer_device_lost && output_->take_reconnected()) {
+        // The device is back (a new stream runs): the listener hears from the timer's time on.
+        const double t = playing_ ? std::max(last_, timer_time(steady)) : paused_at_;
+        source_ = speed_ == 1.0 ? ClockSource::audio : ClockSource::timer_speed;
+        if (playing_) {
+            playing_ = false;
+            paused_at_ = last_ = t;
+            play();
+        }
+        return;
+    }
     if (source_ != ClockSource::audio || !playing_) return;
     AudioOutput::Snapshot s = output_->snapshot();
     bool silent_too_long = s.callbacks == start_callbacks_ ? steady - play_steady_ > loss_timeout_ + 1.0
@@ -39,6 +50,7 @@ void MasterClock::check_device(double steady) {
         double t = last_;
         source_ = ClockSource::timer_device_lost;
         output_->set_playing(false);
+        output_->start_reconnecting();
         anchor_timer(t, steady);
     }
 }

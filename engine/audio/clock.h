@@ -4,7 +4,9 @@
 // At 1x forward speed with a working device it follows the audio callback: the sample the callback
 // handed over and the instant the DAC plays it (output latency compensated), advanced by the steady
 // clock between callbacks. With no device, at other speeds (audio muted), or once the device stops
-// calling back, a monotonic timer takes over from the current time and playback goes on.
+// calling back, a monotonic timer takes over from the current time and playback goes on. A lost
+// device is opened again in the background (AudioOutput::start_reconnecting); once it runs, the
+// clock goes back to it from the timer's time.
 //
 // Thread: owned by the player thread; not thread-safe. The AudioOutput it drives is shared with
 // the real-time callback only through that class's atomics.

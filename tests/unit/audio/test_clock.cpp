@@ -7,25 +7,12 @@
 
 #include "audio/clock.h"
 #include "core/timecode.h"
+#include "unit/audio/audio_device.h"
 
 using namespace reelsync;
+using reelsync::testing::open_device_or_skip;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::unique_ptr<audio::AudioOutput> open_device_or_skip() {
-    auto out = audio::AudioOutput::open({});
-    if (!out) return nullptr;
-    auto track = std::make_shared<media::AudioTrack>();
-    track->sample_rate = (*out)->sample_rate();
-    track->channels = (*out)->channels();
-    track->samples.assign(static_cast<size_t>(track->sample_rate) * track->channels * 30, 0.1f);
-    (*out)->set_track(track);
-    if (!(*out)->start()) return nullptr;
-    return std::move(*out);
-}
-
-}  // namespace
 
 TEST(TimerClock, RunsAtRealTimeAndHonoursTransport) {
     audio::MasterClock clock(nullptr);
