@@ -75,6 +75,7 @@ int run_status(const std::string& folder, bool as_json) {
                {"missing", missing},
                {"unreadable", broken},
                {"read_only", p->read_only()}};
+        if (p->read_only()) j["read_only_reason"] = p->read_only_reason();
         if (e) {
             j["edit"]["rate"] = e->rate.str();
             j["edit"]["seconds"] = e->length().to_double();

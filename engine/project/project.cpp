@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -289,7 +290,54 @@ Project::~Project() {
     if (db_) sqlite3_close(db_);
 }
 
+namespace {
+// Why the database file is damaged (truncated, overwritten, not a database at all), or nothing when
+// it reads as a database. Read without locking or writing anything beside it.
+std::optional<std::string> damage_of(const fs::path& dbp) {
+    std::error_code ec;
+    if (!fs::exists(dbp, ec)) return std::nullopt;
+    sqlite3* db = nullptr;
+    const std::string name = "file:" + dbp.string() + "?immutable=1";
+    int rc = sqlite3_open_v2(name.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+    std::optional<std::string> why;
+    if (rc != SQLITE_OK) {
+        why = describe(db, rc);
+    } else {
+        sqlite3_stmt* s = nullptr;
+        rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, nullptr);
+        if (rc == SQLITE_OK) rc = sqlite3_step(s);
+        const int primary = rc & 0xff;
+        if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+            why = sqlite3_errmsg(db);
+        } else if (rc == SQLITE_ROW) {
+            const char* first = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+            if (first && std::string(first) != "ok") why = first;
+        }
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return why;
+}
+}  // namespace
+
 Result<Project> Project::open(const fs::path& folder_in, Options opts) {
+    auto p = open_as(folder_in, opts, {});
+    if (p) return p;
+    // A damaged database: the clips can still be reviewed from a project in memory (decisions
+    // refused, with the reason); the file is left exactly as it is.
+    std::error_code ec;
+    fs::path folder = fs::absolute(folder_in, ec).lexically_normal();
+    if (!folder.has_filename()) folder = folder.parent_path();
+    const fs::path dbp = folder / kDatabaseName;
+    const auto why = damage_of(dbp);
+    if (!why) return p;
+    return open_as(folder_in, opts,
+                   dbp.string() + " is damaged (" + *why +
+                       "): clips can be reviewed, but decisions cannot be saved; the file is left as it is (restore it from a "
+                       "backup, or move it away to start the project afresh)");
+}
+
+Result<Project> Project::open_as(const fs::path& folder_in, Options opts, const std::string& damaged) {
     std::error_code ec;
     if (!fs::is_directory(folder_in, ec)) return fail(folder_in.string() + ": not a folder");
     Project p;
@@ -301,7 +349,12 @@ Result<Project> Project::open(const fs::path& folder_in, Options opts) {
         p.read_only_ = true;
         p.read_only_reason_ = p.folder_.string() + " is read-only: clips can be reviewed, but decisions cannot be saved";
     }
-    if (p.read_only_ && !exists) {
+    if (!damaged.empty()) {
+        p.read_only_ = true;
+        p.read_only_reason_ = damaged;
+    }
+    const bool in_memory = p.read_only_ && (!exists || !damaged.empty());
+    if (in_memory) {
         // Nothing saved yet and nowhere to save: an in-memory project shows the clips.
         if (sqlite3_open(":memory:", &p.db_) != SQLITE_OK) return fail("cannot create an in-memory project");
     } else {
@@ -315,7 +368,6 @@ Result<Project> Project::open(const fs::path& folder_in, Options opts) {
     if (version > kSchemaVersion)
         return fail(dbp.string() + ": written by a newer reelsync (project schema " + std::to_string(version) +
                     ", this one reads up to " + std::to_string(kSchemaVersion) + "); not opened, nothing changed");
-    const bool in_memory = p.read_only_ && !exists;
     if (!p.read_only_) {
         // WAL with FULL sync: a commit is on disk when it returns; readers never block the writer.
         if (auto r = exec(p.db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"); !r)

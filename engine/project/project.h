@@ -83,6 +83,8 @@ public:
     // Opens FOLDER as a project, creating its database on first use.
     static Result<Project> open(const std::filesystem::path& folder, Options opts);
     static Result<Project> open(const std::filesystem::path& folder) { return open(folder, Options{}); }
+    // A damaged database (truncated, overwritten, not a database) is not an error: the project
+    // opens read-only from memory, with read_only_reason() saying so, and the file is left as it is.
     Project(Project&&) noexcept;
     Project& operator=(Project&&) noexcept;
     ~Project();
@@ -148,6 +150,8 @@ public:
 
 private:
     Project() = default;
+    // Opens the folder; with `damaged` set (the reason), read-only from memory.
+    static Result<Project> open_as(const std::filesystem::path& folder, Options opts, const std::string& damaged);
     Result<void> migrate();
     Result<void> scan_folder();
     Result<void> load();

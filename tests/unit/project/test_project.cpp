@@ -346,6 +346,47 @@ TEST(Project, FullDiskLosesNothing) {
     EXPECT_EQ(integrity(d / kDatabaseName), "ok");
 }
 
+TEST(Project, ADamagedDatabaseLeavesTheClipsBrowsableAndTheFileUntouched) {
+    // The database cut short (a copy interrupted), overwritten with noise, and with its pages
+    // after the first scrambled (a disk error): the folder still opens, its clips listed, read-only
+    // with a reason that names the file; a decision is refused with that reason; the file is not
+    // written (not even a journal beside it).
+    fs::path d = make_folder("damaged", 3);
+    {
+        auto p = Project::open(d);
+        ASSERT_TRUE(p);
+        ASSERT_TRUE(p->set_status(id_of(*p, "clip_001.mp4"), Status::approved));
+        ASSERT_TRUE(p->set_note(id_of(*p, "clip_002.mp4"), std::string(20000, 'n')));  // a few pages
+    }
+    const std::string good = read_bytes(d / kDatabaseName);
+    ASSERT_GT(good.size(), 4 * 4096u);
+    std::string noise(good.size(), '\0');
+    std::mt19937 rng(7);
+    for (char& c : noise) c = static_cast<char>(rng());
+    std::string scrambled = good;
+    for (size_t i = 4096; i < scrambled.size(); i += 7) scrambled[i] = static_cast<char>(scrambled[i] ^ 0x5a);
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"cut short", good.substr(0, good.size() / 3)}, {"noise", noise}, {"pages scrambled", scrambled}};
+    for (const auto& [label, bytes] : cases) {
+        SCOPED_TRACE(label);
+        for (const char* side : {"-wal", "-shm"}) fs::remove(d / (std::string(kDatabaseName) + side));
+        std::ofstream(d / kDatabaseName, std::ios::binary | std::ios::trunc) << bytes;
+        {
+            auto p = Project::open(d);
+            ASSERT_TRUE(p) << p.error().message;
+            EXPECT_TRUE(p->read_only());
+            EXPECT_NE(p->read_only_reason().find((d / kDatabaseName).string() + " is damaged"), std::string::npos) << p->read_only_reason();
+            ASSERT_EQ(p->clips().size(), 3u);
+            EXPECT_EQ(p->clips()[0].path, "clip_000.mp4");
+            auto r = p->set_status(p->clips()[0].id, Status::rejected);
+            ASSERT_FALSE(r);
+            EXPECT_NE(r.error().message.find("is damaged"), std::string::npos) << r.error().message;
+        }
+        EXPECT_EQ(read_bytes(d / kDatabaseName), bytes) << "the damaged file was written";
+        EXPECT_FALSE(fs::exists(d / (std::string(kDatabaseName) + "-wal")));
+    }
+}
+
 TEST(Project, MissingFilesAreReportedAndRelinked) {
     fs::path d = make_folder("relink", 3);
     fs::path elsewhere = d.parent_path() / "relink-moved";
