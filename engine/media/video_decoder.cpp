@@ -172,14 +172,21 @@ Result<void> VideoDecoder::seek(int64_t frame) {
     const int vi = info_.video->index;
     int64_t key = idx.keyframe_at_or_before(target_pts);
     // Seek to the keyframe before the target and decode forward. If the first frame out is already
-    // past the target (a container that lands late, an open GOP), try the keyframe before that.
+    // past the target (a container that lands late, an open GOP), try the keyframe before that;
+    // before the first keyframe, start the file again and decode from its first packet (MPEG-TS
+    // seeks by decode time, so a seek to the first keyframe's presentation time lands after it).
+    bool from_start = false;
     for (int attempt = 0; attempt < 8; ++attempt) {
-        avcodec_flush_buffers(codec_.get());
-        input_eof_ = flushed_ = false;
-        int err = avformat_seek_file(fmt_.get(), vi, INT64_MIN, key, key, 0);
-        if (err < 0) err = av_seek_frame(fmt_.get(), vi, key, AVSEEK_FLAG_BACKWARD);
-        if (err < 0) return fail(info_.path + ": seek failed: " + av_error_string(err));
-        const bool earliest = key == idx.pts.front() || attempt == 7;
+        if (from_start) {
+            if (auto r = restart(); !r) return r;
+        } else {
+            avcodec_flush_buffers(codec_.get());
+            input_eof_ = flushed_ = false;
+            int err = avformat_seek_file(fmt_.get(), vi, INT64_MIN, key, key, 0);
+            if (err < 0) err = av_seek_frame(fmt_.get(), vi, key, AVSEEK_FLAG_BACKWARD);
+            if (err < 0) return fail(info_.path + ": seek failed: " + av_error_string(err));
+        }
+        const bool earliest = from_start || attempt == 7;
         skip_before_pts_ = target_pts;
         std::optional<VideoFrame> found;
         bool late = false;
@@ -213,7 +220,8 @@ Result<void> VideoDecoder::seek(int64_t frame) {
             return {};
         }
         if (!late && earliest) break;
-        key = idx.keyframe_before(key);
+        if (key == idx.pts.front()) from_start = true;
+        else key = idx.keyframe_before(key);
     }
     return fail(info_.path + ": cannot decode frame " + std::to_string(frame));
 }

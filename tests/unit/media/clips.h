@@ -24,6 +24,8 @@ inline std::vector<CodecCase> codec_cases() {
         {"prores", {"idx_prores.mov", "-c:v prores_ks -profile:v 3", "25", 100, 320, 240, "yuv422p10le"}},
         {"h264_10bit", {"idx_h264_10bit.mp4", "-c:v libx264 -preset veryfast -bf 3 -g 120", "30", 200, 320, 240, "yuv420p10le"}},
         {"h264_23976", {"idx_h264_23976.mp4", "-c:v libx264 -preset veryfast -bf 3 -g 96", "24000/1001", 240}},
+        // MPEG-TS seeks by decode time: a seek into the first GOP once landed on the second.
+        {"h264_mpegts", {"idx_h264.ts", "-c:v libx264 -preset veryfast -bf 2 -g 30", "30", 120}},
     };
 }
 
