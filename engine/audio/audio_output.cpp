@@ -65,17 +65,46 @@ Result<void> ensure_portaudio() {
 int pa_callback(const void*, void* out, unsigned long frames, const PaStreamCallbackTimeInfo* ti, PaStreamCallbackFlags,
                 void* self);
 
+// ALSA's `jack` device (alsa-plugins' pcm_jack) reports as its delay only what waits in its own
+// buffer. Its sound then waits for the next JACK cycle to be handed over (one period), and for
+// the playback latency of the ports it feeds (the physical outputs). Seconds of both, asked of
+// the JACK server now (0 when none answers). The outside observer (tests Observed.*) put the
+// picture 12 ms ahead of its sound on this device before this was added.
+double jack_device_path_latency() {
+#ifdef REELSYNC_HAVE_JACK
+    jack_status_t status{};
+    jack_client_t* c = jack_client_open("reelsync-latency", JackNoStartServer, &status);
+    if (!c) return 0;
+    jack_nframes_t worst = 0;
+    if (const char** ports = jack_get_ports(c, nullptr, JACK_DEFAULT_AUDIO_TYPE, JackPortIsPhysical | JackPortIsInput)) {
+        for (const char** p = ports; *p; ++p) {
+            if (jack_port_t* port = jack_port_by_name(c, *p)) {
+                jack_latency_range_t range{};
+                jack_port_get_latency_range(port, JackPlaybackLatency, &range);
+                worst = std::max(worst, range.max);
+            }
+        }
+        jack_free(ports);
+    }
+    const double rate = jack_get_sample_rate(c);
+    const double seconds = rate > 0 ? (static_cast<double>(worst) + jack_get_buffer_size(c)) / rate : 0.0;
+    jack_client_close(c);
+    return seconds;
+#else
+    return 0;
+#endif
+}
+
 }  // namespace
 
 Result<std::unique_ptr<AudioOutput>> AudioOutput::open(Options opts) {
     if (auto r = ensure_portaudio(); !r) return std::unexpected(r.error());
     PaDeviceIndex dev = paNoDevice;
     if (opts.device.empty()) {
-        // The system's default output (under a JACK server: ALSA's "jack" device). PortAudio's
-        // own JACK host ("--audio-device system") reports the ports' real latency (the ALSA device
-        // reports only its period: its picture comes ~12 ms early, seen by test Observed.*), but in
-        // a test run on a loaded machine it lost the server and then played 100 ms late; until
-        // that is understood the default stays on the device that held.
+        // The system's default output (under a JACK server: ALSA's "jack" device, whose JACK path
+        // is added to its latency in open_stream). PortAudio's own JACK host ("--audio-device
+        // system") lost the server once in a test run on a loaded machine and then played 100 ms
+        // late; until that is understood the default stays on the device that held.
         dev = Pa_GetDefaultOutputDevice();
     } else {
         for (int i = 0; i < Pa_GetDeviceCount(); ++i) {
@@ -113,6 +142,9 @@ Result<void> AudioOutput::open_stream() {
     stream_ = stream;
     const PaStreamInfo* si = Pa_GetStreamInfo(stream);
     latency_.store(si ? si->outputLatency : 0.0, std::memory_order_release);
+    const PaHostApiInfo* host = Pa_GetHostApiInfo(info->hostApi);
+    const bool alsa_jack = host && host->type == paALSA && std::strcmp(info->name, "jack") == 0;
+    extra_latency_.store(alsa_jack ? jack_device_path_latency() : 0.0, std::memory_order_release);
     return {};
 }
 
@@ -214,6 +246,7 @@ int pa_callback(const void*, void* out, unsigned long frames, const PaStreamCall
 int AudioOutput::fill(float* out, unsigned long frames, double dac_minus_now) {
     double now = steady_seconds();
     double latency = (dac_minus_now >= 0 && dac_minus_now < 1.0) ? dac_minus_now : latency_.load(std::memory_order_relaxed);
+    latency += extra_latency_.load(std::memory_order_relaxed);
     int64_t seek = seek_request_.exchange(-1, std::memory_order_acq_rel);
     if (seek >= 0) position_ = seek;
     bool playing = playing_.load(std::memory_order_acquire);

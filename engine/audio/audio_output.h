@@ -33,6 +33,8 @@ public:
     int sample_rate() const { return rate_; }
     int channels() const { return channels_; }
     const std::string& device_name() const { return device_name_; }
+    // Output latency added to what the device reports (seconds; see jack_device_path_latency).
+    double extra_latency() const { return extra_latency_.load(std::memory_order_acquire); }
 
     // Sets the track, also while the stream runs (switching clips never restarts the device). The
     // callback picks it up at its next buffer; a replaced track is freed here, on the caller's
@@ -92,6 +94,8 @@ private:
     int channels_ = 2;
     // The stream's nominal output latency: written before a stream starts, read by its callback.
     std::atomic<double> latency_{0};
+    // What the device leaves out of its own latency (ALSA's `jack` device: the JACK path after it).
+    std::atomic<double> extra_latency_{0};
     std::string device_name_;
 
     // The reconnect thread (owned by this object; started by start_reconnecting, joined by the

@@ -56,11 +56,12 @@ bool have_services(std::string* why) {
 // A clip with a white flash and a click once a second, played in a window on the audio clock:
 // each flash reaches the screen within one frame interval of its click reaching the output, and
 // the offsets spread by less than half a frame interval. Each offset is printed beside the
-// player's own figure for that frame (its stats: the clock at the present less the frame's time):
-// on PortAudio's JACK host they agree within 1 ms; on ALSA's "jack" device (the default) the
-// picture is ~12 ms earlier than the player believes, as that device reports only its period as
-// its latency. The clip's first frame is on screen before the clock starts (as a paused player
-// shows its frame), so the click at 0 is left out.
+// player's own figure for that frame (its stats: the clock at the present less the frame's time),
+// and the two must agree within 3 ms (median): the player knows when its picture and sound reach
+// the outputs. (On ALSA's "jack" device, the default, the picture was ~12 ms earlier than the
+// player believed until the JACK path after that device was added to its latency.) The clip's
+// first frame is on screen before the clock starts (as a paused player shows its frame), so the
+// click at 0 is left out.
 TEST(Observed, EachFlashReachesTheScreenWithItsClick) {
     std::string why;
     if (!have_services(&why)) GTEST_SKIP() << why;
@@ -69,6 +70,7 @@ TEST(Observed, EachFlashReachesTheScreenWithItsClick) {
     // Two runs at most: every flash must be within a frame interval of its click in every run; the
     // spread must stay under half a frame interval in at least one (ALSA's "jack" device has been
     // seen to drift 25 ms within one run on this machine, the player not noticing: printed).
+    double misjudged_best = 1.0;
     auto spread_of_run = [&](int run) -> double {
         auto obs = Observer::start(picture_square());
         EXPECT_TRUE(obs) << obs.error();
@@ -100,23 +102,37 @@ TEST(Observed, EachFlashReachesTheScreenWithItsClick) {
             if (j.contains("frame") && j["frame"].get<int64_t>() % 30 == 0)
                 claimed[j["frame"].get<int64_t>() / 30] = j["t_audio"].get<double>() - j["pts"].get<double>();
         }
-        std::vector<double> offsets;
+        std::vector<double> offsets, misjudged;
         std::printf("run %d: flash - click (ms), observed / the player's own figure:", run);
         for (size_t k = 1; k < fc.offsets.size(); ++k) {  // k: the click at k seconds
             if (std::isnan(fc.offsets[k])) continue;  // counted as unmatched above
             offsets.push_back(fc.offsets[k]);
             const double own = claimed.count(static_cast<int64_t>(k)) ? claimed[static_cast<int64_t>(k)] : std::nan("");
             std::printf(" %+.1f/%+.1f", fc.offsets[k] * 1e3, own * 1e3);
+            if (!std::isnan(own)) misjudged.push_back(std::fabs(fc.offsets[k] - own));
             EXPECT_LT(std::fabs(fc.offsets[k]), 1.0 / 30.0) << "run " << run << ": flash " << k << " more than a frame interval from its click";
         }
         std::printf("\n");
+        // How far the player's own figure is from the observed one (median over the flashes).
+        EXPECT_GE(misjudged.size(), 6u);
+        if (misjudged.size() >= 6) {
+            std::nth_element(misjudged.begin(), misjudged.begin() + static_cast<ptrdiff_t>(misjudged.size() / 2), misjudged.end());
+            misjudged_best = std::min(misjudged_best, misjudged[misjudged.size() / 2]);
+            std::printf("run %d: the player's own figure off the observed one by %.1f ms (median)\n", run, misjudged[misjudged.size() / 2] * 1e3);
+        }
         if (offsets.size() < 6) return 1.0;
         const auto [lo, hi] = std::minmax_element(offsets.begin(), offsets.end());
         return *hi - *lo;
     };
     double best = 1.0;
-    for (int run = 0; run < 2 && best >= 0.5 / 30.0 && !HasFatalFailure(); ++run) best = std::min(best, spread_of_run(run));
+    for (int run = 0; run < 2 && (best >= 0.5 / 30.0 || misjudged_best >= 0.003) && !HasFatalFailure(); ++run)
+        best = std::min(best, spread_of_run(run));
     EXPECT_LT(best, 0.5 / 30.0) << "flash-to-click offsets spread by half a frame interval or more in every run";
+    // The player knows when its picture and its sound reach the outputs: its own figure is the
+    // observed one within 3 ms, in one of the two runs at least (the dummy JACK server's timing
+    // has been seen to shift by several ms within a run on a busy machine; a latency the player
+    // gets wrong is wrong in every run: 16 ms on ALSA's jack device before its JACK path was counted).
+    EXPECT_LT(misjudged_best, 0.003) << "the player misjudges its own A/V offset in every run";
 }
 
 namespace {
