@@ -21,6 +21,7 @@
 
 #include "project/project.h"
 #include "support/media_gen.h"
+#include "support/stats_file.h"
 
 namespace fs = std::filesystem;
 using namespace reelsync;
@@ -212,17 +213,8 @@ TEST(Scripting, AScriptPlaysSeeksMarksAndApprovesThroughTheCommandInterface) {
 
     // The marks are the frames on screen at clock 1.5 s and 2.0 s (after the seek to 1.0 s), by the
     // stats file's record of every present.
-    int64_t at_in = -1, at_out = -1;
-    {
-        std::ifstream f(stats);
-        std::string line;
-        while (std::getline(f, line)) {
-            json j = json::parse(line);
-            if (!j.contains("frame")) continue;
-            if (j["t_audio"].get<double>() <= 1.5) at_in = j["frame"];
-            if (j["t_audio"].get<double>() <= 2.0) at_out = j["frame"];
-        }
-    }
+    const std::vector<json> presents = reelsync::testing::read_stats(stats).presents;
+    const int64_t at_in = reelsync::testing::frame_on_screen_at(presents, 1.5), at_out = reelsync::testing::frame_on_screen_at(presents, 2.0);
     EXPECT_GE(at_in, 43);
     EXPECT_LE(at_in, 45);
     EXPECT_EQ(st["clip"]["mark_in"], at_in);

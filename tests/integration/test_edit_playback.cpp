@@ -15,6 +15,7 @@
 #include "project/edit.h"
 #include "project/project.h"
 #include "support/media_gen.h"
+#include "support/stats_file.h"
 
 namespace fs = std::filesystem;
 using namespace reelsync;
@@ -67,15 +68,7 @@ TEST(EditPlayback, GaplessAtEveryCut) {
                                                 "' --edit --headless --audio '" + song + "' --stats '" + stats + "'",
                                             &out);
     ASSERT_EQ(rc, 0) << out;
-    std::vector<json> presents;
-    json summary;
-    std::ifstream f(stats);
-    std::string line;
-    while (std::getline(f, line)) {
-        json j = json::parse(line);
-        if (j.contains("frame")) presents.push_back(j);
-        else summary = j;
-    }
+    const auto [presents, summary] = reelsync::testing::read_stats(stats);
     int64_t total = 0;
     for (const auto& s : e->shots) total += s.frames();
     ASSERT_EQ(static_cast<int64_t>(presents.size()), total) << out;  // every frame once: no drop, no repeat
@@ -125,13 +118,7 @@ TEST(EditPlayback, ALoopInTheEditRepeatsAcrossItsCut) {
                                                           std::to_string(to) + " --duration 2 --stats '" + stats + "'",
                                                       &out);
         ASSERT_EQ(rc, 0) << out;
-        std::vector<json> presents;
-        std::ifstream f(stats);
-        std::string line;
-        while (std::getline(f, line)) {
-            json j = json::parse(line);
-            if (j.contains("frame")) presents.push_back(j);
-        }
+        const std::vector<json> presents = reelsync::testing::read_stats(stats).presents;
         const int64_t last = std::min(to, total - 1);
         int wraps = 0, cuts_crossed = 0;
         for (size_t i = 0; i < presents.size(); ++i) {
@@ -188,15 +175,7 @@ TEST(EditPlayback, TheEditStartsCleanInAWindowJustAfterOpeningAFreshFolder) {
                                                           stats + "'",
                                                       &out);
         ASSERT_EQ(rc, 0) << out;
-        std::vector<nlohmann::json> presents;
-        nlohmann::json summary;
-        std::ifstream f(stats);
-        std::string line;
-        while (std::getline(f, line)) {
-            auto j = nlohmann::json::parse(line);
-            if (j.contains("frame")) presents.push_back(j);
-            else summary = j;
-        }
+        const auto [presents, summary] = reelsync::testing::read_stats(stats);
         // The first second: 30 frames, each shown once, in order, within a frame of its time.
         ASSERT_GE(presents.size(), 30u) << out;
         int missing = 0, late_frames = 0;

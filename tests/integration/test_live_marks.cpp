@@ -10,6 +10,7 @@
 
 #include "project/project.h"
 #include "support/media_gen.h"
+#include "support/stats_file.h"
 
 namespace fs = std::filesystem;
 using namespace reelsync;
@@ -17,23 +18,9 @@ using json = nlohmann::json;
 
 namespace {
 
-std::vector<json> presents_of(const std::string& stats) {
-    std::vector<json> out;
-    std::ifstream f(stats);
-    std::string line;
-    while (std::getline(f, line)) {
-        json j = json::parse(line);
-        if (j.contains("frame")) out.push_back(j);
-    }
-    return out;
-}
+std::vector<json> presents_of(const std::string& stats) { return reelsync::testing::read_stats(stats).presents; }
 
-int64_t on_screen_at(const std::vector<json>& presents, double t) {
-    int64_t frame = -1;
-    for (const auto& p : presents)
-        if (p["t_audio"].get<double>() <= t) frame = p["frame"];
-    return frame;
-}
+int64_t on_screen_at(const std::vector<json>& presents, double t) { return reelsync::testing::frame_on_screen_at(presents, t); }
 
 }  // namespace
 

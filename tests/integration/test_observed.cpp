@@ -18,6 +18,7 @@
 #include "project/edit.h"
 #include "project/project.h"
 #include "support/media_gen.h"
+#include "support/stats_file.h"
 #include "support/observer.h"
 
 namespace fs = std::filesystem;
@@ -95,13 +96,8 @@ TEST(Observed, EachFlashReachesTheScreenWithItsClick) {
         EXPECT_EQ(fc.unmatched_clicks, 0u) << "a click with no flash within half a second (a flash frame not shown)";
         // What the player says: for flash frame 30k, the clock when it was presented less its time.
         std::map<int64_t, double> claimed;
-        std::ifstream f(stats);
-        std::string line;
-        while (std::getline(f, line)) {
-            const auto j = nlohmann::json::parse(line);
-            if (j.contains("frame") && j["frame"].get<int64_t>() % 30 == 0)
-                claimed[j["frame"].get<int64_t>() / 30] = j["t_audio"].get<double>() - j["pts"].get<double>();
-        }
+        for (const auto& j : read_stats(stats).presents)
+            if (j["frame"].get<int64_t>() % 30 == 0) claimed[j["frame"].get<int64_t>() / 30] = j["t_audio"].get<double>() - j["pts"].get<double>();
         std::vector<double> offsets, misjudged;
         std::printf("run %d: flash - click (ms), observed / the player's own figure:", run);
         for (size_t k = 1; k < fc.offsets.size(); ++k) {  // k: the click at k seconds

@@ -10,27 +10,13 @@
 #include <nlohmann/json.hpp>
 
 #include "support/media_gen.h"
+#include "support/stats_file.h"
 
 using namespace reelsync::testing;
 
 namespace {
 
-struct Stats {
-    std::vector<nlohmann::json> presents;
-    nlohmann::json summary;
-};
-
-Stats read_stats(const std::string& path) {
-    Stats s;
-    std::ifstream f(path);
-    std::string line;
-    while (std::getline(f, line)) {
-        auto j = nlohmann::json::parse(line);
-        if (j.contains("frame")) s.presents.push_back(j);
-        else s.summary = j;
-    }
-    return s;
-}
+using Stats = StatsFile;
 
 double fraction_in_interval(const Stats& s) {
     size_t ok = 0;
@@ -159,8 +145,6 @@ TEST(Compare, FourTakesAtMixedRatesStayInStep) {
                                    stats + "'",
                                &out);
     ASSERT_EQ(rc, 0) << out;
-    std::ifstream f(stats);
-    std::string line;
     int presents = 0, wrong_at_start = 0, wrong_at_clock = 0, late = 0;
     int64_t last_frame = -1;
     std::vector<std::set<int64_t>> shown(4);
@@ -169,8 +153,7 @@ TEST(Compare, FourTakesAtMixedRatesStayInStep) {
         const int64_t k = static_cast<int64_t>(std::floor(x + 1e-9));
         return x < -1e-9 || k >= d.frames ? int64_t{-1} : k;
     };
-    while (std::getline(f, line)) {
-        const nlohmann::json j = nlohmann::json::parse(line);
+    for (const nlohmann::json& j : read_stats(stats).presents) {
         if (!j.contains("views")) continue;
         ++presents;
         EXPECT_GT(j["frame"].get<int64_t>(), last_frame);
