@@ -243,6 +243,8 @@ int run_import(const std::string& folder, const std::string& otio) {
     }
     std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     auto e = project::from_otio(text);
+    // Each clip's rate and length, to check the ranges against (cached after the first time).
+    if (e) (void)project::catalogue_now(*p);
     if (!e) {
         print_error(otio + ": " + e.error().message);
         return 1;
@@ -256,14 +258,32 @@ int run_import(const std::string& folder, const std::string& otio) {
         for (const auto& c : p->clips())
             if (p->absolute(c) == s.path || (c.name == s.name && !match)) match = &c;
         if (!match) {
-            print_error(otio + ": shot " + std::to_string(i + 1) + " (" + s.path.string() + ") is not a clip of " + p->folder().string());
+            print_error(otio + ": shot " + std::to_string(i + 1) + " (" + s.path.string() + ") is not a clip of " + p->folder().string() +
+                        "; nothing imported");
             return 1;
+        }
+        // The range is in the timeline's rate for that clip; the marks are frames of the clip:
+        // converted when the two differ (to the nearest frame), and checked against its length.
+        int64_t in = s.in, out = s.out;
+        if (match->media && match->media->rate.valid()) {
+            const Rational& cr = match->media->rate;
+            if (cr.num * s.rate.den != s.rate.num * cr.den) {
+                const long double k = static_cast<long double>(cr.num) * s.rate.den / (static_cast<long double>(cr.den) * s.rate.num);
+                in = std::llround(static_cast<long double>(s.in) * k);
+                out = std::max(in, static_cast<int64_t>(std::llround(static_cast<long double>(s.out + 1) * k)) - 1);
+            }
+            if (match->media->frame_count > 0 && out >= match->media->frame_count) {
+                print_error(otio + ": shot " + std::to_string(i + 1) + " (" + match->name + "): frames " + std::to_string(in) + "-" +
+                            std::to_string(out) + " are past the clip's end (" + std::to_string(match->media->frame_count) +
+                            " frames); nothing imported");
+                return 1;
+            }
         }
         in_edit[match->id] = true;
         d.changes.push_back({match->id, project::Field::status, {}, int64_t{1}});
         d.changes.push_back({match->id, project::Field::edit_pos, {}, static_cast<int64_t>(i)});
-        d.changes.push_back({match->id, project::Field::mark_in, {}, s.in});
-        d.changes.push_back({match->id, project::Field::mark_out, {}, s.out});
+        d.changes.push_back({match->id, project::Field::mark_in, {}, in});
+        d.changes.push_back({match->id, project::Field::mark_out, {}, out});
         if (!s.note.empty()) d.changes.push_back({match->id, project::Field::note, {}, s.note});
     }
     for (const auto& c : p->clips())

@@ -367,7 +367,12 @@ Result<Edit> from_otio(const std::string& text) {
                 if (schema.rfind("Clip.", 0) != 0) return fail("unsupported item in the timeline: " + schema);
                 const json& range = item.at("source_range");
                 const json& ref = item.at("media_references").at(otio_string(item, "active_media_reference_key", "DEFAULT_MEDIA"));
-                const fs::path path = path_from_url(otio_string(ref, "target_url", ""));
+                const std::string url = otio_string(ref, "target_url", "");
+                // Local files only: reelsync never fetches media, and a file URL naming another
+                // machine ("file://host/...") is not a file here.
+                if (url.find("://") != std::string::npos && url.rfind("file:///", 0) != 0 && url.rfind("file://localhost/", 0) != 0)
+                    throw std::runtime_error("a clip's media is not a local file: " + url);
+                const fs::path path = path_from_url(url.rfind("file://localhost/", 0) == 0 ? "file://" + url.substr(16) : url);
                 if (path.empty()) throw std::runtime_error("a clip has no target_url");
                 if (kind == "Audio") {
                     e.audio = path;

@@ -46,6 +46,11 @@ fs::path folder_with_clips(const std::string& name) {
     return d;
 }
 
+// The file URL of the first clip of an exported .otio's video track.
+std::string clip_url_of(const json& doc) {
+    return doc["tracks"]["children"][0]["children"][0]["media_references"]["DEFAULT_MEDIA"]["target_url"].get<std::string>();
+}
+
 }  // namespace
 
 TEST(ProjectCli, StatusExportImportRoundTrip) {
@@ -515,4 +520,76 @@ TEST(ProjectCli, OddNamesLinkedFoldersAndLoopsAreListedOnceAndSurviveExport) {
         std::sort(paths.begin(), paths.end());
         EXPECT_EQ(paths, want);
     }
+}
+
+// Importing an .otio made elsewhere: a range written at another rate than the clip's is converted
+// to the clip's frames (1/3 s at 24 fps is frame 10 of a 30 fps clip); a URL that is not a local
+// file (a web address, another machine's file URL), a range past the clip's end and a file that is
+// not one of the project's clips are errors that name the shot, and change nothing.
+TEST(ProjectCli, ImportConvertsRatesAndRefusesWhatIsNotAClipRange) {
+    fs::path d = folder_with_clips("cli_import");
+    {
+        auto p = project::Project::open(d);
+        ASSERT_TRUE(p);
+        const auto& c = p->clips();
+        ASSERT_EQ(c[0].name, "take_0.mp4");  // 30 fps, 72 frames
+        ASSERT_TRUE(p->set_status(c[0].id, project::Status::approved));
+        ASSERT_TRUE(p->set_in(c[0].id, 20));
+        ASSERT_TRUE(p->set_out(c[0].id, 50));
+    }
+    int rc = 0;
+    const fs::path otio = d / "made_here.otio";
+    std::string out = cli("export '" + d.string() + "' --otio '" + otio.string() + "'", &rc);
+    ASSERT_EQ(rc, 0) << out;
+    const json made = json::parse(slurp(otio));
+    auto cuts_now = [&] {
+        std::string o = cli("status '" + d.string() + "' --json", &rc);
+        EXPECT_EQ(rc, 0) << o;
+        return json::parse(o)["edit"]["cuts"];
+    };
+    const json before = cuts_now();
+    ASSERT_EQ(before.size(), 1u);
+    auto import_variant = [&](const std::string& label, auto&& edit) {
+        json doc = made;
+        json& clip = doc["tracks"]["children"][0]["children"][0];
+        edit(clip);
+        const fs::path f = d / (label + ".otio");
+        std::ofstream(f) << doc.dump(2);
+        return cli("import '" + d.string() + "' --otio '" + f.string() + "'", &rc);
+    };
+    const std::string here = clip_url_of(made);
+    for (const std::string& url : {std::string("https://example.com/media/take_0.mp4"), std::string("file://render-node-7/media/take_0.mp4")}) {
+        out = import_variant("remote", [&](json& c) { c["media_references"]["DEFAULT_MEDIA"]["target_url"] = url; });
+        EXPECT_EQ(rc, 1) << out;
+        EXPECT_NE(out.find("not a local file: " + url), std::string::npos) << out;
+        EXPECT_EQ(cuts_now(), before);
+    }
+    out = import_variant("past_end", [&](json& c) {
+        c["source_range"]["start_time"]["value"] = 60;
+        c["source_range"]["duration"]["value"] = 30;
+    });
+    EXPECT_EQ(rc, 1) << out;
+    EXPECT_NE(out.find("shot 1 (take_0.mp4): frames 60-89 are past the clip's end (72 frames)"), std::string::npos) << out;
+    EXPECT_EQ(cuts_now(), before);
+    out = import_variant("elsewhere", [&](json& c) {
+        c["name"] = "unknown.mp4";
+        c["media_references"]["DEFAULT_MEDIA"]["target_url"] = project::file_url(d.parent_path() / "unknown.mp4");
+    });
+    EXPECT_EQ(rc, 1) << out;
+    EXPECT_NE(out.find("is not a clip of"), std::string::npos) << out;
+    EXPECT_EQ(cuts_now(), before);
+    // Written at 24 fps: from 8/24 s (1/3 s) for 24 frames (1 s): frames 10-39 of the 30 fps clip.
+    out = import_variant("at_24", [&](json& c) {
+        for (const char* k : {"start_time", "duration"}) c["source_range"][k]["rate"] = 24.0;
+        c["source_range"]["start_time"]["value"] = 8;
+        c["source_range"]["duration"]["value"] = 24;
+        c["metadata"]["reelsync"]["rate"] = "24/1";
+        c["media_references"]["DEFAULT_MEDIA"]["target_url"] = "file://localhost" + here.substr(7);
+    });
+    EXPECT_EQ(rc, 0) << out;
+    const json after = cuts_now();
+    ASSERT_EQ(after.size(), 1u);
+    EXPECT_EQ(after[0]["clip"], "take_0.mp4");
+    EXPECT_EQ(after[0]["in"], 10);
+    EXPECT_EQ(after[0]["out"], 39);
 }
