@@ -6,6 +6,7 @@
 #include <random>
 #include <sstream>
 
+#include "analysis/artifacts.h"
 #include "media/clip_info.h"
 #include "media/video_decoder.h"
 #include "support/media_gen.h"
@@ -126,25 +127,26 @@ int64_t pixels_index(const media::VideoFrame& f) {
 }  // namespace
 
 // Damage in the middle of a stream, as a broken transfer or a failing disk leaves it: an MPEG-TS
-// recording with 40 KiB cut out of its middle (lost packets), and an MP4 whose video packets have
+// recording with 20 KiB cut out of its middle (lost packets), and an MP4 whose video packets have
 // bytes overwritten (bit errors). Played from the start, every frame comes out once, in order,
 // labelled by its own timestamp; a seek anywhere gives the frame asked for; the frames the damage
-// did not reach show their own picture (the frame number drawn in them); nothing hangs or crashes.
+// did not reach show their own picture (the frame number drawn in them); nothing hangs or crashes;
+// the scan reads them through and flags the damage.
 TEST(BadInput, DamageMidStreamPlaysAndSeeksExactly) {
-    const std::string ts = indexed_clip({"damage_src.ts", "-c:v libx264 -preset veryfast -bf 2 -g 30", "30", 300});
+    const std::string ts = indexed_clip({"damage_src150.ts", "-c:v libx264 -preset veryfast -bf 2 -g 30", "30", 150});
     std::string bytes = read_all(ts);
     const size_t cut_at = (bytes.size() / 2) / 188 * 188;
-    const std::string cut = write_file("damage_cut.ts", bytes.substr(0, cut_at) + bytes.substr(cut_at + 218 * 188));
-    const std::string mp4 = indexed_clip({"damage_src.mp4", "-c:v libx264 -preset veryfast -bf 2 -g 30", "30", 300});
-    const std::string flipped = generate("damage_bits.mp4", "-i '" + mp4 + "' -c copy -bsf:v noise=amount=3000");
+    const std::string cut = write_file("damage_cut150.ts", bytes.substr(0, cut_at) + bytes.substr(cut_at + 109 * 188));
+    const std::string mp4 = indexed_clip({"damage_src150.mp4", "-c:v libx264 -preset veryfast -bf 2 -g 30", "30", 150});
+    const std::string flipped = generate("damage_bits150.mp4", "-i '" + mp4 + "' -c copy -bsf:v noise=amount=3000");
     for (const std::string& path : {cut, flipped}) {
         SCOPED_TRACE(path);
         auto dec = media::VideoDecoder::open(path);
         ASSERT_TRUE(dec) << dec.error().message;
         const media::ClipInfo& info = (*dec)->info();
         const int64_t n = info.frame_count();
-        EXPECT_GT(n, 200);
-        EXPECT_LE(n, 300);
+        EXPECT_GT(n, 100);
+        EXPECT_LE(n, 150);
         // The frame number drawn in a frame is its time x 30, when the damage did not reach it.
         auto drawn_as_timed = [&](const media::VideoFrame& f) { return pixels_index(f) == std::llround(f.pts * 30.0); };
         int64_t last = -1, played = 0, intact = 0;
@@ -161,7 +163,7 @@ TEST(BadInput, DamageMidStreamPlaysAndSeeksExactly) {
         EXPECT_GE(played, n - 35) << "a GOP at most lost to the damage";
         EXPECT_GE(intact, played * 7 / 10);
         int64_t sought_intact = 0, targets = 0;
-        for (int64_t k = n - 1; k >= 0; k -= 13) {
+        for (int64_t k = n - 1; k >= 0; k -= 7) {
             ASSERT_TRUE((*dec)->seek(k)) << k;
             auto f = (*dec)->next();
             ASSERT_TRUE(f && *f) << k;
@@ -170,5 +172,22 @@ TEST(BadInput, DamageMidStreamPlaysAndSeeksExactly) {
             sought_intact += drawn_as_timed(**f);
         }
         EXPECT_GE(sought_intact, targets * 7 / 10);
+        // The scan reads it through and says where it is damaged (frames concealed, or a gap in
+        // the timestamps where packets were lost).
+        auto scan = analysis::scan_clip(path);
+        ASSERT_TRUE(scan) << scan.error().message;
+        EXPECT_EQ(scan->frames, n);
+        int damage_flags = 0;
+        for (const analysis::Flag& fl : scan->flags)
+            damage_flags += fl.kind == analysis::FlagKind::corrupt || fl.kind == analysis::FlagKind::timestamps;
+        EXPECT_GE(damage_flags, 1);
+    }
+    // The same streams undamaged: no such flag.
+    for (const std::string& path : {ts, mp4}) {
+        auto scan = analysis::scan_clip(path);
+        ASSERT_TRUE(scan) << scan.error().message;
+        for (const analysis::Flag& fl : scan->flags)
+            EXPECT_FALSE(fl.kind == analysis::FlagKind::corrupt || fl.kind == analysis::FlagKind::timestamps)
+                << path << ": " << analysis::to_string(fl.kind) << " at " << fl.first_frame;
     }
 }
