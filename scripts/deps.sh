@@ -32,7 +32,8 @@ fi
 echo "deps: installing ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-# jackd2 asks whether to enable real-time scheduling; answer no (the test server runs without it).
+# jackd2 asks whether to let unprivileged users run real time (a limits file); answer no: the test
+# server asks for real-time scheduling itself and runs without it where that is not allowed.
 echo "jackd2 jackd/tweak_rt_limits boolean false" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
