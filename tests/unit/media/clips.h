@@ -5,7 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "media/video_decoder.h"
 #include "support/media_gen.h"
+
+extern "C" {
+#include <libavutil/pixdesc.h>
+}
 
 namespace reelsync::testing {
 
@@ -15,6 +20,14 @@ struct CodecCase {
 };
 
 inline void PrintTo(const CodecCase& c, std::ostream* os) { *os << c.label; }
+
+// The frame number drawn in an indexed clip's decoded frame (any bit depth).
+inline int64_t index_in_pixels(const media::VideoFrame& f) {
+    const AVFrame& p = *f.picture;
+    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(p.format));
+    const int depth = d->comp[0].depth;
+    return read_index_luma(p.data[0], p.linesize[0], p.width, depth > 8 ? 2 : 1, depth);
+}
 
 inline std::vector<CodecCase> codec_cases() {
     return {

@@ -119,13 +119,6 @@ TEST(BadInput, AHugePictureSizeIsRefusedBeforeAllocating) {
     }
 }
 
-namespace {
-int64_t pixels_index(const media::VideoFrame& f) {
-    const AVFrame& p = *f.picture;
-    return read_index_luma(p.data[0], p.linesize[0], p.width, 1, 8);
-}
-}  // namespace
-
 // Damage in the middle of a stream, as a broken transfer or a failing disk leaves it: an MPEG-TS
 // recording with 20 KiB cut out of its middle (lost packets), and an MP4 whose video packets have
 // bytes overwritten (bit errors). Played from the start, every frame comes out once, in order,
@@ -148,7 +141,7 @@ TEST(BadInput, DamageMidStreamPlaysAndSeeksExactly) {
         EXPECT_GT(n, 100);
         EXPECT_LE(n, 150);
         // The frame number drawn in a frame is its time x 30, when the damage did not reach it.
-        auto drawn_as_timed = [&](const media::VideoFrame& f) { return pixels_index(f) == std::llround(f.pts * 30.0); };
+        auto drawn_as_timed = [&](const media::VideoFrame& f) { return index_in_pixels(f) == std::llround(f.pts * 30.0); };
         int64_t last = -1, played = 0, intact = 0;
         while (true) {
             auto f = (*dec)->next();

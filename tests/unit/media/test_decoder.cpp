@@ -15,13 +15,6 @@ using namespace reelsync::testing;
 
 namespace {
 
-int64_t index_in_pixels(const media::VideoFrame& f) {
-    const AVFrame& p = *f.picture;
-    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(p.format));
-    int depth = d->comp[0].depth;
-    return read_index_luma(p.data[0], p.linesize[0], p.width, depth > 8 ? 2 : 1, depth);
-}
-
 class ExactSeek : public ::testing::TestWithParam<CodecCase> {};
 
 }  // namespace

@@ -21,11 +21,6 @@ void sleep_to(double steady) {
     if (d > 0) std::this_thread::sleep_for(std::chrono::duration<double>(d));
 }
 
-int64_t pixels_index(const media::VideoFrame& f) {
-    const AVFrame& p = *f.picture;
-    return read_index_luma(p.data[0], p.linesize[0], p.width, 1, 8);
-}
-
 struct Shown {
     int64_t frame;
     double t;  // clock at present
@@ -55,7 +50,7 @@ struct Rig {
                 sleep_to(std::min(plan.wake_at, now + 0.01));
                 continue;
             }
-            EXPECT_EQ(pixels_index(*plan.frame), plan.frame->index);
+            EXPECT_EQ(index_in_pixels(*plan.frame), plan.frame->index);
             sleep_to(plan.present_at);
             for (int i = 0; i < 8; ++i) {
                 double left = player->until_due(*plan.frame, steady_seconds());
