@@ -291,6 +291,14 @@ Project::~Project() {
 }
 
 namespace {
+// The folder as the project names it: absolute, normalised, without a trailing separator.
+fs::path project_folder(const fs::path& folder) {
+    std::error_code ec;
+    fs::path f = fs::absolute(folder, ec).lexically_normal();
+    if (!f.has_filename()) f = f.parent_path();
+    return f;
+}
+
 // Why the database file is damaged (truncated, overwritten, not a database at all), or nothing when
 // it reads as a database. Read without locking or writing anything beside it.
 std::optional<std::string> damage_of(const fs::path& dbp) {
@@ -325,10 +333,7 @@ Result<Project> Project::open(const fs::path& folder_in, Options opts) {
     if (p) return p;
     // A damaged database: the clips can still be reviewed from a project in memory (decisions
     // refused, with the reason); the file is left exactly as it is.
-    std::error_code ec;
-    fs::path folder = fs::absolute(folder_in, ec).lexically_normal();
-    if (!folder.has_filename()) folder = folder.parent_path();
-    const fs::path dbp = folder / kDatabaseName;
+    const fs::path dbp = project_folder(folder_in) / kDatabaseName;
     const auto why = damage_of(dbp);
     if (!why) return p;
     return open_as(folder_in, opts,
@@ -341,8 +346,7 @@ Result<Project> Project::open_as(const fs::path& folder_in, Options opts, const 
     std::error_code ec;
     if (!fs::is_directory(folder_in, ec)) return fail(folder_in.string() + ": not a folder");
     Project p;
-    p.folder_ = fs::absolute(folder_in, ec).lexically_normal();
-    if (p.folder_.has_filename() == false) p.folder_ = p.folder_.parent_path();
+    p.folder_ = project_folder(folder_in);
     const fs::path dbp = p.database_path();
     const bool exists = fs::exists(dbp, ec);
     if (!writable(p.folder_) || (exists && !writable(dbp))) {
