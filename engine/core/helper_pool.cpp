@@ -40,6 +40,8 @@ void HelperPool::work() {
             jobs_.pop_front();
         }
         job();
+        job = nullptr;  // what the job held goes here, on this thread, before it counts as done
+        completed_.fetch_add(1);
     }
 }
 

@@ -7,6 +7,7 @@
 //
 // Thread: the pool is owned by one thread (the Session's owner, the main thread), which submits
 // and destroys it; its workers only run jobs. Destruction runs what is queued, then joins.
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -38,8 +39,9 @@ public:
         return fut;
     }
     size_t threads() const { return workers_.size(); }
-    // Jobs waiting for a thread (for tests and the thread map).
+    // Jobs waiting for a thread, and jobs run to their end (for tests and the thread map).
     size_t queued();
+    size_t completed() const { return completed_.load(); }
 
 private:
     void push(std::function<void()> job);
@@ -51,6 +53,7 @@ private:
     // Guarded by mutex_:
     std::deque<std::function<void()>> jobs_;
     bool quit_ = false;
+    std::atomic<size_t> completed_{0};
     std::vector<std::thread> workers_;  // last: started once the fields above exist
 };
 

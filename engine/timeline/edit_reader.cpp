@@ -37,10 +37,13 @@ Result<media::ClipInfo> probe_cached(const std::string& path) {
 }
 }  // namespace
 
-Result<std::unique_ptr<EditReader>> EditReader::open(const std::vector<ShotSpec>& specs, media::ClipReader::Options opts) {
+Result<std::unique_ptr<EditReader>> EditReader::open(const std::vector<ShotSpec>& specs, media::ClipReader::Options opts,
+                                                     HelperPool* helpers) {
     if (specs.empty()) return fail("the edit has no shots");
     std::unique_ptr<EditReader> e(new EditReader());
     e->opts_ = opts;
+    if (!helpers) e->own_helpers_ = std::make_unique<HelperPool>(2, threads::Priority::helper, "rs-edit");
+    e->helpers_ = helpers ? helpers : e->own_helpers_.get();
     // A time base in which every frame of every shot lasts a whole number of ticks.
     int64_t ticks = 1;
     for (const ShotSpec& s : specs) {
@@ -84,9 +87,14 @@ Result<std::unique_ptr<EditReader>> EditReader::open(const std::vector<ShotSpec>
 }
 
 EditReader::~EditReader() {
-    open_.clear();
-    opening_.clear();  // each waits for its open to finish, then closes the reader
-    closing_.clear();
+    alive_->store(false);  // opens still queued are skipped
+    for (auto& [k, r] : open_) close_later(std::move(r));
+    // Opens that finished: their readers are closed on the helpers too. Those still running are
+    // dropped: the job's own reference closes the reader on its thread when it ends.
+    for (auto& [k, fut] : opening_)
+        if (fut.wait_for(std::chrono::seconds(0)) == std::future_status::ready)
+            if (auto r = fut.get()) close_later(std::move(*r));
+    // own_helpers_ (if any) goes last: it runs what is queued, then joins.
 }
 
 size_t EditReader::shot_at(int64_t frame) const {
@@ -106,7 +114,8 @@ void EditReader::prepare(size_t k, bool reverse) {
     }
     want_[k] = {target, reverse};
     if (opening_.count(k)) return;
-    opening_[k] = std::async(std::launch::async, [path = shots_[k].path, o = opts_]() -> Result<ReaderPtr> {
+    opening_[k] = helpers_->submit([path = shots_[k].path, o = opts_, alive = alive_]() -> Result<ReaderPtr> {
+        if (!alive->load()) return fail("the edit was closed");
         return media::ClipReader::open(path, o);
     });
 }
@@ -146,14 +155,17 @@ void EditReader::retire_others() {
             ++it;
             continue;
         }
-        // Closing joins the decode thread, which may be mid-frame: never on the player's thread.
-        closing_.push_back(std::async(std::launch::async, [r = std::move(it->second)]() mutable { r.reset(); }));
+        close_later(std::move(it->second));
         positioned_reverse_.erase(it->first);
         untouched_.erase(it->first);
         want_.erase(it->first);
         it = open_.erase(it);
     }
-    std::erase_if(closing_, [](std::future<void>& f) { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
+}
+
+void EditReader::close_later(ReaderPtr r) {
+    // Closing joins the decode thread, which may be mid-frame: never on the player's thread.
+    if (r) (void)helpers_->submit([r = std::move(r)]() mutable { r.reset(); });
 }
 
 uint64_t EditReader::seek(int64_t frame, bool reverse) {

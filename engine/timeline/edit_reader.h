@@ -8,7 +8,11 @@
 // its in-frame on a helper thread, so at the cut its first frame is already waiting; readers of
 // finished shots are closed on a helper thread too, so nothing at a cut blocks the player.
 //
-// Thread: owned by the player's thread (the helper threads only open and close ClipReaders).
+// Thread: owned by the player's thread. The helpers are a bounded pool: the Session's (opening
+// and closing readers are short jobs there), else a pool of two of the reader's own. Its jobs
+// hold no pointer to the reader: one still queued when the reader goes skips its open, and a
+// reader opened for nobody is closed on the pool.
+#include <atomic>
 #include <cstdint>
 #include <future>
 #include <map>
@@ -17,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "core/helper_pool.h"
 #include "core/rational.h"
 #include "media/clip_reader.h"
 #include "media/frame_source.h"
@@ -30,8 +35,10 @@ struct ShotSpec {
 
 class EditReader final : public media::FrameSource {
 public:
-    // Probes every shot's clip (for its rate and length) and opens the first.
-    static Result<std::unique_ptr<EditReader>> open(const std::vector<ShotSpec>& shots, media::ClipReader::Options opts);
+    // Probes every shot's clip (for its rate and length) and opens the first. `helpers` opens and
+    // closes the shots' readers; it must outlive the reader (none: a pool of the reader's own).
+    static Result<std::unique_ptr<EditReader>> open(const std::vector<ShotSpec>& shots, media::ClipReader::Options opts,
+                                                    HelperPool* helpers = nullptr);
     ~EditReader() override;
 
     const media::ClipInfo& info() const override { return info_; }
@@ -69,12 +76,17 @@ private:
     void retire_others();
     void service();
 
+    // Hands a reader to the helpers to close (closing joins its decode thread).
+    void close_later(ReaderPtr r);
+
+    std::unique_ptr<HelperPool> own_helpers_;  // only when none was given
+    HelperPool* helpers_ = nullptr;
+    std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);  // read by queued opens
     media::ClipReader::Options opts_;
     media::ClipInfo info_;             // the edit's frame table
     std::vector<Shot> shots_;
     std::map<size_t, ReaderPtr> open_;                               // ready readers by shot
     std::map<size_t, std::future<Result<ReaderPtr>>> opening_;       // readers being opened
-    std::vector<std::future<void>> closing_;                         // readers being closed
     std::map<size_t, std::pair<int64_t, bool>> want_;                // seeks to apply once a reader is ready
     std::map<size_t, bool> positioned_reverse_;                      // how a prepared reader was seeked
     std::set<size_t> untouched_;                                     // seeked, nothing taken from it since

@@ -2,6 +2,13 @@
 // timeline: every frame in order, each the right picture of the right clip, exact edit times.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+
 #include "support/media_gen.h"
 #include "timeline/edit_reader.h"
 
@@ -80,4 +87,62 @@ TEST(EditReader, SeeksAndReversesAcrossCuts) {
         ASSERT_EQ(picture_index(b), b.source_index);
     }
     EXPECT_EQ(e.shot_at(e.shot_start(2) - 1), 1u);
+}
+
+namespace {
+// The names of this process's threads now (/proc/self/task/*/comm).
+std::multiset<std::string> thread_names() {
+    std::multiset<std::string> names;
+    for (const auto& t : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream in(t.path() / "comm");
+        std::string name;
+        std::getline(in, name);
+        names.insert(name);
+    }
+    return names;
+}
+}  // namespace
+
+// The shots' readers are opened and closed on the pool the edit is given and on no thread of their
+// own: while 16 shots play through, no unnamed thread (one started by the test's own thread
+// would carry its name) appears, the one pool thread does the work, and once the edit is closed
+// and the pool has run what was queued, no decode thread is left.
+TEST(EditReader, OpensAndClosesItsShotsOnTheGivenPoolOnly) {
+    std::string own;
+    {
+        std::ifstream in("/proc/thread-self/comm");
+        std::getline(in, own);
+    }
+    const auto before = thread_names();
+    ASSERT_EQ(before.count("rs-decode"), 0u);
+    HelperPool pool(1, threads::Priority::helper, "rs-edit-test");
+    auto shots = mixed_edit(16);
+    media::ClipReader::Options o;
+    o.threads = 1;  // one decoder thread per reader: what is counted below is the reader's own
+    {
+        auto r = EditReader::open(shots, o, &pool);
+        ASSERT_TRUE(r) << r.error().message;
+        EditReader& e = **r;
+        size_t most_readers = 0;
+        for (int64_t i = 0; i < e.info().frame_count(); ++i) {
+            media::VideoFrame f = take(e);
+            ASSERT_EQ(f.index, i);
+            ASSERT_EQ(picture_index(f), f.source_index) << "edit frame " << i;
+            if (i % 7 == 0) {
+                const auto now = thread_names();
+                // The test's own thread and whatever ran before; nothing new under its name.
+                ASSERT_EQ(now.count(own), before.count(own)) << "a thread was started outside the pool at frame " << i;
+                most_readers = std::max(most_readers, now.count("rs-decode"));
+            }
+        }
+        // The shot playing and the next one, the one after being opened and one being closed at
+        // most (16 shots were opened in all).
+        EXPECT_GE(most_readers, 1u);
+        EXPECT_LE(most_readers, 4u);
+    }
+    pool.submit([] {}).wait();  // runs after everything the edit queued
+    // Every shot was opened there and every reader closed there (the last two when the edit went).
+    EXPECT_GE(pool.completed(), 2 * shots.size());
+    for (int i = 0; i < 100 && thread_names().count("rs-decode") > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_EQ(thread_names().count("rs-decode"), 0u) << "a shot's reader was not closed";
 }
