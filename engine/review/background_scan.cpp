@@ -10,42 +10,40 @@
 
 namespace reelsync::review {
 
-BackgroundScan::BackgroundScan(std::string path, analysis::DetectorConfig cfg, std::shared_ptr<analysis::LiveMeasures> live,
-                               int64_t frames, double fps, HelperPool* pool)
-    : path_(std::move(path)), cfg_(cfg), live_(std::move(live)), frames_(frames), fps_(fps), pool_(pool) {
+BackgroundScan::BackgroundScan(std::string path, analysis::DetectorConfig cfg, HelperPool& pool, std::shared_ptr<analysis::LiveMeasures> live,
+                               int64_t frames, double fps)
+    : path_(std::move(path)), cfg_(cfg), live_(std::move(live)), frames_(frames), fps_(fps), pool_(&pool) {
     // On a small machine it starts held, as if playback ran: a clip usually opens playing, and
     // the first set_playback_running() releases it if not.
     set_playback_running(true);
-    thread_ = std::thread([this, cfg] {
-        // Lowest priority, and held while playback runs on a small machine (set_playback_running).
-        threads::set_current(threads::Priority::background, "rs-scan");
-        auto r = analysis::scan_clip(path_, cfg, 1, {&cancel_, &pause_us_, &progress_});
-        std::lock_guard lock(mutex_);
-        if (result_) return;  // the live measures finished first
-        if (r) result_ = std::make_shared<const analysis::ClipScan>(std::move(*r));
-        else error_ = r.error().message;
+    (void)pool.submit([st = state_, path = path_, cfg] {
+        if (st->cancel.load()) return;  // the clip was closed before the job started
+        auto r = analysis::scan_clip(path, cfg, 1, {&st->cancel, &st->pause_us, &st->progress});
+        std::lock_guard lock(st->mutex);
+        if (st->result || st->cancel.load()) return;  // the live measures finished first, or nobody waits
+        if (r) st->result = std::make_shared<const analysis::ClipScan>(std::move(*r));
+        else st->error = r.error().message;
     });
 }
 
-BackgroundScan::BackgroundScan(analysis::ClipScan done)
-    : path_(done.file), stored_(true), result_(std::make_shared<const analysis::ClipScan>(std::move(done))) {
-    progress_.store(1.0f);
+BackgroundScan::BackgroundScan(analysis::ClipScan done) : path_(done.file), stored_(true) {
+    state_->result = std::make_shared<const analysis::ClipScan>(std::move(done));
+    state_->progress.store(1.0f);
 }
 
 void BackgroundScan::set_playback_running(bool running) {
     const bool few_cores = threads::few_cores();
-    pause_us_.store(running && few_cores ? -1 : 0, std::memory_order_relaxed);
+    state_->pause_us.store(running && few_cores ? -1 : 0, std::memory_order_relaxed);
 }
 
 BackgroundScan::~BackgroundScan() {
-    cancel_.store(true);
-    if (thread_.joinable()) thread_.join();
-    // A live detection job still queued or running holds copies of what it needs (no pointer to
-    // this): it is left to finish on its pool, and its result is dropped.
+    // The scan job stops at its next frame and drops what it found. A live detection job still
+    // queued or running holds copies of what it needs: it finishes on its pool, result dropped.
+    state_->cancel.store(true);
 }
 
 float BackgroundScan::progress() const {
-    const float own = progress_.load(std::memory_order_relaxed);
+    const float own = state_->progress.load(std::memory_order_relaxed);
     const float live = frames_ > 0 ? static_cast<float>(partial_frames_) / static_cast<float>(frames_) : 0.0f;
     return std::max(own, live);
 }
@@ -57,12 +55,12 @@ void BackgroundScan::refresh_live() {
         analysis::ClipScan s = live_job_.get();
         if (live_job_frames_ >= frames_ && frames_ > 0) {
             // Playback decoded the whole clip in order: that is the scan; the own decode can stop.
-            std::lock_guard lock(mutex_);
-            if (!result_) {
-                result_ = std::make_shared<const analysis::ClipScan>(std::move(s));
-                error_.reset();
+            std::lock_guard lock(state_->mutex);
+            if (!state_->result) {
+                state_->result = std::make_shared<const analysis::ClipScan>(std::move(s));
+                state_->error.reset();
             }
-            cancel_.store(true);
+            state_->cancel.store(true);
             partial_frames_ = live_job_frames_;
             return;
         }
@@ -75,8 +73,8 @@ void BackgroundScan::refresh_live() {
         partial_frames_ = live_job_frames_;
     }
     {
-        std::lock_guard lock(mutex_);
-        if (result_) return;
+        std::lock_guard lock(state_->mutex);
+        if (state_->result) return;
     }
     const int64_t n = live_->measured();
     if (n < partial_frames_ + 12 && !(n == frames_ && n > partial_frames_)) return;  // little new
@@ -103,13 +101,13 @@ std::shared_ptr<const analysis::ClipScan> BackgroundScan::shown() {
 }
 
 std::shared_ptr<const analysis::ClipScan> BackgroundScan::result() {
-    std::lock_guard lock(mutex_);
-    return result_;
+    std::lock_guard lock(state_->mutex);
+    return state_->result;
 }
 
 std::optional<std::string> BackgroundScan::error() {
-    std::lock_guard lock(mutex_);
-    return error_;
+    std::lock_guard lock(state_->mutex);
+    return state_->error;
 }
 
 }  // namespace reelsync::review

@@ -3,10 +3,11 @@
 //  - live: the measures of the frames playback decodes anyway (LiveMeasures, filled by the clip
 //    reader's decode thread); flags for the frames measured so far are shown while the clip
 //    plays, and once playback has decoded the whole clip in order those are the result;
-//  - a decode of its own on a thread at the lowest priority, so that playback never waits for it
-//    (on two cores or fewer it holds while playback runs).
-// Owned by the Session (main thread); the worker thread only writes the fields guarded by mutex_
-// and the progress atomic.
+//  - a decode of its own, a job on the Session's background pool (the lowest priority), so that
+//    playback never waits for it (on two cores or fewer it holds while playback runs).
+// Owned by the Session (main thread). The scan job holds no pointer to it: what the two share is
+// a State held by both, so that closing a clip never waits for the job (it is told to stop, and
+// its result is dropped).
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -14,7 +15,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "analysis/artifacts.h"
 #include "core/helper_pool.h"
@@ -24,12 +24,13 @@ namespace reelsync::review {
 class BackgroundScan {
 public:
     // `live` may be null; `frames` and `fps` are the clip's (for the live result).
-    // `pool` runs the live detection jobs (none: no live flags, the scan's own result only).
-    BackgroundScan(std::string path, analysis::DetectorConfig cfg, std::shared_ptr<analysis::LiveMeasures> live = nullptr,
-                   int64_t frames = 0, double fps = 0, HelperPool* pool = nullptr);
-    // A scan already made (stored in the project): no thread, the result is there at once.
+    // `pool` runs the scan and the live detection jobs; it must outlive them (it finishes its
+    // queue before it goes). It needs two threads for the live flags to come while the scan runs.
+    BackgroundScan(std::string path, analysis::DetectorConfig cfg, HelperPool& pool, std::shared_ptr<analysis::LiveMeasures> live = nullptr,
+                   int64_t frames = 0, double fps = 0);
+    // A scan already made (stored in the project): no job, the result is there at once.
     explicit BackgroundScan(analysis::ClipScan done);
-    ~BackgroundScan();  // cancels and joins
+    ~BackgroundScan();  // tells the scan job to stop; never waits for it
     BackgroundScan(const BackgroundScan&) = delete;
     BackgroundScan& operator=(const BackgroundScan&) = delete;
 
@@ -57,21 +58,24 @@ private:
     std::shared_ptr<analysis::LiveMeasures> live_;
     int64_t frames_ = 0;
     double fps_ = 0;
-    HelperPool* pool_ = nullptr;
+    HelperPool* pool_ = nullptr;  // null for a stored scan
     // Main thread only: the live detection job and what it found.
     std::future<analysis::ClipScan> live_job_;
     int64_t live_job_frames_ = 0;
     std::chrono::steady_clock::time_point live_job_started_{};
     std::shared_ptr<const analysis::ClipScan> partial_;
     int64_t partial_frames_ = 0;
-    std::atomic<bool> cancel_{false};
-    std::atomic<float> progress_{0.0f};
-    std::atomic<int> pause_us_{0};
-    std::mutex mutex_;
-    // Guarded by mutex_:
-    std::shared_ptr<const analysis::ClipScan> result_;
-    std::optional<std::string> error_;
-    std::thread thread_;  // last: started once the fields above exist
+    // Shared with the scan job (which may outlive this).
+    struct State {
+        std::atomic<bool> cancel{false};
+        std::atomic<float> progress{0.0f};
+        std::atomic<int> pause_us{0};  // the scan's ScanControl: < 0 holds it
+        std::mutex mutex;
+        // Guarded by mutex:
+        std::shared_ptr<const analysis::ClipScan> result;
+        std::optional<std::string> error;
+    };
+    std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 
 }  // namespace reelsync::review

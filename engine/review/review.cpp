@@ -277,8 +277,9 @@ Result<void> Review::rebuild_edit(std::optional<double> at, std::optional<int64_
     if (edit_job_.valid()) retire(std::move(edit_job_));
     // Opening the edit probes its clips: on a helper thread; tick() shows it when it is ready.
     pending_edit_ = PendingEdit{std::move(*e), at, !at || (session_.has_player() && session_.player().playing())};
-    edit_job_ = session_.helpers().submit([specs = std::move(specs), ro = session_.reader_options()] {
-        return timeline::EditReader::open(specs, ro);
+    // (Its shots' readers open and close on the same pool; this job does not wait for them.)
+    edit_job_ = session_.helpers().submit([specs = std::move(specs), ro = session_.reader_options(), pool = &session_.helpers()] {
+        return timeline::EditReader::open(specs, ro, pool);
     });
     return {};
 }

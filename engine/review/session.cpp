@@ -16,7 +16,7 @@ void Session::start_scan() {
         const std::string path = reader_ ? reader_->info().path : opts_.files[clip_];
         const int64_t frames = reader_ ? reader_->info().frame_count() : 0;
         const double fps = reader_ && reader_->info().video ? reader_->info().video->frame_rate.to_double() : 0.0;
-        scan_ = std::make_unique<BackgroundScan>(path, detectors, live_, frames, fps, &background_);
+        scan_ = std::make_unique<BackgroundScan>(path, detectors, background_, live_, frames, fps);
     }
     stored_scan.reset();
 }
@@ -130,7 +130,7 @@ void Session::start_player(std::shared_ptr<const media::AudioTrack> track) {
 }
 
 Result<void> Session::open_edit(const std::vector<timeline::ShotSpec>& shots, const std::string& name, bool play) {
-    auto e = timeline::EditReader::open(shots, reader_options());
+    auto e = timeline::EditReader::open(shots, reader_options(), &helpers_);
     if (!e) return std::unexpected(e.error());
     show_edit(std::move(*e), name, play);
     return {};

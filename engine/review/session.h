@@ -76,8 +76,9 @@ public:
     Result<void> finish_stats() { return stats_.finish(); }
     // Starts the audio (the song, else the clip's own track) and a player on reader_.
     void start_player(std::shared_ptr<const media::AudioTrack> track);
-    // Helpers for opening and closing clips and edits (priority helper), and for background
-    // analysis: a song's beats, live flags (priority background). See core/threads.h.
+    // Helpers for opening and closing clips and edits and the edit's shots (priority helper), and
+    // for background analysis: the scan of the clip on screen, a song's beats, live flags
+    // (priority background). See core/threads.h.
     HelperPool& helpers() { return helpers_; }
     HelperPool& background() { return background_; }
 
@@ -85,7 +86,7 @@ private:
     // First, so that they outlive everything whose jobs they run: destroyed last, they finish
     // what is queued (readers to close) and join.
     HelperPool helpers_{4, threads::Priority::helper, "rs-helper"};
-    HelperPool background_{1, threads::Priority::background, "rs-background"};
+    HelperPool background_{2, threads::Priority::background, "rs-background"};  // the scan of the clip on screen beside the rest
     SessionOptions opts_;
     std::unique_ptr<audio::AudioOutput> output_;
     std::shared_ptr<const media::AudioTrack> music_;   // --audio track, decoded once
