@@ -7,9 +7,15 @@
 //                   the audio server's real-time thread and is never touched here
 //   batch       0   a command-line job's own workers (`reelsync scan`): the work asked for
 //   decode      4   a clip reader's decode thread (and FFmpeg's threads, which inherit it)
-//   helper      4   opening clips and edits, closing readers, tracking a song (the helper pool)
-//   catalogue  10   probing and thumbnailing a project's clips behind the browser
+//   helper      4   opening clips, edits and the edit's next shots, closing readers (the
+//                   Session's helper pool)
+//   catalogue  10   probing and thumbnailing a project's clips behind the browser (its pool)
 //   background 19   artifact scans (the clip on screen, the catalogue's pass, live detection)
+//                   and tracking a song (the Session's background pool, the catalogue's second)
+//
+// Every thread but the main one is started by its owner as one of: a HelperPool (core/
+// helper_pool.h: bounded, named, at one priority), a ClipReader's decode thread, the audio
+// output's reconnect thread, the command interface's reader. Nothing uses std::async.
 //
 // Few cores (two or fewer): playback needs them all. While a clip or an edit plays, the catalogue
 // and the background scans hold (they go on when playback pauses or the browser is shown).

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -73,12 +74,16 @@ Catalog::Catalog(fs::path folder, std::vector<Item> items, bool scans, int threa
         for (const Item& it : items_) to_scan_ += !it.scanned;
     if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     threads = std::min<int>(threads, static_cast<int>(std::max<size_t>(1, items_.size())));
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+    // Below the player and its decoders: the browser must stay responsive while this runs.
+    if (scans_) scan_pool_ = std::make_unique<HelperPool>(threads, threads::Priority::background, "rs-cat-scan");
+    probe_pool_ = std::make_unique<HelperPool>(threads, threads::Priority::catalogue, "rs-catalogue");
+    for (int i = 0; i < threads; ++i) (void)probe_pool_->submit([this] { probe_work(); });
 }
 
 Catalog::~Catalog() {
     quit_.store(true);
-    for (auto& t : threads_) t.join();
+    probe_pool_.reset();
+    scan_pool_.reset();
 }
 
 std::vector<Catalogued> Catalog::take() {
@@ -93,9 +98,7 @@ void Catalog::wait() {
     done_cv_.wait(lock, [&] { return done_.load() == items_.size(); });
 }
 
-void Catalog::work() {
-    // Below the player and its decoders: the browser must stay responsive while this runs.
-    threads::set_current(threads::Priority::catalogue, "rs-catalogue");
+void Catalog::probe_work() {
     auto cache = ProjectCache::open(folder_);  // none (read-only in-memory project): nothing cached
     while (!quit_.load()) {
         while (held_.load() && !quit_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -130,9 +133,15 @@ void Catalog::work() {
         }
         done_cv_.notify_all();
     }
+    // Nothing left to probe: this worker's share of the second pass starts on the scans' pool.
+    if (scans_ && !quit_.load()) (void)scan_pool_->submit([this] { scan_work(); });
+}
+
+void Catalog::scan_work() {
     // Second pass: artifact scans of every clip not scanned yet, one decoder thread each, held
     // while the player needs the CPU.
-    while (!quit_.load() && scans_) {
+    auto cache = ProjectCache::open(folder_);
+    while (!quit_.load()) {
         size_t i = next_scan_.fetch_add(1);
         while (i < items_.size() && items_[i].scanned) i = next_scan_.fetch_add(1);
         if (i >= items_.size()) break;

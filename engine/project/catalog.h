@@ -4,7 +4,9 @@
 // instead of decoding anything. A second pass then scans every clip not scanned yet for artifacts
 // (the flag counts the browser shows and filters on); it can be held while playback needs the CPU.
 //
-// Threads: Catalog owns its worker threads; each worker owns its own database connection
+// Threads: Catalog owns two helper pools: probes and thumbnails at the catalogue priority, then
+// the artifact pass at the background priority (a pooled thread keeps its priority, so the two
+// passes run on pools of their own). Each worker job owns its own database connection
 // (ProjectCache). Results reach the owner (the UI thread) through a mutex-guarded queue.
 #include <atomic>
 #include <condition_variable>
@@ -13,10 +15,10 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "analysis/artifacts.h"
+#include "core/helper_pool.h"
 #include "project/project.h"
 
 namespace reelsync::project {
@@ -54,8 +56,8 @@ public:
         bool probed;  // the project already has its ClipMedia
         bool scanned; // the project already has its artifact scan
     };
-    // Starts `threads` workers (0: one per core) over the items, in order; with `scans`, they
-    // then scan every clip not scanned yet for artifacts.
+    // Starts `threads` workers (0: one per core) over the items, in order; with `scans`, as each
+    // finds nothing left to probe, a scan worker starts on every clip not scanned yet.
     Catalog(std::filesystem::path folder, std::vector<Item> items, bool scans = false, int threads = 0,
             analysis::DetectorConfig detectors = {});
     ~Catalog();
@@ -79,7 +81,8 @@ public:
     size_t to_scan() const { return to_scan_; }
 
 private:
-    void work();
+    void probe_work();
+    void scan_work();
 
     std::filesystem::path folder_;
     std::vector<Item> items_;            // read-only after construction
@@ -96,7 +99,10 @@ private:
     std::mutex mutex_;
     std::deque<Catalogued> results_;     // guarded by mutex_
     std::condition_variable done_cv_;    // with mutex_: wait()
-    std::vector<std::thread> threads_;
+    // Last, so that they go first (the probes' pool before the scans', to which its jobs submit):
+    // each runs what is queued (jobs that see quit_ and return) and joins.
+    std::unique_ptr<HelperPool> scan_pool_;
+    std::unique_ptr<HelperPool> probe_pool_;
 };
 
 }  // namespace reelsync::project

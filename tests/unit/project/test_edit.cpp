@@ -4,6 +4,11 @@
 
 #include <vector>
 
+#include <sys/resource.h>
+
+#include <map>
+#include <sstream>
+
 #include <filesystem>
 #include <chrono>
 #include <fstream>
@@ -356,4 +361,55 @@ TEST(Catalog, ProbesThumbnailsAndFlagCountsAreCached) {
         }
         EXPECT_EQ(r.flags, -1);  // no scan results: all were cached
     }
+}
+
+// The catalogue's two passes run where core/threads.h says: probes and thumbnails at the catalogue
+// priority (nice 10), the artifact pass at the background priority (nice 19), each on its pool's
+// threads (a pooled thread keeps the priority it was given). Read from /proc, per thread.
+TEST(Catalog, ProbesRunAtCataloguePriorityAndScansAtBackground) {
+    namespace t = reelsync::testing;
+    const std::string clean = t::generate("cat_clean.mp4", "-f lavfi -i testsrc2=s=320x240:r=24:d=3 -c:v libx264 -pix_fmt yuv420p");
+    fs::path d = fs::path(t::media_dir()) / "projects" / "catalog_priorities";
+    fs::remove_all(d);
+    fs::create_directories(d);
+    for (const char* name : {"a.mp4", "b.mp4", "c.mp4"}) fs::copy_file(clean, d / name);
+    auto p = Project::open(d);
+    ASSERT_TRUE(p);
+    std::vector<Catalog::Item> items;
+    for (const auto& c : p->clips()) items.push_back({c.id, p->absolute(c), c.size, c.mtime, false, false});
+    // name -> nice value of each of this process's threads
+    auto niceness = [] {
+        std::multimap<std::string, int> out;
+        for (const auto& task : fs::directory_iterator("/proc/self/task")) {
+            std::ifstream comm(task.path() / "comm"), stat(task.path() / "stat");
+            std::string name, line;
+            std::getline(comm, name);
+            std::getline(stat, line);
+            std::istringstream fields(line.substr(line.rfind(')') + 2));  // from field 3 (state) on
+            std::string f;
+            for (int i = 3; i <= 19 && fields >> f; ++i) {}
+            out.emplace(name, std::stoi(f));  // field 19: nice
+        }
+        return out;
+    };
+    const int own = getpriority(PRIO_PROCESS, 0);  // a test run under nice keeps that floor
+    Catalog cat(p->folder(), items, true, 2);
+    cat.wait();
+    // The pools' threads stay up until the catalogue goes, working or not. (Threads started by a
+    // scan thread, such as OpenCV's, carry its name and priority: two or more.)
+    const auto threads = niceness();
+    ASSERT_EQ(threads.count("rs-catalogue"), 2u);
+    ASSERT_GE(threads.count("rs-cat-scan"), 2u);
+    for (const auto& [name, nice] : threads) {
+        if (name == "rs-catalogue") {
+            EXPECT_EQ(nice, std::max(own, 10)) << name;
+        }
+        if (name == "rs-cat-scan") {
+            EXPECT_EQ(nice, std::max(own, 19)) << name;
+        }
+    }
+    while (cat.scanned() < cat.to_scan()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    int flag_counts = 0;
+    for (const auto& r : cat.take()) flag_counts += r.flags == 0;
+    EXPECT_EQ(flag_counts, 3);  // each clean clip scanned once, on the scans' pool
 }
