@@ -14,7 +14,6 @@
 #include "project/project_io.h"
 #include "core/timecode.h"
 #include "media/clip_info.h"
-#include "media/video_decoder.h"
 #include "project/catalog.h"
 #include "project/edit.h"
 
@@ -52,20 +51,7 @@ int run_status(const std::string& folder, bool as_json) {
         }
     }
     // Continuity at every cut: the outgoing shot's out-frame against the incoming shot's in-frame.
-    std::vector<std::optional<analysis::Continuity>> continuity;
-    if (e) {
-        auto grab = [](const project::Shot& s, int64_t n) -> std::shared_ptr<AVFrame> {
-            auto d = media::VideoDecoder::open(s.path.string());
-            if (!d || !(*d)->seek(n)) return nullptr;
-            auto f = (*d)->next();
-            if (!f || !*f) return nullptr;
-            return (*f)->picture;
-        };
-        for (size_t i = 1; i < e->shots.size(); ++i) {
-            auto a = grab(e->shots[i - 1], e->shots[i - 1].out), b = grab(e->shots[i], e->shots[i].in);
-            continuity.push_back(a && b ? std::optional(analysis::compare_across_cut(*a, *b)) : std::nullopt);
-        }
-    }
+    const auto continuity = e ? project::cut_continuity(*e) : std::vector<std::optional<analysis::Continuity>>{};
     if (as_json) {
         json j{{"folder", p->folder().string()},
                {"clips", p->clips().size()},

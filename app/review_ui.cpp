@@ -218,7 +218,7 @@ void build_review_panel(Review& r, int64_t frame, const review::KeyMap& keys) {
             ImGui::Text("song: %s  %s", e.audio.filename().c_str(), r.beats_pending() ? "(tracking beats...)" : "");
         }
         ImGui::Separator();
-        if (ImGui::BeginTable("cuts", 6, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY,
+        if (ImGui::BeginTable("cuts", 7, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY,
                               ImVec2(0, std::min({vp->Size.y * 0.6f, 420.0f, ImGui::GetTextLineHeightWithSpacing() * static_cast<float>(e.shots.size() + 1) + 8.0f})))) {
             ImGui::TableSetupColumn("#");
             ImGui::TableSetupColumn("record");
@@ -226,6 +226,7 @@ void build_review_panel(Review& r, int64_t frame, const review::KeyMap& keys) {
             ImGui::TableSetupColumn("in-out");
             ImGui::TableSetupColumn("frames");
             ImGui::TableSetupColumn("cut vs beat");
+            ImGui::TableSetupColumn("continuity");
             ImGui::TableHeadersRow();
             for (size_t i = 0; i < e.shots.size(); ++i) {
                 const auto& sh = e.shots[i];
@@ -250,6 +251,17 @@ void build_review_panel(Review& r, int64_t frame, const review::KeyMap& keys) {
                     const auto& o = offsets[i - 1];
                     const ImVec4 col = o.off_beat ? ImVec4(1.0f, 0.45f, 0.4f, 1.0f) : ImVec4(0.4f, 0.9f, 0.5f, 1.0f);
                     ImGui::TextColored(col, "%+6.1f ms %+5.2f f", o.offset_ms, o.offset_frames);
+                }
+                // The cut's jump in exposure, colour and contrast (out-frame against in-frame).
+                ImGui::TableNextColumn();
+                if (i > 0 && i - 1 < r.continuity().size() && r.continuity()[i - 1]) {
+                    const analysis::Continuity& c = *r.continuity()[i - 1];
+                    if (analysis::flagged(c))
+                        ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "JUMP %+.2f EV  dE %.1f  %+.2f contrast", c.exposure_ev, c.delta_e, c.contrast);
+                    else
+                        ImGui::TextDisabled("%+.2f EV  dE %.1f  %+.2f contrast", c.exposure_ev, c.delta_e, c.contrast);
+                } else if (i > 0 && r.continuity_pending()) {
+                    ImGui::TextDisabled("...");
                 }
             }
             ImGui::EndTable();

@@ -11,6 +11,7 @@
 
 #include "core/timecode.h"
 #include "media/clip_info.h"
+#include "media/video_decoder.h"
 
 namespace reelsync::project {
 
@@ -140,6 +141,25 @@ std::vector<analysis::CutOffset> cut_offsets(const Edit& e, const std::vector<do
     std::vector<double> cuts;
     for (size_t i = 1; i < e.shots.size(); ++i) cuts.push_back(e.start_of(i).to_double());
     return analysis::check_cuts(beats, cuts, e.rate);
+}
+
+std::optional<analysis::Continuity> continuity_at_cut(const Shot& out, const Shot& in) {
+    auto grab = [](const Shot& s, int64_t n) -> std::shared_ptr<AVFrame> {
+        auto d = media::VideoDecoder::open(s.path.string());
+        if (!d || !(*d)->seek(n)) return nullptr;
+        auto f = (*d)->next();
+        if (!f || !*f) return nullptr;
+        return (*f)->picture;
+    };
+    auto a = grab(out, out.out), b = grab(in, in.in);
+    if (!a || !b) return std::nullopt;
+    return analysis::compare_across_cut(*a, *b);
+}
+
+std::vector<std::optional<analysis::Continuity>> cut_continuity(const Edit& e) {
+    std::vector<std::optional<analysis::Continuity>> out;
+    for (size_t i = 1; i < e.shots.size(); ++i) out.push_back(continuity_at_cut(e.shots[i - 1], e.shots[i]));
+    return out;
 }
 
 Result<ClipMedia> probe_media(const fs::path& file) {

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "analysis/beat_grid.h"
 #include "analysis/beat_tracker.h"
+#include "analysis/continuity.h"
 #include "analysis/cut_check.h"
 #include "core/rational.h"
 #include "project/project.h"
@@ -83,6 +84,13 @@ int64_t snap_trim(const Edit& edit, size_t shot, bool in, int64_t frame, const s
 // Each cut of the edit (the start of every shot after the first) against the beat grid: offset
 // from the nearest beat in ms and in frames of the edit's rate, off beat beyond half a frame.
 std::vector<analysis::CutOffset> cut_offsets(const Edit& edit, const std::vector<double>& beats);
+
+// Each cut's continuity (analysis/continuity.h): the outgoing shot's out-frame against the
+// incoming shot's in-frame, decoded exactly; none for a cut where either frame cannot be decoded.
+// Two exact frame decodes per cut: run it off the thread that presents.
+std::vector<std::optional<analysis::Continuity>> cut_continuity(const Edit& edit);
+// One cut's: `out`'s out-frame against `in`'s in-frame.
+std::optional<analysis::Continuity> continuity_at_cut(const Shot& out, const Shot& in);
 
 // ClipMedia from a probe of the file (what the browser caches).
 Result<ClipMedia> probe_media(const std::filesystem::path& file);

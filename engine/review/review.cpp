@@ -100,6 +100,10 @@ std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {
         if (auto r = finish_view(); !r) say(r.error().message, true);
     if (edit_job_.valid() && edit_job_.wait_for(std::chrono::seconds(0)) == std::future_status::ready)
         if (auto r = finish_edit(); !r) say(r.error().message, true);
+    if (continuity_job_.valid() && continuity_job_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        for (auto& [key, c] : continuity_job_.get()) continuity_known_[key] = c;
+        want_continuity();  // the edit may have changed meanwhile
+    }
     if (song_job_.valid() && song_job_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
         SongAnalysis a = song_job_.get();
         waveform_ = std::move(a.waveform);
@@ -265,6 +269,7 @@ Result<void> Review::rebuild_edit(std::optional<double> at, std::optional<int64_
     if (!e) return std::unexpected(e.error());
     if (e->shots.empty()) {
         edit_ = std::move(*e);
+        continuity_.clear();
         back_to_browser();
         return fail("the edit is empty: approve clips (P) to lay them on the song");
     }
@@ -300,7 +305,31 @@ Result<void> Review::finish_edit() {
     for (auto& [path, job] : prerolls_) retire(std::move(job));
     prerolls_.clear();
     want_beats();
+    want_continuity();
     return {};
+}
+
+std::string Review::cut_key(const project::Shot& out, const project::Shot& in) {
+    return out.path.string() + '\n' + std::to_string(out.out) + '\n' + in.path.string() + '\n' + std::to_string(in.in);
+}
+
+void Review::want_continuity() {
+    continuity_.clear();
+    if (!edit_) return;
+    std::vector<std::pair<project::Shot, project::Shot>> todo;
+    for (size_t i = 1; i < edit_->shots.size(); ++i) {
+        const std::string key = cut_key(edit_->shots[i - 1], edit_->shots[i]);
+        auto it = continuity_known_.find(key);
+        continuity_.push_back(it != continuity_known_.end() ? it->second : std::nullopt);
+        if (it == continuity_known_.end()) todo.emplace_back(edit_->shots[i - 1], edit_->shots[i]);
+    }
+    if (todo.empty() || continuity_job_.valid()) return;  // one job at a time; its end asks again
+    // Two exact decodes per cut, on the background pool (below the edit's own decoders).
+    continuity_job_ = session_.background().submit([todo = std::move(todo)] {
+        std::vector<std::pair<std::string, std::optional<analysis::Continuity>>> out;
+        for (const auto& [a, b] : todo) out.emplace_back(cut_key(a, b), project::continuity_at_cut(a, b));
+        return out;
+    });
 }
 
 Result<void> Review::enter_edit(bool wait) {

@@ -104,6 +104,12 @@ public:
     // then cached in the project), and its waveform (peak per span, for the timeline).
     const std::optional<analysis::BeatTrack>& beats() const { return beats_; }
     bool beats_pending() const { return song_job_.valid(); }
+    // Each cut's continuity in the edit on screen (project::cut_continuity: exposure, colour and
+    // contrast jumps), worked out on the background pool after the edit is built; a cut whose
+    // frames could not be read, or one not worked out yet, has none. Kept per cut (the two shots'
+    // files and frames), so a trim works out only the cuts it moved.
+    const std::vector<std::optional<analysis::Continuity>>& continuity() const { return continuity_; }
+    bool continuity_pending() const { return continuity_job_.valid(); }
     // A command that needs the song's beat grid (a grid correction, a trim snapped to the beat)
     // while the grid is still being tracked: a script's or a key's command waits for it rather
     // than being refused, and applies at its own clock instant.
@@ -186,6 +192,13 @@ private:
     std::vector<float> waveform_;
     std::filesystem::path beats_song_;            // the song these (or the job) are for
     std::future<SongAnalysis> song_job_;
+    // Continuity: known cuts by key (out file, out frame, in file, in frame), the job working out
+    // the edit's others, and the edit's cuts in order. Main thread only.
+    static std::string cut_key(const project::Shot& out, const project::Shot& in);
+    void want_continuity();
+    std::map<std::string, std::optional<analysis::Continuity>> continuity_known_;
+    std::future<std::vector<std::pair<std::string, std::optional<analysis::Continuity>>>> continuity_job_;
+    std::vector<std::optional<analysis::Continuity>> continuity_;
     analysis::TapTempo taps_;
     bool snap_ = false;
 };

@@ -441,3 +441,55 @@ TEST(ReviewEngine, AGridCommandWaitsWhileTheGridIsTracked) {
     EXPECT_NEAR(h[h.size() - 2].clock, 0.0, 1e-9);  // the paused edit's clock when the request came
     EXPECT_EQ(h.back().command, "snap");
 }
+
+// The edit view's continuity at each cut, worked out by the engine off the presenting thread:
+// two takes of the same grey and one two stops brighter. In edit order a, b, bright: the a-b cut
+// is continuous (0 EV), the b-bright cut a jump of about +2 EV. After the bright shot is moved to
+// the front, the cuts are worked out again for the new order: bright-a is about -2.3 EV, and a-b
+// keeps its figures.
+TEST(ReviewEngine, ContinuityAtEveryCutOfTheEditFollowsItsChanges) {
+    namespace t = reelsync::testing;
+    const fs::path dir = fs::path(t::media_dir()) / "projects" / "review engine continuity";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    // Grey 80 and 156 become luma 85 and 150 (studio range); in linear light (BT.1886, a 2.4
+    // power) ((150-16)/(85-16))^2.4 = 4.9: about +2.3 EV.
+    const std::string grey = t::generate("cont_grey.mp4", "-f lavfi -i color=c=0x505050:s=160x120:r=30:d=1 -c:v libx264 -pix_fmt yuv420p");
+    const std::string bright = t::generate("cont_bright.mp4", "-f lavfi -i color=c=0x9c9c9c:s=160x120:r=30:d=1 -c:v libx264 -pix_fmt yuv420p");
+    fs::copy_file(grey, dir / "a.mp4");
+    fs::copy_file(grey, dir / "b.mp4");
+    fs::copy_file(bright, dir / "c_bright.mp4");
+    Reviewing rv(dir);
+    ASSERT_TRUE(rv.r);
+    Review& r = *rv.r;
+    for (int i = 0; i < 3; ++i) run(r, "approve");
+    EXPECT_EQ(run(r, "edit_view"), Outcome::done);
+    ASSERT_TRUE(tick_until(r, [&] { return r.context() == Context::edit && !r.pending() && !r.continuity_pending(); }));
+    ASSERT_EQ(r.continuity().size(), 2u);
+    ASSERT_TRUE(r.continuity()[0] && r.continuity()[1]);
+    const analysis::Continuity same = *r.continuity()[0], jump = *r.continuity()[1];
+    EXPECT_NEAR(same.exposure_ev, 0.0, 0.05);
+    EXPECT_LT(same.delta_e, 1.0);
+    EXPECT_FALSE(analysis::flagged(same));
+    EXPECT_GT(jump.exposure_ev, 2.0);
+    EXPECT_LT(jump.exposure_ev, 3.5);
+    EXPECT_TRUE(analysis::flagged(jump));
+    // The same figures as the command line's (project::cut_continuity on the stored edit).
+    auto e = project::build_edit(r.project());
+    ASSERT_TRUE(e);
+    const auto direct = project::cut_continuity(*e);
+    ASSERT_EQ(direct.size(), 2u);
+    EXPECT_DOUBLE_EQ(direct[1]->exposure_ev, jump.exposure_ev);
+
+    // The bright shot first: seek onto it and move it two places earlier.
+    run(r, "pause");
+    run(r, "seek_frame 65");
+    (void)present_for(rv.s, r, 0.1);
+    EXPECT_EQ(run(r, "move_shot -2"), Outcome::done);
+    ASSERT_TRUE(tick_until(r, [&] { return !r.pending() && !r.continuity_pending() && r.continuity().size() == 2 && r.continuity()[0]; }));
+    ASSERT_EQ(r.edit()->shots.front().name, "c_bright.mp4");
+    EXPECT_LT(r.continuity()[0]->exposure_ev, -2.0);
+    EXPECT_TRUE(analysis::flagged(*r.continuity()[0]));
+    ASSERT_TRUE(r.continuity()[1]);
+    EXPECT_DOUBLE_EQ(r.continuity()[1]->exposure_ev, same.exposure_ev);
+}
