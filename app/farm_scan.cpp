@@ -159,17 +159,8 @@ int run_farm_scan(project::Project& proj, const analysis::DetectorConfig& cfg, c
                         return 1;
                     }
             }
-        // The clips without a scan, and those the browser has not probed and thumbnailed yet: a
-        // folder scanned on the farm opens with everything ready.
-        std::vector<farm::ShardClip> todo;
-        size_t to_scan = 0;
-        for (const project::ScanJob& j : jobs) {
-            const project::Clip* c = proj.clip(j.clip);
-            if (!c || (j.scan && c->media)) continue;
-            todo.push_back(farm::ShardClip{j.clip, fs::absolute(proj.absolute(*c), ec).lexically_normal().string(), j.size, j.mtime,
-                                           !j.scan, !c->media});
-            to_scan += !j.scan;
-        }
+        const std::vector<farm::ShardClip> todo = farm::clips_to_submit(proj, jobs);
+        const size_t to_scan = static_cast<size_t>(std::count_if(todo.begin(), todo.end(), [](const farm::ShardClip& c) { return c.scan; }));
         if (todo.empty()) {
             std::printf("farm: every clip has its scan; nothing submitted\n");
             return 0;
@@ -196,22 +187,8 @@ int run_farm_scan(project::Project& proj, const analysis::DetectorConfig& cfg, c
         print_error(cache.error().message);
         return 1;
     }
-    const auto store = [&](const farm::ShardResult& r) -> Result<void> {
-        for (const farm::ClipOutcome& c : r.clips) {
-            if (c.catalogued) {
-                if (auto p = cache->put_media(c.clip, c.size, c.mtime, c.media ? &*c.media : nullptr, c.probe_error); !p) return p;
-                if (c.thumbnail)
-                    if (auto p = cache->put_thumbnail(c.clip, c.size, c.mtime, *c.thumbnail); !p) return p;
-            }
-            if (!c.scan) {
-                if (!c.error.empty()) out.errors[c.clip] = c.error;
-                continue;
-            }
-            if (auto p = cache->put_scan(c.clip, c.size, c.mtime, *c.scan); !p) return p;
-            ++out.merged_clips;
-        }
-        return {};
-    };
+    farm::Merged merged;
+    const auto store = [&](const farm::ShardResult& r) { return farm::store_shard(*cache, r, merged); };
 
     SignalScope signals;
     FarmBar bar;
@@ -255,20 +232,14 @@ int run_farm_scan(project::Project& proj, const analysis::DetectorConfig& cfg, c
     bar.finish();
 
     // Clips without a scan: their own error (kept in the shard's result), or their task's failure.
-    for (size_t i = 0; i < f->manifest().shards.size(); ++i)
-        if (f->state().shards[i].phase == farm::ShardPhase::merged)
-            for (const farm::ShardClip& c : f->manifest().shards[i])
-                if (!out.errors.count(c.clip) && !proj.scan_result(c.clip))
-                    if (auto r = farm::read_result(work, static_cast<int>(i), f->manifest()); r && *r)
-                        for (const auto& oc : (*r)->clips)
-                            if (!oc.scan && !oc.error.empty()) out.errors[oc.clip] = oc.error;
+    out.merged_clips = merged.scans;
+    out.errors = std::move(merged.errors);
+    for (auto& [clip, why] : farm::why_unscanned(*f, proj)) out.errors[clip] = std::move(why);
     const auto failures = f->failures();
     for (const auto& fl : failures) {
         print_error("scan: shard " + std::to_string(fl.shard) + " failed after " + std::to_string(f->state().shards[static_cast<size_t>(fl.shard)].attempts) +
                     " attempts: " + fl.note + (fl.log.empty() ? "" : "; log " + fl.log.string()));
         if (!fl.log.empty()) std::fprintf(stderr, "%s", log_tail(fl.log, 5).c_str());
-        for (const farm::ShardClip& c : f->manifest().shards[static_cast<size_t>(fl.shard)])
-            out.errors[c.clip] = c.file + ": not scanned (its farm task failed: " + fl.note + ")";
     }
     // A farm scan that finished leaves nothing behind but what failed (its logs are kept).
     if (failures.empty()) fs::remove_all(work, ec);

@@ -500,4 +500,49 @@ std::vector<Farm::Failure> Farm::failures() const {
     return out;
 }
 
+std::vector<ShardClip> clips_to_submit(const project::Project& proj, const std::vector<project::ScanJob>& jobs) {
+    std::vector<ShardClip> todo;
+    std::error_code ec;
+    for (const project::ScanJob& j : jobs) {
+        const project::Clip* c = proj.clip(j.clip);
+        if (!c || (j.scan && c->media)) continue;
+        todo.push_back(ShardClip{j.clip, fs::absolute(proj.absolute(*c), ec).lexically_normal().string(), j.size, j.mtime, !j.scan, !c->media});
+    }
+    return todo;
+}
+
+Result<void> store_shard(project::ProjectCache& cache, const ShardResult& r, Merged& m) {
+    for (const ClipOutcome& c : r.clips) {
+        if (c.catalogued) {
+            if (auto p = cache.put_media(c.clip, c.size, c.mtime, c.media ? &*c.media : nullptr, c.probe_error); !p) return p;
+            if (c.thumbnail)
+                if (auto p = cache.put_thumbnail(c.clip, c.size, c.mtime, *c.thumbnail); !p) return p;
+        }
+        if (!c.scan) {
+            if (!c.error.empty()) m.errors[c.clip] = c.error;
+            continue;
+        }
+        if (auto p = cache.put_scan(c.clip, c.size, c.mtime, *c.scan); !p) return p;
+        ++m.scans;
+    }
+    return {};
+}
+
+std::map<int64_t, std::string> why_unscanned(const Farm& f, const project::Project& proj) {
+    std::map<int64_t, std::string> why;
+    for (size_t i = 0; i < f.manifest().shards.size(); ++i) {
+        if (f.state().shards[i].phase != ShardPhase::merged) continue;
+        const auto& shard = f.manifest().shards[i];
+        if (std::all_of(shard.begin(), shard.end(), [&](const ShardClip& c) { return proj.scan_result(c.clip).has_value(); })) continue;
+        // A clip's own error is kept in its shard's result (read once per shard).
+        if (auto r = read_result(f.work(), static_cast<int>(i), f.manifest()); r && *r)
+            for (const ClipOutcome& oc : (*r)->clips)
+                if (!oc.scan && !oc.error.empty() && !proj.scan_result(oc.clip)) why[oc.clip] = oc.error;
+    }
+    for (const Farm::Failure& fl : f.failures())
+        for (const ShardClip& c : f.manifest().shards[static_cast<size_t>(fl.shard)])
+            why[c.clip] = c.file + ": not scanned (its farm task failed: " + fl.note + ")";
+    return why;
+}
+
 }  // namespace reelsync::farm

@@ -30,6 +30,7 @@
 
 #include "analysis/artifacts.h"
 #include "core/error.h"
+#include "project/batch_scan.h"
 #include "project/project.h"
 
 namespace reelsync::farm {
@@ -186,5 +187,24 @@ private:
     int retried_ = 0;
     std::vector<std::string> notes_;
 };
+
+// --- the project's side (the submitting command is its one writer) ---
+
+// What a farm scan of `jobs` submits: every clip without a scan, and every clip the browser has
+// not probed and thumbnailed yet (a folder scanned on the farm opens with everything ready).
+std::vector<ShardClip> clips_to_submit(const project::Project& proj, const std::vector<project::ScanJob>& jobs);
+
+// Stores a shard's outcomes in the project through `cache`: the probes and thumbnails the task
+// made, then the scans. Counts the scans stored; a clip the task could not scan has its error in
+// `errors` (by clip id). An error stops the merge (Farm::step then leaves the shard unmerged).
+struct Merged {
+    size_t scans = 0;
+    std::map<int64_t, std::string> errors;
+};
+Result<void> store_shard(project::ProjectCache& cache, const ShardResult& r, Merged& m);
+
+// Once the farm has finished: why each clip of the manifest that still has no scan in the project
+// has none (its own error, kept in its shard's result, or its task's failure), by clip id.
+std::map<int64_t, std::string> why_unscanned(const Farm& f, const project::Project& proj);
 
 }  // namespace reelsync::farm
