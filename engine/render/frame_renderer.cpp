@@ -47,4 +47,21 @@ Result<std::vector<uint8_t>> OffscreenRenderer::render(const std::shared_ptr<AVF
     return target_->read_rgba();
 }
 
+Result<std::vector<uint8_t>> OffscreenRenderer::render_compare(const std::vector<std::shared_ptr<AVFrame>>& frames, const CompareLayout& layout,
+                                                                const std::array<Rational, kMaxViews>& sar) {
+    if (frames.empty() || frames.size() > static_cast<size_t>(kMaxViews)) return fail("render: a compare shows 1 to 4 pictures");
+    video_->reserve_views(static_cast<int>(frames.size()));
+    auto slot = video_->begin_frame();
+    if (!slot) return std::unexpected(slot.error());
+    video_->clear_picture(**slot);
+    for (size_t i = 0; i < frames.size(); ++i)
+        if (auto u = video_->upload(**slot, frames[i], static_cast<int>(i)); !u) return std::unexpected(u.error());
+    video_->draw_compare(**slot, target_->render_pass(), target_->framebuffer(), target_->extent(), layout, sar);
+    target_->record_readback(video_->command_buffer(**slot));
+    if (auto s = video_->submit(**slot); !s) return std::unexpected(s.error());
+    if (auto w = video_->wait(**slot); !w) return std::unexpected(w.error());
+    last_ = nullptr;
+    return target_->read_rgba();
+}
+
 }  // namespace reelsync::render

@@ -15,6 +15,9 @@ public:
 
     // Draws the frame and returns its RGBA8 pixels (blocks until the GPU is done).
     Result<std::vector<uint8_t>> render(const std::shared_ptr<AVFrame>& frame, Rational sample_aspect);
+    // Draws takes' frames (one per view, 2 to 4) laid out for a compare; returns RGBA8 pixels.
+    Result<std::vector<uint8_t>> render_compare(const std::vector<std::shared_ptr<AVFrame>>& frames, const CompareLayout& layout,
+                                                const std::array<Rational, kMaxViews>& sample_aspect);
     // Draws the frame without readback; returns once submitted. finish() waits for it.
     Result<void> draw(const std::shared_ptr<AVFrame>& frame, Rational sample_aspect);
     // Only the upload (staging copy + texture copy), no draw: for the benchmark's (b) stage.

@@ -10,6 +10,7 @@ extern "C" {
 
 #include "core/log.h"
 #include "render/pipeline.h"
+#include "shaders/video_diff_frag.h"
 #include "shaders/video_frag.h"
 #include "shaders/video_vert.h"
 
@@ -17,19 +18,72 @@ namespace reelsync::render {
 
 using gpu::vk_result_string;
 
-struct VideoRenderer::Slot {
-    VkCommandBuffer cmd = VK_NULL_HANDLE;
-    VkFence fence = VK_NULL_HANDLE;
-    VkSemaphore acquire = VK_NULL_HANDLE;     // signalled by a swapchain acquire for this slot
+struct VideoRenderer::View {
     VkDescriptorSet set = VK_NULL_HANDLE;
     std::array<gpu::Texture, 3> planes;
+    VkSampler sampler = VK_NULL_HANDLE;        // what `set` samples the planes with
     std::shared_ptr<AVFrame> picture;          // what the planes hold
     ColorParams color;
     uint32_t width = 0, height = 0;
     bool has_picture = false;
+};
+
+struct VideoRenderer::Slot {
+    VkCommandBuffer cmd = VK_NULL_HANDLE;
+    VkFence fence = VK_NULL_HANDLE;
+    VkSemaphore acquire = VK_NULL_HANDLE;     // signalled by a swapchain acquire for this slot
+    std::array<View, kMaxViews> views;
+    VkDescriptorSet diff_set = VK_NULL_HANDLE; // views 0 and 1's planes, for the difference view
+    bool diff_stale = true;                    // view 0's or 1's set was written since diff_set was
     uint64_t ticket = 0;                       // submission number of its last submit
     bool pending = false;                      // submitted and not yet waited
 };
+
+const char* to_string(CompareMode m) {
+    switch (m) {
+        case CompareMode::flip: return "flip";
+        case CompareMode::wipe: return "wipe";
+        case CompareMode::side: return "side";
+        case CompareMode::grid: return "grid";
+        case CompareMode::diff: return "diff";
+    }
+    return "side";
+}
+
+bool parse_compare_mode(const std::string& s, CompareMode& out) {
+    for (CompareMode m : {CompareMode::flip, CompareMode::wipe, CompareMode::side, CompareMode::grid, CompareMode::diff})
+        if (s == to_string(m)) {
+            out = m;
+            return true;
+        }
+    return false;
+}
+
+std::array<Rect, kMaxViews> compare_cells(const CompareLayout& l, VkExtent2D t) {
+    std::array<Rect, kMaxViews> cells{};
+    const int n = std::clamp(l.views, 1, kMaxViews);
+    const Rect whole{0, 0, t.width, t.height};
+    switch (l.mode) {
+        case CompareMode::flip: cells[static_cast<size_t>(std::clamp(l.shown, 0, n - 1))] = whole; break;
+        case CompareMode::wipe:
+        case CompareMode::diff: cells[0] = cells[1] = whole; break;
+        case CompareMode::side:
+            for (int i = 0; i < n; ++i) {
+                const uint32_t x0 = t.width * static_cast<uint32_t>(i) / static_cast<uint32_t>(n);
+                const uint32_t x1 = t.width * static_cast<uint32_t>(i + 1) / static_cast<uint32_t>(n);
+                cells[static_cast<size_t>(i)] = {static_cast<int32_t>(x0), 0, x1 - x0, t.height};
+            }
+            break;
+        case CompareMode::grid:
+            for (int i = 0; i < n; ++i) {
+                const uint32_t c = static_cast<uint32_t>(i % 2), r = static_cast<uint32_t>(i / 2);
+                const uint32_t x0 = t.width * c / 2, x1 = t.width * (c + 1) / 2, y0 = t.height * r / 2, y1 = t.height * (r + 1) / 2;
+                cells[static_cast<size_t>(i)] = {static_cast<int32_t>(x0), static_cast<int32_t>(y0), x1 - x0, y1 - y0};
+            }
+            break;
+    }
+    return cells;
+}
 
 Rect letterbox(uint32_t width, uint32_t height, Rational sar, VkExtent2D target) {
     if (!width || !height || !target.width || !target.height) return {};
@@ -65,14 +119,23 @@ Result<std::unique_ptr<VideoRenderer>> VideoRenderer::create(gpu::Context& ctx, 
     if (!pipeline) return std::unexpected(pipeline.error());
     r->pipeline_ = *pipeline;
 
+    // The difference view: both takes' planes; both transforms, chroma shifts and the gain.
+    const Layouts diff = create_sampler_layouts(d, 6, VK_SHADER_STAGE_FRAGMENT_BIT, sizeof(float) * 32);
+    r->diff_set_layout_ = diff.set;
+    r->diff_pipeline_layout_ = diff.pipeline;
+    auto diff_pipeline = create_pipeline(d, pass, r->diff_pipeline_layout_, {video_vert_spv, sizeof video_vert_spv},
+                                         {video_diff_frag_spv, sizeof video_diff_frag_spv}, VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST, "difference");
+    if (!diff_pipeline) return std::unexpected(diff_pipeline.error());
+    r->diff_pipeline_ = *diff_pipeline;
     r->linear_ = create_clamped_sampler(d, VK_FILTER_LINEAR);
     r->nearest_ = create_clamped_sampler(d, VK_FILTER_NEAREST);
     r->linear16_ = ctx.format_supports(VK_FORMAT_R16_UNORM, VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT);
 
     const uint32_t n = r->opts_.frames_in_flight;
-    VkDescriptorPoolSize ps{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 3 * n};
+    // Per slot: a set per view (three planes) and the difference view's (six).
+    VkDescriptorPoolSize ps{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, (3 * kMaxViews + 6) * n};
     VkDescriptorPoolCreateInfo dp{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
-    dp.maxSets = n;
+    dp.maxSets = (kMaxViews + 1) * n;
     dp.poolSizeCount = 1;
     dp.pPoolSizes = &ps;
     vkCreateDescriptorPool(d, &dp, nullptr, &r->pool_);
@@ -95,7 +158,9 @@ Result<std::unique_ptr<VideoRenderer>> VideoRenderer::create(gpu::Context& ctx, 
         dsa.descriptorPool = r->pool_;
         dsa.descriptorSetCount = 1;
         dsa.pSetLayouts = &r->set_layout_;
-        vkAllocateDescriptorSets(d, &dsa, &s->set);
+        for (View& v : s->views) vkAllocateDescriptorSets(d, &dsa, &v.set);
+        dsa.pSetLayouts = &r->diff_set_layout_;
+        vkAllocateDescriptorSets(d, &dsa, &s->diff_set);
         r->slots_.push_back(std::move(s));
     }
     VkDeviceSize want = opts.staging_bytes ? opts.staging_bytes : VkDeviceSize{(n + 1)} * 1920 * 1080 * 3 * 2 / 2;
@@ -118,6 +183,9 @@ VideoRenderer::~VideoRenderer() {
     vkDestroyDescriptorPool(d, pool_, nullptr);
     vkDestroySampler(d, linear_, nullptr);
     vkDestroySampler(d, nearest_, nullptr);
+    vkDestroyPipeline(d, diff_pipeline_, nullptr);
+    vkDestroyPipelineLayout(d, diff_pipeline_layout_, nullptr);
+    vkDestroyDescriptorSetLayout(d, diff_set_layout_, nullptr);
     vkDestroyPipeline(d, pipeline_, nullptr);
     vkDestroyPipelineLayout(d, pipeline_layout_, nullptr);
     vkDestroyDescriptorSetLayout(d, set_layout_, nullptr);
@@ -160,9 +228,11 @@ Result<void> VideoRenderer::grow_ring(VkDeviceSize min_bytes) {
     return {};
 }
 
-Result<void> VideoRenderer::upload(Slot& s, const std::shared_ptr<AVFrame>& frame) {
+Result<void> VideoRenderer::upload(Slot& s, const std::shared_ptr<AVFrame>& frame, int view) {
     if (!frame) return {};
-    if (s.has_picture && s.picture == frame) return {};  // already there (a repeat or UI-only redraw)
+    if (view < 0 || view >= kMaxViews) return fail("render: view " + std::to_string(view) + " out of range");
+    View& v = s.views[static_cast<size_t>(view)];
+    if (v.has_picture && v.picture == frame) return {};  // already there (a repeat or UI-only redraw)
     const AVFrame& f = *frame;
     const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(f.format));
     if (!d) return fail("render: frame has no pixel format");
@@ -178,8 +248,9 @@ Result<void> VideoRenderer::upload(Slot& s, const std::shared_ptr<AVFrame>& fram
         ph[p] = static_cast<uint32_t>(chroma ? AV_CEIL_RSHIFT(f.height, d->log2_chroma_h) : f.height);
         total += static_cast<VkDeviceSize>(std::abs(f.linesize[p])) * ph[p] + 256;
     }
-    if (total > ring_.capacity() / 2)
-        if (auto g = grow_ring(total); !g) return std::unexpected(g.error());
+    // Grown only at a frame's first picture: nothing of this slot's frame uses the ring yet.
+    if (view == 0 && total * static_cast<VkDeviceSize>(views_hint_) > ring_.capacity() / 2)
+        if (auto g = grow_ring(total * static_cast<VkDeviceSize>(views_hint_)); !g) return std::unexpected(g.error());
 
     VkDevice dev = ctx_->device();
     std::array<VkBufferImageCopy, 3> regions{};
@@ -212,14 +283,14 @@ Result<void> VideoRenderer::upload(Slot& s, const std::shared_ptr<AVFrame>& fram
 
     bool rebuilt = false;
     for (int p = 0; p < 3; ++p) {
-        gpu::Texture& t = s.planes[p];
+        gpu::Texture& t = v.planes[p];
         VkImage before = t.image();
         if (auto rr = t.recreate(*ctx_, pw[p], ph[p], vkf, VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT); !rr)
             return std::unexpected(rr.error());
         rebuilt |= t.image() != before;
     }
     for (int p = 0; p < 3; ++p) {
-        gpu::Texture& t = s.planes[p];
+        gpu::Texture& t = v.planes[p];
         // The previous draw from this slot sampled the plane: finish that read before overwriting.
         gpu::transition(s.cmd, t.image(), VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
                         VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
@@ -230,14 +301,14 @@ Result<void> VideoRenderer::upload(Slot& s, const std::shared_ptr<AVFrame>& fram
                         VK_ACCESS_SHADER_READ_BIT);
         t.layout = VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL;
     }
-    if (rebuilt || !s.has_picture) {
-        VkSampler smp = (depth > 8 && !linear16_) ? nearest_ : linear_;
+    VkSampler smp = (depth > 8 && !linear16_) ? nearest_ : linear_;
+    if (rebuilt || !v.has_picture || smp != v.sampler) {
         VkDescriptorImageInfo ii[3];
         VkWriteDescriptorSet w[3]{};
         for (int p = 0; p < 3; ++p) {
-            ii[p] = {smp, s.planes[p].view(), VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
+            ii[p] = {smp, v.planes[p].view(), VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
             w[p].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
-            w[p].dstSet = s.set;
+            w[p].dstSet = v.set;
             w[p].dstBinding = static_cast<uint32_t>(p);
             w[p].descriptorCount = 1;
             w[p].descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
@@ -245,21 +316,25 @@ Result<void> VideoRenderer::upload(Slot& s, const std::shared_ptr<AVFrame>& fram
         }
         // Safe: begin_frame() waited for this slot's fence, so no pending work uses the set.
         vkUpdateDescriptorSets(dev, 3, w, 0, nullptr);
+        v.sampler = smp;
+        if (view < 2) s.diff_stale = true;
     }
-    s.picture = frame;
-    s.color = color_params(f);
-    s.width = static_cast<uint32_t>(f.width);
-    s.height = static_cast<uint32_t>(f.height);
-    s.has_picture = true;
+    v.picture = frame;
+    v.color = color_params(f);
+    v.width = static_cast<uint32_t>(f.width);
+    v.height = static_cast<uint32_t>(f.height);
+    v.has_picture = true;
     return {};
 }
 
 void VideoRenderer::clear_picture(Slot& s) {
-    s.has_picture = false;
-    s.picture.reset();
+    for (View& v : s.views) {
+        v.has_picture = false;
+        v.picture.reset();
+    }
 }
 
-void VideoRenderer::draw(Slot& s, VkRenderPass pass, VkFramebuffer fb, VkExtent2D extent, Rational sar,
+void VideoRenderer::pass(Slot& s, VkRenderPass pass, VkFramebuffer fb, VkExtent2D extent, const std::function<void()>& body,
                          const std::function<void(VkCommandBuffer)>& overlay) {
     VkClearValue clear{};
     clear.color = {{0.0f, 0.0f, 0.0f, 1.0f}};
@@ -270,21 +345,7 @@ void VideoRenderer::draw(Slot& s, VkRenderPass pass, VkFramebuffer fb, VkExtent2
     rb.clearValueCount = 1;
     rb.pClearValues = &clear;
     vkCmdBeginRenderPass(s.cmd, &rb, VK_SUBPASS_CONTENTS_INLINE);
-    if (s.has_picture) {
-        Rect r = letterbox(s.width, s.height, sar, extent);
-        VkViewport vp{static_cast<float>(r.x), static_cast<float>(r.y), static_cast<float>(r.w), static_cast<float>(r.h), 0.0f, 1.0f};
-        VkRect2D sc{{r.x, r.y}, {r.w, r.h}};
-        vkCmdSetViewport(s.cmd, 0, 1, &vp);
-        vkCmdSetScissor(s.cmd, 0, 1, &sc);
-        vkCmdBindPipeline(s.cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline_);
-        vkCmdBindDescriptorSets(s.cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline_layout_, 0, 1, &s.set, 0, nullptr);
-        float pc[16] = {};
-        std::copy(s.color.rows.begin(), s.color.rows.end(), pc);
-        pc[12] = s.color.chroma_shift[0];
-        pc[13] = s.color.chroma_shift[1];
-        vkCmdPushConstants(s.cmd, pipeline_layout_, VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof pc, pc);
-        vkCmdDraw(s.cmd, 3, 1, 0, 0);
-    }
+    body();
     if (overlay) {
         VkViewport vp{0, 0, static_cast<float>(extent.width), static_cast<float>(extent.height), 0.0f, 1.0f};
         VkRect2D sc{{0, 0}, extent};
@@ -293,6 +354,117 @@ void VideoRenderer::draw(Slot& s, VkRenderPass pass, VkFramebuffer fb, VkExtent2
         overlay(s.cmd);
     }
     vkCmdEndRenderPass(s.cmd);
+}
+
+namespace {
+// The picture letterboxed in `cell`, in target coordinates.
+Rect in_cell(uint32_t width, uint32_t height, Rational sar, Rect cell) {
+    Rect r = letterbox(width, height, sar, {cell.w, cell.h});
+    r.x += cell.x;
+    r.y += cell.y;
+    return r;
+}
+// The part of `a` inside `b` (w or h 0 when none).
+VkRect2D overlap(Rect a, Rect b) {
+    const int64_t x0 = std::max<int64_t>(a.x, b.x), y0 = std::max<int64_t>(a.y, b.y);
+    const int64_t x1 = std::min<int64_t>(int64_t{a.x} + a.w, int64_t{b.x} + b.w), y1 = std::min<int64_t>(int64_t{a.y} + a.h, int64_t{b.y} + b.h);
+    if (x1 <= x0 || y1 <= y0) return {{0, 0}, {0, 0}};
+    return {{static_cast<int32_t>(x0), static_cast<int32_t>(y0)}, {static_cast<uint32_t>(x1 - x0), static_cast<uint32_t>(y1 - y0)}};
+}
+}  // namespace
+
+void VideoRenderer::draw_view(Slot& s, const View& v, Rect cell, Rect scissor, Rational sar) {
+    if (!v.has_picture || !cell.w || !cell.h) return;
+    const Rect r = in_cell(v.width, v.height, sar, cell);
+    const VkRect2D sc = overlap(r, scissor);
+    if (!sc.extent.width || !sc.extent.height) return;
+    VkViewport vp{static_cast<float>(r.x), static_cast<float>(r.y), static_cast<float>(r.w), static_cast<float>(r.h), 0.0f, 1.0f};
+    vkCmdSetViewport(s.cmd, 0, 1, &vp);
+    vkCmdSetScissor(s.cmd, 0, 1, &sc);
+    vkCmdBindPipeline(s.cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline_);
+    vkCmdBindDescriptorSets(s.cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline_layout_, 0, 1, &v.set, 0, nullptr);
+    float pc[16] = {};
+    std::copy(v.color.rows.begin(), v.color.rows.end(), pc);
+    pc[12] = v.color.chroma_shift[0];
+    pc[13] = v.color.chroma_shift[1];
+    vkCmdPushConstants(s.cmd, pipeline_layout_, VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof pc, pc);
+    vkCmdDraw(s.cmd, 3, 1, 0, 0);
+}
+
+void VideoRenderer::draw_diff(Slot& s, Rect cell, Rational sar, float gain) {
+    const View& a = s.views[0];
+    const View& b = s.views[1];
+    if (!a.has_picture || !b.has_picture) return;
+    if (s.diff_stale) {
+        // Safe: begin_frame() waited for this slot's fence, so no pending work uses the set.
+        VkDescriptorImageInfo ii[6];
+        VkWriteDescriptorSet w[6]{};
+        for (int i = 0; i < 6; ++i) {
+            const View& v = i < 3 ? a : b;
+            ii[i] = {v.sampler, v.planes[static_cast<size_t>(i % 3)].view(), VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
+            w[i].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
+            w[i].dstSet = s.diff_set;
+            w[i].dstBinding = static_cast<uint32_t>(i);
+            w[i].descriptorCount = 1;
+            w[i].descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
+            w[i].pImageInfo = &ii[i];
+        }
+        vkUpdateDescriptorSets(ctx_->device(), 6, w, 0, nullptr);
+        s.diff_stale = false;
+    }
+    const Rect r = in_cell(a.width, a.height, sar, cell);
+    VkViewport vp{static_cast<float>(r.x), static_cast<float>(r.y), static_cast<float>(r.w), static_cast<float>(r.h), 0.0f, 1.0f};
+    const VkRect2D sc{{r.x, r.y}, {r.w, r.h}};
+    vkCmdSetViewport(s.cmd, 0, 1, &vp);
+    vkCmdSetScissor(s.cmd, 0, 1, &sc);
+    vkCmdBindPipeline(s.cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, diff_pipeline_);
+    vkCmdBindDescriptorSets(s.cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, diff_pipeline_layout_, 0, 1, &s.diff_set, 0, nullptr);
+    float pc[32] = {};
+    std::copy(a.color.rows.begin(), a.color.rows.end(), pc);
+    std::copy(b.color.rows.begin(), b.color.rows.end(), pc + 12);
+    pc[24] = a.color.chroma_shift[0];
+    pc[25] = a.color.chroma_shift[1];
+    pc[26] = b.color.chroma_shift[0];
+    pc[27] = b.color.chroma_shift[1];
+    pc[28] = gain;
+    vkCmdPushConstants(s.cmd, diff_pipeline_layout_, VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof pc, pc);
+    vkCmdDraw(s.cmd, 3, 1, 0, 0);
+}
+
+void VideoRenderer::draw(Slot& s, VkRenderPass rp, VkFramebuffer fb, VkExtent2D extent, Rational sar,
+                         const std::function<void(VkCommandBuffer)>& overlay) {
+    const Rect whole{0, 0, extent.width, extent.height};
+    pass(s, rp, fb, extent, [&] { draw_view(s, s.views[0], whole, whole, sar); }, overlay);
+}
+
+void VideoRenderer::draw_compare(Slot& s, VkRenderPass rp, VkFramebuffer fb, VkExtent2D extent, const CompareLayout& l,
+                                 const std::array<Rational, kMaxViews>& sar, const std::function<void(VkCommandBuffer)>& overlay) {
+    const auto cells = compare_cells(l, extent);
+    const Rect whole{0, 0, extent.width, extent.height};
+    pass(s, rp, fb, extent, [&] {
+        switch (l.mode) {
+            case CompareMode::wipe: {
+                // View 0 before the split, view 1 after it, both letterboxed in the whole target.
+                const float split = std::clamp(l.split, 0.0f, 1.0f);
+                Rect first = whole, second = whole;
+                if (l.horizontal) {
+                    first.h = static_cast<uint32_t>(std::lround(split * static_cast<float>(extent.height)));
+                    second.y = static_cast<int32_t>(first.h);
+                    second.h = extent.height - first.h;
+                } else {
+                    first.w = static_cast<uint32_t>(std::lround(split * static_cast<float>(extent.width)));
+                    second.x = static_cast<int32_t>(first.w);
+                    second.w = extent.width - first.w;
+                }
+                draw_view(s, s.views[0], whole, first, sar[0]);
+                draw_view(s, s.views[1], whole, second, sar[1]);
+                break;
+            }
+            case CompareMode::diff: draw_diff(s, whole, sar[0], l.diff_gain); break;
+            default:
+                for (size_t i = 0; i < kMaxViews; ++i) draw_view(s, s.views[i], cells[i], cells[i], sar[i]);
+        }
+    }, overlay);
 }
 
 Result<void> VideoRenderer::submit(Slot& s, VkSemaphore wait_sem, VkSemaphore signal) {

@@ -7,7 +7,9 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
+#include <cstring>
 
 #include "gpu/context.h"
 #include "media/video_decoder.h"
@@ -195,3 +197,120 @@ TEST(GpuLetterbox, PictureIsCentredBetweenBlackBars) {
     EXPECT_EQ(at2(240, 229), 0);  // bar below
 }
 
+
+namespace {
+// A flat picture: every sample of plane p is `yuv[p]` (8-bit 4:2:0, limited range, BT.709).
+std::shared_ptr<AVFrame> flat_frame(int width, int height, std::array<uint8_t, 3> yuv) {
+    std::shared_ptr<AVFrame> f(av_frame_alloc(), [](AVFrame* p) { av_frame_free(&p); });
+    f->format = AV_PIX_FMT_YUV420P;
+    f->width = width;
+    f->height = height;
+    f->color_range = AVCOL_RANGE_MPEG;
+    f->colorspace = AVCOL_SPC_BT709;
+    if (av_frame_get_buffer(f.get(), 0) < 0) return nullptr;
+    for (int p = 0; p < 3; ++p) {
+        const int h = p ? (height + 1) / 2 : height;
+        for (int y = 0; y < h; ++y) std::memset(f->data[p] + static_cast<ptrdiff_t>(y) * f->linesize[p], yuv[static_cast<size_t>(p)], static_cast<size_t>(f->linesize[p]));
+    }
+    return f;
+}
+
+struct Rgb {
+    int r, g, b;
+};
+Rgb pixel(const std::vector<uint8_t>& px, int width, int x, int y) {
+    const size_t i = (static_cast<size_t>(y) * static_cast<size_t>(width) + static_cast<size_t>(x)) * 4;
+    return {px[i], px[i + 1], px[i + 2]};
+}
+::testing::AssertionResult same(Rgb a, Rgb b, int tolerance = 0) {
+    if (std::abs(a.r - b.r) <= tolerance && std::abs(a.g - b.g) <= tolerance && std::abs(a.b - b.b) <= tolerance) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "(" << a.r << "," << a.g << "," << a.b << ") vs (" << b.r << "," << b.g << "," << b.b << ")";
+}
+}  // namespace
+
+// Compare views drawn by the GPU, judged by pixel: four flat takes (each one's colour is what the
+// single view draws for it) side by side, in a 2x2 grid (letterboxed in their cells: black bars
+// between), flipped, wiped vertically and horizontally, and the amplified difference of two
+// near-identical takes (|A - B| x 4 of the single views' colours, within rounding).
+TEST(GpuCompare, EachViewShowsItsTakeWhereTheLayoutPutsIt) {
+    REQUIRE_GPU();
+    const std::vector<std::shared_ptr<AVFrame>> takes = {flat_frame(160, 120, {81, 90, 240}), flat_frame(160, 120, {145, 54, 34}),
+                                                         flat_frame(160, 120, {41, 240, 110}), flat_frame(160, 120, {180, 128, 128})};
+    for (const auto& t : takes) ASSERT_TRUE(t);
+    constexpr int W = 640, H = 240;
+    auto r = render::OffscreenRenderer::create(*ctx, W, H);
+    ASSERT_TRUE(r);
+    // What each take looks like alone (the whole target is its picture at 4:3 in 320x240).
+    std::vector<Rgb> colour;
+    for (const auto& t : takes) {
+        auto px = (*r)->render(t, {1, 1});
+        ASSERT_TRUE(px);
+        colour.push_back(pixel(*px, W, W / 2, H / 2));
+    }
+    for (size_t i = 1; i < colour.size(); ++i) ASSERT_FALSE(same(colour[i], colour[0], 10)) << "the takes must differ";
+    const Rgb black{0, 0, 0};
+    const std::array<Rational, render::kMaxViews> square{Rational{1, 1}, Rational{1, 1}, Rational{1, 1}, Rational{1, 1}};
+    using render::CompareMode;
+    auto draw = [&](std::vector<std::shared_ptr<AVFrame>> f, render::CompareLayout l) {
+        l.views = static_cast<int>(f.size());
+        auto px = (*r)->render_compare(f, l, square);
+        EXPECT_TRUE(px) << (px ? "" : px.error().message);
+        return px ? *px : std::vector<uint8_t>(static_cast<size_t>(W) * H * 4);
+    };
+    {  // side by side: two 320x240 cells, each filled by its 4:3 take
+        auto px = draw({takes[0], takes[1]}, {CompareMode::side});
+        EXPECT_TRUE(same(pixel(px, W, 5, 120), colour[0]));
+        EXPECT_TRUE(same(pixel(px, W, 315, 120), colour[0]));
+        EXPECT_TRUE(same(pixel(px, W, 325, 120), colour[1]));
+        EXPECT_TRUE(same(pixel(px, W, 635, 5), colour[1]));
+    }
+    {  // 2x2 grid: 320x120 cells, each take 160x120 in the middle of its cell
+        auto px = draw(takes, {CompareMode::grid});
+        const int cx[4] = {160, 480, 160, 480}, cy[4] = {60, 60, 180, 180};
+        for (int i = 0; i < 4; ++i) {
+            EXPECT_TRUE(same(pixel(px, W, cx[i], cy[i]), colour[static_cast<size_t>(i)])) << "view " << i;
+            EXPECT_TRUE(same(pixel(px, W, cx[i] - 75, cy[i] - 55), colour[static_cast<size_t>(i)])) << "view " << i;
+            EXPECT_TRUE(same(pixel(px, W, cx[i] - 85, cy[i]), black)) << "view " << i << ": the bar left of it";
+            EXPECT_TRUE(same(pixel(px, W, cx[i] + 85, cy[i]), black)) << "view " << i << ": the bar right of it";
+        }
+    }
+    {  // flip: only the take shown
+        render::CompareLayout l{CompareMode::flip};
+        l.shown = 1;
+        auto px = draw({takes[0], takes[1]}, l);
+        EXPECT_TRUE(same(pixel(px, W, 200, 120), colour[1]));
+        EXPECT_TRUE(same(pixel(px, W, 440, 120), colour[1]));
+        EXPECT_TRUE(same(pixel(px, W, 100, 120), black));
+    }
+    {  // wipe at the middle: both letterboxed in the whole target (320x240 from x = 160)
+        render::CompareLayout l{CompareMode::wipe};
+        l.split = 0.5f;
+        auto px = draw({takes[0], takes[1]}, l);
+        EXPECT_TRUE(same(pixel(px, W, 165, 120), colour[0]));
+        EXPECT_TRUE(same(pixel(px, W, 318, 120), colour[0]));
+        EXPECT_TRUE(same(pixel(px, W, 322, 120), colour[1]));
+        EXPECT_TRUE(same(pixel(px, W, 475, 120), colour[1]));
+        l.horizontal = true;
+        l.split = 0.25f;  // a line at y = 60
+        px = draw({takes[0], takes[1]}, l);
+        EXPECT_TRUE(same(pixel(px, W, 320, 58), colour[0]));
+        EXPECT_TRUE(same(pixel(px, W, 320, 62), colour[1]));
+        EXPECT_TRUE(same(pixel(px, W, 320, 230), colour[1]));
+    }
+    {  // difference of two near-identical greys and of two different takes, amplified 4x
+        const auto g1 = flat_frame(160, 120, {120, 128, 128}), g2 = flat_frame(160, 120, {126, 128, 131});
+        auto p1 = (*r)->render(g1, {1, 1}), p2 = (*r)->render(g2, {1, 1});
+        ASSERT_TRUE(p1 && p2);
+        const Rgb a = pixel(*p1, W, W / 2, H / 2), b = pixel(*p2, W, W / 2, H / 2);
+        render::CompareLayout l{CompareMode::diff};
+        l.diff_gain = 4.0f;
+        auto px = draw({g1, g2}, l);
+        const Rgb want{std::min(255, 4 * std::abs(a.r - b.r)), std::min(255, 4 * std::abs(a.g - b.g)), std::min(255, 4 * std::abs(a.b - b.b))};
+        EXPECT_GT(want.r + want.g + want.b, 30) << "the greys must differ a little";
+        EXPECT_TRUE(same(pixel(px, W, 320, 120), want, 5));
+        EXPECT_TRUE(same(pixel(px, W, 100, 120), black));  // outside A's picture
+        // The same take against itself: black.
+        px = draw({g1, g1}, l);
+        EXPECT_TRUE(same(pixel(px, W, 320, 120), black));
+    }
+}
