@@ -8,6 +8,7 @@
 #include "app/app.h"
 #include "core/log.h"
 #include "gpu/context.h"
+#include "render/video_renderer.h"
 
 using namespace reelsync;
 
@@ -122,13 +123,18 @@ int main(int argc, char** argv) {
 
     app::PlayOptions cmp;
     std::vector<std::string> cmp_files, cmp_offsets;
-    auto* cm = cli.add_subcommand("compare", "Compare 2 to 4 takes on one clock, each showing its own frame for every instant (headless for now)");
+    auto* cm = cli.add_subcommand("compare", "Compare 2 to 4 takes on one clock, each showing its own frame for every instant: side by side, a 2x2 grid, a wipe, A/B flip or their difference");
     cm->add_option("takes", cmp_files, "The takes")->required()->expected(2, 4)->check(CLI::ExistingFile);
     cm->add_option("--offset", cmp_offsets, "Seconds each take starts after the compare's 0, one per take (0.5, -0.2, 1001/24000)")->expected(2, 4);
     cm->add_flag("--headless", cmp.headless, "Render offscreen in real time, no window");
     cm->add_option("--audio", cmp.audio_track, "Music track to play against (else the first take's own sound)")->check(CLI::ExistingFile);
     cm->add_option("--keys", cmp.keys, "Press keys at clock times, e.g. \"1.0:space,2.5:right\"");
-    bool cmp_no_analysis = false;
+    std::string cmp_mode = "side";
+    cm->add_option("--mode", cmp_mode, "The view it opens in (C cycles them, A flips, Ctrl+Left/Right move a wipe)")
+        ->check(CLI::IsMember({"side", "grid", "wipe", "flip", "diff"}));
+    bool cmp_no_analysis = false, cmp_no_overlay = false;
+    cm->add_flag("--paused", cmp.paused, "Open paused on the first instant");
+    cm->add_flag("--no-overlay", cmp_no_overlay, "Window: draw the pictures only (no labels, no panels)");
     add_playback_options(cm, cmp, cmp_no_analysis);
 
     app::ScanOptions scan;
@@ -251,6 +257,9 @@ int main(int argc, char** argv) {
             rc = app::run_bench(bench);
         }
     } else if (*cm) {
+        render::parse_compare_mode(cmp_mode, cmp.compare_mode);
+        cmp.analysis = !cmp_no_analysis;
+        cmp.overlay = !cmp_no_overlay;
         rc = app::run_compare(cmp_files, cmp_offsets, cmp);
     } else if (*sc) {
         rc = app::run_scan(scan);

@@ -13,10 +13,15 @@
 #include "core/timecode.h"
 #include "render/color.h"
 #include "render/video_renderer.h"
+#include "timeline/compare_source.h"
 
 namespace reelsync::app {
 
 namespace {
+// The scrub bar's window sits this far above the window's foot (build_overlay).
+constexpr float kScrubBarTop = 44.0f;
+constexpr float kScrubBarHeight = kScrubBarTop + 4.0f;  // and a little room above it
+
 ImU32 flag_colour(analysis::FlagKind k) {
     using K = analysis::FlagKind;
     switch (k) {
@@ -55,6 +60,55 @@ void window_command(Session& s, OverlayState& ui, const review::Command& c) {
         if (ui.thresholds) ui.editing = s.detectors;
     }
     if (s.has_player()) s.player().request_redraw();
+}
+
+void build_compare_labels(Session& s, const media::VideoFrame& shown, VkExtent2D target) {
+    const auto* cmp = dynamic_cast<const timeline::CompareSource*>(&s.reader());
+    if (!cmp || !s.compare() || !shown.views) return;
+    const render::CompareLayout& l = *s.compare();
+    const auto cells = render::compare_cells(l, target);
+    ImDrawList* dl = ImGui::GetForegroundDrawList();
+    const float line = ImGui::GetTextLineHeightWithSpacing();
+    auto label = [&](ImVec2 at, const std::string& text) {
+        const ImVec2 size = ImGui::CalcTextSize(text.c_str());
+        dl->AddRectFilled(ImVec2(at.x - 3, at.y - 1), ImVec2(at.x + size.x + 3, at.y + size.y + 1), IM_COL32(0, 0, 0, 160));
+        dl->AddText(at, IM_COL32_WHITE, text.c_str());
+    };
+    const size_t n = std::min(shown.views->size(), cmp->take_count());
+    for (size_t v = 0; v < n; ++v) {
+        const media::VideoFrame& f = (*shown.views)[v];
+        const media::ClipInfo& info = cmp->take_info(v);
+        std::string text = std::string(1, static_cast<char>('A' + v)) + "  " + std::filesystem::path(info.path).filename().string();
+        if (f.index >= 0 && info.video) {
+            char b[96];
+            std::snprintf(b, sizeof b, "  frame %" PRId64 "  %s", f.index, timecode(f.index, info.video->frame_rate).c_str());
+            text += b;
+        } else {
+            text += "  (no frame at this instant)";
+        }
+        // Where the label goes: the bottom of the view's cell (above the scrub bar at the window's
+        // foot; the info panel is at the top left); a wipe's and a difference's two takes, one
+        // above the other at the bottom left.
+        const float foot = static_cast<float>(target.height) - kScrubBarHeight;
+        const float cell_bottom = std::min(foot, static_cast<float>(cells[v].y) + static_cast<float>(cells[v].h));
+        ImVec2 at(static_cast<float>(cells[v].x) + 8, cell_bottom - line - 4);
+        if ((l.mode == render::CompareMode::wipe || l.mode == render::CompareMode::diff) && v < 2) {
+            at = ImVec2(8, foot - line * static_cast<float>(2 - v) - 4);
+        } else if (cells[v].w == 0) {
+            continue;  // not shown (a flip's other takes)
+        }
+        label(at, text);
+    }
+    if (l.mode == render::CompareMode::diff) {
+        char b[64];
+        std::snprintf(b, sizeof b, "|A - B| x %.0f", static_cast<double>(l.diff_gain));
+        label(ImVec2(8, static_cast<float>(target.height) - kScrubBarHeight - 3 * line - 4), b);
+    }
+    if (l.mode == render::CompareMode::wipe) {
+        const float w = static_cast<float>(target.width), h = static_cast<float>(target.height);
+        if (l.horizontal) dl->AddLine(ImVec2(0, l.split * h), ImVec2(w, l.split * h), IM_COL32(255, 255, 255, 200), 1.0f);
+        else dl->AddLine(ImVec2(l.split * w, 0), ImVec2(l.split * w, h), IM_COL32(255, 255, 255, 200), 1.0f);
+    }
 }
 
 void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown) {
@@ -138,7 +192,7 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
     }
 
     // Scrub bar along the bottom.
-    ImGui::SetNextWindowPos(ImVec2(10, vp->Size.y - 44), ImGuiCond_Always);
+    ImGui::SetNextWindowPos(ImVec2(10, vp->Size.y - kScrubBarTop), ImGuiCond_Always);
     ImGui::SetNextWindowSize(ImVec2(vp->Size.x - 20, 34), ImGuiCond_Always);
     ImGui::SetNextWindowBgAlpha(0.6f);
     ImGui::Begin("##scrub", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoNav |

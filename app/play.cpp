@@ -265,10 +265,6 @@ std::optional<Rational> parse_seconds(const std::string& t) {
 int run_compare(const std::vector<std::string>& files, const std::vector<std::string>& offsets, const PlayOptions& opts_in) {
     (void)process_start_seconds();
     install_stop_handlers();
-    if (!opts_in.headless) {
-        print_error("compare: the compare views in the window are not built yet; --headless plays the takes in step (--stats: each take's frame per present)");
-        return 2;
-    }
     if (!offsets.empty() && offsets.size() != files.size()) {
         print_error("compare: give one --offset per take (" + std::to_string(files.size()) + "), or none");
         return 2;
@@ -304,8 +300,9 @@ int run_compare(const std::vector<std::string>& files, const std::vector<std::st
         print_error(r.error().message);
         return 1;
     }
+    s.title = "compare of " + std::to_string(takes.size()) + " takes (" + render::to_string(opts.compare_mode) + ")";
     review::CommandFeed feed(*keymap, std::move(*keys), nullptr);
-    int rc = run_headless(s, opts, feed, nullptr);
+    int rc = opts.headless ? run_headless(s, opts, feed, nullptr) : run_play_window(s, opts, *keymap, feed, nullptr);
     if (auto r = s.finish_stats(); !r) {
         print_error(r.error().message);
         rc = rc ? rc : 1;

@@ -189,7 +189,7 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
     ui.visible = o.overlay;
     ui.heat_map = o.heat_map;
     s.scan_clips = o.analysis;  // artifact flags for the overlay, computed in the background
-    if (o.analysis && s.has_player() && !s.playing_edit()) s.start_scan();
+    if (o.analysis && s.has_player() && !s.playing_edit() && !s.compare()) s.start_scan();  // a compare's takes: not scanned
     const BackgroundScan* scan_shown = nullptr;  // the scan whose finished flags are on screen
     // How long a present takes to put the image on screen (under X it is a copy): the present is
     // issued that much before the frame's instant, so the image is up when the clock gets there.
@@ -239,7 +239,16 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
             return false;
         }
         drawn_image = **img;
-        if (frame) {
+        const bool comparing = frame && frame->views && s.compare();
+        if (comparing) {
+            // Each take's frame for this instant in its own view (none: that view is black).
+            vr.reserve_views(static_cast<int>(frame->views->size()));
+            for (size_t v = 0; v < frame->views->size() && v < static_cast<size_t>(render::kMaxViews); ++v) {
+                const media::VideoFrame& vf = (*frame->views)[v];
+                if (!vf.picture) vr.clear_view(**slot, static_cast<int>(v));
+                else if (auto u = vr.upload(**slot, vf.picture, static_cast<int>(v)); !u) return std::unexpected(u.error());
+            }
+        } else if (frame) {
             if (auto u = vr.upload(**slot, frame->picture); !u) return std::unexpected(u.error());
         } else {
             vr.clear_picture(**slot);
@@ -274,6 +283,7 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
                 if (ui.visible) build_review_panel(*review, frame->index, keymap);
             }
             ui.can_save_thresholds = review != nullptr;
+            if (comparing && ui.visible) build_compare_labels(s, *frame, sc.extent());
             build_overlay(s, ui, frame);
             if (ui.save_thresholds && review) review->save_thresholds(ui.editing);
             ui.save_thresholds = false;
@@ -283,9 +293,17 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
         VkCommandBuffer cmd = vr.command_buffer(**slot);
         g_thumbs.cmd = cmd;
         g_thumbs.extent = sc.extent();
-        vr.draw(**slot, sc.render_pass(), sc.framebuffer(**img), sc.extent(),
-                frame ? sample_aspect_of(*frame, s.reader().info()) : Rational{1, 1},
-                [](VkCommandBuffer c) { ImGui_ImplVulkan_RenderDrawData(ImGui::GetDrawData(), c); });
+        const auto imgui = [](VkCommandBuffer c) { ImGui_ImplVulkan_RenderDrawData(ImGui::GetDrawData(), c); };
+        if (comparing) {
+            std::array<Rational, render::kMaxViews> sar{Rational{1, 1}, Rational{1, 1}, Rational{1, 1}, Rational{1, 1}};
+            if (const auto* cmp = dynamic_cast<const timeline::CompareSource*>(&s.reader()))
+                for (size_t v = 0; v < frame->views->size() && v < cmp->take_count() && v < sar.size(); ++v)
+                    sar[v] = sample_aspect_of((*frame->views)[v], cmp->take_info(v));
+            vr.draw_compare(**slot, sc.render_pass(), sc.framebuffer(**img), sc.extent(), *s.compare(), sar, imgui);
+        } else {
+            vr.draw(**slot, sc.render_pass(), sc.framebuffer(**img), sc.extent(),
+                    frame ? sample_aspect_of(*frame, s.reader().info()) : Rational{1, 1}, imgui);
+        }
         // In the browser the screenshot waits for the catalogue: it shows the thumbnails.
         // Where a clip is being scanned, it waits for the flags: they are part of the picture.
         shot_ready = !(review && review->mode() == Review::Mode::browser && !review->all_catalogued()) &&

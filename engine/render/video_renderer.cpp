@@ -327,6 +327,13 @@ Result<void> VideoRenderer::upload(Slot& s, const std::shared_ptr<AVFrame>& fram
     return {};
 }
 
+void VideoRenderer::clear_view(Slot& s, int view) {
+    if (view < 0 || view >= kMaxViews) return;
+    View& v = s.views[static_cast<size_t>(view)];
+    v.has_picture = false;
+    v.picture.reset();
+}
+
 void VideoRenderer::clear_picture(Slot& s) {
     for (View& v : s.views) {
         v.has_picture = false;

@@ -75,6 +75,8 @@ public:
     void reserve_views(int views) { views_hint_ = std::clamp(views, 1, kMaxViews); }
     // The slot draws no picture (black, then the overlay) until the next upload.
     void clear_picture(Slot& slot);
+    // View `view` draws nothing (a take with no frame at this instant) until its next upload.
+    void clear_view(Slot& slot, int view);
     // Records the render pass: black, the picture letterboxed (if one was uploaded), then `overlay`.
     void draw(Slot& slot, VkRenderPass pass, VkFramebuffer fb, VkExtent2D extent, Rational sample_aspect,
               const std::function<void(VkCommandBuffer)>& overlay = {});

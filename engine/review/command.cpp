@@ -32,6 +32,11 @@ const std::vector<CommandSpec> kSpecs = {
     {"loop", Arg::none, false, P | V, "loop between the marks on / off (the whole clip when there are none)", nullptr},
     {"prev_clip", Arg::none, false, P | V | B, "previous clip (viewer: pre-rolled, its first frame is there at once)", nullptr},
     {"next_clip", Arg::none, false, P | V | B, "next clip (viewer: pre-rolled)", nullptr},
+    // Comparing takes (`reelsync compare`): the view; the clock and every take's frame go on.
+    {"compare_mode", Arg::word, true, P, "compare view: side by side, 2x2 grid, wipe, A/B flip, difference (no word: the next)",
+     "side grid wipe flip diff"},
+    {"flip", Arg::none, false, P, "compare: A/B flip to the next take, at the same instant", nullptr},
+    {"wipe_move", Arg::integer, false, P, "compare: move the wipe N percent of the width (negative: left)", nullptr},
     // What the window shows (the window executes these).
     {"toggle_overlay", Arg::none, false, kPlaying, "overlay on / off", nullptr},
     {"flag_list", Arg::none, false, P | V, "list of artifact flags (click one to go there)", nullptr},

@@ -41,6 +41,11 @@ H                help
 Q                quit
 {player} Esc     quit
 Esc              back
+# Compare (reelsync compare A B [C D])
+{player} C          compare_mode
+{player} A          flip
+{player} Ctrl+Left  wipe_move -5
+{player} Ctrl+Right wipe_move 5
 # Decisions: the selected clip, the clip on screen, the shot under the playhead
 P                approve
 X                reject

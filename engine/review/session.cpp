@@ -93,6 +93,8 @@ Result<void> Session::open_clip(size_t i) {
 }
 
 void Session::retire_reader() {
+    compare_.reset();  // whatever comes next is not this compare
+    stats_.set_layout("");
     if (reader_) (void)helpers_.submit([r = std::shared_ptr<media::FrameSource>(std::move(reader_))]() mutable { r.reset(); });
 }
 
@@ -153,8 +155,21 @@ Result<void> Session::open_compare(const std::vector<timeline::TakeSpec>& takes,
     reader_ = std::move(*c);
     live_.reset();
     start_player(track);
+    render::CompareLayout l;
+    l.views = static_cast<int>(takes.size());
+    l.mode = opts_.compare_mode;
+    set_compare(l);
     if (play && !opts_.paused) player_->play();
     return {};
+}
+
+void Session::set_compare(const render::CompareLayout& l) {
+    compare_ = l;
+    compare_->views = std::clamp(l.views, 1, render::kMaxViews);
+    compare_->shown = std::clamp(l.shown, 0, compare_->views - 1);
+    compare_->split = std::clamp(l.split, 0.0f, 1.0f);
+    stats_.set_layout(render::to_string(compare_->mode), compare_->mode == render::CompareMode::flip ? compare_->shown : -1);
+    if (player_) player_->request_redraw();
 }
 
 void Session::show_edit(std::unique_ptr<timeline::EditReader> e, const std::string& name, bool play) {

@@ -16,6 +16,7 @@
 #include "audio/clock.h"
 #include "media/audio_track.h"
 #include "media/clip_reader.h"
+#include "render/video_renderer.h"
 #include "timeline/compare_source.h"
 #include "timeline/edit_reader.h"
 #include "timeline/player.h"
@@ -50,6 +51,10 @@ public:
     // Compares 2-4 takes on one clock (timeline::CompareSource), against the song when there is
     // one, else with the first take's own sound.
     Result<void> open_compare(const std::vector<timeline::TakeSpec>& takes, bool play = true);
+    // The compare's view (none: not comparing): how the window lays the takes out, and what the
+    // stats say each present showed. Changed by the compare commands (transport.h).
+    const std::optional<render::CompareLayout>& compare() const { return compare_; }
+    void set_compare(const render::CompareLayout& l);
     bool playing_edit() const { return edit_ != nullptr; }
     timeline::EditReader* edit() { return edit_; }
     const std::string& edit_name() const { return edit_name_; }
@@ -104,6 +109,7 @@ private:
     void retire_reader();
     size_t clip_ = 0;
     std::string edit_name_;
+    std::optional<render::CompareLayout> compare_;
 };
 
 }  // namespace reelsync::review

@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "render/video_renderer.h"
+
 namespace reelsync::review {
 
 // What a session is asked to play, and how (from the command line).
@@ -18,6 +20,7 @@ struct SessionOptions {
     bool paused = false;             // clips open paused
     int decoder_threads = 0;
     int cache_mb = 256;              // frame cache per open clip (decoded frames around the playhead)
+    render::CompareMode compare_mode = render::CompareMode::side;  // how a compare opens
 };
 
 }  // namespace reelsync::review

@@ -74,6 +74,25 @@ Outcome execute_transport(Session& s, const Command& c, double at, Context where
         const bool next = n == "next_clip";
         if (next ? s.clip_index() + 1 >= s.clip_count() : s.clip_index() == 0) return Outcome::not_here;
         if (auto r = s.open_clip(next ? s.clip_index() + 1 : s.clip_index() - 1); !r) return Outcome::not_here;
+    } else if (s.compare() && (n == "compare_mode" || n == "flip" || n == "wipe_move")) {
+        // The compare's view: what the next presents show (the clock and every take's frame go on).
+        render::CompareLayout l = *s.compare();
+        if (n == "compare_mode") {
+            // The word names the view (the table's order); none: the next one.
+            static constexpr render::CompareMode order[] = {render::CompareMode::side, render::CompareMode::grid, render::CompareMode::wipe,
+                                                            render::CompareMode::flip, render::CompareMode::diff};
+            size_t now = 0;
+            while (now < 5 && order[now] != l.mode) ++now;
+            l.mode = c.choice() ? order[*c.choice()] : order[(now + 1) % 5];
+        } else if (n == "flip") {
+            // A/B: the next take, full frame; from another view, the flip starts on the take it showed last.
+            if (l.mode == render::CompareMode::flip) l.shown = (l.shown + 1) % l.views;
+            l.mode = render::CompareMode::flip;
+        } else {
+            l.mode = render::CompareMode::wipe;
+            l.split = std::clamp(l.split + static_cast<float>(*c.integer) / 100.0f, 0.0f, 1.0f);
+        }
+        s.set_compare(l);
     } else {
         return Outcome::not_here;
     }

@@ -36,6 +36,10 @@ void PlaybackStats::record(const Present& p) {
             j["source_frame"] = p.source_frame;
         }
         if (p.view_count > 0) j["views"] = std::vector<int64_t>(p.views.begin(), p.views.begin() + p.view_count);
+        if (p.view_count > 0 && !layout_.empty()) {
+            j["layout"] = layout_;
+            if (shown_ >= 0) j["shown"] = shown_;
+        }
         std::string line = j.dump() + "\n";
         if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) write_failed_ = true;
     }

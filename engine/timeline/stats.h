@@ -35,6 +35,12 @@ public:
     // Streams every present to `path` (created or truncated). Errors name the file.
     Result<void> open(const std::string& path);
     void record(const Present& p);
+    // Comparing takes: the view the presents after this show ("side", "grid", "wipe", "diff", or
+    // "flip" with the take on screen), written with each present.
+    void set_layout(std::string mode, int shown = -1) {
+        layout_ = std::move(mode);
+        shown_ = shown;
+    }
     void add_dropped(int64_t n = 1) { dropped_ += n; }
     void add_repeated(int64_t n = 1) { repeated_ += n; }
     // Writes the summary line and closes the file; reports a write failure (a full disk, say).
@@ -49,6 +55,8 @@ public:
     nlohmann::json summary() const;
 
 private:
+    std::string layout_;
+    int shown_ = -1;
     std::string path_;
     FILE* file_ = nullptr;
     bool write_failed_ = false;

@@ -379,3 +379,69 @@ TEST(Cli, OutputsOnADiskThatFillsUpLeaveNoPartialFile) {
         EXPECT_GT(fs::file_size(c.out), 4096u);
     }
 }
+
+// The compare views in the window, judged by the screenshot's pixels (what the window showed):
+// flat red and blue takes (25 and 30 fps) side by side, four takes in a 2x2 grid, a wipe at the
+// middle, an A/B flip sent by its key (A), and the difference view (red against red: black; red
+// against blue: |A - B| amplified, magenta).
+TEST(Cli, CompareWindowShowsEachTakeWhereItsViewPutsIt) {
+    if (!std::getenv("DISPLAY")) GTEST_SKIP() << "no display";
+    const std::string red = generate("cmpw_red.mp4", "-f lavfi -i color=c=red:s=320x240:r=25:d=2 -c:v libx264 -pix_fmt yuv420p");
+    const std::string blue = generate("cmpw_blue.mp4", "-f lavfi -i color=c=blue:s=320x240:r=30:d=2 -c:v libx264 -pix_fmt yuv420p");
+    const std::string green = generate("cmpw_green.mp4", "-f lavfi -i color=c=lime:s=320x240:r=24:d=2 -c:v libx264 -pix_fmt yuv420p");
+    const std::string white = generate("cmpw_white.mp4", "-f lavfi -i color=c=white:s=320x240:r=24:d=2 -c:v libx264 -pix_fmt yuv420p");
+    const fs::path dir = fs::path(media_dir()) / "compare window";
+    fs::create_directories(dir);
+    struct Px {
+        int r, g, b;
+    };
+    auto shot = [&](const std::string& name, const std::string& takes, const std::string& args, int w, int h) {
+        const std::string png = (dir / (name + ".png")).string();
+        fs::remove(png);
+        CliRun c = run_reelsync("compare " + takes + " --no-audio --no-overlay --width " + std::to_string(w) + " --height " +
+                                std::to_string(h) + " " + args + " --screenshot '" + png + "'");
+        EXPECT_EQ(c.rc, 0) << name << ": " << c.out;
+        int pw = 0, ph = 0;
+        auto px = load_png_rgba(png, &pw, &ph);
+        EXPECT_EQ(pw, w) << name;
+        EXPECT_EQ(ph, h) << name;
+        if (pw != w || ph != h) px.assign(static_cast<size_t>(w) * h * 4, 0);
+        return [px, w](int x, int y) {
+            const size_t i = (static_cast<size_t>(y) * static_cast<size_t>(w) + static_cast<size_t>(x)) * 4;
+            return Px{px[i], px[i + 1], px[i + 2]};
+        };
+    };
+    auto is = [](Px p, int r, int g, int b) { return std::abs(p.r - r) < 40 && std::abs(p.g - g) < 40 && std::abs(p.b - b) < 40; };
+    const std::string two = "'" + red + "' '" + blue + "'";
+    {
+        auto at = shot("side", two, "--mode side", 640, 240);
+        EXPECT_TRUE(is(at(160, 120), 255, 0, 0));
+        EXPECT_TRUE(is(at(480, 120), 0, 0, 255));
+    }
+    {
+        auto at = shot("grid", two + " '" + green + "' '" + white + "'", "--mode grid", 640, 480);
+        EXPECT_TRUE(is(at(160, 120), 255, 0, 0));
+        EXPECT_TRUE(is(at(480, 120), 0, 0, 255));
+        EXPECT_TRUE(is(at(160, 360), 0, 255, 0));
+        EXPECT_TRUE(is(at(480, 360), 255, 255, 255));
+    }
+    {  // both letterboxed at 320x240 from x = 160; the split at x = 320
+        auto at = shot("wipe", two, "--mode wipe", 640, 240);
+        EXPECT_TRUE(is(at(240, 120), 255, 0, 0));
+        EXPECT_TRUE(is(at(400, 120), 0, 0, 255));
+        EXPECT_TRUE(is(at(100, 120), 0, 0, 0));
+    }
+    {  // flip: A on screen; its key (at the clock's 0) shows B in the same place
+        auto at = shot("flip", two, "--mode flip --keys 0:A", 640, 240);
+        EXPECT_TRUE(is(at(200, 120), 0, 0, 255));
+        EXPECT_TRUE(is(at(440, 120), 0, 0, 255));
+        auto before = shot("flip before", two, "--mode flip", 640, 240);
+        EXPECT_TRUE(is(before(200, 120), 255, 0, 0));
+    }
+    {
+        auto same = shot("diff same", "'" + red + "' '" + red + "'", "--mode diff", 640, 240);
+        EXPECT_TRUE(is(same(320, 120), 0, 0, 0));
+        auto differ = shot("diff", two, "--mode diff", 640, 240);
+        EXPECT_TRUE(is(differ(320, 120), 255, 0, 255));
+    }
+}

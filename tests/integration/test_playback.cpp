@@ -182,3 +182,45 @@ TEST(Compare, FourTakesAtMixedRatesStayInStep) {
         EXPECT_EQ(*shown[v].begin(), first) << defs[v].name;
     }
 }
+
+// A/B flip while the takes play (keys at known clock times, 0.5 s and 1.0 s): every present shows
+// the take the last key chose (take A, then B, then A again; a present within a frame of a key may
+// show either) and, flip or not, each take's frame is the one whose interval holds the compare
+// frame's start: the flip changes what is on screen, never the instant (no frame repeated or
+// skipped beyond what load costs, frames in order across each key).
+TEST(Compare, AFlipShowsTheOtherTakeAtTheSameInstant) {
+    const std::string a = indexed_clip({"flip_25.mp4", "-c:v libx264 -g 12", "25", 50, 160, 120});
+    const std::string b = indexed_clip({"flip_30.mp4", "-c:v libx264 -g 12", "30", 60, 192, 108});
+    const std::string stats = media_dir() + "/compare flip stats.jsonl";
+    std::string out;
+    const int rc = run_command("timeout 60 '" + reelsync_binary() + "' compare '" + a + "' '" + b +
+                                   "' --mode flip --keys 0.5:A,1.0:A --duration 1.5 --headless --no-audio --stats '" + stats + "'",
+                               &out);
+    ASSERT_EQ(rc, 0) << out;
+    int presents = 0, wrong_take = 0, wrong_frame = 0, late = 0;
+    int64_t last_frame = -1;
+    double last_pts = -1;
+    for (const nlohmann::json& j : read_stats(stats).presents) {
+        ASSERT_TRUE(j.contains("views") && j.contains("layout")) << j.dump();
+        ++presents;
+        EXPECT_EQ(j["layout"], "flip");
+        const double pts = j["pts"], dur = j["dur"], t = j["t_audio"];
+        late += t >= pts + dur;
+        const int64_t frame = j["frame"];
+        EXPECT_GT(frame, last_frame);
+        if (last_pts >= 0) {
+            EXPECT_LT(pts - last_pts, 0.1) << "a jump at " << t;  // no seek, no restart
+        }
+        last_frame = frame;
+        last_pts = pts;
+        const int want = t < 0.5 ? 0 : t < 1.0 ? 1 : 0;
+        const bool near_key = std::fabs(t - 0.5) < 0.04 || std::fabs(t - 1.0) < 0.04;
+        if (!near_key) wrong_take += j["shown"].get<int>() != want;
+        const int64_t fa = static_cast<int64_t>(std::floor(pts * 25 + 1e-9)), fb = static_cast<int64_t>(std::floor(pts * 30 + 1e-9));
+        wrong_frame += j["views"][0].get<int64_t>() != fa || j["views"][1].get<int64_t>() != fb;
+    }
+    std::printf("flip: %d presents, %d late, %d showing the wrong take, %d with a wrong frame\n", presents, late, wrong_take, wrong_frame);
+    EXPECT_GT(presents, 60);
+    EXPECT_EQ(wrong_take, 0);
+    EXPECT_EQ(wrong_frame, 0);
+}
