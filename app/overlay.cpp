@@ -62,16 +62,17 @@ void window_command(Session& s, OverlayState& ui, const review::Command& c) {
     if (s.has_player()) s.player().request_redraw();
 }
 
-void build_compare_labels(Session& s, const media::VideoFrame& shown, VkExtent2D target) {
+void build_compare_labels(Session& s, const media::VideoFrame& shown, VkExtent2D target, int active) {
     const auto* cmp = dynamic_cast<const timeline::CompareSource*>(&s.reader());
     if (!cmp || !s.compare() || !shown.views) return;
     const render::CompareLayout& l = *s.compare();
     const auto cells = render::compare_cells(l, target);
     ImDrawList* dl = ImGui::GetForegroundDrawList();
     const float line = ImGui::GetTextLineHeightWithSpacing();
-    auto label = [&](ImVec2 at, const std::string& text) {
+    auto label = [&](ImVec2 at, const std::string& text, bool marked = false) {
         const ImVec2 size = ImGui::CalcTextSize(text.c_str());
-        dl->AddRectFilled(ImVec2(at.x - 3, at.y - 1), ImVec2(at.x + size.x + 3, at.y + size.y + 1), IM_COL32(0, 0, 0, 160));
+        dl->AddRectFilled(ImVec2(at.x - 3, at.y - 1), ImVec2(at.x + size.x + 3, at.y + size.y + 1),
+                          marked ? IM_COL32(150, 110, 0, 200) : IM_COL32(0, 0, 0, 160));
         dl->AddText(at, IM_COL32_WHITE, text.c_str());
     };
     const size_t n = std::min(shown.views->size(), cmp->take_count());
@@ -97,7 +98,8 @@ void build_compare_labels(Session& s, const media::VideoFrame& shown, VkExtent2D
         } else if (cells[v].w == 0) {
             continue;  // not shown (a flip's other takes)
         }
-        label(at, text);
+        const bool is_active = static_cast<int>(v) == active;
+        label(at, is_active ? text + "  (decisions)" : text, is_active);
     }
     if (l.mode == render::CompareMode::diff) {
         char b[64];

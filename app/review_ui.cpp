@@ -1,5 +1,6 @@
 #include "app/review_ui.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <cinttypes>
@@ -147,6 +148,12 @@ void build_browser(Review& r, const ThumbnailDrawer& thumb, const review::KeyMap
                     dl->AddText(ImVec2(a.x + 9, a.y + 4), IM_COL32_WHITE, c.status == project::Status::approved ? "+" : "x");
                 }
                 if (c.edit_pos) dl->AddText(ImVec2(a.x + 138, a.y + 4), IM_COL32(255, 230, 120, 255), "E");
+                // Picked for a compare: its take letter (A-D, in the order picked).
+                if (auto it = std::find(r.picked().begin(), r.picked().end(), c.id); it != r.picked().end()) {
+                    const char take[2] = {static_cast<char>('A' + (it - r.picked().begin())), 0};
+                    dl->AddRectFilled(ImVec2(a.x + 26, a.y + 4), ImVec2(a.x + 44, a.y + 20), IM_COL32(60, 130, 230, 255), 3.0f);
+                    dl->AddText(ImVec2(a.x + 31, a.y + 4), IM_COL32_WHITE, take);
+                }
                 if (c.flags > 0) {
                     char f[16];
                     std::snprintf(f, sizeof f, "!%d", c.flags);

@@ -276,14 +276,16 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
                         ui.song_seconds = review->beats()->duration;
                     }
                 }
-                if (const project::Clip* c = review->project().clip(s.project_clip)) {
+                // (A compare's scrub bar counts compare frames, not a take's: its marks are not drawn there.)
+                if (const project::Clip* c = review->project().clip(s.project_clip); c && review->compared().empty()) {
                     ui.mark_in = c->mark_in;
                     ui.mark_out = c->mark_out;
                 }
                 if (ui.visible) build_review_panel(*review, frame->index, keymap);
             }
             ui.can_save_thresholds = review != nullptr;
-            if (comparing && ui.visible) build_compare_labels(s, *frame, sc.extent());
+            if (comparing && ui.visible)
+                build_compare_labels(s, *frame, sc.extent(), review && !review->compared().empty() ? static_cast<int>(review->active_take()) : -1);
             build_overlay(s, ui, frame);
             if (ui.save_thresholds && review) review->save_thresholds(ui.editing);
             ui.save_thresholds = false;

@@ -33,10 +33,13 @@ const std::vector<CommandSpec> kSpecs = {
     {"prev_clip", Arg::none, false, P | V | B, "previous clip (viewer: pre-rolled, its first frame is there at once)", nullptr},
     {"next_clip", Arg::none, false, P | V | B, "next clip (viewer: pre-rolled)", nullptr},
     // Comparing takes (`reelsync compare`): the view; the clock and every take's frame go on.
-    {"compare_mode", Arg::word, true, P, "compare view: side by side, 2x2 grid, wipe, A/B flip, difference (no word: the next)",
+    {"compare_mode", Arg::word, true, P | V, "compare view: side by side, 2x2 grid, wipe, A/B flip, difference (no word: the next)",
      "side grid wipe flip diff"},
-    {"flip", Arg::none, false, P, "compare: A/B flip to the next take, at the same instant", nullptr},
-    {"wipe_move", Arg::integer, false, P, "compare: move the wipe N percent of the width (negative: left)", nullptr},
+    {"flip", Arg::none, false, P | V, "compare: A/B flip to the next take, at the same instant (a project: it becomes the active take)", nullptr},
+    {"wipe_move", Arg::integer, false, P | V, "compare: move the wipe N percent of the width (negative: left)", nullptr},
+    {"take", Arg::integer, false, V, "compare in a project: decisions, ratings and marks go to take N (1-4)", nullptr},
+    {"pick", Arg::none, false, B, "pick the selected clip for a compare of takes (again: drop it)", nullptr},
+    {"compare", Arg::none, false, B, "compare the picked takes (none picked: the selected clip and the next) in the viewer", nullptr},
     // What the window shows (the window executes these).
     {"toggle_overlay", Arg::none, false, kPlaying, "overlay on / off", nullptr},
     {"flag_list", Arg::none, false, P | V, "list of artifact flags (click one to go there)", nullptr},

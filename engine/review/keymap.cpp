@@ -41,11 +41,17 @@ H                help
 Q                quit
 {player} Esc     quit
 Esc              back
-# Compare (reelsync compare A B [C D])
-{player} C          compare_mode
-{player} A          flip
-{player} Ctrl+Left  wipe_move -5
-{player} Ctrl+Right wipe_move 5
+# Compare (reelsync compare A B [C D]; in a project: pick takes in the browser, then V)
+{player, viewer} C          compare_mode
+{player, viewer} A          flip
+{player, viewer} Ctrl+Left  wipe_move -5
+{player, viewer} Ctrl+Right wipe_move 5
+{viewer} Alt+1      take 1
+{viewer} Alt+2      take 2
+{viewer} Alt+3      take 3
+{viewer} Alt+4      take 4
+{browser} C         pick
+{browser} V         compare
 # Decisions: the selected clip, the clip on screen, the shot under the playhead
 P                approve
 X                reject

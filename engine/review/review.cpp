@@ -251,6 +251,7 @@ Result<void> Review::finish_view() {
     session_.show_clip(std::move(r->reader), r->track, v.play);
     session_.project_clip = v.id;
     session_.title = c->name;
+    compared_.clear();
     mode_ = Mode::viewer;
     // A clip with marks opens on its in point (Ctrl+L loops between them).
     if (c->mark_in) session_.player().seek_frame(*c->mark_in);
@@ -260,6 +261,7 @@ Result<void> Review::finish_view() {
 
 void Review::back_to_browser() {
     if (session_.has_player() && session_.player().playing()) session_.player().pause();
+    compared_.clear();  // the compare ends with the viewer
     mode_ = Mode::browser;
     refilter();
 }
@@ -299,6 +301,7 @@ Result<void> Review::finish_edit() {
     session_.title.clear();
     if (p.at) session_.player().seek_time(*p.at);
     edit_ = std::move(p.edit);
+    compared_.clear();
     mode_ = Mode::edit;
     // The browser's pre-rolled neighbours are of no use in the edit: their decoders would compete
     // with the edit's (the browser opens them again on the way back).

@@ -3,6 +3,8 @@
 //   browser - the grid of clips: thumbnails, status badges, rating, filter and sort, culling keys;
 //   viewer  - one clip playing, with in/out marks set on the frame on screen at the key press;
 //   edit    - the approved shots end to end against the song, with the cut list; reorder, trim, remove.
+// A compare of 2-4 takes picked in the browser plays in the viewer (one clock, each take's own
+// frame; the Session's compare views); decisions, ratings and marks go to the active take.
 // Every decision goes to the project at once (one transaction) and can be undone.
 //
 // The director acts through commands (review/command.h): execute() runs one at the instant it
@@ -63,6 +65,14 @@ public:
     Result<void> view(int64_t clip_id, bool play, bool wait = false);
     Result<void> enter_edit(bool wait = false);  // wait: open it now (start-up)
     void back_to_browser();
+    // Compares takes in the viewer: the picked ones (pick, in the browser), else the selected clip
+    // and the next one. Decisions, ratings and marks then go to the active take (take N; a flip
+    // makes the take it shows active).
+    Result<void> compare_picked();
+    const std::vector<int64_t>& picked() const { return picked_; }
+    // The compared takes (clip ids, in view order; empty when not comparing) and the active one.
+    const std::vector<int64_t>& compared() const { return compared_; }
+    size_t active_take() const { return active_take_; }
     // A clip or an edit is being opened for the screen.
     bool pending() const { return pending_view_.has_value() || pending_edit_.has_value(); }
 
@@ -138,6 +148,11 @@ private:
     Result<void> finish_view();   // shows pending_view_ (its pre-roll is ready)
     Result<void> finish_edit();   // shows pending_edit_ (edit_job_ is ready)
     void decide(Result<void> r);  // reports a decision's outcome
+    std::vector<int64_t> picked_;    // clips picked in the browser for a compare (at most 4)
+    std::vector<int64_t> compared_;  // the takes the viewer compares (empty: one clip)
+    size_t active_take_ = 0;
+    // The viewer's commands while comparing (marks map the compare's frame to the take's own).
+    Outcome compare_command(const Command& cmd, double at);
     Outcome viewer_command(const Command& c, double at);
     Outcome browser_command(const Command& c);
     Outcome edit_command(const Command& c, double at);

@@ -111,7 +111,82 @@ void Review::step_clip(int dir) {
     if (auto r = view(project_.clips()[view_[selected_]].id, true); !r) say(r.error().message, true);
 }
 
+Result<void> Review::compare_picked() {
+    std::vector<int64_t> ids = picked_;
+    if (ids.size() < 2) {  // none picked (or one): the selected clip and the next one
+        ids.clear();
+        for (size_t p = selected_; p < view_.size() && ids.size() < 2; ++p) ids.push_back(project_.clips()[view_[p]].id);
+        if (ids.size() < 2) return fail("compare: pick 2 to 4 takes (pick), or select a clip with one after it");
+    }
+    std::vector<timeline::TakeSpec> takes;
+    std::string title = "compare:";
+    for (size_t i = 0; i < ids.size(); ++i) {
+        const project::Clip* c = project_.clip(ids[i]);
+        if (!c) return fail("compare: a picked clip is gone");
+        if (c->missing) return fail(project_.absolute(*c).string() + ": missing (relink it to compare it)");
+        takes.push_back({project_.absolute(*c).string(), Rational{0, 1}});
+        title += std::string(" ") + static_cast<char>('A' + i) + " " + c->name;
+    }
+    // Opening 2-4 readers here (on the main thread: a short wait once, as the compare starts).
+    if (auto r = session_.open_compare(takes); !r) return r;
+    compared_ = std::move(ids);
+    picked_.clear();
+    active_take_ = 0;
+    session_.project_clip = compared_[0];
+    session_.title = title;
+    mode_ = Mode::viewer;
+    // The browser's pre-rolled neighbours are of no use here (their decoders would compete).
+    for (auto& [path, job] : prerolls_) retire(std::move(job));
+    prerolls_.clear();
+    return {};
+}
+
+Outcome Review::compare_command(const Command& cmd, double at) {
+    const std::string& n = cmd.name;
+    const auto* cmp = dynamic_cast<const timeline::CompareSource*>(&session_.reader());
+    if (!cmp) return Outcome::not_here;
+    auto make_active = [&](size_t take) {
+        active_take_ = std::min(take, compared_.size() - 1);
+        session_.project_clip = compared_[active_take_];
+        say(std::string("take ") + static_cast<char>('A' + active_take_) + ": " + project_.clip(compared_[active_take_])->name);
+    };
+    if (n == "take") {
+        if (*cmd.integer < 1 || *cmd.integer > static_cast<int64_t>(compared_.size())) {
+            say("take: 1 to " + std::to_string(compared_.size()), true);
+            return Outcome::not_here;
+        }
+        make_active(static_cast<size_t>(*cmd.integer - 1));
+        return Outcome::done;
+    }
+    if (n == "mark_in" || n == "mark_out") {
+        // The active take's own frame on screen at the instant (none before it starts or after it ends).
+        auto s = on_screen(at);
+        const int64_t f = s ? cmp->take_frame(active_take_, s->frame) : -1;
+        if (f < 0) {
+            say(n + ": take " + static_cast<char>('A' + active_take_) + " has no frame at that instant", true);
+            return Outcome::not_here;
+        }
+        const int64_t id = compared_[active_take_];
+        decide(n == "mark_in" ? project_.set_in(id, f) : project_.set_out(id, f));
+        return Outcome::done;
+    }
+    if (n == "clear_in" || n == "clear_out" || n == "clear_marks") {
+        const int64_t id = compared_[active_take_];
+        decide(n == "clear_in" ? project_.clear_in(id) : n == "clear_out" ? project_.clear_out(id) : project_.clear_marks(id));
+        return Outcome::done;
+    }
+    if (n == "goto_in" || n == "goto_out" || n == "loop" || n == "prev_clip" || n == "next_clip") {
+        say(n + " does nothing in a compare (take N picks the take; Esc goes back to the browser)", true);
+        return Outcome::not_here;
+    }
+    if (is_decision(cmd)) return decision_command(cmd, compared_[active_take_]);
+    const Outcome o = execute_transport(session_, cmd, at, Context::viewer);
+    if (n == "flip" && session_.compare()) make_active(static_cast<size_t>(session_.compare()->shown));
+    return o;
+}
+
 Outcome Review::viewer_command(const Command& cmd, double at) {
+    if (!compared_.empty() && cmd.name != "back") return compare_command(cmd, at);
     const int64_t id = session_.project_clip;
     timeline::Player& p = session_.player();
     const project::Clip* c = project_.clip(id);
@@ -182,6 +257,24 @@ Outcome Review::browser_command(const Command& cmd) {
         }
         if (id >= 0)
             if (auto r = view(id, true); !r) say(r.error().message, true);
+    } else if (c == "pick") {
+        // Picks (or drops) the selected clip for a compare of takes.
+        const int64_t id = selected_id();
+        if (id < 0) return Outcome::not_here;
+        if (auto it = std::find(picked_.begin(), picked_.end(), id); it != picked_.end()) {
+            picked_.erase(it);
+        } else if (picked_.size() >= timeline::CompareSource::kMaxTakes) {
+            say("compare: at most 4 takes are picked", true);
+            return Outcome::not_here;
+        } else {
+            picked_.push_back(id);
+        }
+        say(std::to_string(picked_.size()) + " picked for a compare" + (picked_.size() >= 2 ? " (V compares them)" : ""));
+    } else if (c == "compare") {
+        if (auto r = compare_picked(); !r) {
+            say(r.error().message, true);
+            return Outcome::not_here;
+        }
     } else if (c == "edit_view") {
         if (auto r = enter_edit(); !r) say(r.error().message, true);
     } else if (c == "filter_status") {

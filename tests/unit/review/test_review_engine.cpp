@@ -493,3 +493,62 @@ TEST(ReviewEngine, ContinuityAtEveryCutOfTheEditFollowsItsChanges) {
     ASSERT_TRUE(r.continuity()[1]);
     EXPECT_DOUBLE_EQ(r.continuity()[1]->exposure_ev, same.exposure_ev);
 }
+
+// Takes picked in the browser compared in the viewer: C picks, V compares (the picked takes, one
+// clock); decisions go to the active take (A first; a flip makes the take it shows active; take N
+// picks one); a mark lands on the active take's own frame on screen at the instant (the takes run
+// at 30 fps from the same start, so it is the compare's frame). Read back from the database.
+TEST(ReviewEngine, TakesPickedInTheBrowserAreComparedAndDecidedOneByOne) {
+    const fs::path dir = make_folder("compare");
+    Reviewing rv(dir);
+    ASSERT_TRUE(rv.r);
+    Session& s = rv.s;
+    Review& r = *rv.r;
+    ASSERT_EQ(selected_name(r), "a.mp4");
+    EXPECT_EQ(run(r, "compare"), Outcome::done) << r.message();  // nothing picked: a and the next (b)
+    ASSERT_EQ(r.compared().size(), 2u);
+    EXPECT_EQ(r.project().clip(r.compared()[1])->name, "b.mp4");
+    run(r, "back");
+    // Pick a, c and d (c and d out of order: the picking order is the take order).
+    EXPECT_EQ(run(r, "pick"), Outcome::done);
+    run(r, "move 3");
+    EXPECT_EQ(run(r, "pick"), Outcome::done);
+    run(r, "move -1");
+    EXPECT_EQ(run(r, "pick"), Outcome::done);
+    ASSERT_EQ(r.picked().size(), 3u);
+    EXPECT_EQ(run(r, "compare"), Outcome::done) << r.message();
+    ASSERT_EQ(r.context(), Context::viewer);
+    ASSERT_TRUE(s.compare());
+    EXPECT_EQ(s.compare()->views, 3);
+    std::vector<std::string> names;
+    for (int64_t id : r.compared()) names.push_back(r.project().clip(id)->name);
+    EXPECT_EQ(names, (std::vector<std::string>{"a.mp4", "d.mp4", "c.mp4"}));
+    EXPECT_TRUE(r.picked().empty());
+
+    EXPECT_EQ(run(r, "approve"), Outcome::done);  // take A: a
+    EXPECT_EQ(run(r, "flip"), Outcome::done);     // shows A (the flip starts on it): A stays active
+    EXPECT_EQ(r.active_take(), 0u);
+    EXPECT_EQ(run(r, "flip"), Outcome::done);     // B: d
+    EXPECT_EQ(r.active_take(), 1u);
+    EXPECT_EQ(run(r, "reject"), Outcome::done);
+    EXPECT_EQ(run(r, "take 3"), Outcome::done);   // c
+    EXPECT_EQ(run(r, "rate 4"), Outcome::done);
+    EXPECT_EQ(run(r, "take 5"), Outcome::not_here);
+    // A mark on c's frame on screen at a known instant while the compare plays.
+    run(r, "play");
+    const auto presents = present_for(s, r, 0.6, 12);
+    ASSERT_GT(presents.size(), 10u);
+    const Present& on = presents[8];
+    EXPECT_EQ(run(r, "mark_in", on.at + 0.002), Outcome::done);
+    run(r, "back");
+    EXPECT_EQ(r.context(), Context::browser);
+
+    auto again = project::Project::open(dir);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(clip_named(*again, "a.mp4").status, project::Status::approved);
+    EXPECT_EQ(clip_named(*again, "d.mp4").status, project::Status::rejected);
+    EXPECT_EQ(clip_named(*again, "c.mp4").rating, 4);
+    EXPECT_EQ(clip_named(*again, "c.mp4").mark_in, on.frame);
+    EXPECT_FALSE(clip_named(*again, "a.mp4").mark_in.has_value());
+    EXPECT_EQ(clip_named(*again, "b.mp4").status, project::Status::unreviewed);
+}
