@@ -737,6 +737,20 @@ Result<void> Project::edit_insert(int64_t id, size_t position) {
     return apply({label("insert into edit", c), renumber(e, nullptr)});
 }
 
+Result<void> Project::edit_swap(int64_t in_edit, int64_t take) {
+    const Clip* t = clip(take);
+    if (!t) return fail("no clip with id " + std::to_string(take));
+    auto e = edit();
+    auto it = std::find_if(e.begin(), e.end(), [&](const Clip* c) { return c->id == in_edit; });
+    if (it == e.end()) return fail("that clip is not in the edit");
+    if (std::find(e.begin(), e.end(), t) != e.end()) return fail(t->name + " is in the edit already");
+    const Clip* out = *it;
+    *it = t;
+    std::vector<FieldChange> ch = renumber(e, out);
+    if (t->status != Status::approved) ch.push_back({t->id, Field::status, {}, static_cast<int64_t>(Status::approved)});
+    return apply({"use " + t->name + " for " + out->name, std::move(ch)});
+}
+
 std::optional<std::string> Project::setting(const std::string& key) const {
     Stmt s(db_, "SELECT value FROM settings WHERE key = ?");
     s.bind(1, key);

@@ -113,6 +113,9 @@ public:
     Result<void> edit_move(int64_t clip, int delta);    // earlier (<0) or later in the edit
     Result<void> edit_remove(int64_t clip);             // out of the edit; stays approved
     Result<void> edit_insert(int64_t clip, size_t position);  // into the edit at this place
+    // Another take of a shot takes its place in the edit: `take` gets `in_edit`'s place (approved
+    // if it was not), `in_edit` leaves the edit and stays approved. One decision (one undo).
+    Result<void> edit_swap(int64_t in_edit, int64_t take);
     // Applies a decision as given (used by import and by the above).
     Result<void> apply(Decision d);
 

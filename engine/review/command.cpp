@@ -38,6 +38,7 @@ const std::vector<CommandSpec> kSpecs = {
     {"flip", Arg::none, false, P | V, "compare: A/B flip to the next take, at the same instant (a project: it becomes the active take)", nullptr},
     {"wipe_move", Arg::integer, false, P | V, "compare: move the wipe N percent of the width (negative: left)", nullptr},
     {"take", Arg::integer, false, V, "compare in a project: decisions, ratings and marks go to take N (1-4)", nullptr},
+    {"use_take", Arg::none, false, V, "compare in a project: the active take takes the edit's place of the compared take in it (undoable)", nullptr},
     {"pick", Arg::none, false, B, "pick the selected clip for a compare of takes (again: drop it)", nullptr},
     {"compare", Arg::none, false, B, "compare the picked takes (none picked: the selected clip and the next) in the viewer", nullptr},
     // What the window shows (the window executes these).

@@ -50,6 +50,7 @@ Esc              back
 {viewer} Alt+2      take 2
 {viewer} Alt+3      take 3
 {viewer} Alt+4      take 4
+{viewer} Shift+P    use_take
 {browser} C         pick
 {browser} V         compare
 # Decisions: the selected clip, the clip on screen, the shot under the playhead

@@ -175,6 +175,27 @@ Outcome Review::compare_command(const Command& cmd, double at) {
         decide(n == "clear_in" ? project_.clear_in(id) : n == "clear_out" ? project_.clear_out(id) : project_.clear_marks(id));
         return Outcome::done;
     }
+    if (n == "use_take") {
+        // The active take takes the place in the edit of a compared take that is in it.
+        const int64_t take = compared_[active_take_];
+        const project::Clip* t = project_.clip(take);
+        if (t && t->edit_pos) {
+            say(t->name + " is the take in the edit already");
+            return Outcome::not_here;
+        }
+        std::optional<int64_t> in_edit;
+        for (const project::Clip* c : project_.edit())
+            if (std::find(compared_.begin(), compared_.end(), c->id) != compared_.end()) {
+                in_edit = c->id;
+                break;
+            }
+        if (!in_edit) {
+            say("none of the compared takes is in the edit: approve one (P) to add it", true);
+            return Outcome::not_here;
+        }
+        decide(project_.edit_swap(*in_edit, take));
+        return Outcome::done;
+    }
     if (n == "goto_in" || n == "goto_out" || n == "loop" || n == "prev_clip" || n == "next_clip") {
         say(n + " does nothing in a compare (take N picks the take; Esc goes back to the browser)", true);
         return Outcome::not_here;

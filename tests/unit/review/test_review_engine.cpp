@@ -552,3 +552,40 @@ TEST(ReviewEngine, TakesPickedInTheBrowserAreComparedAndDecidedOneByOne) {
     EXPECT_FALSE(clip_named(*again, "a.mp4").mark_in.has_value());
     EXPECT_EQ(clip_named(*again, "b.mp4").status, project::Status::unreviewed);
 }
+
+// From a compare, another take takes a shot's place in the edit: a and b are in the edit (a, b);
+// c (unreviewed) is compared with a and, made active, used instead: the edit is c, b; a stays
+// approved, out of the edit; c is approved. One undo puts it back as it was.
+TEST(ReviewEngine, ATakeFromTheCompareTakesTheShotsPlaceInTheEdit) {
+    const fs::path dir = make_folder("use take");
+    Reviewing rv(dir);
+    ASSERT_TRUE(rv.r);
+    Review& r = *rv.r;
+    run(r, "approve");  // a
+    run(r, "approve");  // b
+    auto edit_names = [&] {
+        std::vector<std::string> n;
+        for (const project::Clip* c : r.project().edit()) n.push_back(c->name);
+        return n;
+    };
+    ASSERT_EQ(edit_names(), (std::vector<std::string>{"a.mp4", "b.mp4"}));
+    run(r, "first_clip");
+    run(r, "pick");  // a
+    run(r, "move 2");
+    run(r, "pick");  // c
+    ASSERT_EQ(run(r, "compare"), Outcome::done) << r.message();
+    EXPECT_EQ(run(r, "use_take"), Outcome::not_here);  // a (active) is the take in the edit
+    run(r, "take 2");
+    EXPECT_EQ(run(r, "use_take"), Outcome::done) << r.message();
+    EXPECT_EQ(edit_names(), (std::vector<std::string>{"c.mp4", "b.mp4"}));
+    auto again = project::Project::open(dir);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(clip_named(*again, "c.mp4").status, project::Status::approved);
+    EXPECT_EQ(clip_named(*again, "a.mp4").status, project::Status::approved);
+    EXPECT_FALSE(clip_named(*again, "a.mp4").edit_pos.has_value());
+    EXPECT_EQ(run(r, "undo"), Outcome::done);
+    EXPECT_EQ(edit_names(), (std::vector<std::string>{"a.mp4", "b.mp4"}));
+    auto back = project::Project::open(dir);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(clip_named(*back, "c.mp4").status, project::Status::unreviewed);
+}
