@@ -8,6 +8,9 @@ frame of the new position is up. Usage: bench-review-mpv.py FOLDER STEP_CLIP [SW
 """
 import json, os, socket, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mpv_vulkan import vulkan_device  # noqa: E402
+
 def percentile(v, q):
     v = sorted(v)
     return v[min(len(v) - 1, max(0, int(-(-q * len(v) // 1)) - 1))]
@@ -61,17 +64,6 @@ class Mpv:
     def close(self):
         self.send("quit")
         self.proc.wait(timeout=10)
-
-def vulkan_device():
-    # A CPU Vulkan device (lavapipe) must be named for mpv, which skips such devices by default.
-    try:
-        out = subprocess.run(["vulkaninfo", "--summary"], capture_output=True, text=True).stdout
-    except OSError:
-        return []
-    for line in out.splitlines():
-        if line.strip().startswith("deviceName"):
-            return ["--vulkan-device=" + line.split("=", 1)[1].strip()]
-    return []
 
 def main():
     folder, step_clip = sys.argv[1], sys.argv[2]
