@@ -205,6 +205,7 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
     if (ImGui::SliderScalar("##pos", ImGuiDataType_S64, &pos, &lo, &hi, timecode(pos, v.frame_rate).c_str())) {
         if (p.playing()) p.pause();
         p.seek_frame(pos);
+        p.scrub_audio();  // dragging the playhead sounds where it is, as in an editing suite
     }
     if (hi > 0 && ui.waveform && !ui.waveform->empty() && ui.song_seconds > 0) {
         // The song's waveform behind the bar: the peak of each pixel column's span, centred.

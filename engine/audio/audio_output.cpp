@@ -259,6 +259,17 @@ int AudioOutput::fill(float* out, unsigned long frames, double dac_minus_now) {
         if (again == t) break;
         t = again;
     }
+    // A scrub request: the sounding grain (if any) fades out over the fade span from here, under
+    // the new one fading in.
+    if (const uint64_t serial = scrub_serial_.load(std::memory_order_acquire); serial != scrub_seen_) {
+        scrub_seen_ = serial;
+        const int64_t fade = static_cast<int64_t>(rate_) * kScrubFadeMs / 1000;
+        grains_[1] = grains_[0];
+        if (grains_[1].active) grains_[1].length = std::min(grains_[1].length, grains_[1].pos + fade);
+        grains_[0] = {scrub_start_.load(std::memory_order_relaxed), scrub_length_.load(std::memory_order_relaxed), 0, true};
+        grains_started_.fetch_add(1, std::memory_order_release);
+    }
+    if (playing) grains_[0].active = grains_[1].active = false;  // playback takes over
     if (playing && t && t->channels == channels_) {
         int64_t avail = std::clamp<int64_t>(t->frames() - start, 0, static_cast<int64_t>(frames));
         if (avail > 0) std::memcpy(out, t->samples.data() + start * channels_, static_cast<size_t>(avail) * channels_ * sizeof(float));
@@ -267,6 +278,7 @@ int AudioOutput::fill(float* out, unsigned long frames, double dac_minus_now) {
     } else {
         std::fill(out, out + n, 0.0f);
         if (playing) position_ += static_cast<int64_t>(frames);  // no track: silence still advances the clock
+        else if (t && t->channels == channels_) mix_grains(out, frames, *t);
     }
     uint64_t s = seq_.load(std::memory_order_relaxed);
     seq_.store(s + 1, std::memory_order_release);  // odd: being written
@@ -279,6 +291,29 @@ int AudioOutput::fill(float* out, unsigned long frames, double dac_minus_now) {
     snap_callbacks_.store(snap_callbacks_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     seq_.store(s + 2, std::memory_order_release);
     return paContinue;
+}
+
+void AudioOutput::scrub(int64_t frame, int64_t length) {
+    scrub_start_.store(std::max<int64_t>(0, frame), std::memory_order_relaxed);
+    scrub_length_.store(std::max<int64_t>(0, length), std::memory_order_relaxed);
+    scrub_serial_.fetch_add(1, std::memory_order_release);
+}
+
+void AudioOutput::mix_grains(float* out, unsigned long frames, const media::AudioTrack& t) {
+    const int64_t fade = std::max<int64_t>(1, static_cast<int64_t>(rate_) * kScrubFadeMs / 1000);
+    const int64_t total = t.frames();
+    for (Grain& g : grains_) {
+        if (!g.active) continue;
+        for (unsigned long i = 0; i < frames && g.pos < g.length; ++i, ++g.pos) {
+            const int64_t src = g.start + g.pos;
+            if (src < 0 || src >= total) continue;
+            // A trapezoid: up over the first `fade` frames, down over the last (linear: no click).
+            const float gain = static_cast<float>(std::min({int64_t{fade}, g.pos, g.length - g.pos})) / static_cast<float>(fade);
+            const float* in = t.samples.data() + src * channels_;
+            for (int c = 0; c < channels_; ++c) out[i * static_cast<unsigned long>(channels_) + static_cast<unsigned long>(c)] += gain * in[c];
+        }
+        if (g.pos >= g.length) g.active = false;
+    }
 }
 
 AudioOutput::Snapshot AudioOutput::snapshot() const {

@@ -51,6 +51,14 @@ public:
     void set_playing(bool playing) { playing_.store(playing, std::memory_order_release); }
     void seek_frames(int64_t frame) { seek_request_.store(frame, std::memory_order_release); }
 
+    // Scrubbing: while not playing, a grain of the track from sample frame `frame`, `length` frames
+    // long, its edges faded over kScrubFade frames (no click). A grain that arrives while another
+    // sounds fades the old one out over the same span and mixes the new one in. Lock-free: the
+    // request is published through atomics; the callback picks it up at its next buffer.
+    static constexpr int kScrubFadeMs = 3;
+    void scrub(int64_t frame, int64_t length);
+    uint64_t scrubs_sounded() const { return grains_started_.load(std::memory_order_acquire); }
+
     struct Snapshot {
         int64_t position = 0;      // first sample frame of the last buffer the callback filled
         int64_t frames = 0;        // its length
@@ -118,8 +126,24 @@ private:
     std::atomic<bool> playing_{false};
     std::atomic<int64_t> seek_request_{-1};
 
+    // Scrub requests: written by the player thread (start and length first, then the serial with
+    // release), read by the callback (serial with acquire, then the rest).
+    std::atomic<int64_t> scrub_start_{0};
+    std::atomic<int64_t> scrub_length_{0};
+    std::atomic<uint64_t> scrub_serial_{0};
+    std::atomic<uint64_t> grains_started_{0};  // written by the callback: grains begun (tests)
+
     // Owned by the callback thread (read back through the seqlock below).
     int64_t position_ = 0;
+    // The grains sounding: [0] the newest, [1] one fading out under it. Callback thread only.
+    struct Grain {
+        int64_t start = 0, length = 0, pos = 0;  // track frames; pos: frames played so far
+        bool active = false;
+    };
+    Grain grains_[2];
+    uint64_t scrub_seen_ = 0;
+    // Mixes the grains into `out` (frames x channels_) from track `t`; real-time safe.
+    void mix_grains(float* out, unsigned long frames, const media::AudioTrack& t);
 
     // Seqlock: the callback is the only writer; readers retry while seq_ is odd or changed.
     std::atomic<uint64_t> seq_{0};

@@ -108,6 +108,12 @@ void MasterClock::pause() {
     if (output_) output_->set_playing(false);
 }
 
+void MasterClock::scrub(double t, double seconds) {
+    if (playing_ || !output_ || source_ == ClockSource::timer_device_lost) return;
+    const double rate = output_->sample_rate();
+    output_->scrub(static_cast<int64_t>(std::max(0.0, t) * rate + 0.5), static_cast<int64_t>(seconds * rate + 0.5));
+}
+
 void MasterClock::seek(double t) {
     t = std::max(0.0, t);
     bool was_playing = playing_;

@@ -33,6 +33,9 @@ public:
     void pause();
     bool playing() const { return playing_; }
     void seek(double t);
+    // Paused: a grain of the sound at clip time `t`, `seconds` long (a frame step, a drag of the
+    // playhead). Nothing while playing or without a device.
+    void scrub(double t, double seconds);
     // Speeds other than 1 (negative: reverse) mute the audio and run on the timer.
     void set_speed(double speed);
     double speed() const { return speed_; }

@@ -69,6 +69,14 @@ void Player::step(int64_t delta) {
     int64_t from = current_index();
     if (clock_.speed() != 1.0) clock_.set_speed(1.0);
     start_seek(from + delta, false, false);
+    scrub_audio();
+}
+
+void Player::scrub_audio() {
+    if (playing()) return;
+    const int64_t f = seeking_ ? seek_target_ : current_index();
+    const double grain = std::max(0.04, 2.0 * reader_.info().frame_duration_seconds(f));
+    clock_.scrub(reader_.info().frame_pts_seconds(f), grain);
 }
 
 void Player::seek_frame(int64_t frame) {

@@ -32,7 +32,10 @@ public:
     void play();
     void pause();
     void toggle_play();
-    void step(int64_t delta);            // pauses, then shows the frame `delta` away
+    void step(int64_t delta);            // pauses, then shows the frame `delta` away (and sounds it: scrub_audio)
+    // Paused: a grain of the sound at the frame the player is on or going to (two frame intervals,
+    // at least 40 ms, faded in and out), as an editing suite sounds a step or a drag of the playhead.
+    void scrub_audio();
     void seek_frame(int64_t frame);      // exact; keeps playing if it was
     void seek_time(double t);
     void shuttle_forward();              // L: 1x, then 2x, 4x, 8x

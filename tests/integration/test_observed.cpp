@@ -302,3 +302,80 @@ TEST(Observed, LiveMarksAreTheFramesOnScreenWhenTheKeyWentDown) {
         EXPECT_EQ(c.mark_out, pressed_on[1]) << "run " << run << "\n" << out;
     }
 }
+
+// Audio scrubbing judged from outside: a clip whose sound is a steady 440 Hz tone, paused in the
+// window; the observer presses Right (a frame step) 100 times, 120 ms apart, and records the
+// player's output. Each step sounds one grain: its onset (the first sample above a tenth of the
+// tone's level after the key) comes within one frame interval plus the output's latency of the key
+// going down (p95), every step is heard, and no grain clicks: the recording never jumps between
+// two samples by more than the tone itself does (a grain cut in without its fade jumps by up to
+// the tone's level), and each onset ramps up (its first millisecond stays under half the level).
+TEST(Observed, EachFrameStepSoundsAGrainWithoutAClick) {
+    std::string why;
+    if (!have_services(&why)) GTEST_SKIP() << why;
+    constexpr double kHz = 440;  // at 0.5 of full scale in the clip
+    const std::string clip = generate("scrub_tone.mkv", "-f lavfi -i color=c=0x404040:s=320x240:r=30:d=12 "
+                                                        "-f lavfi -i \"aevalsrc=0.5*sin(2*PI*440*t):s=48000:d=12\" "
+                                                        "-c:v libx264 -preset veryfast -g 30 -c:a pcm_s16le");
+    auto obs = Observer::start(picture_square());
+    ASSERT_TRUE(obs) << obs.error();
+    std::string out;
+    auto player = std::async(std::launch::async, [&] {
+        return run_command("timeout 60 '" + reelsync_binary() + "' play '" + clip + "' --paused --no-analysis --width " + std::to_string(kWinW) +
+                               " --height " + std::to_string(kWinH) + " --duration 30",
+                           &out);
+    });
+    // The window is up when its first picture is (the paused frame).
+    ASSERT_GE((*obs)->wait_changes(1, 20.0), 1u) << "no window";
+    while ((*obs)->ports_connected() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    std::vector<double> pressed;
+    for (int k = 0; k < 100; ++k) {
+        const double at = (*obs)->now() + 0.12;
+        while ((*obs)->now() < at) std::this_thread::sleep_for(std::chrono::microseconds(500));
+        auto t = (*obs)->press_key("Right");
+        ASSERT_TRUE(t) << t.error();
+        pressed.push_back(*t);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_TRUE((*obs)->press_key("q"));  // quit
+    EXPECT_EQ(player.get(), 0) << out;
+    Observation o = (*obs)->stop();
+    ASSERT_FALSE(o.ports.empty()) << out;
+    ASSERT_GT(o.rate, 0);
+    // The tone's level as it reached the output (the mix to the recorded ports scales it).
+    double level = 0;
+    for (float x : o.sound) level = std::max(level, static_cast<double>(std::fabs(x)));
+    ASSERT_GT(level, 0.05) << "no sound recorded";
+    // Onsets: the first sample above a tenth of the level after each key (before the next key).
+    std::vector<double> delays;
+    int missing = 0;
+    double worst_onset_ms1 = 0;
+    for (size_t k = 0; k < pressed.size(); ++k) {
+        const double until = k + 1 < pressed.size() ? pressed[k + 1] : pressed[k] + 0.3;
+        int64_t i = std::max<int64_t>(0, static_cast<int64_t>((pressed[k] - o.sound_start) * o.rate));
+        const int64_t end = std::min<int64_t>(static_cast<int64_t>(o.sound.size()), static_cast<int64_t>((until - o.sound_start) * o.rate));
+        while (i < end && static_cast<double>(std::fabs(o.sound[static_cast<size_t>(i)])) < level * 0.1) ++i;
+        if (i >= end) {
+            ++missing;
+            continue;
+        }
+        delays.push_back(o.sound_start + static_cast<double>(i) / o.rate - pressed[k]);
+        float first_ms = 0;  // the onset's first millisecond: still ramping up
+        for (int64_t j = i; j < std::min<int64_t>(end, i + o.rate / 1000); ++j) first_ms = std::max(first_ms, std::fabs(o.sound[static_cast<size_t>(j)]));
+        worst_onset_ms1 = std::max(worst_onset_ms1, static_cast<double>(first_ms));
+    }
+    double jump = 0;
+    for (size_t i = 1; i < o.sound.size(); ++i) jump = std::max(jump, static_cast<double>(std::fabs(o.sound[i] - o.sound[i - 1])));
+    const double tone_step = 2 * M_PI * kHz / o.rate * level;  // the tone's own largest step
+    std::sort(delays.begin(), delays.end());
+    const double p50 = delays.empty() ? 1 : delays[delays.size() / 2], p95 = delays.empty() ? 1 : delays[delays.size() * 95 / 100];
+    std::printf("scrub: %zu steps, %d without a grain; key to grain at the output: p50 %.1f ms, p95 %.1f ms (frame %.1f ms + latency %.1f ms); "
+                "largest sample step %.4f (tone %.4f); onset's first ms peak %.2f (level %.2f)\n",
+                pressed.size(), missing, p50 * 1e3, p95 * 1e3, 1e3 / 30, o.latency_s * 1e3, jump, tone_step, worst_onset_ms1, level);
+    EXPECT_EQ(missing, 0);
+    EXPECT_LT(p95, 1.0 / 30 + o.latency_s);
+    EXPECT_GT(delays.empty() ? 0 : delays.front(), 0.0);
+    EXPECT_LT(jump, 1.5 * tone_step) << "a click";
+    EXPECT_LT(worst_onset_ms1, 0.5 * level) << "a grain starts without its fade";
+}
