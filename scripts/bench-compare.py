@@ -2,7 +2,8 @@
 """Compare smoothness: takes played side by side (2 at 720p30) and in a 2x2 grid (4) in a 1280x720
 window for SECONDS each, reelsync and mpv in the same run, same takes, window size and Vulkan
 driver. reelsync's drops come from its stats (a frame whose present was skipped); mpv's from its
-"frame-drop-count" and "vo-delayed-frame-count" properties read over its JSON IPC at the end, with
+"frame-drop-count", "decoder-frame-drop-count", "vo-delayed-frame-count" and "mistimed-frame-count"
+properties read over its JSON IPC at the end, with
 the takes stacked by `--lavfi-complex` (hstack; xstack for the grid).
 
 Usage: bench-compare.py SECONDS   (needs a display and the JACK server, as scripts/test.sh starts)
@@ -72,10 +73,12 @@ def mpv(takes, seconds):
                     continue
                 if j.get("request_id") == 1:
                     return j.get("data")
-    dropped, delayed, frames = get("frame-drop-count"), get("vo-delayed-frame-count"), get("estimated-frame-number")
+    # (With --lavfi-complex mpv has no estimated frame number: the time played says how far it got.)
+    got = {p: get(p) for p in ("time-pos", "frame-drop-count", "decoder-frame-drop-count", "vo-delayed-frame-count", "mistimed-frame-count")}
+    got = {k: ("n/a" if v is None and k != "time-pos" else v) for k, v in got.items()}  # not every property exists with a filter graph
     s.sendall(b'{"command": ["quit"]}\n')
     proc.wait(timeout=10)
-    return frames, dropped, delayed
+    return got
 
 def main():
     seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 30
@@ -85,8 +88,10 @@ def main():
         presents, dropped, avmax = reelsync(ts, mode, seconds)
         print(f"reelsync {label}: {presents} presents, {dropped} dropped, A/V max {avmax:.1f} ms")
         try:
-            frames, mdrop, mdelay = mpv(ts, seconds)
-            print(f"mpv      {label}: frame {frames}, {mdrop} dropped, {mdelay} delayed")
+            m = mpv(ts, seconds)
+            print(f"mpv      {label}: {m['time-pos'] or 0:.1f} s played, {m['frame-drop-count']} dropped by the output, "
+                  f"{m['decoder-frame-drop-count']} by the decoder, {m['vo-delayed-frame-count']} delayed, "
+                  f"{m['mistimed-frame-count']} mistimed")
         except (OSError, RuntimeError, subprocess.SubprocessError, ConnectionError) as e:
             print(f"mpv      {label}: not measured ({e})")
 
