@@ -149,15 +149,17 @@ void Catalog::scan_work() {
         analysis::ScanControl control{&quit_, &pause_us_, nullptr};
         auto scan = analysis::scan_clip(it.file.string(), detectors_, 1, control);
         if (quit_.load()) break;
+        if (scan) {  // undecodable: no flag count (not "clean"), tried again next time
+            Catalogued c;
+            c.clip = it.clip;
+            c.flags = static_cast<int>(scan->flags.size());
+            c.steadiness = scan->steadiness;
+            if (cache && it.clip > 0) (void)cache->put_scan(it.clip, it.size, it.mtime, *scan);
+            std::lock_guard lock(mutex_);
+            results_.push_back(std::move(c));
+        }
+        // Counted once its result is there: scanned() == to_scan() means take() has them all.
         scanned_.fetch_add(1);
-        if (!scan) continue;  // undecodable: no flag count (not "clean"), tried again next time
-        Catalogued c;
-        c.clip = it.clip;
-        c.flags = static_cast<int>(scan->flags.size());
-        c.steadiness = scan->steadiness;
-        if (cache && it.clip > 0) (void)cache->put_scan(it.clip, it.size, it.mtime, *scan);
-        std::lock_guard lock(mutex_);
-        results_.push_back(std::move(c));
     }
 }
 
