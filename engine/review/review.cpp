@@ -27,6 +27,7 @@ Review::Review(project::Project project, Session& session) : project_(std::move(
 Review::~Review() {
     catalog_.reset();
     if (edit_job_.valid()) edit_job_.wait();
+    if (pending_compare_) retire(std::move(pending_compare_->job));  // closed on the helpers once open
     // What is still opening is closed on the helpers once open (the Session's pools finish their
     // jobs before they go).
     for (auto& [path, job] : prerolls_) retire(std::move(job));
@@ -100,6 +101,8 @@ std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {
         if (auto r = finish_view(); !r) say(r.error().message, true);
     if (edit_job_.valid() && edit_job_.wait_for(std::chrono::seconds(0)) == std::future_status::ready)
         if (auto r = finish_edit(); !r) say(r.error().message, true);
+    if (pending_compare_ && pending_compare_->job.wait_for(std::chrono::seconds(0)) == std::future_status::ready)
+        if (auto r = finish_compare(); !r) say(r.error().message, true);
     if (continuity_job_.valid() && continuity_job_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
         for (auto& [key, c] : continuity_job_.get()) continuity_known_[key] = c;
         want_continuity();  // the edit may have changed meanwhile

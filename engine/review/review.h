@@ -74,7 +74,7 @@ public:
     const std::vector<int64_t>& compared() const { return compared_; }
     size_t active_take() const { return active_take_; }
     // A clip or an edit is being opened for the screen.
-    bool pending() const { return pending_view_.has_value() || pending_edit_.has_value(); }
+    bool pending() const { return pending_view_.has_value() || pending_edit_.has_value() || pending_compare_.has_value(); }
 
     // --- what the UI shows ---
     const std::vector<size_t>& visible() const { return view_; }   // indices into project().clips()
@@ -150,6 +150,13 @@ private:
     void decide(Result<void> r);  // reports a decision's outcome
     std::vector<int64_t> picked_;    // clips picked in the browser for a compare (at most 4)
     std::vector<int64_t> compared_;  // the takes the viewer compares (empty: one clip)
+    struct PendingCompare {
+        std::vector<int64_t> ids;
+        std::string title;
+        std::future<Result<Session::CompareOpening>> job;  // on the helper pool
+    };
+    std::optional<PendingCompare> pending_compare_;
+    Result<void> finish_compare();  // shows pending_compare_ (its job is ready)
     size_t active_take_ = 0;
     // The viewer's commands while comparing (marks map the compare's frame to the take's own).
     Outcome compare_command(const Command& cmd, double at);

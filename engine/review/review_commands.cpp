@@ -127,13 +127,24 @@ Result<void> Review::compare_picked() {
         takes.push_back({project_.absolute(*c).string(), Rational{0, 1}});
         title += std::string(" ") + static_cast<char>('A' + i) + " " + c->name;
     }
-    // Opening 2-4 readers here (on the main thread: a short wait once, as the compare starts).
-    if (auto r = session_.open_compare(takes); !r) return r;
-    compared_ = std::move(ids);
+    // Opening 2-4 readers (and the first take's sound) takes a while: on a helper thread; tick()
+    // shows the compare when it is open (the render loop never waits for a file).
+    if (pending_compare_) return fail("compare: the last one is still opening");
+    pending_compare_ = PendingCompare{std::move(ids), std::move(title), session_.helpers().submit(session_.open_compare_job(takes))};
     picked_.clear();
+    return {};
+}
+
+Result<void> Review::finish_compare() {
+    PendingCompare p = std::move(*pending_compare_);
+    pending_compare_.reset();
+    auto c = p.job.get();
+    if (!c) return std::unexpected(c.error());
+    session_.show_compare(std::move(*c));
+    compared_ = std::move(p.ids);
     active_take_ = 0;
     session_.project_clip = compared_[0];
-    session_.title = title;
+    session_.title = p.title;
     mode_ = Mode::viewer;
     // The browser's pre-rolled neighbours are of no use here (their decoders would compete).
     for (auto& [path, job] : prerolls_) retire(std::move(job));

@@ -138,29 +138,43 @@ Result<void> Session::open_edit(const std::vector<timeline::ShotSpec>& shots, co
     return {};
 }
 
+std::function<Result<Session::CompareOpening>()> Session::open_compare_job(const std::vector<timeline::TakeSpec>& takes) const {
+    const int rate = output_ ? output_->sample_rate() : 0, channels = output_ ? output_->channels() : 0;
+    return [takes, ro = reader_options(), music = music_, rate, channels]() -> Result<CompareOpening> {
+        auto c = timeline::CompareSource::open(takes, ro);
+        if (!c) return std::unexpected(c.error());
+        CompareOpening o{std::move(*c), music, takes.size()};
+        // The song when there is one, else the first take's own sound.
+        if (!o.track && rate > 0 && o.reader->take_info(0).audio) {
+            auto t = media::decode_audio(takes[0].path, rate, channels, o.reader->take_info(0).origin_seconds());
+            if (t) o.track = std::make_shared<const media::AudioTrack>(std::move(*t));
+            else RS_LOG_WARN("%s", t.error().message.c_str());
+        }
+        return o;
+    };
+}
+
 Result<void> Session::open_compare(const std::vector<timeline::TakeSpec>& takes, bool play) {
-    auto c = timeline::CompareSource::open(takes, reader_options());
+    auto c = open_compare_job(takes)();
     if (!c) return std::unexpected(c.error());
-    std::shared_ptr<const media::AudioTrack> track = music_;
-    if (!track && output_ && (*c)->take_info(0).audio) {
-        auto t = media::decode_audio(takes[0].path, output_->sample_rate(), output_->channels(), (*c)->take_info(0).origin_seconds());
-        if (t) track = std::make_shared<const media::AudioTrack>(std::move(*t));
-        else RS_LOG_WARN("%s", t.error().message.c_str());
-    }
+    show_compare(std::move(*c), play);
+    return {};
+}
+
+void Session::show_compare(CompareOpening c, bool play) {
     scan_.reset();
     player_.reset();
     clock_.reset();
     retire_reader();
     edit_ = nullptr;
-    reader_ = std::move(*c);
+    reader_ = std::move(c.reader);
     live_.reset();
-    start_player(track);
+    start_player(c.track);
     render::CompareLayout l;
-    l.views = static_cast<int>(takes.size());
+    l.views = static_cast<int>(c.takes);
     l.mode = opts_.compare_mode;
     set_compare(l);
     if (play && !opts_.paused) player_->play();
-    return {};
 }
 
 void Session::set_compare(const render::CompareLayout& l) {

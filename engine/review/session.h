@@ -6,6 +6,7 @@
 #include <optional>
 #include <future>
 #include <vector>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -51,6 +52,16 @@ public:
     // Compares 2-4 takes on one clock (timeline::CompareSource), against the song when there is
     // one, else with the first take's own sound.
     Result<void> open_compare(const std::vector<timeline::TakeSpec>& takes, bool play = true);
+    // The same in two steps, so that the opening runs off the thread that presents:
+    // open_compare_job() returns a job (for a helper thread: it holds no pointer to the Session)
+    // that opens the takes and decodes the sound; show_compare() plays its result.
+    struct CompareOpening {
+        std::unique_ptr<timeline::CompareSource> reader;
+        std::shared_ptr<const media::AudioTrack> track;
+        size_t takes = 0;
+    };
+    std::function<Result<CompareOpening>()> open_compare_job(const std::vector<timeline::TakeSpec>& takes) const;
+    void show_compare(CompareOpening c, bool play = true);
     // The compare's view (none: not comparing): how the window lays the takes out, and what the
     // stats say each present showed. Changed by the compare commands (transport.h).
     const std::optional<render::CompareLayout>& compare() const { return compare_; }

@@ -506,6 +506,7 @@ TEST(ReviewEngine, TakesPickedInTheBrowserAreComparedAndDecidedOneByOne) {
     Review& r = *rv.r;
     ASSERT_EQ(selected_name(r), "a.mp4");
     EXPECT_EQ(run(r, "compare"), Outcome::done) << r.message();  // nothing picked: a and the next (b)
+    ASSERT_TRUE(tick_until(r, [&] { return !r.pending(); }));  // opened on a helper thread
     ASSERT_EQ(r.compared().size(), 2u);
     EXPECT_EQ(r.project().clip(r.compared()[1])->name, "b.mp4");
     run(r, "back");
@@ -517,6 +518,7 @@ TEST(ReviewEngine, TakesPickedInTheBrowserAreComparedAndDecidedOneByOne) {
     EXPECT_EQ(run(r, "pick"), Outcome::done);
     ASSERT_EQ(r.picked().size(), 3u);
     EXPECT_EQ(run(r, "compare"), Outcome::done) << r.message();
+    ASSERT_TRUE(tick_until(r, [&] { return !r.pending(); }));
     ASSERT_EQ(r.context(), Context::viewer);
     ASSERT_TRUE(s.compare());
     EXPECT_EQ(s.compare()->views, 3);
@@ -574,6 +576,7 @@ TEST(ReviewEngine, ATakeFromTheCompareTakesTheShotsPlaceInTheEdit) {
     run(r, "move 2");
     run(r, "pick");  // c
     ASSERT_EQ(run(r, "compare"), Outcome::done) << r.message();
+    ASSERT_TRUE(tick_until(r, [&] { return !r.pending(); }));
     EXPECT_EQ(run(r, "use_take"), Outcome::not_here);  // a (active) is the take in the edit
     run(r, "take 2");
     EXPECT_EQ(run(r, "use_take"), Outcome::done) << r.message();
