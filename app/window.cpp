@@ -13,6 +13,9 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "app/gpu_setup.h"
 #include "app/overlay.h"
@@ -34,6 +37,9 @@ struct WindowInput {
     std::vector<KeyEvent> keys;
     bool resized = false;
     int dirty_frames = 2;  // ImGui needs a second frame to settle after input
+    // The left button over the picture (window coordinates): pressed, dragged, released.
+    bool left_pressed = false, left_down = false, dragged = false;
+    double pointer_x = 0, pointer_y = 0;
 };
 
 WindowInput* input_of(GLFWwindow* w) { return static_cast<WindowInput*>(glfwGetWindowUserPointer(w)); }
@@ -44,8 +50,42 @@ void on_key(GLFWwindow* w, int key, int, int action, int mods) {
     if (!name.empty()) input_of(w)->keys.push_back({std::move(name), steady_seconds()});
 }
 void on_resize(GLFWwindow* w, int, int) { input_of(w)->resized = true; }
-void on_cursor(GLFWwindow* w, double, double) { input_of(w)->dirty_frames = 2; }
-void on_button(GLFWwindow* w, int, int, int) { input_of(w)->dirty_frames = 2; }
+void on_cursor(GLFWwindow* w, double x, double y) {
+    WindowInput* in = input_of(w);
+    in->dirty_frames = 2;
+    in->pointer_x = x;
+    in->pointer_y = y;
+    if (in->left_down) in->dragged = true;
+}
+void on_button(GLFWwindow* w, int button, int action, int) {
+    WindowInput* in = input_of(w);
+    in->dirty_frames = 2;
+    if (button != GLFW_MOUSE_BUTTON_LEFT) return;
+    glfwGetCursorPos(w, &in->pointer_x, &in->pointer_y);
+    in->left_down = action == GLFW_PRESS;
+    if (action == GLFW_PRESS) in->left_pressed = true;
+}
+
+// The mouse on a compare's pictures, as commands (so they act as the keys do): in a wipe, pressing
+// and dragging puts the split under the pointer (`wipe_to`); in the other views of a project's
+// compare, a click makes the take under the pointer the one decisions go to (`take N`). Nothing
+// while ImGui has the mouse (the scrub bar, a panel).
+std::optional<std::string> pointer_command(WindowInput& in, GLFWwindow* w, const render::CompareLayout& l, bool takes) {
+    const bool pressed = std::exchange(in.left_pressed, false), dragged = std::exchange(in.dragged, false);
+    if (!pressed && !(dragged && in.left_down)) return std::nullopt;
+    if (ImGui::GetIO().WantCaptureMouse) return std::nullopt;
+    int ww = 0, wh = 0;
+    glfwGetWindowSize(w, &ww, &wh);
+    if (ww <= 0 || wh <= 0) return std::nullopt;
+    if (l.mode == render::CompareMode::wipe) {
+        const double share = l.horizontal ? in.pointer_y / wh : in.pointer_x / ww;
+        return "wipe_to " + std::to_string(std::lround(std::clamp(share, 0.0, 1.0) * 100));
+    }
+    if (!pressed || !takes) return std::nullopt;
+    const int v = render::compare_view_at(l, VkExtent2D{static_cast<uint32_t>(ww), static_cast<uint32_t>(wh)}, in.pointer_x, in.pointer_y);
+    if (v < 0) return std::nullopt;
+    return "take " + std::to_string(v + 1);
+}
 
 struct GlfwScope {
     bool ok = false;
@@ -405,6 +445,18 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
             }
             input.keys.clear();
             input.dirty_frames = std::max(input.dirty_frames, 2);
+        }
+        if (s.compare() && !(review && review->mode() == Review::Mode::browser)) {
+            const bool takes = review && !review->compared().empty();
+            if (auto line = pointer_command(input, glfw.window, *s.compare(), takes)) {
+                if (auto cmd = review::parse_command(*line)) {
+                    const double at = steady_seconds();
+                    const review::Outcome out = review ? review->execute(*cmd, at) : review::execute_transport(s, *cmd, at);
+                    if (out == review::Outcome::for_window) window_command(s, ui, *cmd);
+                }
+            }
+        } else {
+            input.left_pressed = input.dragged = false;
         }
         // Scripted keys (--keys), each at its instant, through the same key table.
         if (!feed.idle()) {

@@ -13,7 +13,7 @@ PACKAGES=(
   portaudio19-dev libasound2-dev libjack-jackd2-dev libasound2-plugins jackd2
   libx11-dev libxext-dev libxtst-dev
   nlohmann-json3-dev libcli11-dev libsqlite3-dev
-  libopencv-dev
+  libopencv-dev librubberband-dev
   slurmctld slurmd slurm-client munge
 )
 

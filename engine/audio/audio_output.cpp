@@ -124,6 +124,7 @@ Result<std::unique_ptr<AudioOutput>> AudioOutput::open(Options opts) {
     out->channels_ = std::min(opts.channels, std::max(1, info->maxOutputChannels));
     out->rate_ = info->defaultSampleRate > 0 ? static_cast<int>(info->defaultSampleRate) : 48000;
     out->device_name_ = info->name;
+    out->shuttle_ = std::make_unique<ShuttleStream>(out->rate_, out->channels_);
     if (auto r = out->open_stream(); !r) return std::unexpected(r.error());
     return out;
 }
@@ -156,12 +157,14 @@ AudioOutput::~AudioOutput() {
     reconnect_cv_.notify_all();
     if (reconnect_thread_.joinable()) reconnect_thread_.join();
     stop();
+    shuttle_.reset();  // the stream is stopped: no callback reads it
     std::lock_guard lock(stream_mutex_);
     if (stream_) Pa_CloseStream(static_cast<PaStream*>(stream_));
 }
 
 void AudioOutput::set_track(std::shared_ptr<const media::AudioTrack> track) {
     const media::AudioTrack* t = track.get();
+    current_track_ = track;
     if (track) tracks_.push_back(std::move(track));
     next_track_.store(t);
     // Free every older track the callback is not reading (it re-checks next_track_ after
@@ -270,16 +273,39 @@ int AudioOutput::fill(float* out, unsigned long frames, double dac_minus_now) {
         grains_started_.fetch_add(1, std::memory_order_release);
     }
     if (playing) grains_[0].active = grains_[1].active = false;  // playback takes over
-    if (playing && t && t->channels == channels_) {
+    const int64_t fade = std::max<int64_t>(1, static_cast<int64_t>(rate_) * kScrubFadeMs / 1000);
+    const bool track_ok = t && t->channels == channels_;
+    if (playing && track_ok) {
         int64_t avail = std::clamp<int64_t>(t->frames() - start, 0, static_cast<int64_t>(frames));
         if (avail > 0) std::memcpy(out, t->samples.data() + start * channels_, static_cast<size_t>(avail) * channels_ * sizeof(float));
         std::fill(out + avail * channels_, out + n, 0.0f);
+        if (!was_playing_) {  // a start: faded in
+            for (int64_t i = 0; i < std::min<int64_t>(fade, avail); ++i)
+                for (int c = 0; c < channels_; ++c) out[i * channels_ + c] *= static_cast<float>(i) / static_cast<float>(fade);
+        }
         position_ += static_cast<int64_t>(frames);
-    } else {
+        shuttle_->skip();
+    } else if (playing) {
         std::fill(out, out + n, 0.0f);
-        if (playing) position_ += static_cast<int64_t>(frames);  // no track: silence still advances the clock
-        else if (t && t->channels == channels_) mix_grains(out, frames, *t);
+        position_ += static_cast<int64_t>(frames);  // no track: silence still advances the clock
+        shuttle_->skip();
+    } else {
+        // Off 1x the shuttle's ring (silence when none runs), then any scrub grain over it.
+        shuttle_->read(out, frames, now + latency);
+        if (track_ok) {
+            if (was_playing_) {  // a stop: the track goes on for the fade, fading out
+                for (int64_t i = 0; i < std::min<int64_t>(fade, static_cast<int64_t>(frames)); ++i) {
+                    const int64_t src = played_end_ + i;
+                    if (src < 0 || src >= t->frames()) break;
+                    const float gain = 1.0f - static_cast<float>(i) / static_cast<float>(fade);
+                    for (int c = 0; c < channels_; ++c) out[i * channels_ + c] += gain * t->samples[static_cast<size_t>(src * channels_ + c)];
+                }
+            }
+            mix_grains(out, frames, *t);
+        }
     }
+    was_playing_ = playing && track_ok;
+    played_end_ = position_;
     uint64_t s = seq_.load(std::memory_order_relaxed);
     seq_.store(s + 1, std::memory_order_release);  // odd: being written
     std::atomic_thread_fence(std::memory_order_release);
@@ -291,6 +317,17 @@ int AudioOutput::fill(float* out, unsigned long frames, double dac_minus_now) {
     snap_callbacks_.store(snap_callbacks_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     seq_.store(s + 2, std::memory_order_release);
     return paContinue;
+}
+
+void AudioOutput::shuttle(double base_t, double base_steady, double speed) {
+    if (speed == 0 || !ShuttleStream::sounds_at(speed)) {
+        shuttle_->stop();
+        return;
+    }
+    // The first sound can be heard after the output's latency; the margin covers the first
+    // render and a callback period.
+    const double lead = latency_.load(std::memory_order_acquire) + extra_latency() + 0.03;
+    shuttle_->start(current_track_, base_t, base_steady, speed, lead);
 }
 
 void AudioOutput::scrub(int64_t frame, int64_t length) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "audio/shuttle.h"
 #include "media/audio_track.h"
 
 namespace reelsync::audio {
@@ -58,6 +59,12 @@ public:
     static constexpr int kScrubFadeMs = 3;
     void scrub(int64_t frame, int64_t length);
     uint64_t scrubs_sounded() const { return grains_started_.load(std::memory_order_acquire); }
+
+    // Shuttle: while the clock runs at `speed` (not 1x; negative: backwards) on its timer, clip
+    // time base_t heard at steady instant base_steady, the track sounds at that speed with its
+    // pitch kept (ShuttleStream). speed 0: silent again. Controlling thread.
+    void shuttle(double base_t, double base_steady, double speed);
+    ShuttleStream::Counters shuttle_counters() const { return shuttle_->counters(); }
 
     struct Snapshot {
         int64_t position = 0;      // first sample frame of the last buffer the callback filled
@@ -115,8 +122,12 @@ private:
     std::atomic<bool> reconnecting_{false};
     std::atomic<bool> reconnected_{false};
     std::atomic<int> reconnections_{0};
-    // Owned by the controlling thread: every track the callback may still be reading.
+    // Owned by the controlling thread: every track the callback may still be reading, and the
+    // track set last (what a shuttle plays).
     std::vector<std::shared_ptr<const media::AudioTrack>> tracks_;
+    std::shared_ptr<const media::AudioTrack> current_track_;
+    // Made at open (its ring is allocated then); its thread starts with the first shuttle.
+    std::unique_ptr<ShuttleStream> shuttle_;
     // The track to play (written by set_track) and the one the callback is reading (written by the
     // callback before it reads it, then re-checked against next_track_).
     std::atomic<const media::AudioTrack*> next_track_{nullptr};
@@ -135,6 +146,10 @@ private:
 
     // Owned by the callback thread (read back through the seqlock below).
     int64_t position_ = 0;
+    // Callback thread: whether the last buffer played the track, and where it ended (a start
+    // fades in and a stop fades out over kScrubFadeMs, so neither clicks).
+    bool was_playing_ = false;
+    int64_t played_end_ = 0;
     // The grains sounding: [0] the newest, [1] one fading out under it. Callback thread only.
     struct Grain {
         int64_t start = 0, length = 0, pos = 0;  // track frames; pos: frames played so far

@@ -11,7 +11,7 @@ const char* to_string(ClockSource s) {
         case ClockSource::audio: return "audio";
         case ClockSource::timer_no_device: return "timer (no audio device)";
         case ClockSource::timer_device_lost: return "timer (audio device lost)";
-        case ClockSource::timer_speed: return "timer (audio muted at this speed)";
+        case ClockSource::timer_speed: return "timer (the sound follows it at this speed)";
     }
     return "?";
 }
@@ -49,7 +49,7 @@ void MasterClock::check_device(double steady) {
         // The device went away: carry on from where the listener was, on the timer.
         double t = last_;
         source_ = ClockSource::timer_device_lost;
-        output_->set_playing(false);
+        mute();
         output_->start_reconnecting();
         anchor_timer(t, steady);
     }
@@ -98,14 +98,22 @@ void MasterClock::play() {
         start_callbacks_ = output_->snapshot().callbacks;
         output_->seek_frames(static_cast<int64_t>(paused_at_ * output_->sample_rate() + 0.5));
         output_->set_playing(true);
+    } else if (source_ == ClockSource::timer_speed) {
+        output_->shuttle(paused_at_, steady, speed_);  // the sound follows the timer
     }
+}
+
+void MasterClock::mute() {
+    if (!output_) return;
+    output_->set_playing(false);
+    output_->shuttle(0, 0, 0);
 }
 
 void MasterClock::pause() {
     if (!playing_) return;
     paused_at_ = now();
     playing_ = false;
-    if (output_) output_->set_playing(false);
+    mute();
 }
 
 void MasterClock::scrub(double t, double seconds) {
@@ -119,7 +127,7 @@ void MasterClock::seek(double t) {
     bool was_playing = playing_;
     if (was_playing) {
         playing_ = false;
-        if (output_) output_->set_playing(false);
+        mute();
     }
     paused_at_ = last_ = t;
     if (was_playing) play();
@@ -131,7 +139,7 @@ void MasterClock::set_speed(double speed) {
     bool was_playing = playing_;
     if (was_playing) {
         playing_ = false;
-        if (output_) output_->set_playing(false);
+        mute();
     }
     speed_ = speed;
     paused_at_ = last_ = t;

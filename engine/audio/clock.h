@@ -3,8 +3,9 @@
 //
 // At 1x forward speed with a working device it follows the audio callback: the sample the callback
 // handed over and the instant the DAC plays it (output latency compensated), advanced by the steady
-// clock between callbacks. With no device, at other speeds (audio muted), or once the device stops
-// calling back, a monotonic timer takes over from the current time and playback goes on. A lost
+// clock between callbacks. With no device, at other speeds, or once the device stops calling back,
+// a monotonic timer takes over from the current time and playback goes on. At other speeds the
+// sound follows the timer: time-stretched, its pitch kept, backwards in reverse (ShuttleStream). A lost
 // device is opened again in the background (AudioOutput::start_reconnecting); once it runs, the
 // clock goes back to it from the timer's time.
 //
@@ -36,7 +37,7 @@ public:
     // Paused: a grain of the sound at clip time `t`, `seconds` long (a frame step, a drag of the
     // playhead). Nothing while playing or without a device.
     void scrub(double t, double seconds);
-    // Speeds other than 1 (negative: reverse) mute the audio and run on the timer.
+    // Speeds other than 1 (negative: reverse) run on the timer; the sound follows it at that speed.
     void set_speed(double speed);
     double speed() const { return speed_; }
 
@@ -46,6 +47,7 @@ private:
     void anchor_timer(double t, double steady);
     double timer_time(double steady) const;
     void check_device(double steady);
+    void mute();  // the output silent: neither the track at 1x nor a shuttle
 
     AudioOutput* output_;
     ClockSource source_;

@@ -85,6 +85,29 @@ std::array<Rect, kMaxViews> compare_cells(const CompareLayout& l, VkExtent2D t) 
     return cells;
 }
 
+int compare_view_at(const CompareLayout& l, VkExtent2D t, double x, double y) {
+    if (x < 0 || y < 0 || x >= t.width || y >= t.height) return -1;
+    switch (l.mode) {
+        case CompareMode::diff: return -1;
+        case CompareMode::wipe: {
+            const double at = l.horizontal ? y / t.height : x / t.width;
+            return at < static_cast<double>(std::clamp(l.split, 0.0f, 1.0f)) ? 0 : 1;
+        }
+        case CompareMode::flip:
+        case CompareMode::side:
+        case CompareMode::grid: {
+            const auto cells = compare_cells(l, t);
+            for (size_t i = 0; i < cells.size() && i < static_cast<size_t>(std::clamp(l.views, 1, kMaxViews)); ++i) {
+                const Rect& c = cells[i];
+                if (c.w && c.h && x >= c.x && x < c.x + static_cast<double>(c.w) && y >= c.y && y < c.y + static_cast<double>(c.h))
+                    return static_cast<int>(i);
+            }
+            return -1;
+        }
+    }
+    return -1;
+}
+
 Rect letterbox(uint32_t width, uint32_t height, Rational sar, VkExtent2D target) {
     if (!width || !height || !target.width || !target.height) return {};
     double aspect = static_cast<double>(width) * (sar.valid() ? sar.to_double() : 1.0) / height;

@@ -51,6 +51,10 @@ struct CompareLayout {
 // side by side in equal columns, a 2x2 grid in reading order, the whole target for flip (the
 // view shown), wipe and diff (views 0 and 1).
 std::array<Rect, kMaxViews> compare_cells(const CompareLayout& l, VkExtent2D target);
+// The view whose picture is at (x, y) of `target` (pixels): the cell holding it (side, grid), the
+// take shown (flip), the side of the split it is on (wipe); -1 outside every view and in a
+// difference (both takes are there).
+int compare_view_at(const CompareLayout& l, VkExtent2D target, double x, double y);
 
 class VideoRenderer {
 public:

@@ -74,7 +74,7 @@ Outcome execute_transport(Session& s, const Command& c, double at, Context where
         const bool next = n == "next_clip";
         if (next ? s.clip_index() + 1 >= s.clip_count() : s.clip_index() == 0) return Outcome::not_here;
         if (auto r = s.open_clip(next ? s.clip_index() + 1 : s.clip_index() - 1); !r) return Outcome::not_here;
-    } else if (s.compare() && (n == "compare_mode" || n == "flip" || n == "wipe_move")) {
+    } else if (s.compare() && (n == "compare_mode" || n == "flip" || n == "wipe_move" || n == "wipe_to")) {
         // The compare's view: what the next presents show (the clock and every take's frame go on).
         render::CompareLayout l = *s.compare();
         if (n == "compare_mode") {
@@ -90,7 +90,8 @@ Outcome execute_transport(Session& s, const Command& c, double at, Context where
             l.mode = render::CompareMode::flip;
         } else {
             l.mode = render::CompareMode::wipe;
-            l.split = std::clamp(l.split + static_cast<float>(*c.integer) / 100.0f, 0.0f, 1.0f);
+            const float to = static_cast<float>(*c.integer) / 100.0f;
+            l.split = std::clamp(n == "wipe_to" ? to : l.split + to, 0.0f, 1.0f);
         }
         s.set_compare(l);
     } else {

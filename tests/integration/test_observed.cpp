@@ -379,3 +379,210 @@ TEST(Observed, EachFrameStepSoundsAGrainWithoutAClick) {
     EXPECT_LT(jump, 1.5 * tone_step) << "a click";
     EXPECT_LT(worst_onset_ms1, 0.5 * level) << "a grain starts without its fade";
 }
+
+namespace {
+
+// The recorded sound's envelope at sample i: the largest level within 1.5 ms either side.
+float envelope_at(const Observation& o, int64_t i) {
+    const int64_t half = o.rate * 3 / 2000;
+    float m = 0;
+    for (int64_t j = std::max<int64_t>(0, i - half); j < std::min<int64_t>(static_cast<int64_t>(o.sound.size()), i + half); ++j)
+        m = std::max(m, std::fabs(o.sound[static_cast<size_t>(j)]));
+    return m;
+}
+
+// The strongest frequency (1 Hz steps, 200-2000 Hz) of the recorded sound between two JACK times.
+double strongest_hz(const Observation& o, double from, double to) {
+    const auto a = static_cast<size_t>(std::max(0.0, (from - o.sound_start) * o.rate));
+    const auto b = std::min(o.sound.size(), static_cast<size_t>(std::max(0.0, (to - o.sound_start) * o.rate)));
+    if (b <= a + 64) return 0;
+    std::vector<double> w(b - a);
+    for (size_t i = 0; i < w.size(); ++i)
+        w[i] = static_cast<double>(o.sound[a + i]) * (0.5 - 0.5 * std::cos(2 * M_PI * static_cast<double>(i) / static_cast<double>(w.size() - 1)));
+    double best = 0, best_hz = 0;
+    for (double hz = 200; hz <= 2000; hz += 1) {
+        const double k = 2 * std::cos(2 * M_PI * hz / o.rate);
+        double s1 = 0, s2 = 0;
+        for (double v : w) {
+            const double s0 = v + k * s1 - s2;
+            s2 = s1;
+            s1 = s0;
+        }
+        const double power = s1 * s1 + s2 * s2 - k * s1 * s2;
+        if (power > best) best = power, best_hz = hz;
+    }
+    return best_hz;
+}
+
+}  // namespace
+
+// Shuttle heard from outside. A clip flashes white at each whole second and sounds a 440 Hz tone
+// for the first half of each second. In a window, keys as a user presses them: L L (2x forward),
+// K, J J (2x backwards). From the screen grabs and the recording of the player's output:
+// - the tone is still 440 Hz at 2x both ways (played faster without a stretcher it would be 880);
+// - forward, each tone starts within a frame interval of its flash reaching the screen; backwards,
+//   each tone ends (clip time k, sounding in reverse) within a frame interval of its flash leaving
+//   the screen (the flash frame covers k to k + 1/30, so its end is clip time k there);
+// - no click: no sample-to-sample step beyond the tone's own.
+TEST(Observed, ShuttleKeepsThePitchAndStaysWithThePictureBothWays) {
+    std::string why;
+    if (!have_services(&why)) GTEST_SKIP() << why;
+    constexpr double kHz = 440;
+    const std::string clip = generate("shuttle_flash_tone.mkv",
+                                      "-f lavfi -i \"color=c=0x202020:s=320x240:r=30:d=14,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:"
+                                      "enable='eq(mod(n\\,30)\\,0)'\" -f lavfi -i \"aevalsrc='if(lt(mod(t\\,1)\\,0.5)\\,0.5*sin(2*PI*440*t)\\,0)':"
+                                      "s=48000:d=14\" -c:v libx264 -preset veryfast -g 30 -c:a pcm_s16le");
+    auto obs = Observer::start(picture_square());
+    ASSERT_TRUE(obs) << obs.error();
+    std::string out;
+    auto player = std::async(std::launch::async, [&] {
+        return run_command("timeout 60 '" + reelsync_binary() + "' play '" + clip + "' --paused --no-analysis --width " + std::to_string(kWinW) +
+                               " --height " + std::to_string(kWinH) + " --duration 40",
+                           &out);
+    });
+    ASSERT_GE((*obs)->wait_changes(1, 20.0), 1u) << "no window";
+    while ((*obs)->ports_connected() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto press = [&](const char* key) {
+        auto t = (*obs)->press_key(key);
+        EXPECT_TRUE(t) << (t ? "" : t.error());
+        return t ? *t : 0.0;
+    };
+    auto wait = [](double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); };
+    press("l");
+    wait(0.3);
+    const double forward_from = press("l") + 0.3;  // 2x from about 0.3 s of the clip
+    wait(3.0);
+    const double forward_to = press("k");  // paused near 6.3 s
+    wait(0.5);
+    press("j");
+    wait(0.3);
+    const double back_from = press("j") + 0.3;  // 2x backwards from about 6 s
+    wait(2.4);
+    const double back_to = press("k");
+    wait(0.3);
+    press("q");
+    EXPECT_EQ(player.get(), 0) << out;
+    Observation o = (*obs)->stop();
+    ASSERT_FALSE(o.ports.empty()) << out;
+    double level = 0;
+    for (float x : o.sound) level = std::max(level, static_cast<double>(std::fabs(x)));
+    ASSERT_GT(level, 0.05) << "no sound recorded";
+    const float half = static_cast<float>(level / 2);
+    auto sample_at = [&](double t) { return static_cast<int64_t>((t - o.sound_start) * o.rate); };
+    auto time_of = [&](int64_t i) { return o.sound_start + static_cast<double>(i) / o.rate; };
+    // The flash's edges on screen, and the tone's edges in the sound, within [from, to).
+    auto screen_edges = [&](double from, double to, bool rising) {
+        std::vector<double> edges;
+        bool bright = false;
+        for (const ScreenChange& c : o.screen) {
+            const bool b = mean_luma(c.bgra) >= 128;
+            if (b != bright && b == rising && c.t >= from && c.t < to) edges.push_back(c.t);
+            bright = b;
+        }
+        return edges;
+    };
+    auto sound_edges = [&](double from, double to, bool rising) {
+        std::vector<double> edges;
+        bool on = envelope_at(o, sample_at(from)) >= half;
+        for (int64_t i = sample_at(from); i < sample_at(to); i += 12) {  // 0.25 ms steps
+            const bool now = envelope_at(o, i) >= half;
+            if (now != on && now == rising) edges.push_back(time_of(i));
+            on = now;
+        }
+        return edges;
+    };
+    struct Leg {
+        const char* name;
+        double from, to;
+        bool rising;  // forward: the flash's start against the tone's start; back: both ends
+    };
+    for (const Leg& leg : {Leg{"2x forward", forward_from, forward_to, true}, Leg{"2x backwards", back_from, back_to, false}}) {
+        const auto flashes = screen_edges(leg.from, leg.to, leg.rising);
+        const auto tones = sound_edges(leg.from - 0.1, leg.to + 0.1, leg.rising);
+        std::printf("%s: %zu flash edges, %zu tone edges; flash - tone (ms):", leg.name, flashes.size(), tones.size());
+        std::vector<double> hz;
+        size_t matched = 0;
+        for (double f : flashes) {
+            double best = 1e9;
+            for (double t : tones)
+                if (std::fabs(f - t) < std::fabs(best)) best = f - t;
+            std::printf(" %+.1f", best * 1e3);
+            matched += std::fabs(best) < 0.25;
+            EXPECT_LT(std::fabs(best), 1.0 / 30) << leg.name << ": the picture and the sound more than a frame interval apart";
+            // The tone's pitch over the middle of its 250 ms (forward: after the flash; back: before).
+            const double mid = leg.rising ? f + 0.125 : f - 0.125;
+            hz.push_back(strongest_hz(o, mid - 0.07, mid + 0.07));
+        }
+        std::printf("; pitch (Hz):");
+        for (double h : hz) std::printf(" %.0f", h);
+        std::printf("\n");
+        EXPECT_GE(flashes.size(), 3u) << leg.name;
+        EXPECT_EQ(matched, flashes.size()) << leg.name;
+        for (double h : hz) EXPECT_NEAR(h, kHz, kHz * 0.01) << leg.name;
+    }
+    double jump = 0;
+    const double tone_step = 2 * M_PI * kHz / o.rate * level;
+    for (size_t i = 1; i < o.sound.size(); ++i) {
+        const double d = static_cast<double>(std::fabs(o.sound[i] - o.sound[i - 1]));
+        if (d > 1.5 * tone_step) std::printf("step %.3f at %.3f s (2x from %.3f to %.3f, back from %.3f to %.3f)\n", d, time_of(static_cast<int64_t>(i)), forward_from, forward_to, back_from, back_to);
+        jump = std::max(jump, d);
+    }
+    std::printf("largest sample step %.4f (the tone's own %.4f)\n", jump, tone_step);
+    EXPECT_LT(jump, 1.5 * tone_step) << "a click";
+}
+
+// The wipe follows the mouse. Two takes (red, blue) in a 640x360 window (the 4:3 pictures at x
+// 80-560), the split dragged by the observer's pointer (XTest: pressed, moved in steps, released)
+// from the middle to a quarter of the width, then to three quarters: the screen left of the
+// pointer shows take A and right of it take B, each time (read from the screen, 8 px clear of the
+// split).
+TEST(Observed, TheWipeFollowsThePointerWhenDragged) {
+    if (!std::getenv("DISPLAY")) GTEST_SKIP() << "no display";
+    const std::string red = generate("wipe_red.mp4", "-f lavfi -i color=c=red:s=320x240:r=30:d=20 -c:v libx264 -pix_fmt yuv420p");
+    const std::string blue = generate("wipe_blue.mp4", "-f lavfi -i color=c=blue:s=320x240:r=30:d=20 -c:v libx264 -pix_fmt yuv420p");
+    ObserverOptions strip = region(0, 178, kWinW, 4);
+    strip.sound = false;
+    auto obs = Observer::start(strip);
+    ASSERT_TRUE(obs) << obs.error();
+    std::string out;
+    auto player = std::async(std::launch::async, [&] {
+        return run_command("timeout 60 '" + reelsync_binary() + "' compare '" + red + "' '" + blue + "' --mode wipe --paused --no-audio --no-overlay --width " +
+                               std::to_string(kWinW) + " --height " + std::to_string(kWinH) + " --duration 30",
+                           &out);
+    });
+    ASSERT_GE((*obs)->wait_changes(1, 20.0), 1u) << "no window";
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // Each column of the strip's middle row: 'r' (red), 'b' (blue) or '.' (neither).
+    auto columns = [&] {
+        const ScreenChange c = (*obs)->change((*obs)->change_count() - 1);
+        std::string cols(static_cast<size_t>(kWinW), '.');
+        for (int x = 0; x < kWinW; ++x) {
+            const size_t i = (static_cast<size_t>(2 * kWinW + x)) * 4;  // row 2 of 4, BGRA
+            const int b = c.bgra[i], r = c.bgra[i + 2];
+            if (r > 200 && b < 60) cols[static_cast<size_t>(x)] = 'r';
+            else if (b > 200 && r < 60) cols[static_cast<size_t>(x)] = 'b';
+        }
+        return cols;
+    };
+    auto expect_split_at = [&](int split) {
+        const std::string cols = columns();
+        int wrong = 0;
+        for (int x = 88; x < 552; ++x) {
+            if (std::abs(x - split) <= 8) continue;
+            wrong += cols[static_cast<size_t>(x)] != (x < split ? 'r' : 'b');
+        }
+        std::printf("split dragged to x %d: columns 88-552 off the split %d wrong\n", split, wrong);
+        EXPECT_EQ(wrong, 0) << "split at " << split << ": " << cols.substr(80, 480);
+    };
+    expect_split_at(320);  // the wipe opens at the middle
+    ASSERT_TRUE((*obs)->drag(320, 180, 160, 180, 8, 15));
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    expect_split_at(160);
+    ASSERT_TRUE((*obs)->drag(160, 180, 480, 180, 8, 15));
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    expect_split_at(480);
+    ASSERT_TRUE((*obs)->press_key("q"));
+    EXPECT_EQ(player.get(), 0) << out;
+    (*obs)->stop();
+}

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <set>
+#include <thread>
 
 namespace reelsync::testing {
 
@@ -286,6 +287,26 @@ std::expected<double, std::string> Observer::press_key(const std::string& keysym
     XTestFakeKeyEvent(d, code, False, CurrentTime);
     XSync(d, False);
     return (t0 + t1) / 2;
+}
+
+std::expected<double, std::string> Observer::drag(int x0, int y0, int x1, int y1, int steps, int step_ms) {
+    Display* d = impl_->key_display;
+    const int screen = DefaultScreen(d);
+    XTestFakeMotionEvent(d, screen, x0, y0, CurrentTime);
+    XSync(d, False);
+    std::this_thread::sleep_for(std::chrono::milliseconds(step_ms));
+    if (!XTestFakeButtonEvent(d, 1, True, CurrentTime)) return std::unexpected("observer: the X server took no button press");
+    XSync(d, False);
+    steps = std::max(1, steps);
+    for (int i = 1; i <= steps; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(step_ms));
+        XTestFakeMotionEvent(d, screen, x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps, CurrentTime);
+        XSync(d, False);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(step_ms));
+    XTestFakeButtonEvent(d, 1, False, CurrentTime);
+    XSync(d, False);
+    return now();
 }
 
 Observation Observer::stop() {

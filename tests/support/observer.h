@@ -73,6 +73,10 @@ public:
     // watched region (so the window under it has the focus). Returns the JACK time the key went
     // down (the middle of the request's round trip).
     std::expected<double, std::string> press_key(const std::string& keysym);
+    // Presses the left button at screen point (x0, y0), moves the pointer to (x1, y1) in `steps`
+    // even steps `step_ms` apart, and releases it there, as a hand drags. Returns the JACK time of
+    // the release.
+    std::expected<double, std::string> drag(int x0, int y0, int x1, int y1, int steps, int step_ms);
 
     Observation stop();
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include "audio/clock.h"
@@ -102,16 +103,32 @@ TEST(AudioClock, DeviceLossFallsBackToTheTimerAndPlaybackGoesOn) {
     EXPECT_NEAR(clock.now() - t1, 0.2, 0.03);  // still running, at real time
 }
 
-TEST(AudioClock, OtherSpeedsMuteAudioAndUseTheTimer) {
+// Off 1x the clock runs on the timer and the device plays the shuttle's sound (the 1x track
+// playback is off); back at 1x the device is the clock again and the shuttle falls silent.
+TEST(AudioClock, OtherSpeedsRunOnTheTimerWithTheShuttleSounding) {
     auto out = open_device_or_skip();
     if (!out) GTEST_SKIP() << "no audio output device";
+    auto track = std::make_shared<media::AudioTrack>();
+    track->sample_rate = out->sample_rate();
+    track->channels = out->channels();
+    track->samples.assign(static_cast<size_t>(track->sample_rate * track->channels * 10), 0.25f);
+    out->set_track(track);
+    ASSERT_TRUE(out->start());
     audio::MasterClock clock(out.get());
     clock.set_speed(2.0);
     clock.play();
     EXPECT_EQ(clock.source(), audio::ClockSource::timer_speed);
-    std::this_thread::sleep_for(100ms);
-    EXPECT_NEAR(clock.now(), 0.2, 0.03);
+    std::this_thread::sleep_for(300ms);
+    EXPECT_NEAR(clock.now(), 0.6, 0.05);
     EXPECT_FALSE(out->snapshot().playing);
+    const auto shuttled = out->shuttle_counters();
+    EXPECT_GT(shuttled.played, static_cast<uint64_t>(out->sample_rate() / 10)) << "the shuttle's sound never reached the device";
     clock.set_speed(1.0);
     EXPECT_EQ(clock.source(), audio::ClockSource::audio);
+    std::this_thread::sleep_for(100ms);
+    const uint64_t at_1x = out->shuttle_counters().played;
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(out->shuttle_counters().played, at_1x) << "the shuttle still sounds at 1x";
+    EXPECT_TRUE(out->snapshot().playing);
+    out->stop();
 }

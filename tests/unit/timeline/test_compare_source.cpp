@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "support/media_gen.h"
+#include "render/video_renderer.h"
 #include "timeline/compare_source.h"
 
 using namespace reelsync;
@@ -135,4 +136,37 @@ TEST(CompareSource, TakesOutOfRangeAreRefused) {
     ASSERT_TRUE(gone);
     EXPECT_EQ((*gone)->take_frame(1, 0), -1);
     EXPECT_EQ((*gone)->take_frame(0, 0), 0);
+}
+
+// What the pointer is over, in each view of a 1280x720 target: the take a click picks, the side
+// of a wipe's split a drag sets.
+TEST(CompareLayout, ThePointerIsOverTheTakeItsViewShowsThere) {
+    using render::CompareMode;
+    const VkExtent2D t{1280, 720};
+    render::CompareLayout l;
+    l.views = 3;
+    l.mode = CompareMode::side;  // three columns of 426-427 px
+    EXPECT_EQ(render::compare_view_at(l, t, 10, 360), 0);
+    EXPECT_EQ(render::compare_view_at(l, t, 425, 10), 0);
+    EXPECT_EQ(render::compare_view_at(l, t, 427, 700), 1);
+    EXPECT_EQ(render::compare_view_at(l, t, 1279, 719), 2);
+    EXPECT_EQ(render::compare_view_at(l, t, 1280, 300), -1);  // outside the target
+    EXPECT_EQ(render::compare_view_at(l, t, -1, 300), -1);
+    l.mode = CompareMode::grid;  // reading order; the fourth cell is empty with three takes
+    EXPECT_EQ(render::compare_view_at(l, t, 100, 100), 0);
+    EXPECT_EQ(render::compare_view_at(l, t, 1000, 100), 1);
+    EXPECT_EQ(render::compare_view_at(l, t, 100, 600), 2);
+    EXPECT_EQ(render::compare_view_at(l, t, 1000, 600), -1);
+    l.mode = CompareMode::flip;
+    l.shown = 2;
+    EXPECT_EQ(render::compare_view_at(l, t, 100, 100), 2);
+    l.mode = CompareMode::wipe;
+    l.split = 0.25f;  // x 320
+    EXPECT_EQ(render::compare_view_at(l, t, 319, 100), 0);
+    EXPECT_EQ(render::compare_view_at(l, t, 321, 100), 1);
+    l.horizontal = true;  // y 180
+    EXPECT_EQ(render::compare_view_at(l, t, 1000, 179), 0);
+    EXPECT_EQ(render::compare_view_at(l, t, 1000, 181), 1);
+    l.mode = CompareMode::diff;
+    EXPECT_EQ(render::compare_view_at(l, t, 640, 360), -1);
 }
