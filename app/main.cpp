@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
     cm->add_option("--audio", cmp.audio_track, "Music track to play against (else the first take's own sound)")->check(CLI::ExistingFile);
     cm->add_option("--keys", cmp.keys, "Press keys at clock times, e.g. \"1.0:space,2.5:right\"");
     std::string cmp_mode = "side";
-    cm->add_option("--mode", cmp_mode, "The view it opens in (C cycles them, A flips, Ctrl+Left/Right move a wipe)")
+    cm->add_option("--mode", cmp_mode, "The view it opens in (C cycles them, A flips, Ctrl+Left/Right or a mouse drag move a wipe)")
         ->check(CLI::IsMember({"side", "grid", "wipe", "flip", "diff"}));
     bool cmp_no_analysis = false, cmp_no_overlay = false;
     cm->add_flag("--paused", cmp.paused, "Open paused on the first instant");
