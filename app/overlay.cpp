@@ -62,7 +62,7 @@ void window_command(Session& s, OverlayState& ui, const review::Command& c) {
     if (s.has_player()) s.player().request_redraw();
 }
 
-void build_compare_labels(Session& s, const media::VideoFrame& shown, VkExtent2D target, int active) {
+void build_compare_labels(Session& s, const media::VideoFrame& shown, VkExtent2D target, int active, const std::vector<std::string>& states) {
     const auto* cmp = dynamic_cast<const timeline::CompareSource*>(&s.reader());
     if (!cmp || !s.compare() || !shown.views) return;
     const render::CompareLayout& l = *s.compare();
@@ -99,6 +99,12 @@ void build_compare_labels(Session& s, const media::VideoFrame& shown, VkExtent2D
             continue;  // not shown (a flip's other takes)
         }
         const bool is_active = static_cast<int>(v) == active;
+        if (v < states.size() && !states[v].empty()) {
+            // The take's review state on its own line; a wipe's or a difference's two takes share
+            // the bottom-left corner, so each state goes after its label there instead.
+            if ((l.mode == render::CompareMode::wipe || l.mode == render::CompareMode::diff) && v < 2) text += "  " + states[v];
+            else label(ImVec2(at.x, at.y - line), states[v]);
+        }
         label(at, is_active ? text + "  (decisions)" : text, is_active);
     }
     if (l.mode == render::CompareMode::diff) {

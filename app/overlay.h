@@ -34,7 +34,9 @@ void build_overlay(Session& s, OverlayState& ui, const media::VideoFrame* shown)
 // take has none at this instant) at its place in a `target`-sized window, the wipe's line, the
 // difference view's gain.
 // `active`: the take decisions go to (a project's compare), marked; -1: none.
-void build_compare_labels(Session& s, const media::VideoFrame& shown, VkExtent2D target, int active = -1);
+// `states`: a project's review state of each take (Review::compared_states), a line above its label.
+void build_compare_labels(Session& s, const media::VideoFrame& shown, VkExtent2D target, int active = -1,
+                          const std::vector<std::string>& states = {});
 // The detector thresholds panel (D): edit, scan the clip again, save for the project.
 void build_thresholds(Session& s, OverlayState& ui);
 // The hotkey panel (F1 / H): the key table as bound now.

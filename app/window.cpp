@@ -325,7 +325,8 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
             }
             ui.can_save_thresholds = review != nullptr;
             if (comparing && ui.visible)
-                build_compare_labels(s, *frame, sc.extent(), review && !review->compared().empty() ? static_cast<int>(review->active_take()) : -1);
+                build_compare_labels(s, *frame, sc.extent(), review && !review->compared().empty() ? static_cast<int>(review->active_take()) : -1,
+                                     review ? review->compared_states() : std::vector<std::string>{});
             build_overlay(s, ui, frame);
             if (ui.save_thresholds && review) review->save_thresholds(ui.editing);
             ui.save_thresholds = false;

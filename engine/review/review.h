@@ -73,6 +73,9 @@ public:
     // The compared takes (clip ids, in view order; empty when not comparing) and the active one.
     const std::vector<int64_t>& compared() const { return compared_; }
     size_t active_take() const { return active_take_; }
+    // Each compared take's review state for its label, in view order: "approved  rated 3  in the
+    // edit  2 flags  steadiness 87" (what is known; "not scanned" before its scan).
+    std::vector<std::string> compared_states() const;
     // A clip or an edit is being opened for the screen.
     bool pending() const { return pending_view_.has_value() || pending_edit_.has_value() || pending_compare_.has_value(); }
 

@@ -111,6 +111,30 @@ void Review::step_clip(int dir) {
     if (auto r = view(project_.clips()[view_[selected_]].id, true); !r) say(r.error().message, true);
 }
 
+std::vector<std::string> Review::compared_states() const {
+    std::vector<std::string> out;
+    for (const int64_t id : compared_) {
+        const project::Clip* c = project_.clip(id);
+        if (!c) {
+            out.emplace_back();
+            continue;
+        }
+        std::string t = project::to_string(c->status);
+        if (c->rating > 0) t += "  rated " + std::to_string(c->rating);
+        if (c->edit_pos) t += "  in the edit";
+        if (c->flags < 0) {
+            t += "  not scanned";
+        } else {
+            t += "  " + std::to_string(c->flags) + (c->flags == 1 ? " flag" : " flags");
+            char b[32];
+            std::snprintf(b, sizeof b, "  steadiness %.0f", c->steadiness);
+            if (c->steadiness >= 0) t += b;
+        }
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
 Result<void> Review::compare_picked() {
     std::vector<int64_t> ids = picked_;
     if (ids.size() < 2) {  // none picked (or one): the selected clip and the next one

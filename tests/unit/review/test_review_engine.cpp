@@ -536,6 +536,8 @@ TEST(ReviewEngine, TakesPickedInTheBrowserAreComparedAndDecidedOneByOne) {
     EXPECT_EQ(run(r, "take 3"), Outcome::done);   // c
     EXPECT_EQ(run(r, "rate 4"), Outcome::done);
     EXPECT_EQ(run(r, "take 5"), Outcome::not_here);
+    // Each take's label says where it stands (approving put a in the edit; no clip is scanned here).
+    EXPECT_EQ(r.compared_states(), (std::vector<std::string>{"approved  in the edit  not scanned", "rejected  not scanned", "unreviewed  rated 4  not scanned"}));
     // A mark on c's frame on screen at a known instant while the compare plays.
     run(r, "play");
     const auto presents = present_for(s, r, 0.6, 12);
