@@ -115,8 +115,8 @@ void ShuttleStream::begin(Request job) {
     const size_t channels = static_cast<size_t>(channels_);
     if (!stretcher_) {
         using RB = RubberBand::RubberBandStretcher;
-        // The R3 engine with its short window: a tone keeps its pitch within 0.5 Hz at 0.5x-8x
-        // (the R2 engine drifted by up to 4%), at 3-9% of one core here.
+        // The R3 engine with its short window: a tone keeps its pitch at 0.5x-8x (tests
+        // Shuttle.*; the R2 engine put a 440 Hz tone 1-4% off).
         stretcher_ = std::make_unique<RB>(static_cast<size_t>(rate_), channels,
                                           RB::OptionProcessRealTime | RB::OptionEngineFiner | RB::OptionWindowShort);
         stretcher_->setMaxProcessSize(kBlock);
