@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 
 #include <filesystem>
 #include <fstream>
@@ -443,5 +444,26 @@ TEST(Cli, CompareWindowShowsEachTakeWhereItsViewPutsIt) {
         EXPECT_TRUE(is(same(320, 120), 0, 0, 0));
         auto differ = shot("diff", two, "--mode diff", 640, 240);
         EXPECT_TRUE(is(differ(320, 120), 255, 0, 255));
+    }
+    {  // a moving clip against itself: black everywhere; against itself one frame later (the
+       // second take starts a frame earlier): the moving parts show
+        const std::string moving = generate("cmpw_moving.mp4", "-f lavfi -i testsrc2=s=320x240:r=25:d=2 -c:v libx264 -pix_fmt yuv420p");
+        const std::string twice = "'" + moving + "' '" + moving + "'";
+        auto lit = [](const std::function<Px(int, int)>& at) {
+            int n = 0, brightest = 0;
+            for (int y = 0; y < 240; ++y)
+                for (int x = 160; x < 480; ++x) {  // the picture
+                    const Px p = at(x, y);
+                    brightest = std::max({brightest, p.r, p.g, p.b});
+                    n += std::max({p.r, p.g, p.b}) > 40;
+                }
+            return std::make_pair(n, brightest);
+        };
+        const auto [same_lit, same_max] = lit(shot("diff itself", twice, "--mode diff", 640, 240));
+        const auto [shift_lit, shift_max] = lit(shot("diff a frame later", twice, "--mode diff --offset 0 -0.04", 640, 240));
+        std::printf("difference with itself: %d pixels over 40 (brightest %d); one frame later: %d (brightest %d) of 76800\n", same_lit,
+                    same_max, shift_lit, shift_max);
+        EXPECT_EQ(same_max, 0);
+        EXPECT_GT(shift_lit, 76800 / 100);
     }
 }
