@@ -349,9 +349,32 @@ Observation Observer::stop() {
             o.sound.assign(m.sound.begin(), m.sound.begin() + static_cast<long>(end));
             o.latency_s = static_cast<double>(latency) / o.rate;
             o.sound_start = t_first + o.latency_s;
+            // Cycles the recorder missed (the sound there is left silent, not what was played).
+            const jack_nframes_t period = jack_get_buffer_size(m.client);
+            for (size_t k = 1; k < cycles; ++k) {
+                const auto from = static_cast<size_t>(static_cast<jack_nframes_t>(m.cycles[k - 1].frame - m.first_frame)) + period;
+                const auto to = static_cast<size_t>(static_cast<jack_nframes_t>(m.cycles[k].frame - m.first_frame));
+                if (to > from) o.unrecorded.push_back({from, to});
+            }
         }
     }
     return o;
+}
+
+double largest_step(const Observation& o, size_t* at) {
+    std::vector<bool> missed(o.sound.size(), false);
+    for (auto [a, b] : o.unrecorded)
+        for (size_t i = a; i < std::min(b, missed.size()); ++i) missed[i] = true;
+    double m = 0;
+    for (size_t i = 1; i < o.sound.size(); ++i) {
+        if (missed[i] || missed[i - 1]) continue;
+        const double d = static_cast<double>(std::fabs(o.sound[i] - o.sound[i - 1]));
+        if (d > m) {
+            m = d;
+            if (at) *at = i;
+        }
+    }
+    return m;
 }
 
 double mean_luma(const std::vector<uint8_t>& bgra) {

@@ -40,6 +40,9 @@ struct Observation {
     std::vector<float> sound;  // sound_start + k / rate (gaps left silent)
     double sound_start = 0;
     double latency_s = 0;  // the recorded ports' playback latency (included in sound_start)
+    // Sample ranges [from, to) of `sound` that the recorder missed (its JACK cycle came late): left
+    // silent there, so a click judged there is the recorder's, not the player's.
+    std::vector<std::pair<size_t, size_t>> unrecorded;
     std::vector<std::string> ports;  // the player ports that were recorded
 };
 
@@ -86,6 +89,10 @@ private:
     explicit Observer(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
+
+// The largest step between two consecutive samples of the recorded sound (a click), leaving out
+// the edges of what the recorder missed; `at` gets the later sample's index.
+double largest_step(const Observation& o, size_t* at = nullptr);
 
 // Mean luma (0-255) of a BGRA picture.
 double mean_luma(const std::vector<uint8_t>& bgra);
