@@ -20,6 +20,7 @@
 #include "support/media_gen.h"
 #include "support/stats_file.h"
 #include "support/observer.h"
+#include "support/tone.h"
 
 namespace fs = std::filesystem;
 using namespace reelsync::testing;
@@ -392,27 +393,11 @@ float envelope_at(const Observation& o, int64_t i) {
     return m;
 }
 
-// The strongest frequency (1 Hz steps, 200-2000 Hz) of the recorded sound between two JACK times.
+// The strongest frequency (200-2000 Hz) of the recorded sound between two JACK times.
 double strongest_hz(const Observation& o, double from, double to) {
     const auto a = static_cast<size_t>(std::max(0.0, (from - o.sound_start) * o.rate));
     const auto b = std::min(o.sound.size(), static_cast<size_t>(std::max(0.0, (to - o.sound_start) * o.rate)));
-    if (b <= a + 64) return 0;
-    std::vector<double> w(b - a);
-    for (size_t i = 0; i < w.size(); ++i)
-        w[i] = static_cast<double>(o.sound[a + i]) * (0.5 - 0.5 * std::cos(2 * M_PI * static_cast<double>(i) / static_cast<double>(w.size() - 1)));
-    double best = 0, best_hz = 0;
-    for (double hz = 200; hz <= 2000; hz += 1) {
-        const double k = 2 * std::cos(2 * M_PI * hz / o.rate);
-        double s1 = 0, s2 = 0;
-        for (double v : w) {
-            const double s0 = v + k * s1 - s2;
-            s2 = s1;
-            s1 = s0;
-        }
-        const double power = s1 * s1 + s2 * s2 - k * s1 * s2;
-        if (power > best) best = power, best_hz = hz;
-    }
-    return best_hz;
+    return b > a ? strongest_frequency(o.sound.data() + a, b - a, o.rate, 200, 2000) : 0.0;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "audio/shuttle.h"
 #include "core/timecode.h"
+#include "support/tone.h"
 
 using namespace reelsync;
 
@@ -68,29 +69,10 @@ Heard shuttle(std::shared_ptr<const media::AudioTrack> track, double from, doubl
     return h;
 }
 
-// The strongest frequency of the sound in [a, b) (frames), 100-4000 Hz: a Hann-windowed DFT
-// scanned in 1 Hz steps (the pitch a listener hears; the stretcher's phase resets disturb a zero
-// crossing count, not this).
+// The strongest frequency of the sound in [a, b) (frames), 100-4000 Hz.
 double pitch(const std::vector<float>& x, size_t a, size_t b) {
     b = std::min(b, x.size());
-    if (b <= a + 64) return 0;
-    const size_t n = b - a;
-    std::vector<double> w(n);
-    for (size_t i = 0; i < n; ++i) w[i] = static_cast<double>(x[a + i]) * (0.5 - 0.5 * std::cos(2 * M_PI * static_cast<double>(i) / static_cast<double>(n - 1)));
-    double best = 0, best_hz = 0;
-    for (double hz = 100; hz <= 4000; hz += 1) {
-        // Goertzel: the power at hz.
-        const double k = 2 * std::cos(2 * M_PI * hz / kRate);
-        double s1 = 0, s2 = 0;
-        for (double v : w) {
-            const double s0 = v + k * s1 - s2;
-            s2 = s1;
-            s1 = s0;
-        }
-        const double power = s1 * s1 + s2 * s2 - k * s1 * s2;
-        if (power > best) best = power, best_hz = hz;
-    }
-    return best_hz;
+    return b > a ? reelsync::testing::strongest_frequency(x.data() + a, b - a, kRate, 100, 4000) : 0.0;
 }
 
 double largest_step(const std::vector<float>& x) {
