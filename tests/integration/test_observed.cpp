@@ -189,26 +189,37 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
     ASSERT_TRUE(edit) << edit.error().message;
     ASSERT_EQ(edit->shots.size(), static_cast<size_t>(shots));
 
-    auto obs = Observer::start(index_strip());
-    ASSERT_TRUE(obs) << obs.error();
-    std::string out;
     const double length = edit->length().to_double();
-    auto player = std::async(std::launch::async, [&] {
-        return run_command("timeout 60 '" + reelsync_binary() + "' play '" + dir.string() + "' --edit --audio '" + song +
-                               "' --no-analysis --width " + std::to_string(kWinW) + " --height " + std::to_string(kWinH) +
-                               " --keys 0:tab --duration " + std::to_string(length + 0.8),
-                           &out);
-    });
-    const int rc = player.get();
-    Observation o = (*obs)->stop();
-    ASSERT_EQ(rc, 0) << out;
-    ASSERT_NE(out.find("clock: audio"), std::string::npos) << out;
-
-    // The song's clock on the observer's: click j (j s into the song) reached the output at c_j.
-    const std::vector<double> clicks = sound_onsets(o, 0.3f, 0.5);
-    ASSERT_GE(clicks.size(), static_cast<size_t>(length)) << out;
-    std::vector<double> anchors;
-    for (size_t j = 0; j < clicks.size(); ++j) anchors.push_back(clicks[j] - static_cast<double>(j));
+    // Two runs at most: where the JACK graph misses a cycle (the recorder misses it too), ALSA's
+    // jack device can hand the player's sound over a period late from there on, and the clicks
+    // are then no longer a second apart at the output: that run tells nothing about the cuts
+    // (seen in 2 of 11 runs here, each with a cycle missed between two clicks; printed).
+    Observation o;
+    std::string out;
+    std::vector<double> clicks, anchors;
+    for (int run = 0; run < 2; ++run) {
+        auto obs = Observer::start(index_strip());
+        ASSERT_TRUE(obs) << obs.error();
+        out.clear();
+        auto player = std::async(std::launch::async, [&] {
+            return run_command("timeout 60 '" + reelsync_binary() + "' play '" + dir.string() + "' --edit --audio '" + song +
+                                   "' --no-analysis --width " + std::to_string(kWinW) + " --height " + std::to_string(kWinH) +
+                                   " --keys 0:tab --duration " + std::to_string(length + 0.8),
+                               &out);
+        });
+        const int rc = player.get();
+        o = (*obs)->stop();
+        ASSERT_EQ(rc, 0) << out;
+        ASSERT_NE(out.find("clock: audio"), std::string::npos) << out;
+        // The song's clock on the observer's: click j (j s into the song) reached the output at c_j.
+        clicks = sound_onsets(o, 0.3f, 0.5);
+        ASSERT_GE(clicks.size(), static_cast<size_t>(length)) << out;
+        anchors.clear();
+        for (size_t j = 0; j < clicks.size(); ++j) anchors.push_back(clicks[j] - static_cast<double>(j));
+        const auto [lo, hi] = std::minmax_element(anchors.begin(), anchors.end());
+        std::printf("run %d: click anchors spread %.2f ms; the recorder missed %zu JACK cycles\n", run, (*hi - *lo) * 1e3, o.unrecorded.size());
+        if (*hi - *lo < 0.002 || o.unrecorded.empty()) break;
+    }
     std::sort(anchors.begin(), anchors.end());
     const double song_zero = anchors[anchors.size() / 2];
     EXPECT_LT(anchors.back() - anchors.front(), 0.002) << "the clicks are not one second apart at the output";
