@@ -53,6 +53,24 @@ bool have_services(std::string* why) {
     return true;
 }
 
+// Plays `clip` paused in the window the observer watches (no scan, for `seconds` at most); returns
+// once its first picture is on screen and its output ports are being recorded (false if they
+// never were). `out` gets the player's output when the returned future is ready.
+std::future<int> play_paused(Observer& obs, const std::string& clip, int seconds, std::string* out, bool* up) {
+    auto player = std::async(std::launch::async, [clip, seconds, out] {
+        return run_command("timeout 60 '" + reelsync_binary() + "' play '" + clip + "' --paused --no-analysis --width " + std::to_string(kWinW) +
+                               " --height " + std::to_string(kWinH) + " --duration " + std::to_string(seconds),
+                           out);
+    });
+    *up = obs.wait_changes(1, 20.0) >= 1;  // the paused frame
+    for (int i = 0; *up && obs.ports_connected() == 0; ++i) {
+        *up = i < 1000;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    return player;
+}
+
 }  // namespace
 
 // A clip with a white flash and a click once a second, played in a window on the audio clock:
@@ -332,15 +350,9 @@ TEST(Observed, EachFrameStepSoundsAGrainWithoutAClick) {
     auto obs = Observer::start(picture_square());
     ASSERT_TRUE(obs) << obs.error();
     std::string out;
-    auto player = std::async(std::launch::async, [&] {
-        return run_command("timeout 60 '" + reelsync_binary() + "' play '" + clip + "' --paused --no-analysis --width " + std::to_string(kWinW) +
-                               " --height " + std::to_string(kWinH) + " --duration 30",
-                           &out);
-    });
-    // The window is up when its first picture is (the paused frame).
-    ASSERT_GE((*obs)->wait_changes(1, 20.0), 1u) << "no window";
-    while ((*obs)->ports_connected() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    bool up = false;
+    auto player = play_paused(**obs, clip, 30, &out, &up);
+    ASSERT_TRUE(up) << "no window, or its sound never reached JACK";
     std::vector<double> pressed;
     for (int k = 0; k < 100; ++k) {
         const double at = (*obs)->now() + 0.12;
@@ -432,14 +444,9 @@ TEST(Observed, ShuttleKeepsThePitchAndStaysWithThePictureBothWays) {
     auto obs = Observer::start(picture_square());
     ASSERT_TRUE(obs) << obs.error();
     std::string out;
-    auto player = std::async(std::launch::async, [&] {
-        return run_command("timeout 60 '" + reelsync_binary() + "' play '" + clip + "' --paused --no-analysis --width " + std::to_string(kWinW) +
-                               " --height " + std::to_string(kWinH) + " --duration 40",
-                           &out);
-    });
-    ASSERT_GE((*obs)->wait_changes(1, 20.0), 1u) << "no window";
-    while ((*obs)->ports_connected() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    bool up = false;
+    auto player = play_paused(**obs, clip, 40, &out, &up);
+    ASSERT_TRUE(up) << "no window, or its sound never reached JACK";
     auto press = [&](const char* key) {
         auto t = (*obs)->press_key(key);
         EXPECT_TRUE(t) << (t ? "" : t.error());

@@ -112,10 +112,11 @@ SplitScores score(const std::vector<Entry>& set, std::initializer_list<const cha
                     e.split.c_str(), e.cls.c_str(), t->tempo_bpm, e.bpm, f, fd, t->confidence, t->uncertain() ? " uncertain" : "",
                     level ? "" : offered ? "  (right tempo among the alternatives)" : "  (right tempo not offered)");
     }
+    const auto bars_found = std::count_if(s.f_down.begin(), s.f_down.end(), [](double f) { return f >= 0.8; });
     std::printf("%d tracks (%d with a beat): F median %.3f, drum tracks median %.3f, right tempo level %d/%d (%d more offered as an "
-                "alternative), downbeat F median %.3f, no steady beat said for %d of %d rubato tracks\n",
+                "alternative), downbeat F median %.3f (>= 0.8 on %td of %zu tracks with bars), no steady beat said for %d of %d rubato tracks\n",
                 s.tracks, s.with_beat, median(s.f), median(s.f_drums), s.right_level, s.with_beat, s.wrong_level_offered, median(s.f_down),
-                s.free_said, s.free_tracks);
+                bars_found, s.f_down.size(), s.free_said, s.free_tracks);
     return s;
 }
 
