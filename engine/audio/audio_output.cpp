@@ -124,7 +124,6 @@ Result<std::unique_ptr<AudioOutput>> AudioOutput::open(Options opts) {
     out->channels_ = std::min(opts.channels, std::max(1, info->maxOutputChannels));
     out->rate_ = info->defaultSampleRate > 0 ? static_cast<int>(info->defaultSampleRate) : 48000;
     out->device_name_ = info->name;
-    out->fade_ = edge_fade_frames(out->rate_);
     out->shuttle_ = std::make_unique<ShuttleStream>(out->rate_, out->channels_);
     if (auto r = out->open_stream(); !r) return std::unexpected(r.error());
     return out;
@@ -267,20 +266,22 @@ int AudioOutput::fill(float* out, unsigned long frames, double dac_minus_now) {
     // the new one fading in.
     if (const uint64_t serial = scrub_serial_.load(std::memory_order_acquire); serial != scrub_seen_) {
         scrub_seen_ = serial;
+        const int64_t fade = static_cast<int64_t>(rate_) * kScrubFadeMs / 1000;
         grains_[1] = grains_[0];
-        if (grains_[1].active) grains_[1].length = std::min(grains_[1].length, grains_[1].pos + fade_);
+        if (grains_[1].active) grains_[1].length = std::min(grains_[1].length, grains_[1].pos + fade);
         grains_[0] = {scrub_start_.load(std::memory_order_relaxed), scrub_length_.load(std::memory_order_relaxed), 0, true};
         grains_started_.fetch_add(1, std::memory_order_release);
     }
     if (playing) grains_[0].active = grains_[1].active = false;  // playback takes over
+    const int64_t fade = std::max<int64_t>(1, static_cast<int64_t>(rate_) * kScrubFadeMs / 1000);
     const bool track_ok = t && t->channels == channels_;
     if (playing && track_ok) {
         int64_t avail = std::clamp<int64_t>(t->frames() - start, 0, static_cast<int64_t>(frames));
         if (avail > 0) std::memcpy(out, t->samples.data() + start * channels_, static_cast<size_t>(avail) * channels_ * sizeof(float));
         std::fill(out + avail * channels_, out + n, 0.0f);
         if (!was_playing_) {  // a start: faded in
-            for (int64_t i = 0; i < std::min<int64_t>(fade_, avail); ++i)
-                for (int c = 0; c < channels_; ++c) out[i * channels_ + c] *= static_cast<float>(i) / static_cast<float>(fade_);
+            for (int64_t i = 0; i < std::min<int64_t>(fade, avail); ++i)
+                for (int c = 0; c < channels_; ++c) out[i * channels_ + c] *= static_cast<float>(i) / static_cast<float>(fade);
         }
         position_ += static_cast<int64_t>(frames);
         shuttle_->skip();
@@ -293,10 +294,10 @@ int AudioOutput::fill(float* out, unsigned long frames, double dac_minus_now) {
         shuttle_->read(out, frames, now + latency);
         if (track_ok) {
             if (was_playing_) {  // a stop: the track goes on for the fade, fading out
-                for (int64_t i = 0; i < std::min<int64_t>(fade_, static_cast<int64_t>(frames)); ++i) {
+                for (int64_t i = 0; i < std::min<int64_t>(fade, static_cast<int64_t>(frames)); ++i) {
                     const int64_t src = played_end_ + i;
                     if (src < 0 || src >= t->frames()) break;
-                    const float gain = 1.0f - static_cast<float>(i) / static_cast<float>(fade_);
+                    const float gain = 1.0f - static_cast<float>(i) / static_cast<float>(fade);
                     for (int c = 0; c < channels_; ++c) out[i * channels_ + c] += gain * t->samples[static_cast<size_t>(src * channels_ + c)];
                 }
             }
@@ -319,8 +320,12 @@ int AudioOutput::fill(float* out, unsigned long frames, double dac_minus_now) {
 }
 
 void AudioOutput::shuttle(double base_t, double base_steady, double speed) {
-    // A speed that does not sound (0 included) stops it (ShuttleStream::start). The first sound is
-    // heard after the output's latency; the margin covers the first render and a callback period.
+    if (speed == 0 || !ShuttleStream::sounds_at(speed)) {
+        shuttle_->stop();
+        return;
+    }
+    // The first sound can be heard after the output's latency; the margin covers the first
+    // render and a callback period.
     const double lead = latency_.load(std::memory_order_acquire) + extra_latency() + 0.03;
     shuttle_->start(current_track_, base_t, base_steady, speed, lead);
 }
@@ -332,14 +337,15 @@ void AudioOutput::scrub(int64_t frame, int64_t length) {
 }
 
 void AudioOutput::mix_grains(float* out, unsigned long frames, const media::AudioTrack& t) {
+    const int64_t fade = std::max<int64_t>(1, static_cast<int64_t>(rate_) * kScrubFadeMs / 1000);
     const int64_t total = t.frames();
     for (Grain& g : grains_) {
         if (!g.active) continue;
         for (unsigned long i = 0; i < frames && g.pos < g.length; ++i, ++g.pos) {
             const int64_t src = g.start + g.pos;
             if (src < 0 || src >= total) continue;
-            // A trapezoid: up over the first fade_ frames, down over the last (linear: no click).
-            const float gain = static_cast<float>(std::min({fade_, g.pos, g.length - g.pos})) / static_cast<float>(fade_);
+            // A trapezoid: up over the first `fade` frames, down over the last (linear: no click).
+            const float gain = static_cast<float>(std::min({int64_t{fade}, g.pos, g.length - g.pos})) / static_cast<float>(fade);
             const float* in = t.samples.data() + src * channels_;
             for (int c = 0; c < channels_; ++c) out[i * static_cast<unsigned long>(channels_) + static_cast<unsigned long>(c)] += gain * in[c];
         }

@@ -53,9 +53,10 @@ public:
     void seek_frames(int64_t frame) { seek_request_.store(frame, std::memory_order_release); }
 
     // Scrubbing: while not playing, a grain of the track from sample frame `frame`, `length` frames
-    // long, its edges faded over kEdgeFadeMs (no click). A grain that arrives while another
+    // long, its edges faded over kScrubFade frames (no click). A grain that arrives while another
     // sounds fades the old one out over the same span and mixes the new one in. Lock-free: the
     // request is published through atomics; the callback picks it up at its next buffer.
+    static constexpr int kScrubFadeMs = 3;
     void scrub(int64_t frame, int64_t length);
     uint64_t scrubs_sounded() const { return grains_started_.load(std::memory_order_acquire); }
 
@@ -106,7 +107,6 @@ private:
     unsigned long frames_per_buffer_ = 256;
     int rate_ = 48000;        // fixed at open: a reopened stream runs at the same rate
     int channels_ = 2;
-    int64_t fade_ = 1;        // edge_fade_frames(rate_), fixed at open
     // The stream's nominal output latency: written before a stream starts, read by its callback.
     std::atomic<double> latency_{0};
     // What the device leaves out of its own latency (ALSA's `jack` device: the JACK path after it).
@@ -147,7 +147,7 @@ private:
     // Owned by the callback thread (read back through the seqlock below).
     int64_t position_ = 0;
     // Callback thread: whether the last buffer played the track, and where it ended (a start
-    // fades in and a stop fades out over kEdgeFadeMs, so neither clicks).
+    // fades in and a stop fades out over kScrubFadeMs, so neither clicks).
     bool was_playing_ = false;
     int64_t played_end_ = 0;
     // The grains sounding: [0] the newest, [1] one fading out under it. Callback thread only.

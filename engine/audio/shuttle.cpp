@@ -12,6 +12,7 @@ namespace reelsync::audio {
 
 namespace {
 constexpr size_t kBlock = 1024;  // track frames fed to the stretcher per call, at most
+constexpr int kFadeMs = 3;
 }  // namespace
 
 bool ShuttleStream::sounds_at(double speed) {
@@ -44,6 +45,7 @@ void ShuttleStream::start(std::shared_ptr<const media::AudioTrack> track, double
         if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
     }
     publish(base_t, base_steady, speed, serial);
+    active_.store(true, std::memory_order_release);
     cv_.notify_all();
 }
 
@@ -56,6 +58,7 @@ void ShuttleStream::stop() {
         request_ = {nullptr, 0, 0, 0, 0, serial};
     }
     publish(0, 0, 0, serial);
+    active_.store(false, std::memory_order_release);
     cv_.notify_all();
 }
 
@@ -207,7 +210,7 @@ unsigned long ShuttleStream::read(float* out, unsigned long frames, double heard
 
     uint64_t r = read_.load(std::memory_order_relaxed);
     const uint64_t w = write_.load(std::memory_order_acquire);
-    const float fade_step = 1.0f / static_cast<float>(edge_fade_frames(rate_));
+    const float fade_step = 1.0f / std::max(1.0f, static_cast<float>(rate_ * kFadeMs) / 1000.0f);
     unsigned long i = 0, sounded = 0;
     uint64_t dropped = 0, waited = 0;
     auto play = [&](size_t slot) {

@@ -11,7 +11,6 @@
 //
 // Threads: start() and stop() from the controlling thread (the player's); read() from the audio
 // callback only (no lock, no allocation, no logging); the stretch thread owns the stretcher.
-#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -27,11 +26,6 @@ class RubberBandStretcher;
 }
 
 namespace reelsync::audio {
-
-// Every edge the output makes (a 1x start or stop, a scrub grain, a shuttle's start, stop or gap)
-// fades over this long, so none clicks.
-constexpr int kEdgeFadeMs = 3;
-inline int64_t edge_fade_frames(int rate) { return std::max<int64_t>(1, static_cast<int64_t>(rate) * kEdgeFadeMs / 1000); }
 
 class ShuttleStream {
 public:
@@ -52,6 +46,7 @@ public:
     // margin for the first render); the stream starts at the clip time due then.
     void start(std::shared_ptr<const media::AudioTrack> track, double base_t, double base_steady, double speed, double lead);
     void stop();
+    bool active() const { return active_.load(std::memory_order_acquire); }
 
     // The audio callback: fills `frames` frames (interleaved) whose first is heard at steady
     // instant `heard_at`. Returns the frames that carried sound.
@@ -98,6 +93,7 @@ private:
     std::atomic<uint32_t> map_seq_{0};
     std::atomic<double> map_base_t_{0}, map_base_steady_{0}, map_speed_{0};
     std::atomic<uint32_t> map_serial_{0};
+    std::atomic<bool> active_{false};
 
     // Callback-only state.
     float gain_ = 0;                 // the fade's level (0 silent .. 1)
