@@ -41,7 +41,9 @@ ImU32 flag_colour(analysis::FlagKind k) {
         case K::corrupt: return IM_COL32(255, 60, 200, 255);
         case K::boil:
         case K::wobble:
-        case K::pop: return IM_COL32(255, 140, 40, 255);  // generative faults: orange
+        case K::pop:
+        case K::melt:
+        case K::morph: return IM_COL32(255, 140, 40, 255);  // generative faults: orange
     }
     return IM_COL32_WHITE;
 }

@@ -4,6 +4,7 @@
 // re-derive those statistics or reach into the others' state.
 #include "analysis/artifacts.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <type_traits>
@@ -17,6 +18,7 @@ extern "C" {
 #include <stdexcept>
 #include <chrono>
 #include <functional>
+#include <tuple>
 #include <limits>
 #include <cmath>
 #include <thread>
@@ -97,7 +99,7 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
         std::vector<int> tiles;
         int64_t first, last;
     };
-    auto events = [&](auto&& on) {
+    auto events = [&](auto&& on, int min_frames) {
         std::vector<Run> runs;
         for (int t = 0; t < kTiles; ++t)
             for (int64_t i = 0; i < n;) {
@@ -108,7 +110,7 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
                 int64_t last = i;
                 for (int64_t k = i + 1; k < n && k <= last + 3; ++k)
                     if (on(t, k)) last = k;
-                if (last - i + 1 >= c.incoherent_min_frames) runs.push_back({t, i, last});
+                if (last - i + 1 >= min_frames) runs.push_back({t, i, last});
                 i = last + 1;
             }
         std::vector<size_t> group(runs.size());
@@ -136,7 +138,8 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
     };
     // An event's tiles: `value` over its frames (median), and against the same tiles before and after
     // it (the larger of the two medians; 0 when neither side has enough judged frames).
-    auto contrast = [&](const Event& e, auto&& value) {
+    // (the same, the sides apart: -1 for a side without enough judged frames)
+    auto sides = [&](const Event& e, auto&& value) {
         std::vector<double> during, before, after;
         for (int t : e.tiles) {
             for (int64_t i = e.first; i <= e.last; ++i)
@@ -147,9 +150,11 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
                 if (judged(i)) after.push_back(value(t, i));
         }
         const size_t enough = 4 * e.tiles.size();
-        const bool has_before = before.size() >= enough, has_after = after.size() >= enough;
-        const double ref = has_before || has_after ? std::max(has_before ? median_of(before) : 0.0, has_after ? median_of(after) : 0.0) : -1.0;
-        return std::pair{median_of(during), ref};
+        return std::tuple{median_of(during), before.size() >= enough ? median_of(before) : -1.0, after.size() >= enough ? median_of(after) : -1.0};
+    };
+    auto contrast = [&](const Event& e, auto&& value) {
+        const auto [during, before, after] = sides(e, value);
+        return std::pair{during, std::max(before, after)};
     };
     // Where: the event's tiles whose own median of `value` over its frames is at least a third of
     // the strongest tile's (tiles the fault only grazes drop out).
@@ -173,17 +178,23 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
         });
     };
 
+    // Each tile's median of a per-tile measure over the judged frames.
+    auto typical = [&](auto&& field) {
+        std::array<double, kTiles> out{};
+        for (int t = 0; t < kTiles; ++t) {
+            std::vector<double> all;
+            for (int64_t i = 0; i < n; ++i)
+                if (judged(i)) all.push_back(at(field(m[static_cast<size_t>(i)]), t));
+            out[static_cast<size_t>(t)] = median_of(all);
+        }
+        return out;
+    };
+
     // Boil and wobble: tiles whose local flow turns back on itself (against the pair before) far
     // more than the tile's median; kept when the same tiles reverse far less before and after (a
     // fault starts and stops; texture that always moves like that, water or an animated flame, does
     // not) and the reversal is a fair share of their whole flow (not the edges of a fast move).
-    std::array<double, kTiles> typical_jitter{};
-    for (int t = 0; t < kTiles; ++t) {
-        std::vector<double> all;
-        for (int64_t i = 0; i < n; ++i)
-            if (judged(i)) all.push_back(at(m[static_cast<size_t>(i)].motion.tile_jitter, t));
-        typical_jitter[static_cast<size_t>(t)] = median_of(all);
-    }
+    const std::array<double, kTiles> typical_jitter = typical([](const FrameMetrics& f) -> const auto& { return f.motion.tile_jitter; });
     auto reverses = [&](int t, int64_t i) {
         if (!judged(i)) return false;
         const MotionMetrics& mo = m[static_cast<size_t>(i)].motion;
@@ -191,7 +202,7 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
         return j >= c.incoherent_jitter && j >= c.incoherent_rise * typical_jitter[static_cast<size_t>(t)] &&
                j >= c.incoherent_share * at(mo.tile_nonrigid, t);
     };
-    for (const Event& e : events(reverses)) {
+    for (const Event& e : events(reverses, c.incoherent_min_frames)) {
         const auto [j, ref] = contrast(e, [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].motion.tile_jitter, t); });
         if (ref < 0) continue;  // nothing to compare with: not judged
         std::vector<double> share, flow, back;
@@ -213,20 +224,14 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
     // Wobble seen by the pixels alone (where sensor noise keeps the flow restless everywhere): tiles
     // that change from frame to frame far more than usual yet match the frame two before, frame
     // after frame, where before and after they did not change like that.
-    std::array<double, kTiles> typical_diff{};
-    for (int t = 0; t < kTiles; ++t) {
-        std::vector<double> all;
-        for (int64_t i = 0; i < n; ++i)
-            if (judged(i)) all.push_back(at(m[static_cast<size_t>(i)].tile_diff, t));
-        typical_diff[static_cast<size_t>(t)] = median_of(all);
-    }
+    const std::array<double, kTiles> typical_diff = typical([](const FrameMetrics& f) -> const auto& { return f.tile_diff; });
     auto sways = [&](int t, int64_t i) {
         if (!judged(i)) return false;
         const double d = at(m[static_cast<size_t>(i)].tile_diff, t);
         return d >= c.sway_diff && d >= c.incoherent_rise * typical_diff[static_cast<size_t>(t)] &&
                at(m[static_cast<size_t>(i)].tile_diff2, t) <= c.wobble_back * 0.6 * d;
     };
-    for (const Event& e : events(sways)) {
+    for (const Event& e : events(sways, c.incoherent_min_frames)) {
         if (overlaps(e, FlagKind::wobble)) continue;
         const auto [d, ref] = contrast(e, [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].tile_diff, t); });
         if (ref < 0 || d < 0.5 * c.incoherent_contrast * std::max(ref, 0.1)) continue;
@@ -321,6 +326,100 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
             break;
         }
     }
+
+    // Morph: part of the picture dissolving into something else. Tiles whose content changes frame
+    // after frame in a way motion does not explain, far more than the tile usually does and than the
+    // rest of the picture, while little moves there, and whose pixels slide steadily (each frame's
+    // change continues the last one: a dissolve does; noise, boiling, a sway and people walking do
+    // not), where the same tiles were calm before; kept when motion explains little of the change,
+    // the picture as a whole does not brighten or darken with it (a fade, exposure), and the tiles
+    // do not come back to what they were (a sag that settles, a subject that bends and straightens).
+    const std::array<double, kTiles> typical_warp = typical([](const FrameMetrics& f) -> const auto& { return f.motion.tile_warp; });
+    auto warp = [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].motion.tile_warp, t); };
+    // How much of a tile's change is a steady slide (the part its frame-to-frame change exceeds its
+    // departure from the previous change): about half of it in a dissolve, none in noise or motion.
+    auto slide = [&](int t, int64_t i) {
+        const FrameMetrics& f = m[static_cast<size_t>(i)];
+        return std::max(0.0, at(f.tile_diff, t) - at(f.tile_accel, t));
+    };
+    // (the picture's median tile slide per frame: a fade, an exposure change or a camera's slow
+    // light change slides everywhere; a morph only in part of the picture)
+    std::vector<double> slide_everywhere(static_cast<size_t>(n), 0.0);
+    for (int64_t i = 0; i < n; ++i)
+        if (judged(i)) {
+            std::vector<double> all;
+            for (int t = 0; t < kTiles; ++t) all.push_back(slide(t, i));
+            slide_everywhere[static_cast<size_t>(i)] = median_of(all);
+        }
+    auto dissolves = [&](int t, int64_t i) {
+        if (!judged(i)) return false;
+        const FrameMetrics& f = m[static_cast<size_t>(i)];
+        const double w = warp(t, i);
+        return w >= c.morph_warp && w >= c.incoherent_rise * 0.5 * typical_warp[static_cast<size_t>(t)] &&
+               slide(t, i) >= c.morph_local * std::max(0.1, slide_everywhere[static_cast<size_t>(i)]) &&
+               at(f.tile_accel, t) <= c.morph_steady * at(f.tile_diff, t) && at(f.motion.tile_flow, t) <= c.morph_flow;
+    };
+    for (const Event& e : events(dissolves, c.morph_min_frames)) {
+        if (overlaps(e, FlagKind::pop)) continue;
+        // (the steady part, against the same tiles before and after it: what they turn into may well
+        // move, as the subject it became moves, but not slide on steadily, as a zoom into detail the
+        // flow cannot follow does)
+        const auto [w, ref] = contrast(e, slide);
+        // Unexplained: motion accounts for little of the change (a subject turning to the light,
+        // or moving, leaves little of it to the warp error; a dissolve nearly all).
+        std::vector<double> share;
+        for (int t : e.tiles)
+            for (int64_t i = e.first; i <= e.last; ++i)
+                if (judged(i)) share.push_back(warp(t, i) / std::max(0.1, at(m[static_cast<size_t>(i)].tile_diff, t)));
+        if (median_of(share) < c.morph_unexplained) continue;
+        // Local: the picture as a whole does not brighten or darken with it (a fade, an exposure
+        // change or a light turned up slides the whole picture; tiles that clip slide less).
+        double own_step = 0, all_step = 0;
+        for (int64_t i = std::max<int64_t>(1, e.first); i <= e.last; ++i) {
+            all_step += std::fabs(m[static_cast<size_t>(i)].luma_mean - m[static_cast<size_t>(i - 1)].luma_mean);
+            for (int t : e.tiles) own_step += std::fabs(tile_mean(t, i) - tile_mean(t, i - 1)) / static_cast<double>(e.tiles.size());
+        }
+        if (all_step > c.morph_global * own_step) continue;
+        // It stays: a few frames after it, the tiles are still far from what they were before it
+        // began (a sag that settles back, a subject that bends and straightens, comes back), and
+        // farther from the frame 24 before than they were as it began (a zoom into detail the flow
+        // cannot follow is always far from 24 frames before).
+        std::vector<double> far_off, slid, far_before;
+        const int64_t j = std::min(n - 1, e.last + 3);
+        if (j - kFarLag < e.first - 1 && judged(j))
+            for (int t : e.tiles) {
+                const double d = at(m[static_cast<size_t>(j)].tile_diff_far, t);
+                if (d < 0) continue;
+                far_off.push_back(d);
+                if (e.first >= 1 && m[static_cast<size_t>(e.first - 1)].tile_diff_far[static_cast<size_t>(t)] >= 0)
+                    far_before.push_back(at(m[static_cast<size_t>(e.first - 1)].tile_diff_far, t));
+                double sum = 0;
+                for (int64_t i = e.first; i <= e.last; ++i)
+                    if (judged(i)) sum += slide(t, i);
+                slid.push_back(sum);
+            }
+        if (!far_off.empty() && median_of(far_off) < c.morph_stays * median_of(slid)) continue;
+        if (!far_before.empty() && median_of(far_off) < c.morph_left * median_of(far_before)) continue;
+        if (ref < 0 || w < c.morph_contrast * std::max(ref, 0.2)) continue;
+        // Where: the event's tiles, and their neighbours that slide at least a third as much over its
+        // frames (a dissolve's edge tiles slide too, though the flow or the noise there kept them out).
+        auto slide_over = [&](int t) {
+            std::vector<double> v;
+            for (int64_t i = e.first; i <= e.last; ++i)
+                if (judged(i)) v.push_back(slide(t, i));
+            return median_of(v);
+        };
+        std::vector<double> own;
+        for (int t : e.tiles) own.push_back(slide_over(t));
+        const double own_slide = median_of(own);
+        TileScores where{};
+        for (int t = 0; t < kTiles; ++t) {
+            const bool in = std::find(e.tiles.begin(), e.tiles.end(), t) != e.tiles.end();
+            const bool near = std::any_of(e.tiles.begin(), e.tiles.end(), [&](int u) { return neighbours(t, u); });
+            where[static_cast<size_t>(t)] = in || (near && slide_over(t) >= own_slide / 3) ? 1.0 : 0.0;
+        }
+        flags.push_back({FlagKind::morph, e.first, e.last, std::min(1.0, w / 5), region_of(where, 0.5)});
+    }
 }
 }  // namespace
 
@@ -343,6 +442,8 @@ const char* to_string(FlagKind k) {
         case FlagKind::boil: return "boil";
         case FlagKind::wobble: return "wobble";
         case FlagKind::pop: return "pop";
+        case FlagKind::melt: return "melt";
+        case FlagKind::morph: return "morph";
     }
     return "?";
 }
@@ -412,7 +513,8 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
         m.cb_mean = m.cr_mean = 128;
     }
     double s = 0, s2 = 0, diff = 0, diff2 = 0;
-    std::array<double, kTiles> tsum{}, tdiff{}, tdiff2{};
+    std::array<double, kTiles> tsum{}, tdiff{}, tdiff2{}, taccel{}, tfar{};
+    const std::vector<float>* far = past_.size() == static_cast<size_t>(kFarLag) ? &past_.front() : nullptr;
     for (int y = 0; y < kH; ++y) {
         const int ty = y * kTilesY / kH;
         for (int x = 0; x < kW; ++x) {
@@ -431,7 +533,9 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
                 const double d2 = std::fabs(v - static_cast<double>(prev2_[i]));
                 diff2 += d2;
                 tdiff2[static_cast<size_t>(t)] += d2;
+                taccel[static_cast<size_t>(t)] += std::fabs(v - 2.0 * static_cast<double>(prev_[i]) + static_cast<double>(prev2_[i]));
             }
+            if (far) tfar[static_cast<size_t>(t)] += std::fabs(v - static_cast<double>((*far)[i]));
         }
     }
     const double per_tile = static_cast<double>(kW * kH / kTiles);
@@ -439,6 +543,8 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
         m.tile_mean[t] = static_cast<float>(tsum[t] / per_tile);
         m.tile_diff[t] = static_cast<float>(tdiff[t] / per_tile);
         m.tile_diff2[t] = static_cast<float>(tdiff2[t] / per_tile);
+        m.tile_accel[t] = static_cast<float>(taccel[t] / per_tile);
+        m.tile_diff_far[t] = far ? static_cast<float>(tfar[t] / per_tile) : -1.0f;
     }
     const double n = static_cast<double>(cur.size());
     m.luma_mean = s / n;
@@ -447,6 +553,8 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
     m.diff_prev2 = prev2_.empty() ? 0.0 : diff2 / n;
     // Relative to contrast, so that a fade or an exposure change does not read as blur.
     m.sharpness /= std::max(m.luma_std, 1.0);
+    past_.push_back(cur);
+    if (past_.size() > static_cast<size_t>(kFarLag)) past_.pop_front();
     prev2_ = std::move(prev_);
     prev_ = std::move(cur);
     m.motion = motion_.measure(f);
@@ -932,6 +1040,16 @@ void for_each_field(DetectorConfig& c, F&& f) {
     f("pop_unexplained", c.pop_unexplained);
     f("pop_return", c.pop_return);
     f("pop_max_frames", c.pop_max_frames);
+    f("morph_warp", c.morph_warp);
+    f("morph_steady", c.morph_steady);
+    f("morph_stays", c.morph_stays);
+    f("morph_local", c.morph_local);
+    f("morph_global", c.morph_global);
+    f("morph_unexplained", c.morph_unexplained);
+    f("morph_left", c.morph_left);
+    f("morph_min_frames", c.morph_min_frames);
+    f("morph_contrast", c.morph_contrast);
+    f("morph_flow", c.morph_flow);
 }
 }  // namespace
 

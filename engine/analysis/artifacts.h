@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -39,9 +40,16 @@ struct FrameMetrics {
     std::array<float, kTiles> tile_mean{};  // mean luma of each tile, row by row
     std::array<float, kTiles> tile_diff{};  // mean |Y - Y of the previous frame| in each tile
     std::array<float, kTiles> tile_diff2{}; // the same against the frame two before
+    std::array<float, kTiles> tile_accel{}; // mean |Y - 2 Y of the previous frame + Y of the one before|: how far each
+                                            // pixel's change departs from a steady slide (a dissolve slides steadily)
+    std::array<float, kTiles> tile_diff_far{};  // mean |Y - Y kFarLag frames before| in each tile (-1: too early)
     MotionMetrics motion;                   // against the previous frame, by optical flow (motion.h)
     bool damaged = false;                   // the decoder found errors in it and concealed them
 };
+
+// How far back tile_diff_far looks (frames): longer than a generative fault's usual span, so that
+// the frame after one ends can be held against the frame before it began.
+inline constexpr int kFarLag = 24;
 
 // Reduces a planar frame's luma to 160x90 (box filter) and measures it against the previous one.
 class FrameMeter {
@@ -50,6 +58,7 @@ public:
 
 private:
     std::vector<float> prev_, prev2_;
+    std::deque<std::vector<float>> past_;  // the last kFarLag reduced copies, oldest first
     MotionMeter motion_;
 };
 
@@ -63,9 +72,12 @@ private:
 // reverses each frame).
 // pop: something appears in part of the picture for a few frames and is gone again (that part changes
 // in a way motion does not explain, twice, and comes back to what it was).
+// melt: part of the picture sagging and flowing (reports and the overlay know it; no detector yet).
+// morph: part of the picture dissolving into something else, which stays (it changes steadily,
+// frame after frame, in a way motion does not explain, and does not come back).
 enum class FlagKind { black, blank, freeze, duplicate, jump, first_frame_jump, flicker, blur, timestamps, end_decay, exposure, cadence, cut, corrupt,
-                      boil, wobble, pop };
-inline constexpr FlagKind kLastFlagKind = FlagKind::pop;
+                      boil, wobble, pop, melt, morph };
+inline constexpr FlagKind kLastFlagKind = FlagKind::morph;
 const char* to_string(FlagKind k);
 
 // Where in the picture a local artifact is: a rectangle in picture coordinates (0..1, origin top
@@ -128,6 +140,16 @@ struct DetectorConfig {
     double pop_unexplained = 0.6;      // pop: tiles this much unexplained as it appears and as it goes...
     double pop_return = 0.5;           // ...coming back to their look before, to within this share of the steps in and out...
     int pop_max_frames = 45;           // ...in 2+ tiles, within 3 to this many frames
+    double morph_warp = 1.0;           // morph: tiles whose warp error (code values) is this or more, and twice the tile's median...
+    double morph_unexplained = 0.7;    // ...(over the event, the warp error at least this share of the tiles' change)...
+    double morph_steady = 0.8;         // ...whose pixels slide steadily (tile_accel at most this share of tile_diff)...
+    double morph_local = 3.0;          // ...this many times more than the picture's median tile (a fade slides everywhere)...
+    double morph_flow = 2.0;           // ...while their flow is at most this (working pixels a frame)...
+    int morph_min_frames = 5;          // ...for this many frames (gaps of 2 bridged), in 2+ neighbouring tiles...
+    double morph_contrast = 2.5;       // ...with this many times the steady part of the change of the same tiles before and after...
+    double morph_stays = 0.3;          // ...and 3 frames after it, still this share of its slide away from before it,
+    double morph_left = 1.5;           // ...and this many times farther from the frame kFarLag before than as it began...
+    double morph_global = 0.3;         // ...while the picture's mean luma moves at most this share of its tiles' (not a fade)
 };
 
 // Thresholds as JSON ({"blur_ratio": 0.5, ...}: any subset of the fields above, by name). Unknown
@@ -181,7 +203,7 @@ struct ScanControl {
 
 // Version of the measures and detectors: bump it whenever they change what they find, so results
 // cached elsewhere (a project's flag counts) are recomputed.
-inline constexpr int kDetectorVersion = 10;
+inline constexpr int kDetectorVersion = 11;
 
 // Decodes the whole clip and runs the detectors. Errors name the file.
 Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg = {}, int threads = 0, ScanControl control = {});

@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
         const double cx = (t % analysis::kTilesX + 0.5) / analysis::kTilesX * kFaultWidth, cy = (t / analysis::kTilesX + 0.5) / analysis::kTilesY * kFaultHeight;
         return cx > s.x && cx < s.x + s.w && cy > s.y && cy < s.y + s.h;
     };
-    std::printf("frame\tU_in\tU_out\tW_in\tW_out\tN_in\tN_out\tJ_in\tJ_out\tY_in\tcb_in\n");
+    std::printf("frame\tU_in\tU_out\tW_in\tW_out\tN_in\tN_out\tJ_in\tJ_out\tY_in\tFx_in\tFy_in\tFy_out\n");
     while (true) {
         auto f = (*dec)->next();
         if (!f || !*f) break;
@@ -49,9 +49,10 @@ int main(int argc, char** argv) {
             return v[v.size() / 2];
         };
         const auto& mo = m.motion;
-        std::printf("%lld\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\n", static_cast<long long>(m.index), stat(mo.tile_unexplained, true),
+        std::printf("%lld\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t%.2f\t%.2f\t%.2f\n", static_cast<long long>(m.index), stat(mo.tile_unexplained, true),
                     stat(mo.tile_unexplained, false), stat(mo.tile_warp, true), stat(mo.tile_warp, false), stat(mo.tile_nonrigid, true),
-                    stat(mo.tile_nonrigid, false), stat(mo.tile_jitter, true), stat(mo.tile_jitter, false), stat(m.tile_mean, true));
+                    stat(mo.tile_nonrigid, false), stat(mo.tile_jitter, true), stat(mo.tile_jitter, false), stat(m.tile_mean, true),
+                    stat(mo.tile_flow_x, true), stat(mo.tile_flow_y, true), stat(mo.tile_flow_y, false));
     }
     return 0;
 }

@@ -41,9 +41,15 @@ struct Case {
     size_t twin = 0;  // the case of its stretch's clean twin
 };
 
-bool generative(FlagKind k) { return k == FlagKind::boil || k == FlagKind::wobble || k == FlagKind::pop; }
-
-FlagKind kind_of(Fault f) { return f == Fault::boil ? FlagKind::boil : f == Fault::wobble ? FlagKind::wobble : FlagKind::pop; }
+FlagKind kind_of(Fault f) {
+    switch (f) {
+        case Fault::boil: return FlagKind::boil;
+        case Fault::wobble: return FlagKind::wobble;
+        case Fault::melt: return FlagKind::melt;
+        case Fault::morph: return FlagKind::morph;
+        default: return FlagKind::pop;
+    }
+}
 
 // How much the fault changed the picture: the mean |luma difference| between the faulty clip and
 // its clean twin inside the box over the fault's frames, less the same before them (the two
@@ -84,7 +90,11 @@ struct Tally {
     int twins = 0, twin_flags = 0, invisible = 0;
 };
 
-Tally run_set(const std::vector<Stretch>& shots, uint32_t seed, const char* set) {
+// Draws, for every shot, its clean twin and then each of `faults` in turn, makes and scans them, and
+// counts the flags of `kinds`.
+Tally run_set(const std::vector<Stretch>& shots, uint32_t seed, const char* set, const std::vector<Fault>& faults,
+              const std::vector<FlagKind>& kinds) {
+    auto counted_kind = [&](FlagKind k) { return std::find(kinds.begin(), kinds.end(), k) != kinds.end(); };
     std::mt19937 rng(seed);
     std::vector<Case> cases;
     std::vector<size_t> twins;
@@ -111,7 +121,7 @@ Tally run_set(const std::vector<Stretch>& shots, uint32_t seed, const char* set)
         cases.push_back({spec, name, twins[s]});
     };
     for (size_t s = 0; s < shots.size(); ++s)
-        for (Fault f : {Fault::none, Fault::boil, Fault::boil, Fault::wobble, Fault::wobble, Fault::pop, Fault::pop}) draw(s, f);
+        for (Fault f : faults) draw(s, f);
     // Made and scanned two at a time (each scan is one decode thread and the flow).
     std::vector<std::future<reelsync::Result<ClipScan>>> scans;
     for (size_t i = 0; i < cases.size(); i += 2) {
@@ -148,7 +158,7 @@ Tally run_set(const std::vector<Stretch>& shots, uint32_t seed, const char* set)
         const bool counted = !twin && change >= kVisible;
         bool hit = false;
         for (const Flag& f : scan->flags) {
-            if (!generative(f.kind)) continue;
+            if (!counted_kind(f.kind)) continue;
             ++t.raised[to_string(f.kind)];
             const bool match = !twin && f.kind == kind_of(s.fault) && f.last_frame >= s.first - 1 && f.first_frame <= s.first + s.length + 1 &&
                                f.region && iou(*f.region, box) >= 0.3;
@@ -171,12 +181,14 @@ Tally run_set(const std::vector<Stretch>& shots, uint32_t seed, const char* set)
     return t;
 }
 
-void report(const char* set, Tally& t) {
-    for (const char* k : {"boil", "wobble", "pop"}) {
-        const double recall = t.injected[k] ? static_cast<double>(t.found[k]) / t.injected[k] : 0.0;
-        const double precision = t.raised[k] ? static_cast<double>(t.correct[k]) / t.raised[k] : 1.0;
+double recall(Tally& x, const char* k) { return x.injected[k] ? static_cast<double>(x.found[k]) / x.injected[k] : 0.0; }
+double precision(Tally& x, const char* k) { return x.raised[k] ? static_cast<double>(x.correct[k]) / x.raised[k] : 1.0; }
+
+void report(const char* set, Tally& t, const std::vector<FlagKind>& kinds) {
+    for (FlagKind kind : kinds) {
+        const char* k = to_string(kind);
         std::printf("%-5s %-7s injected %2d found %2d recall %.3f | flags %2d correct %2d precision %.3f\n", set, k, t.injected[k], t.found[k],
-                    recall, t.raised[k], t.correct[k], precision);
+                    recall(t, k), t.raised[k], t.correct[k], precision(t, k));
     }
     std::printf("%-5s clean twins %d, flags on them %d; %d faults too faint to count\n", set, t.twins, t.twin_flags, t.invisible);
 }
@@ -194,21 +206,21 @@ TEST(FaultSuite, BoilWobbleAndPopOnRealFootage) {
     const std::vector<Stretch> tune_b = {{"vtest.avi", 50, 75}, {"vtest.avi", 65, 75}, {"Megamind.avi", 8.4, 65}, {"phone.mp4", 0.1, 40}};
     // Held out: other stretches and another draw, scanned once the thresholds were set.
     const std::vector<Stretch> held = {{"vtest.avi", 42, 75}, {"vtest.avi", 72, 75}, {"Megamind.avi", 4.17, 50}, {"phone.mp4", 0.05, 40}};
-    Tally t = run_set(tune_a, 11, "tune");
-    const Tally tb = run_set(tune_b, 23, "held");  // (its clips keep their first name)
+    const std::vector<Fault> faults = {Fault::none, Fault::boil, Fault::boil, Fault::wobble, Fault::wobble, Fault::pop, Fault::pop};
+    const std::vector<FlagKind> kinds = {FlagKind::boil, FlagKind::wobble, FlagKind::pop};
+    Tally t = run_set(tune_a, 11, "tune", faults, kinds);
+    const Tally tb = run_set(tune_b, 23, "held", faults, kinds);  // (its clips keep their first name)
     for (auto [from, to] : {std::pair{&tb.injected, &t.injected}, {&tb.found, &t.found}, {&tb.raised, &t.raised}, {&tb.correct, &t.correct}})
         for (const auto& [k, v] : *from) (*to)[k] += v;
     t.twins += tb.twins;
     t.twin_flags += tb.twin_flags;
     t.invisible += tb.invisible;
-    Tally h = run_set(held, 31, "held2");
-    report("tune", t);
-    report("held", h);
+    Tally h = run_set(held, 31, "held2", faults, kinds);
+    report("tune", t, kinds);
+    report("held", h, kinds);
     // The clean twins raise nothing.
     EXPECT_EQ(t.twin_flags, 0);
     EXPECT_EQ(h.twin_flags, 0);
-    auto recall = [](Tally& x, const char* k) { return x.injected[k] ? static_cast<double>(x.found[k]) / x.injected[k] : 0.0; };
-    auto precision = [](Tally& x, const char* k) { return x.raised[k] ? static_cast<double>(x.correct[k]) / x.raised[k] : 1.0; };
     // Tuning set: pop as the issue asks (0.9); wobble and boil are not there yet (README), guarded
     // against getting worse.
     EXPECT_GE(recall(t, "pop"), 0.9);
@@ -221,4 +233,33 @@ TEST(FaultSuite, BoilWobbleAndPopOnRealFootage) {
     for (const char* k : {"pop", "wobble", "boil"}) EXPECT_GE(precision(h, k), kHeldPrecision) << k;
     EXPECT_GE(recall(h, "pop"), kHeldRecallPop);
     EXPECT_GE(recall(h, "wobble"), kHeldRecallWobble);
+}
+
+// Melt (the box's content sags and settles back) and morph (it dissolves into other content and
+// stays), drawn afresh over the same stretches (other seeds): the tuning stretches for tuning, the
+// held-out ones, scanned once the morph thresholds were set, for the figures to quote.
+TEST(FaultSuite, MeltAndMorphOnRealFootage) {
+    if (!fs::exists(set_dir() / "vtest.avi")) {
+        if (std::getenv("CI")) FAIL() << "the real-footage set is missing: scripts/real-footage.sh gathers it";
+        GTEST_SKIP() << "the real-footage set is missing: run scripts/real-footage.sh";
+    }
+    const std::vector<Stretch> tune = {{"vtest.avi", 5, 75},       {"vtest.avi", 20, 75},  {"vtest.avi", 35, 75},       {"balle-jbart.mp4", 1, 75},
+                                       {"balle-jbart.mp4", 5, 75}, {"Megamind.avi", 0.25, 70}, {"vtest.avi", 50, 75}, {"vtest.avi", 65, 75},
+                                       {"Megamind.avi", 8.4, 65},  {"phone.mp4", 0.1, 40}};
+    const std::vector<Stretch> held = {{"vtest.avi", 42, 75}, {"vtest.avi", 72, 75}, {"Megamind.avi", 4.17, 50}, {"phone.mp4", 0.05, 40}};
+    const std::vector<Fault> faults = {Fault::none, Fault::melt, Fault::melt, Fault::morph, Fault::morph};
+    const std::vector<FlagKind> kinds = {FlagKind::melt, FlagKind::morph};
+    Tally t = run_set(tune, 41, "mmtune", faults, kinds);
+    Tally h = run_set(held, 59, "mmheld", faults, kinds);
+    report("tune", t, kinds);
+    report("held", h, kinds);
+    EXPECT_EQ(t.twin_flags, 0);
+    EXPECT_EQ(h.twin_flags, 0);
+    // Morph on the tuning set as the issue asks (0.9); held out, the first scan's figures (recall
+    // 0.750, precision 0.857, README) as floors. Melt has no detector yet: its clips count here
+    // only as faults a morph must not be raised on.
+    EXPECT_GE(recall(t, "morph"), 0.9);
+    EXPECT_GE(precision(t, "morph"), 0.9);
+    EXPECT_GE(recall(h, "morph"), 0.7);
+    EXPECT_GE(precision(h, "morph"), 0.8);
 }
