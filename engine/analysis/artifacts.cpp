@@ -355,7 +355,7 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
         if (!judged(i)) return false;
         const FrameMetrics& f = m[static_cast<size_t>(i)];
         const double w = warp(t, i);
-        return w >= c.morph_warp && w >= c.incoherent_rise * 0.5 * typical_warp[static_cast<size_t>(t)] &&
+        return w >= c.morph_warp && w >= c.morph_rise * typical_warp[static_cast<size_t>(t)] &&
                slide(t, i) >= c.morph_local * std::max(0.1, slide_everywhere[static_cast<size_t>(i)]) &&
                at(f.tile_accel, t) <= c.morph_steady * at(f.tile_diff, t) && at(f.motion.tile_flow, t) <= c.morph_flow;
     };
@@ -514,7 +514,11 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
     }
     double s = 0, s2 = 0, diff = 0, diff2 = 0;
     std::array<double, kTiles> tsum{}, tdiff{}, tdiff2{}, taccel{}, tfar{};
-    const std::vector<float>* far = past_.size() == static_cast<size_t>(kFarLag) ? &past_.front() : nullptr;
+    // The frames before this one, from the history: the previous, the one before it, kFarLag back.
+    const size_t held = past_.size();
+    const std::vector<float>* prev = held >= 1 ? &past_[held - 1] : nullptr;
+    const std::vector<float>* prev2 = held >= 2 ? &past_[held - 2] : nullptr;
+    const std::vector<float>* far = held == static_cast<size_t>(kFarLag) ? &past_.front() : nullptr;
     for (int y = 0; y < kH; ++y) {
         const int ty = y * kTilesY / kH;
         for (int x = 0; x < kW; ++x) {
@@ -524,16 +528,16 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
             s += v;
             s2 += v * v;
             tsum[static_cast<size_t>(t)] += v;
-            if (!prev_.empty()) {
-                const double d1 = std::fabs(v - static_cast<double>(prev_[i]));
+            if (prev) {
+                const double d1 = std::fabs(v - static_cast<double>((*prev)[i]));
                 diff += d1;
                 tdiff[static_cast<size_t>(t)] += d1;
             }
-            if (!prev2_.empty()) {
-                const double d2 = std::fabs(v - static_cast<double>(prev2_[i]));
+            if (prev2) {
+                const double d2 = std::fabs(v - static_cast<double>((*prev2)[i]));
                 diff2 += d2;
                 tdiff2[static_cast<size_t>(t)] += d2;
-                taccel[static_cast<size_t>(t)] += std::fabs(v - 2.0 * static_cast<double>(prev_[i]) + static_cast<double>(prev2_[i]));
+                taccel[static_cast<size_t>(t)] += std::fabs(v - 2.0 * static_cast<double>((*prev)[i]) + static_cast<double>((*prev2)[i]));
             }
             if (far) tfar[static_cast<size_t>(t)] += std::fabs(v - static_cast<double>((*far)[i]));
         }
@@ -549,14 +553,12 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
     const double n = static_cast<double>(cur.size());
     m.luma_mean = s / n;
     m.luma_std = std::sqrt(std::max(0.0, s2 / n - m.luma_mean * m.luma_mean));
-    m.diff_prev = prev_.empty() ? 0.0 : diff / n;
-    m.diff_prev2 = prev2_.empty() ? 0.0 : diff2 / n;
+    m.diff_prev = prev ? diff / n : 0.0;
+    m.diff_prev2 = prev2 ? diff2 / n : 0.0;
     // Relative to contrast, so that a fade or an exposure change does not read as blur.
     m.sharpness /= std::max(m.luma_std, 1.0);
-    past_.push_back(cur);
+    past_.push_back(std::move(cur));
     if (past_.size() > static_cast<size_t>(kFarLag)) past_.pop_front();
-    prev2_ = std::move(prev_);
-    prev_ = std::move(cur);
     m.motion = motion_.measure(f);
     m.damaged = f.decode_error_flags != 0 || (f.flags & AV_FRAME_FLAG_CORRUPT) != 0;
     return m;
@@ -1041,6 +1043,7 @@ void for_each_field(DetectorConfig& c, F&& f) {
     f("pop_return", c.pop_return);
     f("pop_max_frames", c.pop_max_frames);
     f("morph_warp", c.morph_warp);
+    f("morph_rise", c.morph_rise);
     f("morph_steady", c.morph_steady);
     f("morph_stays", c.morph_stays);
     f("morph_local", c.morph_local);
