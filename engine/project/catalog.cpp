@@ -19,7 +19,10 @@ namespace reelsync::project {
 
 namespace fs = std::filesystem;
 
-Result<Catalogued> catalogue_clip(const fs::path& file) {
+Result<Catalogued> catalogue_clip(const fs::path& file, const std::atomic<bool>* hold, const std::atomic<bool>* quit) {
+    const auto wait_while_held = [&] {
+        while (hold && hold->load() && !(quit && quit->load())) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    };
     auto dec = media::VideoDecoder::open(file.string(), media::VideoDecoder::Options{1});
     if (!dec) return std::unexpected(dec.error());
     const media::ClipInfo& info = (*dec)->info();
@@ -35,6 +38,7 @@ Result<Catalogued> catalogue_clip(const fs::path& file) {
     // The keyframe at or before the middle: one decoded frame, and rarely the (often odd) first.
     const int64_t mid = info.frame_count() / 2;
     const int64_t key = info.index.frame_at_pts(info.index.keyframe_at_or_before(info.index.pts[static_cast<size_t>(mid)]));
+    wait_while_held();  // opening read the packets; decoding is the probe's real cost
     if (auto r = (*dec)->seek(key); !r) return std::unexpected(r.error());
     auto f = (*dec)->next();
     if (!f) return std::unexpected(f.error());
@@ -114,7 +118,7 @@ void Catalog::probe_work() {
             }
         }
         if (!c.from_cache) {
-            auto r = catalogue_clip(it.file);
+            auto r = catalogue_clip(it.file, &held_, &quit_);
             if (r) {
                 c = std::move(*r);
                 c.clip = it.clip;

@@ -44,8 +44,10 @@ struct Catalogued {
 };
 
 // Probes one clip and makes its thumbnail (the keyframe nearest the middle, letterboxed in
-// kThumbWidth x kThumbHeight RGBA).
-Result<Catalogued> catalogue_clip(const std::filesystem::path& file);
+// kThumbWidth x kThumbHeight RGBA). While `hold` is set it waits before decoding (a player needs
+// the CPU: a probe started before playback does not decode beside it); `quit` ends the wait.
+Result<Catalogued> catalogue_clip(const std::filesystem::path& file, const std::atomic<bool>* hold = nullptr,
+                                  const std::atomic<bool>* quit = nullptr);
 
 class Catalog {
 public:
@@ -72,7 +74,7 @@ public:
     // Blocks until every item is probed and thumbnailed (command line use).
     void wait();
     // Holds the work (a player needs the CPU) or lets it go on: the artifact pass at once, probes
-    // and thumbnails between clips.
+    // and thumbnails before their next decode.
     void hold(bool hold) {
         pause_us_.store(hold ? -1 : 0);
         held_.store(hold);
@@ -93,7 +95,7 @@ private:
     const bool scans_;
     const analysis::DetectorConfig detectors_;
     std::atomic<int> pause_us_{0};       // the scans' ScanControl: < 0 holds them
-    std::atomic<bool> held_{false};      // probes and thumbnails wait between clips
+    std::atomic<bool> held_{false};      // probes and thumbnails wait before decoding
     std::atomic<size_t> next_scan_{0};
     std::atomic<size_t> scanned_{0};
     size_t to_scan_ = 0;                 // set at construction

@@ -159,11 +159,14 @@ TEST(EditPlayback, TheEditStartsCleanInAWindowJustAfterOpeningAFreshFolder) {
     for (const auto& e : fs::directory_iterator(demo / "takes"))
         if (e.path().extension() != ".db" && e.is_regular_file() && e.path().filename().string()[0] != '.') takes.push_back(e.path());
     ASSERT_GE(takes.size(), 17u);
-    // Two runs. The machine may be busy with work of its own (other tests, other programs), which
-    // can cost any player a frame now and then; reelsync's own start-up work cost 2 frames in every
-    // run before it was fixed. So: at least one run clean, and no run with more than one drop.
-    int clean_runs = 0;
-    for (int run = 0; run < 2; ++run) {
+    // Up to five runs, until two start clean. reelsync's own start-up work (probes, thumbnails and
+    // scans of a fresh folder) cost frames in every run before it was held for playback, which no
+    // number of runs gets past. A machine busy with work of its own costs any player a frame now
+    // and then (on two cores, under lavapipe, the picture alone takes about half of each frame's
+    // interval), which is why one unlucky run is not a failure.
+    int clean_runs = 0, runs = 0;
+    std::string seen;
+    for (int run = 0; run < 5 && clean_runs < 2; ++run, ++runs) {
         const fs::path dir = fs::path(reelsync::testing::media_dir()) / "projects" / "fresh folder";
         fs::remove_all(dir);
         fs::create_directories(dir);
@@ -176,8 +179,7 @@ TEST(EditPlayback, TheEditStartsCleanInAWindowJustAfterOpeningAFreshFolder) {
                                                       &out);
         ASSERT_EQ(rc, 0) << out;
         const auto [presents, summary] = reelsync::testing::read_stats(stats);
-        // The first second: 30 frames, each shown once, in order, within a frame of its time.
-        ASSERT_GE(presents.size(), 30u) << out;
+        // The first second: 31 frames (0 to 30), each shown once, in order, within a frame of its time.
         int missing = 0, late_frames = 0;
         int64_t expected = 0;
         for (size_t i = 0; i < presents.size() && expected <= 30; ++i) {
@@ -189,10 +191,12 @@ TEST(EditPlayback, TheEditStartsCleanInAWindowJustAfterOpeningAFreshFolder) {
             late_frames += std::fabs(late) >= 1.0 / 30.0;
         }
         const int dropped = summary["dropped"].get<int>();
-        std::printf("run %d: %d of the first 31 frames missing, %d shown a frame late or more, %d dropped in all\n", run, missing,
-                    late_frames, dropped);
-        EXPECT_LE(dropped, 1) << out;
-        clean_runs += missing == 0 && late_frames == 0 && dropped == 0;
+        char line[160];
+        std::snprintf(line, sizeof line, "run %d: %lld frames shown, %d of the first 31 missing, %d a frame late or more, %d dropped in all\n",
+                      run, static_cast<long long>(presents.size()), missing, late_frames, dropped);
+        std::printf("%s", line);
+        seen += line;
+        clean_runs += expected >= 31 && missing == 0 && late_frames == 0 && dropped == 0;
     }
-    EXPECT_GE(clean_runs, 1) << "no run started clean";
+    EXPECT_GE(clean_runs, 2) << "fewer than 2 of " << runs << " runs started clean:\n" << seen;
 }

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include <filesystem>
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -412,4 +413,34 @@ TEST(Catalog, ProbesRunAtCataloguePriorityAndScansAtBackground) {
     int flag_counts = 0;
     for (const auto& r : cat.take()) flag_counts += r.flags == 0;
     EXPECT_EQ(flag_counts, 3);  // each clean clip scanned once, on the scans' pool
+}
+
+// A probe already started when playback begins holds before it decodes (a thumbnail decode beside
+// a player on two cores costs the player frames), and goes on, with the right picture, when let go.
+TEST(Catalog, AProbeInFlightWaitsWhileHeldBeforeItDecodes) {
+    namespace t = reelsync::testing;
+    const std::string clean = t::generate("cat_clean.mp4", "-f lavfi -i testsrc2=s=320x240:r=24:d=3 -c:v libx264 -pix_fmt yuv420p");
+    std::atomic<bool> hold{true}, quit{false};
+    std::atomic<bool> returned{false};
+    Result<Catalogued> got = std::unexpected(Error{"not run"});
+    std::thread probe([&] {
+        got = catalogue_clip(clean, &hold, &quit);
+        returned.store(true);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    EXPECT_FALSE(returned.load()) << "the probe decoded while held";
+    hold.store(false);
+    probe.join();
+    ASSERT_TRUE(got) << got.error().message;
+    ASSERT_TRUE(got->media);
+    EXPECT_EQ(got->media->frame_count, 72);
+    ASSERT_TRUE(got->thumbnail);
+    long sum = 0;
+    for (size_t i = 0; i < got->thumbnail->rgba.size(); i += 4) sum += got->thumbnail->rgba[i] + got->thumbnail->rgba[i + 1] + got->thumbnail->rgba[i + 2];
+    EXPECT_GT(sum / static_cast<long>(got->thumbnail->rgba.size() / 4), 100);  // testsrc2's colours, not black
+    // Quitting ends a hold: a catalogue going away while held does not hang.
+    hold.store(true);
+    quit.store(true);
+    std::thread quitting([&] { EXPECT_TRUE(catalogue_clip(clean, &hold, &quit)); });
+    quitting.join();
 }
