@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
     add_playback_options(cm, cmp, cmp_no_analysis);
 
     app::ScanOptions scan;
-    auto* sc = cli.add_subcommand("scan", "Flag artifacts in clips: black, blank, freeze, duplicate, cadence, jump, first-frame jump, cut, flicker, exposure, blur, timestamps, end decay, corrupt, boil, wobble, pop, melt, morph");
+    auto* sc = cli.add_subcommand("scan", "Flag artifacts in clips: black, blank, freeze, duplicate, cadence, jump, first-frame jump, cut, flicker, exposure, blur, timestamps, end decay, corrupt, boil, wobble, pop, melt, morph, drift");
     sc->add_option("paths", scan.paths, "A project folder (results stored in it; unchanged clips skipped), or clips")->required()->check(CLI::ExistingPath);
     sc->add_option("--jobs", scan.jobs, "Clips scanned in parallel");
     sc->add_option("--json", scan.report, "Write the report here as JSON");

@@ -43,7 +43,8 @@ ImU32 flag_colour(analysis::FlagKind k) {
         case K::wobble:
         case K::pop:
         case K::melt:
-        case K::morph: return IM_COL32(255, 140, 40, 255);  // generative faults: orange
+        case K::morph:
+        case K::drift: return IM_COL32(255, 140, 40, 255);  // generative faults: orange
     }
     return IM_COL32_WHITE;
 }

@@ -420,6 +420,67 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
         }
         flags.push_back({FlagKind::morph, e.first, e.last, std::min(1.0, w / 5), region_of(where, 0.5)});
     }
+
+    // Drift: part of the picture whose colour or brightness slides away and stays, what is drawn
+    // there unchanged. Tiles whose median pixel moves in colour over kShiftLag frames far more than
+    // the picture's median tile (a subject walking into part of a tile leaves its median pixel where
+    // it was), for a few frames in 2+ neighbouring tiles; kept where the same tiles were calm before
+    // it, little moves there (a pan or a subject filling the tile moves the median pixel too), the
+    // rest of the picture does not shift with them (white balance, exposure), and it is not a morph
+    // or a pop (which change the colour of what they replace too).
+    auto shift = [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].tile_shift, t); };
+    std::vector<double> shift_everywhere(static_cast<size_t>(n), 0.0);
+    for (int64_t i = 0; i < n; ++i)
+        if (judged(i) && m[static_cast<size_t>(i)].tile_shift[0] >= 0) {
+            std::vector<double> all;
+            for (int t = 0; t < kTiles; ++t) all.push_back(shift(t, i));
+            shift_everywhere[static_cast<size_t>(i)] = median_of(all);
+        }
+    auto drifts = [&](int t, int64_t i) {
+        if (!judged(i)) return false;
+        const double d = shift(t, i);
+        return d >= c.drift_step && d >= c.drift_local * std::max(0.3, shift_everywhere[static_cast<size_t>(i)]);
+    };
+    for (const Event& e : events(drifts, c.drift_min_frames)) {
+        if (overlaps(e, FlagKind::morph) || overlaps(e, FlagKind::pop)) continue;
+        std::vector<double> before, flow, everywhere, spread;
+        double moved = 0;  // the strongest tile's median move over the frames it drifts (all reach drift_step)
+        for (int t : e.tiles) {
+            std::vector<double> own;
+            for (int64_t i = e.first; i <= e.last; ++i) {
+                if (!judged(i)) continue;
+                if (drifts(t, i)) {
+                    own.push_back(shift(t, i));
+                    spread.push_back(at(m[static_cast<size_t>(i)].tile_spread, t));
+                }
+                flow.push_back(at(m[static_cast<size_t>(i)].motion.tile_flow, t));
+            }
+            moved = std::max(moved, median_of(own));
+            for (int64_t i = e.first - 7; i <= e.first - 3; ++i)
+                if (judged(i) && shift(t, i) >= 0) before.push_back(shift(t, i));
+        }
+        for (int64_t i = e.first; i <= e.last; ++i)
+            if (judged(i)) everywhere.push_back(shift_everywhere[static_cast<size_t>(i)]);
+        // (calm before: judged there, and still; a drift from the clip's first frames is not told from its look)
+        if (before.size() < 3 * e.tiles.size() || median_of(before) > c.drift_calm * moved) continue;
+        if (median_of(flow) > c.drift_flow || median_of(everywhere) > c.drift_global * moved) continue;
+        // (moved as one, and slowly: a slide of colour moves every pixel of the tile alike, a few
+        // code values a frame; new content drawn there, a counter ticking over say, moves its pixels
+        // every which way, or all at once by most of the range)
+        if (median_of(spread) > c.drift_together * moved || moved > c.drift_max) continue;
+        // Where: the event's tiles and their neighbours, those whose median pixel moved (over the
+        // event's frames, at its 3/4 quantile: most move late in a long event) at least a third as far as the most.
+        TileScores where{};
+        for (int t = 0; t < kTiles; ++t) {
+            if (!std::any_of(e.tiles.begin(), e.tiles.end(), [&](int u) { return u == t || neighbours(t, u); })) continue;
+            std::vector<double> v;
+            for (int64_t i = e.first; i <= e.last; ++i)
+                if (judged(i)) v.push_back(shift(t, i));
+            std::sort(v.begin(), v.end());
+            where[static_cast<size_t>(t)] = v.empty() ? 0.0 : v[v.size() * 3 / 4];
+        }
+        flags.push_back({FlagKind::drift, e.first, e.last, std::min(1.0, moved / 12), region_of(where, 1e-6)});
+    }
 }
 }  // namespace
 
@@ -444,6 +505,7 @@ const char* to_string(FlagKind k) {
         case FlagKind::pop: return "pop";
         case FlagKind::melt: return "melt";
         case FlagKind::morph: return "morph";
+        case FlagKind::drift: return "drift";
     }
     return "?";
 }
@@ -494,7 +556,10 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
             lap += static_cast<double>(std::fabs(l));
         }
     m.sharpness = lap / ((kW - 2) * (kH - 2));
-    // Chroma means from a sparse grid of the chroma planes (YUV formats only).
+    // Chroma means from a sparse grid of the chroma planes (YUV formats only). The samples are kept
+    // (with the tile each falls in) for the tiles' colour shift below.
+    std::vector<float> chroma;       // Cb, Cr pairs
+    std::vector<uint8_t> chroma_at;  // the tile of each pair
     if (d && !(d->flags & AV_PIX_FMT_FLAG_RGB) && d->nb_components >= 3) {
         const int cw = AV_CEIL_RSHIFT(f.width, d->log2_chroma_w), ch = AV_CEIL_RSHIFT(f.height, d->log2_chroma_h);
         double sums[2] = {0, 0};
@@ -503,8 +568,11 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
             for (int x = 0; x < cw; x += std::max(1, cw / 80)) {
                 for (int p = 1; p <= 2; ++p) {
                     const uint8_t* row = f.data[p] + static_cast<ptrdiff_t>(y) * f.linesize[p];
-                    sums[p - 1] += deep ? reinterpret_cast<const uint16_t*>(row)[x] * to8 : static_cast<double>(row[x]);
+                    const double v = deep ? reinterpret_cast<const uint16_t*>(row)[x] * to8 : static_cast<double>(row[x]);
+                    sums[p - 1] += v;
+                    chroma.push_back(static_cast<float>(v));
                 }
+                chroma_at.push_back(static_cast<uint8_t>(y * kTilesY / ch * kTilesX + x * kTilesX / cw));
                 ++cnt;
             }
         m.cb_mean = sums[0] / static_cast<double>(cnt);
@@ -557,6 +625,40 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
     m.diff_prev2 = prev2 ? diff2 / n : 0.0;
     // Relative to contrast, so that a fade or an exposure change does not read as blur.
     m.sharpness /= std::max(m.luma_std, 1.0);
+    // Each tile's colour shift against kShiftLag frames before: the median of its pixels' moves in
+    // luma (reduced copy) and in each chroma plane (samples), as one length. The median pixel is what
+    // most of the tile did: a subject covering less than half of it leaves it near zero.
+    m.tile_shift.fill(-1.0f);
+    m.tile_spread.fill(-1.0f);
+    const size_t chroma_held = past_chroma_.size();
+    if (held >= static_cast<size_t>(kShiftLag) && chroma_held >= static_cast<size_t>(kShiftLag) &&
+        past_chroma_[chroma_held - kShiftLag].size() == chroma.size()) {
+        const std::vector<float>& then = past_[held - kShiftLag];
+        const std::vector<float>& then_chroma = past_chroma_[chroma_held - kShiftLag];
+        std::array<std::vector<float>, kTiles> dy, dcb, dcr;
+        for (int y = 0; y < kH; ++y)
+            for (int x = 0; x < kW; ++x) {
+                const size_t i = static_cast<size_t>(y) * kW + x;
+                dy[static_cast<size_t>(y * kTilesY / kH * kTilesX + x * kTilesX / kW)].push_back(cur[i] - then[i]);
+            }
+        for (size_t k = 0; k < chroma_at.size(); ++k) {
+            dcb[chroma_at[k]].push_back(chroma[2 * k] - then_chroma[2 * k]);
+            dcr[chroma_at[k]].push_back(chroma[2 * k + 1] - then_chroma[2 * k + 1]);
+        }
+        auto median = [](std::vector<float>& v) {
+            if (v.empty()) return 0.0;
+            std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+            return static_cast<double>(v[v.size() / 2]);
+        };
+        for (size_t t = 0; t < static_cast<size_t>(kTiles); ++t) {
+            const double my = median(dy[t]);
+            m.tile_shift[t] = static_cast<float>(std::hypot(my, median(dcb[t]), median(dcr[t])));
+            for (float& v : dy[t]) v = std::fabs(v - static_cast<float>(my));
+            m.tile_spread[t] = static_cast<float>(median(dy[t]));
+        }
+    }
+    past_chroma_.push_back(std::move(chroma));
+    if (past_chroma_.size() > static_cast<size_t>(kShiftLag)) past_chroma_.pop_front();
     past_.push_back(std::move(cur));
     if (past_.size() > static_cast<size_t>(kFarLag)) past_.pop_front();
     m.motion = motion_.measure(f);
@@ -1053,6 +1155,14 @@ void for_each_field(DetectorConfig& c, F&& f) {
     f("morph_min_frames", c.morph_min_frames);
     f("morph_contrast", c.morph_contrast);
     f("morph_flow", c.morph_flow);
+    f("drift_step", c.drift_step);
+    f("drift_local", c.drift_local);
+    f("drift_min_frames", c.drift_min_frames);
+    f("drift_calm", c.drift_calm);
+    f("drift_flow", c.drift_flow);
+    f("drift_global", c.drift_global);
+    f("drift_together", c.drift_together);
+    f("drift_max", c.drift_max);
 }
 }  // namespace
 

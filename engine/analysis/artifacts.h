@@ -43,6 +43,11 @@ struct FrameMetrics {
     std::array<float, kTiles> tile_accel{}; // mean |Y - 2 Y of the previous frame + Y of the one before|: how far each
                                             // pixel's change departs from a steady slide (a dissolve slides steadily)
     std::array<float, kTiles> tile_diff_far{};  // mean |Y - Y kFarLag frames before| in each tile (-1: too early)
+    std::array<float, kTiles> tile_shift{}; // how far each tile's median pixel moved in colour (Y, Cb, Cr: the length
+                                            // of the three medians' move, code values) against kShiftLag frames before
+                                            // (-1: too early): a colour slide of the whole tile, not a subject in part of it
+    std::array<float, kTiles> tile_spread{};// how far the tile's pixels' luma moves spread around their median move (median
+                                            // absolute deviation, code values): small when the tile moved as one
     MotionMetrics motion;                   // against the previous frame, by optical flow (motion.h)
     bool damaged = false;                   // the decoder found errors in it and concealed them
 };
@@ -50,6 +55,8 @@ struct FrameMetrics {
 // How far back tile_diff_far looks (frames): longer than a generative fault's usual span, so that
 // the frame after one ends can be held against the frame before it began.
 inline constexpr int kFarLag = 24;
+// How far back tile_shift looks (frames).
+inline constexpr int kShiftLag = 8;
 
 // Reduces a planar frame's luma to 160x90 (box filter) and measures it against the previous one.
 class FrameMeter {
@@ -58,6 +65,7 @@ public:
 
 private:
     std::deque<std::vector<float>> past_;  // the reduced copies of the last kFarLag frames, oldest first
+    std::deque<std::vector<float>> past_chroma_;  // the chroma samples (Cb, Cr pairs) of the last kShiftLag frames
     MotionMeter motion_;
 };
 
@@ -74,9 +82,11 @@ private:
 // melt: part of the picture sagging and flowing (reports and the overlay know it; no detector yet).
 // morph: part of the picture dissolving into something else, which stays (it changes steadily,
 // frame after frame, in a way motion does not explain, and does not come back).
+// drift: part of the picture whose colour or brightness slides away and stays there, while what is
+// drawn there (its texture) stays the same and the rest of the picture does not change with it.
 enum class FlagKind { black, blank, freeze, duplicate, jump, first_frame_jump, flicker, blur, timestamps, end_decay, exposure, cadence, cut, corrupt,
-                      boil, wobble, pop, melt, morph };
-inline constexpr FlagKind kLastFlagKind = FlagKind::morph;
+                      boil, wobble, pop, melt, morph, drift };
+inline constexpr FlagKind kLastFlagKind = FlagKind::drift;
 const char* to_string(FlagKind k);
 
 // Where in the picture a local artifact is: a rectangle in picture coordinates (0..1, origin top
@@ -150,6 +160,14 @@ struct DetectorConfig {
     double morph_stays = 0.3;          // ...and 3 frames after it, still this share of its slide away from before it,
     double morph_left = 1.5;           // ...and this many times farther from the frame kFarLag before than as it began...
     double morph_global = 0.3;         // ...while the picture's mean luma moves at most this share of its tiles' (not a fade)
+    double drift_step = 4.0;           // drift: tiles whose median pixel moved this far in colour over kShiftLag frames (tile_shift)...
+    double drift_local = 3.0;          // ...this many times the picture's median tile...
+    int drift_min_frames = 5;          // ...for this many frames (gaps of 2 bridged), in 2+ neighbouring tiles...
+    double drift_calm = 0.4;           // ...where before it they moved at most this share as far...
+    double drift_flow = 0.6;           // ...while their flow is at most this (working pixels a frame: a subject walking in changes colour too)...
+    double drift_global = 0.2;         // ...and the picture's median tile moves at most this share as far (white balance, exposure)...
+    double drift_together = 1.0;       // ...and their pixels move together: spread (tile_spread) at most this share of the move...
+    double drift_max = 40.0;           // ...and the move a slide: at most this far over kShiftLag frames (more is a jump or new content)
 };
 
 // Thresholds as JSON ({"blur_ratio": 0.5, ...}: any subset of the fields above, by name). Unknown
@@ -203,7 +221,7 @@ struct ScanControl {
 
 // Version of the measures and detectors: bump it whenever they change what they find, so results
 // cached elsewhere (a project's flag counts) are recomputed.
-inline constexpr int kDetectorVersion = 11;
+inline constexpr int kDetectorVersion = 12;
 
 // Decodes the whole clip and runs the detectors. Errors name the file.
 Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg = {}, int threads = 0, ScanControl control = {});

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
     }
     analysis::FrameMeter meter;
     auto mx = [](const auto& a) { return static_cast<double>(*std::max_element(a.begin(), a.end())); };
-    if (tiles) std::printf("frame\ttile\tunexpl\tjitter\tnonrigid\tflow\tflow_x\tflow_y\twarp\tchanged\tmean\tdiff\tdiff2\taccel\tdiff_far\n");
+    if (tiles) std::printf("frame\ttile\tunexpl\tjitter\tnonrigid\tflow\tflow_x\tflow_y\twarp\tchanged\tmean\tdiff\tdiff2\taccel\tdiff_far\tshift\tspread\n");
     else std::printf("frame\tluma\tdiff\tmax_tdiff\tchanged\tmax_tchanged\tflow\tmax_tflow\twarp\tmax_twarp\tnoise\toccl\tunexpl\tmax_tunexpl\tmax_nonrigid\tmax_jitter\tlive_tiles\tdamaged\n");
     while (true) {
         auto f = (*dec)->next();
@@ -39,10 +39,10 @@ int main(int argc, char** argv) {
         auto d = [](float x) { return static_cast<double>(x); };
         if (tiles) {
             for (size_t t = 0; t < static_cast<size_t>(analysis::kTiles); ++t)
-                std::printf("%lld\t%zu\t%.4f\t%.4f\t%.4f\t%.3f\t%.3f\t%.3f\t%.2f\t%.4f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n", static_cast<long long>(m.index), t,
+                std::printf("%lld\t%zu\t%.4f\t%.4f\t%.4f\t%.3f\t%.3f\t%.3f\t%.2f\t%.4f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\n", static_cast<long long>(m.index), t,
                             d(v.tile_unexplained[t]), d(v.tile_jitter[t]), d(v.tile_nonrigid[t]), d(v.tile_flow[t]), d(v.tile_flow_x[t]),
                             d(v.tile_flow_y[t]), d(v.tile_warp[t]), d(v.tile_changed[t]), d(m.tile_mean[t]), d(m.tile_diff[t]), d(m.tile_diff2[t]),
-                            d(m.tile_accel[t]), d(m.tile_diff_far[t]));
+                            d(m.tile_accel[t]), d(m.tile_diff_far[t]), d(m.tile_shift[t]), d(m.tile_spread[t]));
             continue;
         }
         std::printf("%lld\t%.1f\t%.2f\t%.2f\t%.4f\t%.4f\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.4f\t%.4f\t%.4f\t%.3f\t%.3f\t%d\t%d\n",

@@ -1,9 +1,10 @@
-// Generative faults on real footage: boil, wobble and pop painted (tests/support/fault_gen.h) into
+// Generative faults on real footage: boil, wobble, pop, melt, morph and drift painted (tests/support/fault_gen.h) into
 // a random box (20-35% of each side) of real shots for a random span (10-20 frames) at a random
 // strength (0.6-1.0), x264-encoded, then scanned. A hit is a flag of the fault's kind overlapping
 // its frames (+-1) whose region overlaps the box (intersection over union >= 0.3). Precision counts
 // every flag of these kinds raised, on the faulty clips and on each shot's clean twin (the same
-// stretch, re-encoded the same way, with no fault: it must raise none).
+// stretch, re-encoded the same way, with no fault: it must raise none); a fault of a kind a test
+// does not count is there only as a fault its kinds must not be raised on.
 //
 // Two sets of shots. "tune": the detectors' thresholds were set looking at these. "held": never
 // looked at while tuning (a different stretch of the street camera, another shot of the animated
@@ -47,6 +48,7 @@ FlagKind kind_of(Fault f) {
         case Fault::wobble: return FlagKind::wobble;
         case Fault::melt: return FlagKind::melt;
         case Fault::morph: return FlagKind::morph;
+        case Fault::drift: return FlagKind::drift;
         default: return FlagKind::pop;
     }
 }
@@ -146,7 +148,8 @@ Tally run_set(const std::vector<Stretch>& shots, uint32_t seed, const char* set,
         const Region box{static_cast<float>(s.x) / kFaultWidth, static_cast<float>(s.y) / kFaultHeight,
                          static_cast<float>(s.x + s.w) / kFaultWidth, static_cast<float>(s.y + s.h) / kFaultHeight};
         double change = 0;
-        if (!twin) {
+        const bool other = !twin && !counted_kind(kind_of(s.fault));  // a fault of a kind not counted here
+        if (!twin && !other) {
             change = painted_change(fault_clip(c.name, s), twin_of(i), s);
             if (change < kVisible) {
                 ++t.invisible;
@@ -155,7 +158,7 @@ Tally run_set(const std::vector<Stretch>& shots, uint32_t seed, const char* set,
                 ++t.injected[to_string(s.fault)];
             }
         }
-        const bool counted = !twin && change >= kVisible;
+        const bool counted = !twin && !other && change >= kVisible;
         bool hit = false;
         for (const Flag& f : scan->flags) {
             if (!counted_kind(f.kind)) continue;
@@ -165,7 +168,7 @@ Tally run_set(const std::vector<Stretch>& shots, uint32_t seed, const char* set,
             if (match) {
                 ++t.correct[to_string(f.kind)];
                 hit = true;
-            } else if (!twin && !counted) {
+            } else if (!twin && !other && !counted) {
                 --t.raised[to_string(f.kind)];  // (a flag on an uncounted fault is neither right nor wrong)
             } else {
                 t.twin_flags += twin;
@@ -192,6 +195,14 @@ void report(const char* set, Tally& t, const std::vector<FlagKind>& kinds) {
     }
     std::printf("%-5s clean twins %d, flags on them %d; %d faults too faint to count\n", set, t.twins, t.twin_flags, t.invisible);
 }
+
+// The stretches of the later kinds' suites (morph, melt, drift): the boil/wobble/pop suite's
+// tuning stretches (both of its draws) and its held-out ones.
+const std::vector<Stretch> kTuneStretches = {{"vtest.avi", 5, 75},       {"vtest.avi", 20, 75},      {"vtest.avi", 35, 75},
+                                             {"balle-jbart.mp4", 1, 75}, {"balle-jbart.mp4", 5, 75}, {"Megamind.avi", 0.25, 70},
+                                             {"vtest.avi", 50, 75},      {"vtest.avi", 65, 75},      {"Megamind.avi", 8.4, 65},
+                                             {"phone.mp4", 0.1, 40}};
+const std::vector<Stretch> kHeldStretches = {{"vtest.avi", 42, 75}, {"vtest.avi", 72, 75}, {"Megamind.avi", 4.17, 50}, {"phone.mp4", 0.05, 40}};
 
 }  // namespace
 
@@ -243,10 +254,8 @@ TEST(FaultSuite, MeltAndMorphOnRealFootage) {
         if (std::getenv("CI")) FAIL() << "the real-footage set is missing: scripts/real-footage.sh gathers it";
         GTEST_SKIP() << "the real-footage set is missing: run scripts/real-footage.sh";
     }
-    const std::vector<Stretch> tune = {{"vtest.avi", 5, 75},       {"vtest.avi", 20, 75},  {"vtest.avi", 35, 75},       {"balle-jbart.mp4", 1, 75},
-                                       {"balle-jbart.mp4", 5, 75}, {"Megamind.avi", 0.25, 70}, {"vtest.avi", 50, 75}, {"vtest.avi", 65, 75},
-                                       {"Megamind.avi", 8.4, 65},  {"phone.mp4", 0.1, 40}};
-    const std::vector<Stretch> held = {{"vtest.avi", 42, 75}, {"vtest.avi", 72, 75}, {"Megamind.avi", 4.17, 50}, {"phone.mp4", 0.05, 40}};
+    const std::vector<Stretch>& tune = kTuneStretches;
+    const std::vector<Stretch>& held = kHeldStretches;
     const std::vector<Fault> faults = {Fault::none, Fault::melt, Fault::melt, Fault::morph, Fault::morph};
     const std::vector<FlagKind> kinds = {FlagKind::melt, FlagKind::morph};
     Tally t = run_set(tune, 41, "mmtune", faults, kinds);
@@ -262,4 +271,32 @@ TEST(FaultSuite, MeltAndMorphOnRealFootage) {
     EXPECT_GE(precision(t, "morph"), 0.9);
     EXPECT_GE(recall(h, "morph"), 0.7);
     EXPECT_GE(precision(h, "morph"), 0.8);
+}
+
+// Drift (the box's colour and brightness slide away over the span and stay), beside morphs (which
+// change the box's colour too, by changing what is drawn there: not a drift): the tuning stretches
+// for tuning, the held-out ones, scanned once the drift thresholds were set, for the figures to quote.
+TEST(FaultSuite, DriftOnRealFootage) {
+    if (!fs::exists(set_dir() / "vtest.avi")) {
+        if (std::getenv("CI")) FAIL() << "the real-footage set is missing: scripts/real-footage.sh gathers it";
+        GTEST_SKIP() << "the real-footage set is missing: run scripts/real-footage.sh";
+    }
+    const std::vector<Stretch>& tune = kTuneStretches;
+    const std::vector<Stretch>& held = kHeldStretches;
+    const std::vector<Fault> faults = {Fault::none, Fault::drift, Fault::drift, Fault::morph};
+    const std::vector<FlagKind> kinds = {FlagKind::drift};
+    Tally t = run_set(tune, 73, "dtune", faults, kinds);
+    report("tune", t, kinds);
+    // (While thresholds are being set, the held-out set is not scanned: REELSYNC_TUNING=1.)
+    if (std::getenv("REELSYNC_TUNING")) GTEST_SKIP() << "tuning: the held-out set not scanned";
+    Tally h = run_set(held, 89, "dheld", faults, kinds);
+    report("held", h, kinds);
+    EXPECT_EQ(t.twin_flags, 0);
+    EXPECT_EQ(h.twin_flags, 0);
+    // Tuning set: recall 0.800, precision 0.941 (below the 0.9 recall: README); held out,
+    // its scan with the median-pixel rule as tuned (recall 0.875, precision 0.875), as floors.
+    EXPECT_GE(recall(t, "drift"), 0.8);
+    EXPECT_GE(precision(t, "drift"), 0.9);
+    EXPECT_GE(recall(h, "drift"), 0.8);
+    EXPECT_GE(precision(h, "drift"), 0.8);
 }
