@@ -33,10 +33,11 @@ namespace {
 constexpr int kW = 160, kH = 90;
 static_assert(kW % kTilesX == 0 && kH % kTilesY == 0, "tiles cover the reduced copy exactly");
 
-double median_of(std::vector<double> v) {
+template <class T>
+double median_of(std::vector<T> v) {
     if (v.empty()) return 0;
     std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
-    return v[v.size() / 2];
+    return static_cast<double>(v[v.size() / 2]);
 }
 
 using TileScores = std::array<double, kTiles>;
@@ -178,6 +179,17 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
         });
     };
 
+    // Each judged frame's median tile of `value` (0 where not judged or where `measured` says no).
+    auto median_tile = [&](auto&& value, auto&& measured) {
+        std::vector<double> out(static_cast<size_t>(n), 0.0);
+        for (int64_t i = 0; i < n; ++i)
+            if (judged(i) && measured(i)) {
+                std::vector<double> all;
+                for (int t = 0; t < kTiles; ++t) all.push_back(value(t, i));
+                out[static_cast<size_t>(i)] = median_of(std::move(all));
+            }
+        return out;
+    };
     // Each tile's median of a per-tile measure over the judged frames.
     auto typical = [&](auto&& field) {
         std::array<double, kTiles> out{};
@@ -344,13 +356,7 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
     };
     // (the picture's median tile slide per frame: a fade, an exposure change or a camera's slow
     // light change slides everywhere; a morph only in part of the picture)
-    std::vector<double> slide_everywhere(static_cast<size_t>(n), 0.0);
-    for (int64_t i = 0; i < n; ++i)
-        if (judged(i)) {
-            std::vector<double> all;
-            for (int t = 0; t < kTiles; ++t) all.push_back(slide(t, i));
-            slide_everywhere[static_cast<size_t>(i)] = median_of(all);
-        }
+    const std::vector<double> slide_everywhere = median_tile(slide, [](int64_t) { return true; });
     auto dissolves = [&](int t, int64_t i) {
         if (!judged(i)) return false;
         const FrameMetrics& f = m[static_cast<size_t>(i)];
@@ -429,13 +435,7 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
     // rest of the picture does not shift with them (white balance, exposure), and it is not a morph
     // or a pop (which change the colour of what they replace too).
     auto shift = [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].tile_shift, t); };
-    std::vector<double> shift_everywhere(static_cast<size_t>(n), 0.0);
-    for (int64_t i = 0; i < n; ++i)
-        if (judged(i) && m[static_cast<size_t>(i)].tile_shift[0] >= 0) {
-            std::vector<double> all;
-            for (int t = 0; t < kTiles; ++t) all.push_back(shift(t, i));
-            shift_everywhere[static_cast<size_t>(i)] = median_of(all);
-        }
+    const std::vector<double> shift_everywhere = median_tile(shift, [&](int64_t i) { return m[static_cast<size_t>(i)].tile_shift[0] >= 0; });
     auto drifts = [&](int t, int64_t i) {
         if (!judged(i)) return false;
         const double d = shift(t, i);
@@ -645,16 +645,11 @@ FrameMetrics FrameMeter::measure(const AVFrame& f, int64_t index) {
             dcb[chroma_at[k]].push_back(chroma[2 * k] - then_chroma[2 * k]);
             dcr[chroma_at[k]].push_back(chroma[2 * k + 1] - then_chroma[2 * k + 1]);
         }
-        auto median = [](std::vector<float>& v) {
-            if (v.empty()) return 0.0;
-            std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
-            return static_cast<double>(v[v.size() / 2]);
-        };
         for (size_t t = 0; t < static_cast<size_t>(kTiles); ++t) {
-            const double my = median(dy[t]);
-            m.tile_shift[t] = static_cast<float>(std::hypot(my, median(dcb[t]), median(dcr[t])));
+            const double my = median_of(dy[t]);
+            m.tile_shift[t] = static_cast<float>(std::hypot(my, median_of(std::move(dcb[t])), median_of(std::move(dcr[t]))));
             for (float& v : dy[t]) v = std::fabs(v - static_cast<float>(my));
-            m.tile_spread[t] = static_cast<float>(median(dy[t]));
+            m.tile_spread[t] = static_cast<float>(median_of(std::move(dy[t])));
         }
     }
     past_chroma_.push_back(std::move(chroma));

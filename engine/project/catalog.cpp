@@ -19,10 +19,14 @@ namespace reelsync::project {
 
 namespace fs = std::filesystem;
 
+namespace {
+// Sleeps while `hold` is set, unless `quit` is (either may be absent).
+void wait_while_held(const std::atomic<bool>* hold, const std::atomic<bool>* quit) {
+    while (hold && hold->load() && !(quit && quit->load())) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+}  // namespace
+
 Result<Catalogued> catalogue_clip(const fs::path& file, const std::atomic<bool>* hold, const std::atomic<bool>* quit) {
-    const auto wait_while_held = [&] {
-        while (hold && hold->load() && !(quit && quit->load())) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    };
     auto dec = media::VideoDecoder::open(file.string(), media::VideoDecoder::Options{1});
     if (!dec) return std::unexpected(dec.error());
     const media::ClipInfo& info = (*dec)->info();
@@ -38,7 +42,7 @@ Result<Catalogued> catalogue_clip(const fs::path& file, const std::atomic<bool>*
     // The keyframe at or before the middle: one decoded frame, and rarely the (often odd) first.
     const int64_t mid = info.frame_count() / 2;
     const int64_t key = info.index.frame_at_pts(info.index.keyframe_at_or_before(info.index.pts[static_cast<size_t>(mid)]));
-    wait_while_held();  // opening read the packets; decoding is the probe's real cost
+    wait_while_held(hold, quit);  // opening read the packets; decoding is the probe's real cost
     if (auto r = (*dec)->seek(key); !r) return std::unexpected(r.error());
     auto f = (*dec)->next();
     if (!f) return std::unexpected(f.error());
@@ -105,7 +109,7 @@ void Catalog::wait() {
 void Catalog::probe_work() {
     auto cache = ProjectCache::open(folder_);  // none (read-only in-memory project): nothing cached
     while (!quit_.load()) {
-        while (held_.load() && !quit_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        wait_while_held(&held_, &quit_);
         const size_t i = next_.fetch_add(1);
         if (i >= items_.size()) break;
         const Item& it = items_[i];

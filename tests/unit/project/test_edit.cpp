@@ -298,6 +298,13 @@ TEST(Edit, CsvOfEveryClip) {
               "clip_c.mkv,clip_c.mkv,approved,0,,24,,,,,3,\"hold, \"\"then\"\" cut\",no,\r\n");
 }
 
+// A thumbnail's mean of R + G + B per pixel (testsrc2's colours are well above 100; black is 0).
+long mean_rgb_sum(const ProjectCache::Thumbnail& th) {
+    long sum = 0;
+    for (size_t i = 0; i < th.rgba.size(); i += 4) sum += th.rgba[i] + th.rgba[i + 1] + th.rgba[i + 2];
+    return sum / static_cast<long>(th.rgba.size() / 4);
+}
+
 // The catalogue: probes and thumbnails every clip into the project cache, then (when asked) scans
 // each for artifacts; a second opening reads all of it back without decoding.
 TEST(Catalog, ProbesThumbnailsAndFlagCountsAreCached) {
@@ -348,9 +355,7 @@ TEST(Catalog, ProbesThumbnailsAndFlagCountsAreCached) {
         if (r.clip == c[0].id && r.thumbnail) th = &*r.thumbnail;
     ASSERT_TRUE(th);
     ASSERT_EQ(th->width, kThumbWidth);
-    long sum = 0;
-    for (size_t i = 0; i < th->rgba.size(); i += 4) sum += th->rgba[i] + th->rgba[i + 1] + th->rgba[i + 2];
-    EXPECT_GT(sum / static_cast<long>(th->rgba.size() / 4), 100);
+    EXPECT_GT(mean_rgb_sum(*th), 100);
     // Second opening: everything from the cache, nothing decoded, no scan needed.
     auto second = run(true);
     int cached = 0;
@@ -435,9 +440,7 @@ TEST(Catalog, AProbeInFlightWaitsWhileHeldBeforeItDecodes) {
     ASSERT_TRUE(got->media);
     EXPECT_EQ(got->media->frame_count, 72);
     ASSERT_TRUE(got->thumbnail);
-    long sum = 0;
-    for (size_t i = 0; i < got->thumbnail->rgba.size(); i += 4) sum += got->thumbnail->rgba[i] + got->thumbnail->rgba[i + 1] + got->thumbnail->rgba[i + 2];
-    EXPECT_GT(sum / static_cast<long>(got->thumbnail->rgba.size() / 4), 100);  // testsrc2's colours, not black
+    EXPECT_GT(mean_rgb_sum(*got->thumbnail), 100);  // testsrc2's colours, not black
     // Quitting ends a hold: a catalogue going away while held does not hang.
     hold.store(true);
     quit.store(true);
