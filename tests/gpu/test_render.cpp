@@ -24,6 +24,15 @@ namespace {
 
 std::unique_ptr<gpu::Context> g_ctx;
 
+// The context goes before the program exits: a Vulkan driver loaded after the program started
+// tears its own statics down before the program's, and destroying a device after that crashed
+// (NVIDIA's driver, at exit, once every test had passed).
+class ReleaseContext : public ::testing::Environment {
+public:
+    void TearDown() override { g_ctx.reset(); }
+};
+const ::testing::Environment* const g_release_context = ::testing::AddGlobalTestEnvironment(new ReleaseContext);
+
 gpu::Context* context() {
     if (!g_ctx) {
         gpu::ContextOptions o;
