@@ -481,6 +481,92 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
         }
         flags.push_back({FlagKind::drift, e.first, e.last, std::min(1.0, moved / 12), region_of(where, 1e-6)});
     }
+
+    // Melt: part of a still picture that sags and flows back, nothing moving sideways there. Each
+    // tile's content moves down and then up (its vertical flow against the picture's median flow,
+    // summed over 4-11 frames each way, sinking and rising in most of those frames) by a few pixels,
+    // its sideways flow steady meanwhile (a walker bobbing moves sideways too), the tile still
+    // before and after it and the camera still throughout; 2+ neighbouring tiles (a neighbour on
+    // looser terms), and few tiles at once (a whole character bouncing is the scene), not a morph or
+    // a pop there.
+    // (tile_flow_y is the backward flow, from a frame to the one before: content sinking reads negative.)
+    std::vector<double> camera(static_cast<size_t>(n), 0.0), median_fx(static_cast<size_t>(n), 0.0), median_fy(static_cast<size_t>(n), 0.0);
+    for (int64_t i = 0; i < n; ++i) {
+        const MotionMetrics& mo = m[static_cast<size_t>(i)].motion;
+        if (!mo.valid) continue;
+        median_fx[static_cast<size_t>(i)] = median_of(std::vector<float>(mo.tile_flow_x.begin(), mo.tile_flow_x.end()));
+        median_fy[static_cast<size_t>(i)] = median_of(std::vector<float>(mo.tile_flow_y.begin(), mo.tile_flow_y.end()));
+        camera[static_cast<size_t>(i)] = std::hypot(median_fx[static_cast<size_t>(i)], median_fy[static_cast<size_t>(i)]);
+    }
+    // Each tile's largest sag over the windows holding a frame: `sag` where the tile meets every
+    // condition (its sideways flow within melt_steady of the sag, still both before and after),
+    // `beside` where it meets them as a neighbour of such a tile may (within melt_steady_beside,
+    // still on one side: a part of the sag a walker passes through).
+    std::vector<std::array<double, kTiles>> sag(static_cast<size_t>(n), std::array<double, kTiles>{}), beside = sag;
+    constexpr int kMeltHalfMin = 4, kMeltHalfMax = 11;
+    for (int t = 0; t < kTiles; ++t) {
+        auto down = [&](int64_t i) { return -(at(m[static_cast<size_t>(i)].motion.tile_flow_y, t) - median_fy[static_cast<size_t>(i)]); };
+        auto side = [&](int64_t i) { return at(m[static_cast<size_t>(i)].motion.tile_flow_x, t) - median_fx[static_cast<size_t>(i)]; };
+        auto still = [&](int64_t a, int64_t b) {  // the tile's mean flow over [a, b), judged frames only; huge if fewer than 3
+            double sum = 0;
+            int k = 0;
+            for (int64_t i = std::max<int64_t>(a, 0); i < std::min(b, n); ++i)
+                if (judged(i)) sum += at(m[static_cast<size_t>(i)].motion.tile_flow, t), ++k;
+            return k >= 3 ? sum / k : 1e9;
+        };
+        for (int64_t mid = 0; mid < n; ++mid)
+            for (int h = kMeltHalfMin; h <= kMeltHalfMax; ++h) {
+                const int64_t a = mid - h, b = mid + h;  // down over [a, mid), up over [mid, b)
+                if (a < 0 || b > n) continue;
+                bool ok = true;
+                double sank = 0, rose = 0, mean_side = 0;
+                int sinking = 0, rising = 0;
+                for (int64_t i = a; i < b && ok; ++i) {
+                    ok = judged(i) && camera[static_cast<size_t>(i)] <= c.melt_camera;
+                    const double d = down(i);
+                    if (i < mid) sank += d, sinking += d > 0;
+                    else rose -= d, rising += d < 0;
+                    mean_side += side(i) / (2.0 * h);
+                }
+                const double s = std::min(sank, rose);
+                if (!ok || s < c.melt_sag || s > c.melt_sag_max) continue;
+                if (std::min(sinking, rising) < c.melt_coherent * h) continue;
+                double sway = 0;
+                for (int64_t i = a; i < b; ++i) sway += std::abs(side(i) - mean_side) / 2;
+                const double before = still(a - 8, a - 2), after = still(b + 2, b + 8);
+                const bool core = sway <= c.melt_steady * s && std::max(before, after) <= c.melt_calm;
+                if (!core && !(sway <= c.melt_steady_beside * s && std::min(before, after) <= c.melt_calm)) continue;
+                for (int64_t i = a; i < b; ++i) {
+                    double& x = (core ? sag : beside)[static_cast<size_t>(i)][static_cast<size_t>(t)];
+                    x = std::max(x, s);
+                    if (core) beside[static_cast<size_t>(i)][static_cast<size_t>(t)] = std::max(beside[static_cast<size_t>(i)][static_cast<size_t>(t)], s);
+                }
+            }
+    }
+    auto sags = [&](int t, int64_t i) { return beside[static_cast<size_t>(i)][static_cast<size_t>(t)] > 0; };
+    for (const Event& e : events(sags, c.melt_min_frames)) {
+        if (overlaps(e, FlagKind::morph) || overlaps(e, FlagKind::pop)) continue;
+        // (at least one tile meets every condition for melt_min_frames of the event's frames)
+        const bool cored = std::any_of(e.tiles.begin(), e.tiles.end(), [&](int t) {
+            int64_t k = 0;
+            for (int64_t i = e.first; i <= e.last; ++i) k += sag[static_cast<size_t>(i)][static_cast<size_t>(t)] > 0;
+            return k >= c.melt_min_frames;
+        });
+        if (!cored) continue;
+        int busy = 0;
+        for (int64_t i = e.first; i <= e.last; ++i)
+            busy = std::max(busy, static_cast<int>(std::count_if(beside[static_cast<size_t>(i)].begin(), beside[static_cast<size_t>(i)].end(), [](double v) { return v > 0; })));
+        if (busy > c.melt_max_tiles) continue;
+        // Where: the event's tiles that sagged at least a third as far as the most.
+        TileScores where{};
+        double most = 0;
+        for (int t : e.tiles)
+            for (int64_t i = e.first; i <= e.last; ++i) {
+                where[static_cast<size_t>(t)] = std::max(where[static_cast<size_t>(t)], beside[static_cast<size_t>(i)][static_cast<size_t>(t)]);
+                most = std::max(most, where[static_cast<size_t>(t)]);
+            }
+        flags.push_back({FlagKind::melt, e.first, e.last, std::min(1.0, most / 3), region_of(where, 1e-6)});
+    }
 }
 }  // namespace
 
@@ -1158,6 +1244,15 @@ void for_each_field(DetectorConfig& c, F&& f) {
     f("drift_global", c.drift_global);
     f("drift_together", c.drift_together);
     f("drift_max", c.drift_max);
+    f("melt_sag", c.melt_sag);
+    f("melt_sag_max", c.melt_sag_max);
+    f("melt_coherent", c.melt_coherent);
+    f("melt_steady", c.melt_steady);
+    f("melt_steady_beside", c.melt_steady_beside);
+    f("melt_calm", c.melt_calm);
+    f("melt_camera", c.melt_camera);
+    f("melt_min_frames", c.melt_min_frames);
+    f("melt_max_tiles", c.melt_max_tiles);
 }
 }  // namespace
 

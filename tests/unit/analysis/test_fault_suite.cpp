@@ -257,18 +257,27 @@ TEST(FaultSuite, MeltAndMorphOnRealFootage) {
     const std::vector<Fault> faults = {Fault::none, Fault::melt, Fault::melt, Fault::morph, Fault::morph};
     const std::vector<FlagKind> kinds = {FlagKind::melt, FlagKind::morph};
     Tally t = run_set(kTuneStretches, 41, "mmtune", faults, kinds);
-    Tally h = run_set(kHeldStretches, 59, "mmheld", faults, kinds);
     report("tune", t, kinds);
-    report("held", h, kinds);
     EXPECT_EQ(t.twin_flags, 0);
-    EXPECT_EQ(h.twin_flags, 0);
-    // Morph on the tuning set as the issue asks (0.9); held out, the first scan's figures (recall
-    // 0.750, precision 0.857, README) as floors. Melt has no detector yet: its clips count here
-    // only as faults a morph must not be raised on.
+    // Morph on the tuning set as the issue asks (0.9). Melt, tuned here for precision first (a
+    // flag on a clean shot or a morph counts against it): recall 0.529, precision 1.000 (below the
+    // issue's 0.9 recall: README), as floors.
     EXPECT_GE(recall(t, "morph"), 0.9);
     EXPECT_GE(precision(t, "morph"), 0.9);
+    EXPECT_GE(recall(t, "melt"), 0.5);
+    EXPECT_GE(precision(t, "melt"), 0.9);
+    // (While thresholds are being set, the held-out set is not scanned: REELSYNC_TUNING=1. CI
+    // counts the skip as a failure.)
+    if (std::getenv("REELSYNC_TUNING")) GTEST_SKIP() << "tuning: the held-out set not scanned";
+    Tally h = run_set(kHeldStretches, 59, "mmheld", faults, kinds);
+    report("held", h, kinds);
+    EXPECT_EQ(h.twin_flags, 0);
+    // Held out: morph's first scan (recall 0.750, precision 0.857) and melt's (0.250, 1.000: 2 of
+    // 8 found, none wrong), as floors.
     EXPECT_GE(recall(h, "morph"), 0.7);
     EXPECT_GE(precision(h, "morph"), 0.8);
+    EXPECT_GE(recall(h, "melt"), 0.2);
+    EXPECT_GE(precision(h, "melt"), 0.8);
 }
 
 // Drift (the box's colour and brightness slide away over the span and stay), beside morphs (which
