@@ -46,7 +46,7 @@ compare() {  # NAME MODE DURATION DROPS_ALLOWED(yes|no) TAKES... [--offset ...]
     local summary
     summary=$(tail -1 "$res/$name.jsonl")
     table+=("$name: $summary")
-    [ "$drops" = yes ] || grep -q '"dropped":0,' <<< "$summary" || failed=1
+    [ "$drops" = yes ] || python3 -c 'import json, sys; sys.exit(json.loads(sys.argv[1])["dropped"] != 0)' "$summary" || failed=1
 }
 t=("$m"/take1080_{0,1,2,3}.mp4)
 for i in 1 2 3; do compare "grid4x1080p30-run$i" grid 10 no "${t[@]}"; done
@@ -59,6 +59,8 @@ done < "$m/mixed.txt"
 # Their frame table is the union of the four takes' frames, some a millisecond long: a present
 # cannot show each, so drops are allowed here and the lock-step is what is judged.
 compare grid4x1080-mixed-rates grid 10.5 yes "${mixed[@]}" --offset "${offsets[@]}"
+# The judgement of test Compare.FourTakesAtMixedRatesStayInStep (tests/integration/test_playback.cpp),
+# which cannot run here: it makes its takes with ffmpeg, which this machine need not have.
 verdict=$(python3 - "$m/mixed.txt" "$res/grid4x1080-mixed-rates.jsonl" <<'PY'
 import json, math, sys
 from fractions import Fraction

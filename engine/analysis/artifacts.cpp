@@ -190,6 +190,7 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
             }
         return out;
     };
+    auto every_frame = [](int64_t) { return true; };
     // Each tile's median of a per-tile measure over the judged frames.
     auto typical = [&](auto&& field) {
         std::array<double, kTiles> out{};
@@ -356,7 +357,7 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
     };
     // (the picture's median tile slide per frame: a fade, an exposure change or a camera's slow
     // light change slides everywhere; a morph only in part of the picture)
-    const std::vector<double> slide_everywhere = median_tile(slide, [](int64_t) { return true; });
+    const std::vector<double> slide_everywhere = median_tile(slide, every_frame);
     auto dissolves = [&](int t, int64_t i) {
         if (!judged(i)) return false;
         const FrameMetrics& f = m[static_cast<size_t>(i)];
@@ -490,18 +491,13 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
     // looser terms), and few tiles at once (a whole character bouncing is the scene), not a morph or
     // a pop there.
     // (tile_flow_y is the backward flow, from a frame to the one before: content sinking reads negative.)
-    std::vector<double> camera(static_cast<size_t>(n), 0.0), median_fx(static_cast<size_t>(n), 0.0), median_fy(static_cast<size_t>(n), 0.0);
-    for (int64_t i = 0; i < n; ++i) {
-        const MotionMetrics& mo = m[static_cast<size_t>(i)].motion;
-        if (!mo.valid) continue;
-        median_fx[static_cast<size_t>(i)] = median_of(std::vector<float>(mo.tile_flow_x.begin(), mo.tile_flow_x.end()));
-        median_fy[static_cast<size_t>(i)] = median_of(std::vector<float>(mo.tile_flow_y.begin(), mo.tile_flow_y.end()));
-        camera[static_cast<size_t>(i)] = std::hypot(median_fx[static_cast<size_t>(i)], median_fy[static_cast<size_t>(i)]);
-    }
+    const std::vector<double> median_fx = median_tile([&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].motion.tile_flow_x, t); }, every_frame);
+    const std::vector<double> median_fy = median_tile([&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].motion.tile_flow_y, t); }, every_frame);
+    auto camera = [&](int64_t i) { return std::hypot(median_fx[static_cast<size_t>(i)], median_fy[static_cast<size_t>(i)]); };
     // Each tile's largest sag over the windows holding a frame: `sag` where the tile meets every
     // condition (its sideways flow within melt_steady of the sag, still both before and after),
-    // `beside` where it meets them as a neighbour of such a tile may (within melt_steady_beside,
-    // still on one side: a part of the sag a walker passes through).
+    // `beside` where it meets at least the terms a neighbour of such a tile must (within
+    // melt_steady_beside, still on one side: a part of the sag a walker passes through).
     std::vector<std::array<double, kTiles>> sag(static_cast<size_t>(n), std::array<double, kTiles>{}), beside = sag;
     constexpr int kMeltHalfMin = 4, kMeltHalfMax = 11;
     for (int t = 0; t < kTiles; ++t) {
@@ -522,7 +518,7 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
                 double sank = 0, rose = 0, mean_side = 0;
                 int sinking = 0, rising = 0;
                 for (int64_t i = a; i < b && ok; ++i) {
-                    ok = judged(i) && camera[static_cast<size_t>(i)] <= c.melt_camera;
+                    ok = judged(i) && camera(i) <= c.melt_camera;
                     const double d = down(i);
                     if (i < mid) sank += d, sinking += d > 0;
                     else rose -= d, rising += d < 0;
@@ -537,9 +533,9 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
                 const bool core = sway <= c.melt_steady * s && std::max(before, after) <= c.melt_calm;
                 if (!core && !(sway <= c.melt_steady_beside * s && std::min(before, after) <= c.melt_calm)) continue;
                 for (int64_t i = a; i < b; ++i) {
-                    double& x = (core ? sag : beside)[static_cast<size_t>(i)][static_cast<size_t>(t)];
-                    x = std::max(x, s);
-                    if (core) beside[static_cast<size_t>(i)][static_cast<size_t>(t)] = std::max(beside[static_cast<size_t>(i)][static_cast<size_t>(t)], s);
+                    double& any = beside[static_cast<size_t>(i)][static_cast<size_t>(t)];
+                    any = std::max(any, s);
+                    if (core) sag[static_cast<size_t>(i)][static_cast<size_t>(t)] = std::max(sag[static_cast<size_t>(i)][static_cast<size_t>(t)], s);
                 }
             }
     }
@@ -559,12 +555,10 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
         if (busy > c.melt_max_tiles) continue;
         // Where: the event's tiles that sagged at least a third as far as the most.
         TileScores where{};
-        double most = 0;
         for (int t : e.tiles)
-            for (int64_t i = e.first; i <= e.last; ++i) {
+            for (int64_t i = e.first; i <= e.last; ++i)
                 where[static_cast<size_t>(t)] = std::max(where[static_cast<size_t>(t)], beside[static_cast<size_t>(i)][static_cast<size_t>(t)]);
-                most = std::max(most, where[static_cast<size_t>(t)]);
-            }
+        const double most = *std::max_element(where.begin(), where.end());
         flags.push_back({FlagKind::melt, e.first, e.last, std::min(1.0, most / 3), region_of(where, 1e-6)});
     }
 }
