@@ -89,7 +89,7 @@ std::vector<std::pair<int64_t, std::vector<uint8_t>>> Review::tick() {
         if (changed && (sort == SortBy::duration || sort == SortBy::steadiness || flagged_only)) refilter();
         // On few cores the catalogue (probes, thumbnails, its artifact pass) holds while a clip or
         // an edit plays: playback keeps every frame, from the first (core/threads.h).
-        const bool busy = mode_ != Mode::browser && session_.has_player() && session_.player().playing();
+        const bool busy = (mode_ != Mode::browser && session_.has_player() && session_.player().playing()) || edit_job_.valid();
         catalog_->hold(busy && threads::few_cores());
         if (finished_before_take) all_catalogued_ = true;
         if (catalog_->finished() && catalogue_seconds_ < 0) {
@@ -312,6 +312,12 @@ Result<void> Review::finish_edit() {
     prerolls_.clear();
     want_beats();
     want_continuity();
+    // On a small machine the edit's analyses (its song's waveform and beats, its cuts'
+    // continuity) would take the CPU its first frames need: it plays once they are done, or after
+    // kEditAnalysisWait seconds at most (a long song tracked for the first time), on its first
+    // frame meanwhile. A pause, a seek or a play key drops the wait.
+    if (p.play && threads::few_cores() && analyses_running_->load() > 0)
+        session_.player().hold_start([n = analyses_running_] { return n->load() == 0; }, steady_seconds() + kEditAnalysisWait);
     return {};
 }
 
@@ -331,7 +337,8 @@ void Review::want_continuity() {
     }
     if (todo.empty() || continuity_job_.valid()) return;  // one job at a time; its end asks again
     // Two exact decodes per cut, on the background pool (below the edit's own decoders).
-    continuity_job_ = session_.background().submit([todo = std::move(todo)] {
+    ++*analyses_running_;
+    continuity_job_ = session_.background().submit([todo = std::move(todo), running = AnalysisRunning(analyses_running_)] {
         std::vector<std::pair<std::string, std::optional<analysis::Continuity>>> out;
         for (const auto& [a, b] : todo) out.emplace_back(cut_key(a, b), project::continuity_at_cut(a, b));
         return out;
@@ -358,7 +365,8 @@ void Review::want_beats() {
     // Decoding the song (for its waveform) and tracking it take about a second: never on the
     // render thread.
     // On the background pool, below the edit's decoders: the edit starts playing while this runs.
-    song_job_ = session_.background().submit([song = beats_song_.string(), track = !tracked_] {
+    ++*analyses_running_;
+    song_job_ = session_.background().submit([song = beats_song_.string(), track = !tracked_, running = AnalysisRunning(analyses_running_)] {
         SongAnalysis a;
         auto audio = media::decode_audio(song, analysis::kTrackerRate, 1, 0.0);
         if (!audio) {

@@ -217,6 +217,19 @@ private:
     std::vector<float> waveform_;
     std::filesystem::path beats_song_;            // the song these (or the job) are for
     std::future<SongAnalysis> song_job_;
+    // The edit's analyses on the background pool (the song's, the continuity's) not yet done: each
+    // job holds one count (AnalysisRunning) until it returns. Read by the player's start hold.
+    std::shared_ptr<std::atomic<int>> analyses_running_ = std::make_shared<std::atomic<int>>(0);
+    struct AnalysisRunning {
+        explicit AnalysisRunning(std::shared_ptr<std::atomic<int>> n) : n_(std::move(n)) {}
+        AnalysisRunning(AnalysisRunning&& o) noexcept : n_(std::move(o.n_)) {}
+        AnalysisRunning(const AnalysisRunning&) = delete;
+        ~AnalysisRunning() {
+            if (n_) --*n_;
+        }
+        std::shared_ptr<std::atomic<int>> n_;
+    };
+    static constexpr double kEditAnalysisWait = 1.5;  // seconds an edit's start waits for them at most
     // Continuity: known cuts by key (out file, out frame, in file, in frame), the job working out
     // the edit's others, and the edit's cuts in order. Main thread only.
     static std::string cut_key(const project::Shot& out, const project::Shot& in);

@@ -28,6 +28,7 @@ void Player::start_seek(int64_t frame, bool reverse, bool resume) {
     preroll_pending_ = false;
     warmup_left_ = 0;
     warming_ = false;
+    start_gate_ = nullptr;
     at_end_ = false;
     expected_next_ = frame;
 }
@@ -35,6 +36,13 @@ void Player::start_seek(int64_t frame, bool reverse, bool resume) {
 bool Player::prerolled() {
     const int preroll = std::min(4, reader_.capacity());
     return reader_.queued() >= preroll || reader_.finished() || reader_.decoded_all();
+}
+
+bool Player::ready_to_start(double now) {
+    if (!prerolled()) return false;
+    if (start_gate_ && now < start_gate_until_ && !start_gate_()) return false;
+    start_gate_ = nullptr;
+    return true;
 }
 
 void Player::play() {
@@ -53,6 +61,7 @@ void Player::pause() {
     preroll_pending_ = false;
     warmup_left_ = 0;
     warming_ = false;
+    start_gate_ = nullptr;
     if (was && current_) {
         // Hold on the frame on screen; the decoder restarts from it so a step or play is exact.
         clock_.set_speed(1.0);
@@ -139,8 +148,8 @@ Player::Plan Player::plan(double now, double render_estimate, double expected) {
             plan.present_at = now;
             return plan;
         }
-        // The clock starts once the decoder is a few frames ahead.
-        if (!prerolled()) {
+        // The clock starts once the decoder is a few frames ahead (and no hold_start() waits).
+        if (!ready_to_start(now)) {
             plan.wake_at = now + 0.002;
             return plan;
         }
@@ -303,7 +312,7 @@ void Player::presented(const media::VideoFrame& frame, double at) {
         // without waiting); the clock starts when the decoder is a few frames ahead, so the first
         // second of playback does not race it. Usually that is already so, and it starts now.
         start_clock_on_present_ = false;
-        if (prerolled() && warmup_left_ <= 0) clock_.play();
+        if (warmup_left_ <= 0 && ready_to_start(at)) clock_.play();
         else preroll_pending_ = true;
     }
 }

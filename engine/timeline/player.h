@@ -15,6 +15,7 @@
 // MasterClock. Not thread-safe.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -75,6 +76,14 @@ public:
     // sizes, the view's first draws) before any frame has a deadline. Those redraws are not
     // presents of the timeline (not in the statistics).
     void warm_up(int presents) { warmup_left_ = presents; }
+    // Holds the clock's start (after the first frame and the pre-roll) until `ready()` is true or
+    // the steady instant `until` has passed, whichever is first: on a small machine the edit's own
+    // analyses (its song's beats, its cuts) finish on the CPU before it plays (review::Review).
+    // A pause or a seek drops the hold; called on the thread that presents, like the rest.
+    void hold_start(std::function<bool()> ready, double until) {
+        start_gate_ = std::move(ready);
+        start_gate_until_ = until;
+    }
 
     // --- state ---
     const std::optional<media::VideoFrame>& current() const { return current_; }
@@ -107,6 +116,10 @@ private:
     int warmup_left_ = 0;                  // redraws of the first frame still to do before the clock starts
     bool warming_ = false;                 // the frame planned is one of them
     bool prerolled();
+    // The pre-roll is done and no hold_start() keeps the clock waiting at steady instant `now`.
+    bool ready_to_start(double now);
+    std::function<bool()> start_gate_;  // hold_start(): empty when none
+    double start_gate_until_ = 0;
     bool at_end_ = false;
     int64_t repeat_counted_for_ = -1;  // frame whose overrun was already counted as a repeat
     int64_t expected_next_ = 0;        // next frame index in 1x forward play (for drop counting)

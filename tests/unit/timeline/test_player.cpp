@@ -174,3 +174,32 @@ TEST(Player, StopsOnTheLastFrameAtTheEnd) {
     EXPECT_FALSE(rig.player->playing());
     EXPECT_EQ(rig.player->current_index(), 299);
 }
+
+// hold_start(): the first frame goes up at once, the clock waits for the gate (an edit's analyses
+// on a small machine) or the deadline, whichever is first; a pause drops the hold. Counted from
+// the frames shown in 0.8 s of a 30 fps clip: about (0.8 - wait) x 30 of them, in order from 0.
+TEST(Player, AHeldStartWaitsForItsGateOrItsDeadline) {
+    struct Case {
+        const char* what;
+        double gate_open, deadline;  // seconds after play(); < 0: never
+        bool pause_and_play;
+        double wait;  // what the start should wait
+    };
+    for (const Case& c : {Case{"gate opens at 0.3 s", 0.3, 5.0, false, 0.3}, Case{"deadline at 0.4 s", -1, 0.4, false, 0.4},
+                          Case{"a pause drops the hold", -1, 5.0, true, 0.0}}) {
+        Rig rig;
+        const double t0 = steady_seconds();
+        rig.player->play();
+        const double open = c.gate_open < 0 ? 1e9 : t0 + c.gate_open;
+        rig.player->hold_start([open] { return steady_seconds() >= open; }, t0 + c.deadline);
+        if (c.pause_and_play) {
+            rig.player->pause();
+            rig.player->play();
+        }
+        const auto shown = rig.run(0.8);
+        for (size_t i = 0; i < shown.size(); ++i) ASSERT_EQ(shown[i].frame, static_cast<int64_t>(i)) << c.what;
+        const double expected = (0.8 - c.wait) * 30.0;
+        EXPECT_GE(static_cast<double>(shown.size()), expected - 4) << c.what;
+        EXPECT_LE(static_cast<double>(shown.size()), expected + 2) << c.what;
+    }
+}
