@@ -14,6 +14,7 @@
 
 #include "project/edit.h"
 #include "project/project.h"
+#include "support/machine_load.h"
 #include "support/media_gen.h"
 #include "support/stats_file.h"
 
@@ -159,11 +160,15 @@ TEST(EditPlayback, TheEditStartsCleanInAWindowJustAfterOpeningAFreshFolder) {
     for (const auto& e : fs::directory_iterator(demo / "takes"))
         if (e.path().extension() != ".db" && e.is_regular_file() && e.path().filename().string()[0] != '.') takes.push_back(e.path());
     ASSERT_GE(takes.size(), 17u);
-    // Up to five runs, until two start clean. reelsync's own start-up work (probes, thumbnails and
-    // scans of a fresh folder) cost frames in every run before it was held for playback, which no
-    // number of runs gets past. A machine busy with work of its own costs any player a frame now
+    // Up to five runs, until two start clean. reelsync's own start-up work cost frames in most
+    // runs before it was held: the folder's probes, thumbnails and scans (held while playing), and
+    // the edit's own analyses, its song's beats and its cuts' continuity (on two cores the edit
+    // now plays once they are done; before, 1 to 3 of the first 31 frames were lost in 5 of 8
+    // runs on a quiet machine). A machine busy with work of its own costs any player a frame now
     // and then (on two cores, under lavapipe, the picture alone takes about half of each frame's
-    // interval), which is why one unlucky run is not a failure.
+    // interval): a run may lose one frame per frame interval of CPU time the machine took away
+    // from it (the host's steal and other processes, tests/support/machine_load.h), and one
+    // unlucky run is not a failure.
     int clean_runs = 0, runs = 0;
     std::string seen;
     for (int run = 0; run < 5 && clean_runs < 2; ++run, ++runs) {
@@ -173,8 +178,9 @@ TEST(EditPlayback, TheEditStartsCleanInAWindowJustAfterOpeningAFreshFolder) {
         for (const fs::path& t : takes) fs::copy_file(t, dir / t.filename());
         const std::string stats = (dir.parent_path() / "fresh folder stats.jsonl").string();
         std::string out;
+        const reelsync::testing::LoadMeter meter;
         const int rc = reelsync::testing::run_command("timeout 60 '" + reelsync::testing::reelsync_binary() + "' open '" + dir.string() +
-                                                          "' --audio '" + (demo / "track.wav").string() + "' --keys 0.1:p,0.1:p,0.1:p,0.3:e --duration 1.7 --stats '" +
+                                                          "' --audio '" + (demo / "track.wav").string() + "' --keys 0.1:p,0.1:p,0.1:p,0.3:e --duration 3.5 --stats '" +
                                                           stats + "'",
                                                       &out);
         ASSERT_EQ(rc, 0) << out;
@@ -191,12 +197,16 @@ TEST(EditPlayback, TheEditStartsCleanInAWindowJustAfterOpeningAFreshFolder) {
             late_frames += std::fabs(late) >= 1.0 / 30.0;
         }
         const int dropped = summary["dropped"].get<int>();
-        char line[160];
-        std::snprintf(line, sizeof line, "run %d: %lld frames shown, %d of the first 31 missing, %d a frame late or more, %d dropped in all\n",
-                      run, static_cast<long long>(presents.size()), missing, late_frames, dropped);
+        const reelsync::testing::MachineLoad load = meter.read();
+        const int explained = load.frames_explained(1.0 / 30.0);
+        char line[320];
+        std::snprintf(line, sizeof line,
+                      "run %d: %lld frames shown, %d of the first 31 missing, %d a frame late or more, %d dropped in all; %s: %d frame%s\n",
+                      run, static_cast<long long>(presents.size()), missing, late_frames, dropped, load.describe().c_str(), explained,
+                      explained == 1 ? "" : "s");
         std::printf("%s", line);
         seen += line;
-        clean_runs += expected >= 31 && missing == 0 && late_frames == 0 && dropped == 0;
+        clean_runs += expected >= 31 && missing + late_frames <= explained && dropped <= explained;
     }
     EXPECT_GE(clean_runs, 2) << "fewer than 2 of " << runs << " runs started clean:\n" << seen;
 }
