@@ -66,9 +66,12 @@ constexpr double kHeldFMedian = 0.95;
 constexpr double kHeldOfferedShare = 0.9;  // right tempo, or the right tempo offered as an alternative
 constexpr double kDrumTrackF = 0.9;
 constexpr double kTuneFMedian = 0.95;
+constexpr int kTuneConfidentWrong = 4;
+constexpr int kHeldConfidentWrong = 3;
 
 struct SplitScores {
     int tracks = 0, with_beat = 0, right_level = 0, wrong_level_offered = 0, free_tracks = 0, free_said = 0;
+    int confident_wrong = 0;  // grids with F < 0.8 not marked uncertain: the director is not warned
     std::vector<double> f, f_drums, f_down;
 };
 
@@ -108,15 +111,17 @@ SplitScores score(const std::vector<Entry>& set, std::initializer_list<const cha
         bool offered = level;
         for (const auto& a : t->alternatives) offered |= std::fabs(a.tempo_bpm / e.bpm - 1) < 0.04;
         s.wrong_level_offered += !level && offered;
+        s.confident_wrong += f < 0.8 && !t->uncertain();
         std::printf("%-40s %-5s %-8s %6.1f BPM (true %6.1f)  F %.3f  downbeat F %6.3f  confidence %.2f%s%s\n", e.name.c_str(),
                     e.split.c_str(), e.cls.c_str(), t->tempo_bpm, e.bpm, f, fd, t->confidence, t->uncertain() ? " uncertain" : "",
                     level ? "" : offered ? "  (right tempo among the alternatives)" : "  (right tempo not offered)");
     }
     const auto bars_found = std::count_if(s.f_down.begin(), s.f_down.end(), [](double f) { return f >= 0.8; });
     std::printf("%d tracks (%d with a beat): F median %.3f, drum tracks median %.3f, right tempo level %d/%d (%d more offered as an "
-                "alternative), downbeat F median %.3f (>= 0.8 on %td of %zu tracks with bars), no steady beat said for %d of %d rubato tracks\n",
+                "alternative), downbeat F median %.3f (>= 0.8 on %td of %zu tracks with bars), no steady beat said for %d of %d rubato tracks, "
+                "%d confident wrong grids (F < 0.8, not marked uncertain)\n",
                 s.tracks, s.with_beat, median(s.f), median(s.f_drums), s.right_level, s.with_beat, s.wrong_level_offered, median(s.f_down),
-                bars_found, s.f_down.size(), s.free_said, s.free_tracks);
+                bars_found, s.f_down.size(), s.free_said, s.free_tracks, s.confident_wrong);
     return s;
 }
 
@@ -140,6 +145,9 @@ TEST(RealMusic, HeldOutTracks) {
     ASSERT_FALSE(s.f_drums.empty());
     EXPECT_GE(*std::min_element(s.f_drums.begin(), s.f_drums.end()), kDrumTrackF);
     EXPECT_EQ(s.free_said, s.free_tracks);
+    // Confident wrong grids: 3 (the piano piece at double tempo, Reunion at 0.748, Unclaimed_Gift
+    // three sixteenths early). The issue asks for none; a floor, so that more shows.
+    EXPECT_LE(s.confident_wrong, kHeldConfidentWrong);
 }
 
 // The tuning material ("tune" and "seen").
@@ -152,5 +160,9 @@ TEST(RealMusic, TuningTracks) {
     const SplitScores s = score(set, {"tune", "seen"});
     ASSERT_GE(s.tracks, 40);
     EXPECT_GE(median(s.f), kTuneFMedian);
+    // Grids that are wrong (F < 0.8) and not marked uncertain, which a director is not warned of:
+    // 4 (an off-beat drum track, a half-time song and a reggae song at half their tempo, an LMMS
+    // song at two-thirds). A floor, so that more shows.
+    EXPECT_LE(s.confident_wrong, kTuneConfidentWrong);
     EXPECT_EQ(s.free_said, s.free_tracks);
 }
