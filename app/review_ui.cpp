@@ -223,6 +223,11 @@ void build_review_panel(Review& r, int64_t frame, const review::KeyMap& keys) {
             }
         } else {
             ImGui::Text("song: %s  %s", e.audio.filename().c_str(), r.beats_pending() ? "(tracking beats...)" : "");
+            // On a small machine the edit waits for its beat grid and cut checks before it plays.
+            if (s.has_player() && s.player().start_held()) {
+                ImGui::SameLine();
+                ImGui::TextDisabled("  plays when they are ready (Space: now)");
+            }
         }
         ImGui::Separator();
         if (ImGui::BeginTable("cuts", 7, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY,

@@ -46,6 +46,10 @@ bool Player::ready_to_start(double now) {
 }
 
 void Player::play() {
+    if (start_held()) {  // a held start looks paused: play means now
+        start_gate_ = nullptr;
+        return;
+    }
     if (playing()) return;
     if (clock_.speed() != 1.0) clock_.set_speed(1.0);
     int64_t from = current_index();
@@ -70,7 +74,8 @@ void Player::pause() {
 }
 
 void Player::toggle_play() {
-    if (playing()) pause();
+    if (start_held()) play();  // it looks paused: the key starts it now
+    else if (playing()) pause();
     else play();
 }
 

@@ -79,11 +79,14 @@ public:
     // Holds the clock's start (after the first frame and the pre-roll) until `ready()` is true or
     // the steady instant `until` has passed, whichever is first: on a small machine the edit's own
     // analyses (its song's beats, its cuts) finish on the CPU before it plays (review::Review).
-    // A pause or a seek drops the hold; called on the thread that presents, like the rest.
+    // A pause or a seek drops the hold, and so does play() or toggle_play() (the held start looks
+    // paused: the key means "play now"); called on the thread that presents, like the rest.
     void hold_start(std::function<bool()> ready, double until) {
         start_gate_ = std::move(ready);
         start_gate_until_ = until;
     }
+    // A hold_start() is keeping the clock (the first frame is up, the rest waits).
+    bool start_held() const { return start_gate_ != nullptr && playing() && !clock_.playing(); }
 
     // --- state ---
     const std::optional<media::VideoFrame>& current() const { return current_; }

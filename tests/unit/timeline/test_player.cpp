@@ -184,7 +184,8 @@ TEST(Player, StopsOnTheLastFrameAtTheEnd) {
 }
 
 // hold_start(): the first frame goes up at once, the clock waits for the gate (an edit's analyses
-// on a small machine) or the deadline, whichever is first; a pause drops the hold. Counted from
+// on a small machine) or the deadline, whichever is first; a pause drops the hold, and the play
+// key starts it at once (it looks paused: the key must not pause it). Counted from
 // the frames shown in 0.8 s of a 30 fps clip: about (0.8 - wait) x 30 of them, in order from 0.
 TEST(Player, AHeldStartWaitsForItsGateOrItsDeadline) {
     until_one_passes(3, [&](int) {
@@ -195,7 +196,8 @@ TEST(Player, AHeldStartWaitsForItsGateOrItsDeadline) {
             double wait;  // what the start should wait
         };
         for (const Case& c : {Case{"gate opens at 0.3 s", 0.3, 5.0, false, 0.3}, Case{"deadline at 0.4 s", -1, 0.4, false, 0.4},
-                              Case{"a pause drops the hold", -1, 5.0, true, 0.0}}) {
+                              Case{"a pause drops the hold", -1, 5.0, true, 0.0},
+                              Case{"the play key starts it now", -1, 5.0, false, 0.0}}) {
             Rig rig;
             const double t0 = steady_seconds();
             rig.player->play();
@@ -205,6 +207,11 @@ TEST(Player, AHeldStartWaitsForItsGateOrItsDeadline) {
                 rig.player->pause();
                 rig.player->play();
             }
+            const bool key = std::string(c.what).find("play key") != std::string::npos;
+            EXPECT_EQ(rig.player->start_held(), !c.pause_and_play) << c.what;
+            if (key) rig.player->toggle_play();  // Space while the first frame waits: plays, never pauses
+            EXPECT_EQ(rig.player->start_held(), !c.pause_and_play && !key) << c.what;
+            EXPECT_TRUE(rig.player->playing()) << c.what;
             const auto shown = rig.run(0.8);
             for (size_t i = 0; i < shown.size(); ++i) ASSERT_EQ(shown[i].frame, static_cast<int64_t>(i)) << c.what;
             const double expected = (0.8 - c.wait) * 30.0;
