@@ -364,7 +364,8 @@ void Review::want_beats() {
     }
     // Decoding the song (for its waveform) and tracking it take about a second: never on the
     // render thread.
-    // On the background pool, below the edit's decoders: the edit starts playing while this runs.
+    // On the background pool, below the edit's decoders: the edit starts playing while this runs
+    // (on two cores or fewer its clock waits for it, 1.5 s at most: finish_edit()).
     ++*analyses_running_;
     song_job_ = session_.background().submit([song = beats_song_.string(), track = !tracked_, running = AnalysisRunning(analyses_running_)] {
         SongAnalysis a;
