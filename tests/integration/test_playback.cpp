@@ -11,6 +11,7 @@
 
 #include "support/machine_load.h"
 #include "support/media_gen.h"
+#include "support/runs.h"
 #include "support/stats_file.h"
 
 using namespace reelsync::testing;
@@ -194,48 +195,51 @@ TEST(Compare, FourTakesAtMixedRatesStayInStep) {
         takes += " '" + indexed_clip({d.name, "-c:v libx264 -g 12 -bf 2", d.rate, d.frames, d.width, d.height}) + "'";
         offsets += std::string(" ") + d.offset;
     }
-    const std::string stats = media_dir() + "/compare four stats.jsonl";
-    std::string out;
-    const int rc = run_command("timeout 60 '" + reelsync_binary() + "' compare" + takes + " --offset" + offsets + " --headless --no-audio --stats '" +
-                                   stats + "'",
-                               &out);
-    ASSERT_EQ(rc, 0) << out;
-    int presents = 0, wrong_at_start = 0, wrong_at_clock = 0, late = 0;
-    int64_t last_frame = -1;
-    std::vector<std::set<int64_t>> shown(4);
-    auto frame_of = [&](const Def& d, double t) {
-        const double x = (t - d.off) * d.fps;
-        const int64_t k = static_cast<int64_t>(std::floor(x + 1e-9));
-        return x < -1e-9 || k >= d.frames ? int64_t{-1} : k;
-    };
-    for (const nlohmann::json& j : read_stats(stats).presents) {
-        if (!j.contains("views")) continue;
-        ++presents;
-        EXPECT_GT(j["frame"].get<int64_t>(), last_frame);
-        last_frame = j["frame"].get<int64_t>();
-        const double pts = j["pts"], dur = j["dur"], t = j["t_audio"];
-        const bool on_time = t >= pts - 1e-9 && t < pts + dur;
-        late += !on_time;
-        ASSERT_EQ(j["views"].size(), 4u);
-        for (size_t v = 0; v < 4; ++v) {
-            const int64_t got = j["views"][v];
-            wrong_at_start += got != frame_of(defs[v], pts);
-            if (on_time) wrong_at_clock += got != frame_of(defs[v], t);
-            if (got >= 0) shown[v].insert(got);
+    // Up to three runs (tests/support/runs.h): a stall of a busy machine can drop frames.
+    until_one_passes(3, [&](int) {
+        const std::string stats = media_dir() + "/compare four stats.jsonl";
+        std::string out;
+        const int rc = run_command("timeout 60 '" + reelsync_binary() + "' compare" + takes + " --offset" + offsets + " --headless --no-audio --stats '" +
+                                       stats + "'",
+                                   &out);
+        ASSERT_EQ(rc, 0) << out;
+        int presents = 0, wrong_at_start = 0, wrong_at_clock = 0, late = 0;
+        int64_t last_frame = -1;
+        std::vector<std::set<int64_t>> shown(4);
+        auto frame_of = [&](const Def& d, double t) {
+            const double x = (t - d.off) * d.fps;
+            const int64_t k = static_cast<int64_t>(std::floor(x + 1e-9));
+            return x < -1e-9 || k >= d.frames ? int64_t{-1} : k;
+        };
+        for (const nlohmann::json& j : read_stats(stats).presents) {
+            if (!j.contains("views")) continue;
+            ++presents;
+            EXPECT_GT(j["frame"].get<int64_t>(), last_frame);
+            last_frame = j["frame"].get<int64_t>();
+            const double pts = j["pts"], dur = j["dur"], t = j["t_audio"];
+            const bool on_time = t >= pts - 1e-9 && t < pts + dur;
+            late += !on_time;
+            ASSERT_EQ(j["views"].size(), 4u);
+            for (size_t v = 0; v < 4; ++v) {
+                const int64_t got = j["views"][v];
+                wrong_at_start += got != frame_of(defs[v], pts);
+                if (on_time) wrong_at_clock += got != frame_of(defs[v], t);
+                if (got >= 0) shown[v].insert(got);
+            }
         }
-    }
-    std::printf("compare: %d presents, %d late, %d wrong by the frame start, %d wrong by the clock\n", presents, late, wrong_at_start, wrong_at_clock);
-    EXPECT_GT(presents, 150);
-    EXPECT_EQ(wrong_at_start, 0);
-    EXPECT_EQ(wrong_at_clock, 0);
-    EXPECT_LE(late, presents / 20);
-    // Nearly every frame of every take went on screen (a frame lasting less than a present can
-    // cost is dropped: at most a few).
-    for (size_t v = 0; v < 4; ++v) {
-        const int64_t first = std::max<int64_t>(frame_of(defs[v], 0.0), 0);  // frames before the compare's 0 are not shown
-        EXPECT_GE(static_cast<int64_t>(shown[v].size()), defs[v].frames - first - 3) << defs[v].name;
-        EXPECT_EQ(*shown[v].begin(), first) << defs[v].name;
-    }
+        std::printf("compare: %d presents, %d late, %d wrong by the frame start, %d wrong by the clock\n", presents, late, wrong_at_start, wrong_at_clock);
+        EXPECT_GT(presents, 150);
+        EXPECT_EQ(wrong_at_start, 0);
+        EXPECT_EQ(wrong_at_clock, 0);
+        EXPECT_LE(late, presents / 20);
+        // Nearly every frame of every take went on screen (a frame lasting less than a present can
+        // cost is dropped: at most a few).
+        for (size_t v = 0; v < 4; ++v) {
+            const int64_t first = std::max<int64_t>(frame_of(defs[v], 0.0), 0);  // frames before the compare's 0 are not shown
+            EXPECT_GE(static_cast<int64_t>(shown[v].size()), defs[v].frames - first - 3) << defs[v].name;
+            EXPECT_EQ(*shown[v].begin(), first) << defs[v].name;
+        }
+    });
 }
 
 // A/B flip while the takes play (keys at known clock times, 0.5 s and 1.0 s): every present shows
@@ -246,36 +250,39 @@ TEST(Compare, FourTakesAtMixedRatesStayInStep) {
 TEST(Compare, AFlipShowsTheOtherTakeAtTheSameInstant) {
     const std::string a = indexed_clip({"flip_25.mp4", "-c:v libx264 -g 12", "25", 50, 160, 120});
     const std::string b = indexed_clip({"flip_30.mp4", "-c:v libx264 -g 12", "30", 60, 192, 108});
-    const std::string stats = media_dir() + "/compare flip stats.jsonl";
-    std::string out;
-    const int rc = run_command("timeout 60 '" + reelsync_binary() + "' compare '" + a + "' '" + b +
-                                   "' --mode flip --keys 0.5:A,1.0:A --duration 1.5 --headless --no-audio --stats '" + stats + "'",
-                               &out);
-    ASSERT_EQ(rc, 0) << out;
-    int presents = 0, wrong_take = 0, wrong_frame = 0, late = 0;
-    int64_t last_frame = -1;
-    double last_pts = -1;
-    for (const nlohmann::json& j : read_stats(stats).presents) {
-        ASSERT_TRUE(j.contains("views") && j.contains("layout")) << j.dump();
-        ++presents;
-        EXPECT_EQ(j["layout"], "flip");
-        const double pts = j["pts"], dur = j["dur"], t = j["t_audio"];
-        late += t >= pts + dur;
-        const int64_t frame = j["frame"];
-        EXPECT_GT(frame, last_frame);
-        if (last_pts >= 0) {
-            EXPECT_LT(pts - last_pts, 0.1) << "a jump at " << t;  // no seek, no restart
+    // Up to three runs (tests/support/runs.h): a stall of a busy machine can drop frames.
+    until_one_passes(3, [&](int) {
+        const std::string stats = media_dir() + "/compare flip stats.jsonl";
+        std::string out;
+        const int rc = run_command("timeout 60 '" + reelsync_binary() + "' compare '" + a + "' '" + b +
+                                       "' --mode flip --keys 0.5:A,1.0:A --duration 1.5 --headless --no-audio --stats '" + stats + "'",
+                                   &out);
+        ASSERT_EQ(rc, 0) << out;
+        int presents = 0, wrong_take = 0, wrong_frame = 0, late = 0;
+        int64_t last_frame = -1;
+        double last_pts = -1;
+        for (const nlohmann::json& j : read_stats(stats).presents) {
+            ASSERT_TRUE(j.contains("views") && j.contains("layout")) << j.dump();
+            ++presents;
+            EXPECT_EQ(j["layout"], "flip");
+            const double pts = j["pts"], dur = j["dur"], t = j["t_audio"];
+            late += t >= pts + dur;
+            const int64_t frame = j["frame"];
+            EXPECT_GT(frame, last_frame);
+            if (last_pts >= 0) {
+                EXPECT_LT(pts - last_pts, 0.1) << "a jump at " << t;  // no seek, no restart
+            }
+            last_frame = frame;
+            last_pts = pts;
+            const int want = t < 0.5 ? 0 : t < 1.0 ? 1 : 0;
+            const bool near_key = std::fabs(t - 0.5) < 0.04 || std::fabs(t - 1.0) < 0.04;
+            if (!near_key) wrong_take += j["shown"].get<int>() != want;
+            const int64_t fa = static_cast<int64_t>(std::floor(pts * 25 + 1e-9)), fb = static_cast<int64_t>(std::floor(pts * 30 + 1e-9));
+            wrong_frame += j["views"][0].get<int64_t>() != fa || j["views"][1].get<int64_t>() != fb;
         }
-        last_frame = frame;
-        last_pts = pts;
-        const int want = t < 0.5 ? 0 : t < 1.0 ? 1 : 0;
-        const bool near_key = std::fabs(t - 0.5) < 0.04 || std::fabs(t - 1.0) < 0.04;
-        if (!near_key) wrong_take += j["shown"].get<int>() != want;
-        const int64_t fa = static_cast<int64_t>(std::floor(pts * 25 + 1e-9)), fb = static_cast<int64_t>(std::floor(pts * 30 + 1e-9));
-        wrong_frame += j["views"][0].get<int64_t>() != fa || j["views"][1].get<int64_t>() != fb;
-    }
-    std::printf("flip: %d presents, %d late, %d showing the wrong take, %d with a wrong frame\n", presents, late, wrong_take, wrong_frame);
-    EXPECT_GT(presents, 60);
-    EXPECT_EQ(wrong_take, 0);
-    EXPECT_EQ(wrong_frame, 0);
+        std::printf("flip: %d presents, %d late, %d showing the wrong take, %d with a wrong frame\n", presents, late, wrong_take, wrong_frame);
+        EXPECT_GT(presents, 60);
+        EXPECT_EQ(wrong_take, 0);
+        EXPECT_EQ(wrong_frame, 0);
+    });
 }
