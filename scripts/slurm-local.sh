@@ -38,45 +38,36 @@ stop() {
   rm -rf "$dir"
 }
 
-start() {
-  local cpus=${1:-4}
-  for b in munged slurmctld slurmd sbatch squeue scancel sinfo; do
-    command -v "$b" >/dev/null 2>&1 || [[ -x /usr/sbin/$b ]] || die "$b is not installed (Debian: slurmctld slurmd slurm-client munge)"
-  done
-  [[ $(id -u) == 0 ]] || die "needs root (slurmd runs tasks as their users)"
-  export PATH="$PATH:/usr/sbin"
-  # Slurm's config file has no quoting: the folder's path must have no spaces.
-  local base=${TMPDIR:-/tmp}
-  [[ "$base" =~ [[:space:]] || ! -d "$base" ]] && base=/tmp
-  local dir; dir=$(mktemp -d "$base/reelsync-slurm.XXXXXX")
-  chmod 700 "$dir"
-  mkdir -p "$dir/state" "$dir/spool" "$dir/log"
-  # munge: its own key, socket and files.
-  dd if=/dev/urandom of="$dir/munge.key" bs=1024 count=1 status=none
-  chmod 400 "$dir/munge.key"
-  munged --force --key-file="$dir/munge.key" --socket="$dir/munge.socket" --pid-file="$dir/munged.pid" \
-    --log-file="$dir/log/munged.log" --seed-file="$dir/munge.seed" >"$dir/log/munged.out" 2>&1 \
-    || { cat "$dir/log/munged.out" "$dir/log/munged.log" >&2 2>/dev/null; rm -rf "$dir"; die "munged did not start"; }
-  # Two free ports next to each other, from the folder's random name.
-  local port=$(( 20000 + (RANDOM * 7 + $$) % 30000 ))
-  while (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null || (echo >/dev/tcp/127.0.0.1/$((port + 1))) 2>/dev/null; do port=$((port + 2)); done
-  local host; host=$(hostname -s)
-  cat >"$dir/slurm.conf" <<EOF
+# Whether a local TCP port is held by any socket, in any state (/proc/net/tcp and tcp6).
+port_taken() {
+  local hex; hex=$(printf '%04X' "$1")
+  awk -v p="$hex" 'FNR > 1 { n = split($2, a, ":"); if (a[n] == p) found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# Whether the daemon whose pid file is in the folder runs.
+daemon_alive() {
+  local pid; pid=$(cat "$1/$2.pid" 2>/dev/null || true)
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# slurm.conf for FOLDER HOST PORT CPUS.
+write_conf() {
+  cat >"$1/slurm.conf" <<EOF
 ClusterName=reelsync
-SlurmctldHost=$host(127.0.0.1)
+SlurmctldHost=$2(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
-SlurmctldPort=$port
-SlurmdPort=$((port + 1))
+SlurmctldPort=$3
+SlurmdPort=$(($3 + 1))
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$dir/munge.socket
-StateSaveLocation=$dir/state
-SlurmdSpoolDir=$dir/spool
-SlurmctldPidFile=$dir/slurmctld.pid
-SlurmdPidFile=$dir/slurmd.pid
-SlurmctldLogFile=$dir/log/slurmctld.log
-SlurmdLogFile=$dir/log/slurmd.log
+AuthInfo=socket=$1/munge.socket
+StateSaveLocation=$1/state
+SlurmdSpoolDir=$1/spool
+SlurmctldPidFile=$1/slurmctld.pid
+SlurmdPidFile=$1/slurmd.pid
+SlurmctldLogFile=$1/log/slurmctld.log
+SlurmdLogFile=$1/log/slurmd.log
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
@@ -96,19 +87,72 @@ SlurmctldTimeout=30
 SlurmdTimeout=30
 InactiveLimit=0
 KillWait=2
-NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=1000 State=UNKNOWN
-PartitionName=scan Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
+NodeName=$2 NodeAddr=127.0.0.1 CPUs=$4 RealMemory=1000 State=UNKNOWN
+PartitionName=scan Nodes=$2 Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 EOF
-  export SLURM_CONF="$dir/slurm.conf"
-  slurmctld -i -f "$dir/slurm.conf" >"$dir/log/slurmctld.out" 2>&1 \
-    || { cat "$dir/log/slurmctld.out" "$dir/log/slurmctld.log" >&2 2>/dev/null; stop "$dir"; die "slurmctld did not start"; }
+}
+
+start() {
+  local cpus=${1:-4}
+  for b in munged slurmctld slurmd sbatch squeue scancel sinfo; do
+    command -v "$b" >/dev/null 2>&1 || [[ -x /usr/sbin/$b ]] || die "$b is not installed (Debian: slurmctld slurmd slurm-client munge)"
+  done
+  [[ $(id -u) == 0 ]] || die "needs root (slurmd runs tasks as their users)"
+  export PATH="$PATH:/usr/sbin"
+  # Slurm's config file has no quoting: the folder's path must have no spaces.
+  local base=${TMPDIR:-/tmp}
+  [[ "$base" =~ [[:space:]] || ! -d "$base" ]] && base=/tmp
+  local dir; dir=$(mktemp -d "$base/reelsync-slurm.XXXXXX")
+  chmod 700 "$dir"
+  mkdir -p "$dir/state" "$dir/spool" "$dir/log"
+  # munge: its own key, socket and files.
+  dd if=/dev/urandom of="$dir/munge.key" bs=1024 count=1 status=none
+  chmod 400 "$dir/munge.key"
+  munged --force --key-file="$dir/munge.key" --socket="$dir/munge.socket" --pid-file="$dir/munged.pid" \
+    --log-file="$dir/log/munged.log" --seed-file="$dir/munge.seed" >"$dir/log/munged.out" 2>&1 \
+    || { cat "$dir/log/munged.out" "$dir/log/munged.log" >&2 2>/dev/null; rm -rf "$dir"; die "munged did not start"; }
+  local host; host=$(hostname -s)
+  # Two ports next to each other that nothing holds in any state (a port a socket still holds,
+  # waiting to close or as the local end of a connection, cannot be bound either), from the
+  # folder's random name; if slurmctld still cannot bind its port, another pair, up to 5 times.
+  local port=$(( 20000 + (RANDOM * 7 + $$) % 30000 )) started=0
+  for _ in 1 2 3 4 5; do
+    while port_taken "$port" || port_taken $((port + 1)); do port=$((port + 2)); done
+    write_conf "$dir" "$host" "$port" "$cpus"
+    export SLURM_CONF="$dir/slurm.conf"
+    : >"$dir/log/slurmctld.log"
+    slurmctld -i -f "$dir/slurm.conf" >"$dir/log/slurmctld.out" 2>&1 \
+      || { cat "$dir/log/slurmctld.out" "$dir/log/slurmctld.log" >&2 2>/dev/null; stop "$dir"; die "slurmctld did not start"; }
+    # It daemonises before it binds: listening, or gone (its log says why), within 10 s.
+    local deadline=$((SECONDS + 10))
+    while (( SECONDS < deadline )); do
+      (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && { started=1; break; }
+      daemon_alive "$dir" slurmctld || break
+      sleep 0.1
+    done
+    (( started )) && break
+    if grep -q "Address already in use" "$dir/log/slurmctld.log" 2>/dev/null; then
+      echo "slurm-local: port $port was taken after all; trying another" >&2
+      if daemon_alive "$dir" slurmctld; then kill "$(cat "$dir/slurmctld.pid")" 2>/dev/null || true; fi
+      rm -f "$dir/slurmctld.pid"
+      port=$((port + 2))
+      continue
+    fi
+    break
+  done
+  if (( ! started )); then
+    tail -20 "$dir/log/slurmctld.out" "$dir/log/slurmctld.log" >&2 2>/dev/null || true
+    stop "$dir"
+    die "slurmctld did not come up"
+  fi
   slurmd -f "$dir/slurm.conf" -N "$host" >"$dir/log/slurmd.out" 2>&1 \
     || { cat "$dir/log/slurmd.out" "$dir/log/slurmd.log" >&2 2>/dev/null; stop "$dir"; die "slurmd did not start"; }
-  # Ready when the node takes work.
-  local state=""
-  for _ in $(seq 300); do
-    state=$(sinfo -h -N -o '%t' 2>/dev/null | head -1 || true)
+  # Ready when the node takes work: at most 60 s, each question 10 s, and not once a daemon died.
+  local state="" deadline=$((SECONDS + 60))
+  while (( SECONDS < deadline )); do
+    state=$(timeout 10 sinfo -h -N -o '%t' 2>/dev/null | head -1 || true)
     [[ "$state" == idle ]] && break
+    daemon_alive "$dir" slurmctld && daemon_alive "$dir" slurmd || { state="${state:-none}, a daemon exited"; break; }
     sleep 0.1
   done
   if [[ "$state" != idle ]]; then
