@@ -44,6 +44,15 @@ port_taken() {
   awk -v p="$hex" 'FNR > 1 { n = split($2, a, ":"); if (a[n] == p) found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
+# Whether process PID holds a socket listening on local TCP port PORT.
+listens() {
+  local hex ino; hex=$(printf '%04X' "$2")
+  for ino in $(awk -v p="$hex" 'FNR > 1 { n = split($2, a, ":"); if (a[n] == p && $4 == "0A") print $10 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null); do
+    ls -l "/proc/$1/fd" 2>/dev/null | grep -q "socket:\[$ino\]" && return 0
+  done
+  return 1
+}
+
 # Whether the daemon whose pid file is in the folder runs.
 daemon_alive() {
   local pid; pid=$(cat "$1/$2.pid" 2>/dev/null || true)
@@ -123,11 +132,12 @@ start() {
     : >"$dir/log/slurmctld.log"
     slurmctld -i -f "$dir/slurm.conf" >"$dir/log/slurmctld.out" 2>&1 \
       || { cat "$dir/log/slurmctld.out" "$dir/log/slurmctld.log" >&2 2>/dev/null; stop "$dir"; die "slurmctld did not start"; }
-    # It daemonises before it binds: listening, or gone (its log says why), within 10 s.
+    # It daemonises before it binds: it listens on its port itself, or it is gone (its log says
+    # why), within 10 s.
     local deadline=$((SECONDS + 10))
     while (( SECONDS < deadline )); do
-      (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && { started=1; break; }
       daemon_alive "$dir" slurmctld || break
+      if listens "$(cat "$dir/slurmctld.pid")" "$port"; then started=1; break; fi
       sleep 0.1
     done
     (( started )) && break
