@@ -37,32 +37,28 @@ std::string play_headless(const std::string& clip, const std::string& stats, con
     return *out;
 }
 
-// What keeps a run from being in sync (empty: nothing). On a quiet machine: 99% of presents
-// within their frame's interval, the worst present less than half a frame from its frame's
-// start, no frame dropped, frames in order and each once; with `flashes`, every flash frame (each
-// 30th) on screen within a frame of its click. `load` is what the machine took away during the
-// run: a present may be late by that much more (at most a frame in all) and a frame may be lost
-// per frame interval of it; never one shown twice or out of order.
-std::vector<std::string> sync_faults(const Stats& s, double fps, const MachineLoad& load, bool flashes) {
-    std::vector<std::string> faults;
-    auto fault = [&](std::string f) { faults.push_back(std::move(f)); };
-    if (s.presents.size() < static_cast<size_t>(6 * fps * 0.9)) fault(std::to_string(s.presents.size()) + " presents");
-    if (const double in = fraction_in_interval(s); in < 0.99) fault(std::to_string(in) + " of presents within their frame's interval");
+// One run's sync, judged with what the machine took from it. On a quiet machine: 99% of presents
+// within their frame's interval, the worst present less than half a frame from its frame's start,
+// no frame dropped, frames in order and each once; with `flashes`, every flash frame (each 30th)
+// on screen within a frame of its click. `load` is what the machine took away during the run: a
+// present may be late by that much more (at most a frame in all) and a frame may be lost per frame
+// interval of it; never one shown twice or out of order.
+void check_sync(const Stats& s, double fps, const MachineLoad& load, bool flashes) {
+    ASSERT_GE(s.presents.size(), static_cast<size_t>(6 * fps * 0.9));
+    EXPECT_GE(fraction_in_interval(s), 0.99);
     const double allowed_ms = 1000.0 / fps / 2 + std::min(load.taken_ms(), 1000.0 / fps / 2);
-    if (const double worst = s.summary["avsync_ms_max"].get<double>(); worst >= allowed_ms)
-        fault("a present " + std::to_string(worst) + " ms from its frame's start (allowed " + std::to_string(allowed_ms) + ")");
-    const int explained = load.frames_explained(1.0 / fps);
+    EXPECT_LT(s.summary["avsync_ms_max"].get<double>(), allowed_ms) << load.describe();
     const int dropped = s.summary["dropped"].get<int>();
-    if (dropped > explained) fault(std::to_string(dropped) + " dropped (" + std::to_string(explained) + " explained by the load)");
-    if (s.summary["presented"].get<size_t>() != s.presents.size()) fault("the summary's present count differs from the presents");
+    EXPECT_LE(dropped, load.frames_explained(1.0 / fps)) << load.describe();
+    EXPECT_EQ(s.summary["presented"].get<size_t>(), s.presents.size());
     int64_t skipped = 0;
     for (size_t i = 1; i < s.presents.size(); ++i) {
         const int64_t a = s.presents[i - 1]["frame"], b = s.presents[i]["frame"];
-        if (b <= a) fault("frame " + std::to_string(b) + " after " + std::to_string(a));
-        else skipped += b - a - 1;
+        ASSERT_GT(b, a) << "a frame shown twice or out of order at present " << i;
+        skipped += b - a - 1;
     }
-    if (skipped != dropped) fault(std::to_string(skipped) + " frames skipped between presents, " + std::to_string(dropped) + " counted dropped");
-    if (!flashes) return faults;
+    EXPECT_EQ(skipped, dropped) << "frames skipped between presents against those counted dropped";
+    if (!flashes) return;
     // Every flash frame is on screen exactly when its click is heard: within [k s, k s + 1 frame).
     int n = 0;
     for (const auto& p : s.presents) {
@@ -70,57 +66,46 @@ std::vector<std::string> sync_faults(const Stats& s, double fps, const MachineLo
         if (f % 30 != 0) continue;
         ++n;
         const double t = p["t_audio"];
-        if (t < f / fps || t >= f / fps + 1.0 / fps) fault("flash frame " + std::to_string(f) + " shown at " + std::to_string(t) + " s");
+        EXPECT_GE(t, f / fps) << "flash frame " << f;
+        EXPECT_LT(t, f / fps + 1.0 / fps) << "flash frame " << f;
     }
-    if (n < 5) fault(std::to_string(n) + " flash frames shown");
-    return faults;
+    EXPECT_GE(n, 5);
 }
 
-// Up to three runs of `play` (which writes `stats`), until one is in sync (sync_faults); prints
-// each run's figures and the machine's load; fails with every run's faults if none was.
+// Runs `play` (which writes `stats`; false: nothing to judge) and checks the run's sync with the
+// machine's load during it, up to three runs until one passes (support/runs.h); prints each run's
+// figures. Returns whether one passed.
 template <class Play>
-void expect_in_sync(Play play, const std::string& stats, double fps, bool flashes) {
-    std::string seen;
-    for (int run = 0; run < 3; ++run) {
+bool expect_in_sync(Play play, const std::string& stats, double fps, bool flashes) {
+    return until_one_passes(3, [&](int run) {
         const LoadMeter meter;
-        if (!play()) return;  // the command failed (reported) or the test skips
+        if (!play()) return;
         const MachineLoad load = meter.read();
         const Stats s = read_stats(stats);
-        const std::vector<std::string> faults = sync_faults(s, fps, load, flashes);
-        char line[320];
-        std::snprintf(line, sizeof line, "run %d: %zu presents, worst %.1f ms from the frame's start, %d dropped; %s\n", run,
-                      s.presents.size(), s.summary.value("avsync_ms_max", -1.0), s.summary.value("dropped", -1), load.describe().c_str());
-        std::printf("%s", line);
-        seen += line;
-        for (const std::string& f : faults) seen += "  " + f + "\n";
-        if (faults.empty()) return;
-    }
-    ADD_FAILURE() << "no run of 3 in sync:\n" << seen;
+        std::printf("run %d: %zu presents, worst %.1f ms from the frame's start, %d dropped; %s\n", run, s.presents.size(),
+                    s.summary.value("avsync_ms_max", -1.0), s.summary.value("dropped", -1), load.describe().c_str());
+        check_sync(s, fps, load, flashes);
+    });
 }
 
 }  // namespace
 
 TEST(Playback, HeadlessOnTheAudioClockShowsTheFrameTheListenerHears) {
     std::string stats = media_dir() + "/sync_audio.jsonl";
-    bool skip = false;
-    expect_in_sync(
+    (void)expect_in_sync(
         [&] {
             std::string out;
             play_headless(flash_click_clip(), stats, "", &out);
-            if (out.find("clock: audio") == std::string::npos) {
-                skip = true;
-                std::printf("no audio device here: %s\n", out.c_str());
-                return false;
-            }
-            return !::testing::Test::HasFailure();
+            if (out.find("clock: audio") != std::string::npos) return true;
+            [&] { GTEST_SKIP() << "no audio device here: " << out; }();
+            return false;
         },
         stats, 30.0, true);
-    if (skip) GTEST_SKIP() << "no audio device here";
 }
 
 TEST(Playback, WithNoAudioDeviceTheTimerClockTakesOver) {
     std::string stats = media_dir() + "/sync_timer.jsonl";
-    expect_in_sync(
+    (void)expect_in_sync(
         [&] {
             std::string out;
             // Point PortAudio's JACK and ALSA-JACK devices at a server that does not exist: no device at all.
@@ -130,7 +115,7 @@ TEST(Playback, WithNoAudioDeviceTheTimerClockTakesOver) {
             EXPECT_EQ(rc, 0) << out;
             EXPECT_NE(out.find("no audio output device"), std::string::npos) << out;
             EXPECT_NE(out.find("clock: timer (no audio device)"), std::string::npos) << out;
-            return !::testing::Test::HasFailure();
+            return rc == 0;
         },
         stats, 30.0, true);
 }
@@ -140,13 +125,14 @@ TEST(Playback, NtscRateClipStaysInSync) {
                                 "-f lavfi -i testsrc2=s=320x240:r=24000/1001:d=8 -f lavfi -i sine=f=440:r=48000:d=8 "
                                 "-c:v libx264 -preset veryfast -bf 3 -c:a pcm_s16le");
     std::string stats = media_dir() + "/sync_23976.jsonl";
-    expect_in_sync(
-        [&] {
-            std::string out;
-            play_headless(clip, stats, "", &out);
-            return !::testing::Test::HasFailure();
-        },
-        stats, 24000.0 / 1001.0, false);
+    if (!expect_in_sync(
+            [&] {
+                std::string out;
+                play_headless(clip, stats, "", &out);
+                return true;
+            },
+            stats, 24000.0 / 1001.0, false))
+        return;
     // pts follow the exact rational rate.
     for (const auto& p : read_stats(stats).presents) {
         int64_t f = p["frame"];
