@@ -1,6 +1,5 @@
 #include "support/machine_load.h"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace reelsync::testing {
@@ -20,39 +20,38 @@ double tick_ms() {
     return ms;
 }
 
-double rusage_ms(int who) {
-    rusage r{};
-    getrusage(who, &r);
-    auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1000.0 + static_cast<double>(t.tv_usec) / 1000.0; };
-    return ms(r.ru_utime) + ms(r.ru_stime);
-}
-
-// The CPU time of the servers a real-time test runs against (started by scripts/services.sh, not
-// by the test): their work for the player is the player's, not the machine's.
-double servers_ms() {
-    double total = 0;
+// The CPU time (ticks) of every process now, by pid and start time, leaving out this test
+// process and the servers a real-time test runs against (Xvfb and jackd, started by
+// scripts/services.sh: their work for the player is the player's). The commands the test runs
+// have exited by the time read() is called, so what is left is other processes' work.
+std::map<std::pair<long, unsigned long long>, double> others_ticks() {
+    std::map<std::pair<long, unsigned long long>, double> out;
+    const long self = static_cast<long>(getpid());
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-        const std::string pid = e.path().filename().string();
-        if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream comm(e.path() / "comm");
-        std::string name;
-        if (!std::getline(comm, name) || (name != "Xvfb" && name != "jackd")) continue;
+        const std::string name = e.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        const long pid = std::atol(name.c_str());
+        if (pid == self) continue;
         std::ifstream stat(e.path() / "stat");
         std::string line;
         if (!std::getline(stat, line)) continue;
-        const size_t close = line.rfind(')');  // the name in brackets may hold spaces
-        if (close == std::string::npos) continue;
+        const size_t open = line.find('('), close = line.rfind(')');  // the name may hold spaces
+        if (open == std::string::npos || close == std::string::npos) continue;
+        const std::string comm = line.substr(open + 1, close - open - 1);
+        if (comm == "Xvfb" || comm == "jackd") continue;
         std::istringstream rest(line.substr(close + 2));
         std::string field;
         double utime = 0, stime = 0;
-        for (int i = 3; i <= 15 && rest >> field; ++i) {  // fields 14 and 15: user and system ticks
+        unsigned long long start = 0;
+        for (int i = 3; i <= 22 && rest >> field; ++i) {  // 14, 15: user and system ticks; 22: start time
             if (i == 14) utime = std::atof(field.c_str());
             if (i == 15) stime = std::atof(field.c_str());
+            if (i == 22) start = std::strtoull(field.c_str(), nullptr, 10);
         }
-        total += (utime + stime) * tick_ms();
+        out[{pid, start}] = utime + stime;
     }
-    return total;
+    return out;
 }
 
 }  // namespace
@@ -68,9 +67,8 @@ LoadMeter::Sample LoadMeter::sample() {
     std::string cpu;
     double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
     stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
-    s.busy_ms = (user + nice + system + irq + softirq) * tick_ms();
     s.steal_ms = steal * tick_ms();
-    s.ours_ms = rusage_ms(RUSAGE_SELF) + rusage_ms(RUSAGE_CHILDREN) + servers_ms();
+    s.others = others_ticks();
     return s;
 }
 
@@ -79,7 +77,13 @@ MachineLoad LoadMeter::read() const {
     MachineLoad l;
     l.wall_ms = now.wall_ms - start_.wall_ms;
     l.steal_ms = std::max(0.0, now.steal_ms - start_.steal_ms);
-    l.others_ms = std::max(0.0, (now.busy_ms - start_.busy_ms) - (now.ours_ms - start_.ours_ms));
+    // Each other process's CPU time since the start (all of it for one started since).
+    double ticks = 0;
+    for (const auto& [id, t] : now.others) {
+        const auto before = start_.others.find(id);
+        ticks += std::max(0.0, t - (before == start_.others.end() ? 0.0 : before->second));
+    }
+    l.others_ms = ticks * tick_ms();
     return l;
 }
 
