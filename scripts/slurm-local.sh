@@ -38,16 +38,20 @@ stop() {
   rm -rf "$dir"
 }
 
-# Whether a local TCP port is held by any socket, in any state (/proc/net/tcp and tcp6).
-port_taken() {
+# The inodes of the sockets on local TCP port PORT (/proc/net/tcp and tcp6), any state, or only
+# in STATE (hex, 0A: listening).
+port_sockets() {
   local hex; hex=$(printf '%04X' "$1")
-  awk -v p="$hex" 'FNR > 1 { n = split($2, a, ":"); if (a[n] == p) found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+  awk -v p="$hex" -v st="${2:-}" 'FNR > 1 { n = split($2, a, ":"); if (a[n] == p && (st == "" || $4 == st)) print $10 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
+
+# Whether a local TCP port is held by any socket, in any state.
+port_taken() { [[ -n "$(port_sockets "$1")" ]]; }
 
 # Whether process PID holds a socket listening on local TCP port PORT.
 listens() {
-  local hex ino; hex=$(printf '%04X' "$2")
-  for ino in $(awk -v p="$hex" 'FNR > 1 { n = split($2, a, ":"); if (a[n] == p && $4 == "0A") print $10 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null); do
+  local ino
+  for ino in $(port_sockets "$2" 0A); do
     ls -l "/proc/$1/fd" 2>/dev/null | grep -q "socket:\[$ino\]" && return 0
   done
   return 1
