@@ -218,7 +218,8 @@ private:
     std::filesystem::path beats_song_;            // the song these (or the job) are for
     std::future<SongAnalysis> song_job_;
     // The edit's analyses on the background pool (the song's, the continuity's) not yet done: each
-    // job holds one count (AnalysisRunning) until it returns. Read by the player's start hold.
+    // job holds one count (AnalysisRunning) until it returns. Read by the player's start hold,
+    // which shares it: the Session's player may outlive this Review, so it holds no pointer to it.
     std::shared_ptr<std::atomic<int>> analyses_running_ = std::make_shared<std::atomic<int>>(0);
     struct AnalysisRunning {
         explicit AnalysisRunning(std::shared_ptr<std::atomic<int>> n) : n_(std::move(n)) {}
