@@ -63,6 +63,13 @@ daemon_alive() {
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
 }
 
+# Whether it has gone: its pid file written and that process no longer there. (A daemon writes
+# the file some time after it was started: no file yet is not gone; the waits are bounded.)
+daemon_gone() {
+  local pid; pid=$(cat "$1/$2.pid" 2>/dev/null || true)
+  [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null
+}
+
 # slurm.conf for FOLDER HOST PORT CPUS.
 write_conf() {
   cat >"$1/slurm.conf" <<EOF
@@ -140,8 +147,8 @@ start() {
     # why), within 10 s.
     local deadline=$((SECONDS + 10))
     while (( SECONDS < deadline )); do
-      daemon_alive "$dir" slurmctld || break
-      if listens "$(cat "$dir/slurmctld.pid")" "$port"; then started=1; break; fi
+      daemon_gone "$dir" slurmctld && break
+      if daemon_alive "$dir" slurmctld && listens "$(cat "$dir/slurmctld.pid")" "$port"; then started=1; break; fi
       sleep 0.1
     done
     (( started )) && break
@@ -166,7 +173,7 @@ start() {
   while (( SECONDS < deadline )); do
     state=$(timeout 10 sinfo -h -N -o '%t' 2>/dev/null | head -1 || true)
     [[ "$state" == idle ]] && break
-    daemon_alive "$dir" slurmctld && daemon_alive "$dir" slurmd || { state="${state:-none}, a daemon exited"; break; }
+    if daemon_gone "$dir" slurmctld || daemon_gone "$dir" slurmd; then state="${state:-none}, a daemon exited"; break; fi
     sleep 0.1
   done
   if [[ "$state" != idle ]]; then
