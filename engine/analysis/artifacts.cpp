@@ -981,16 +981,23 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
         if (j - i + 1 >= 2) flags.push_back({FlagKind::flicker, i, j + 1, std::min(1.0, static_cast<double>(j - i + 2) / 12.0)});
     });
 
-    // Blur: sharpness well below what is typical around it (black/blank frames aside). "Around" is
-    // a few seconds either side, so content that slowly grows softer (a long zoom) is not a blur
-    // drop, while a drop of up to about two seconds stands out.
+    // Blur: sharpness well below what is typical around it in its own shot (black/blank frames
+    // aside). "Around" is a few seconds either side, so content that slowly grows softer (a long
+    // zoom) is not a blur drop, while a drop of up to about two seconds stands out. Only the shot's
+    // own frames count: a shot with less fine detail than the one before (a sky after a street) is
+    // not a blur, however short it is.
     std::vector<double> typical_sharp(static_cast<size_t>(n), 0.0);
     {
         const int64_t half = std::max<int64_t>(45, static_cast<int64_t>(std::lround(3.0 * c.blur_window_fps)));
+        std::vector<int64_t> shot_first(static_cast<size_t>(n), 0), shot_last(static_cast<size_t>(n), n - 1);
+        for (int64_t i = 1; i < n; ++i)
+            shot_first[static_cast<size_t>(i)] = cut[static_cast<size_t>(i)] ? i : shot_first[static_cast<size_t>(i - 1)];
+        for (int64_t i = n - 2; i >= 0; --i)
+            shot_last[static_cast<size_t>(i)] = cut[static_cast<size_t>(i + 1)] ? i : shot_last[static_cast<size_t>(i + 1)];
         std::vector<double> around;
         for (int64_t i = 0; i < n; ++i) {
             around.clear();
-            for (int64_t k = std::max<int64_t>(0, i - half); k <= std::min(n - 1, i + half); ++k)
+            for (int64_t k = std::max(shot_first[static_cast<size_t>(i)], i - half); k <= std::min(shot_last[static_cast<size_t>(i)], i + half); ++k)
                 if (!black(k) && !blank(k)) around.push_back(m[k].sharpness);
             typical_sharp[static_cast<size_t>(i)] = median_of(around);
         }

@@ -88,6 +88,21 @@ TEST(Artifacts, BlurFlickerColourFlickerAndFadeOutAreFound) {
     expect_exactly(*scan, truth, [](const Flag& f) { return f.kind == FlagKind::black && f.first_frame >= 355; });
 }
 
+// A short shot with less fine detail than the shots around it (a smooth gradient, 1.5 s, between
+// two 3 s shots of testsrc2) is a shot, not a blur: blur is judged against the frames of its own
+// shot. Both cuts are found; a blur inside a shot is still found (test above).
+TEST(Artifacts, ASofterShotBetweenSharperOnesIsNotABlur) {
+    auto path = generate("artifacts_soft_shot.mp4",
+                         "-f lavfi -i testsrc2=s=320x180:r=30:d=3 -f lavfi -i gradients=s=320x180:r=30:d=1.5:speed=0.01:seed=7 "
+                         "-f lavfi -i testsrc2=s=320x180:r=30:d=3 -filter_complex \"[0:v]format=yuv420p,setsar=1[a];"
+                         "[1:v]format=yuv420p,setsar=1[b];[2:v]format=yuv420p,setsar=1,hflip[c];[a][b][c]concat=n=3:v=1[out]\" "
+                         "-map [out] -c:v libx264 -preset veryfast");
+    auto scan = scan_clip(path);
+    ASSERT_TRUE(scan) << scan.error().message;
+    EXPECT_EQ(scan->frames, 225);
+    expect_exactly(*scan, {{FlagKind::cut, 90, 90}, {FlagKind::cut, 135, 135}}, [](const Flag&) { return false; });
+}
+
 TEST(Artifacts, ExposurePumpingIsFound) {
     // Brightness pumping at 1.5 Hz for two seconds (frames 150-210), about +-20 code values.
     auto path = generate("artifacts_pumping.mp4",
