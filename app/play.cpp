@@ -200,6 +200,7 @@ int run_play(const PlayOptions& opts_in) {
     // clip, or its edit when commands are scripted.
     if (proj && (!opts.edit || !keys->empty() || !opts.ipc.empty())) {
         review = std::make_unique<Review>(std::move(*proj), s);
+        review->set_hold_edit_start(!opts.headless);
         if (opts.edit) {
             if (auto r = review->enter_edit(/*wait=*/true); !r) {
                 print_error(r.error().message);

@@ -22,7 +22,7 @@
 // Few cores (two or fewer): playback needs them all. While a clip or an edit plays, the catalogue
 // and the background scans hold (they go on when playback pauses or the browser is shown); an
 // edit's own analyses (its song's beats, its cuts' continuity) run first: its clock waits for them
-// on its first frame, 1.5 s at most (review::Review::finish_edit, timeline::Player::hold_start).
+// on its first frame, 1.5 s at most, in the window (review::Review::finish_edit, timeline::Player::hold_start).
 namespace reelsync::threads {
 
 enum class Priority : int { presenter = 0, batch = 0, stretch = 0, decode = 4, helper = 4, catalogue = 10, background = 19 };

@@ -316,7 +316,7 @@ Result<void> Review::finish_edit() {
     // continuity) would take the CPU its first frames need: it plays once they are done, or after
     // kEditAnalysisWait seconds at most (a long song tracked for the first time), on its first
     // frame meanwhile. A pause, a seek or a play key drops the wait.
-    if (p.play && threads::few_cores() && analyses_running_->load() > 0)
+    if (p.play && hold_edit_start_ && threads::few_cores() && analyses_running_->load() > 0)
         session_.player().hold_start([n = analyses_running_] { return n->load() == 0; }, steady_seconds() + kEditAnalysisWait);
     return {};
 }
