@@ -327,7 +327,8 @@ TEST(ProjectCli, BeatGridCorrectionsAndSnappedTrimsFromTheKeys) {
     std::string out = cli("scan '" + d.string() + "' --audio '" + song + "'", &rc);
     ASSERT_EQ(rc, 0) << out;
     // The out at 1.30 s (frame 39, a cut at 1.333 s) snaps to the beat at about 1.5 s (+11 ms).
-    out = cli("play '" + d.string() + "' --edit --headless --no-audio --duration 2.2 --keys "
+    // (--duration is wall time from the start, the keys are on the clock: room for a busy machine.)
+    out = cli("play '" + d.string() + "' --edit --headless --no-audio --duration 4 --keys "
                           "\"0.5:period,0.6:period,0.7:shift+period,0.9:b,1.1:s,1.3:o\"", &rc);
     ASSERT_EQ(rc, 0) << out;
     auto p = project::Project::open(d);
@@ -381,7 +382,8 @@ TEST(ProjectCli, TheNextTempoReadingFromTheKeys) {
     const double second = alts[1]["tempo_bpm"].get<double>();
     EXPECT_GT(std::fabs(second - 120.0), 5.0);
 
-    out = cli("play '" + d.string() + "' --edit --headless --no-audio --duration 1.0 --keys \"0.5:a\"", &rc);
+    // (A waits while the edit loads the song's grid; --duration is wall time: room for a busy machine.)
+    out = cli("play '" + d.string() + "' --edit --headless --no-audio --duration 3 --keys \"0.5:a\"", &rc);
     ASSERT_EQ(rc, 0) << out;
     {
         auto p = project::Project::open(d);
