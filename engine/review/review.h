@@ -77,9 +77,9 @@ public:
     // edit  2 flags  steadiness 87" (what is known; "not scanned" before its scan).
     std::vector<std::string> compared_states() const;
     // Whether a just-opened edit, on a machine of two cores or fewer, waits for its own analyses
-    // before its clock starts (finish_edit). On for the window, where the director watches its
-    // first frames; a headless run is automation, whose scripted keys and --duration count from
-    // the start, so there its clock starts as soon as the edit is ready.
+    // before its clock starts (finish_edit). Off unless the window turns it on: there the director
+    // watches its first frames; a headless run is automation, whose scripted keys and --duration
+    // count from the start, so its clock starts as soon as the edit is ready.
     void set_hold_edit_start(bool on) { hold_edit_start_ = on; }
     // A clip or an edit is being opened for the screen.
     bool pending() const { return pending_view_.has_value() || pending_edit_.has_value() || pending_compare_.has_value(); }
@@ -236,7 +236,7 @@ private:
         std::shared_ptr<std::atomic<int>> n_;
     };
     static constexpr double kEditAnalysisWait = 1.5;  // seconds an edit's start waits for them at most
-    bool hold_edit_start_ = true;                      // set_hold_edit_start(); main thread only
+    bool hold_edit_start_ = false;                     // set_hold_edit_start(); main thread only
     // Continuity: known cuts by key (out file, out frame, in file, in frame), the job working out
     // the edit's others, and the edit's cuts in order. Main thread only.
     static std::string cut_key(const project::Shot& out, const project::Shot& in);
