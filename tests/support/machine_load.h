@@ -2,9 +2,10 @@
 // What the machine did besides the run a real-time test measures, read from outside the player:
 // the CPU time the hypervisor gave to other guests ("steal" in /proc/stat) and the CPU time spent
 // by processes other than the test, the commands it ran and the display and audio servers the
-// suite started (each process's own CPU time in /proc, kernel threads included). A shared machine takes that time away from a player at moments nobody chooses,
-// and a frame can be lost with it; the real-time tests say how much was taken during each run and
-// allow at most one lost frame per frame interval of time taken (none on a quiet machine).
+// suite started (each process's own CPU time in /proc, kernel threads included). A shared machine
+// takes that time away from a player at moments nobody chooses, and a frame can be lost with it;
+// the real-time tests say how much was taken during each run and allow at most one lost frame per
+// frame interval of time taken (none on a quiet machine).
 #include <map>
 #include <string>
 #include <utility>
