@@ -43,6 +43,13 @@ constexpr double kTonal = 0.42;
 constexpr double kTonalBarContrast = 0.1, kTonalBarMargin = 0.15;
 constexpr double kBarHarmony = 0.3;        // harmony changes must stand out this much for bars of 2
 constexpr double kLowAccent = 0.5;         // weight of the low-end accent against the harmony change
+// How the beat divides: the attacks at a third and two thirds of the way to the next beat (the
+// weaker of the two) and halfway, each against those on the beats. On the tuning tracks at the
+// right tempo: compound time (6/8) 0.28-0.49 at the thirds with 0.00-0.14 halfway, straight time
+// 0.00-0.05 at the thirds, swing (a shuffle) 0.00 at the first third; tracked at 2/3 of their tempo
+// (two LMMS songs written at 170 and 200 BPM) 0.97-0.98 at the thirds, 0.01-0.17 halfway.
+constexpr double kTripletAsBeat = 0.8;  // thirds as strong as the beats: they are beats, the tempo is 1.5x
+constexpr double kCompound = 0.2;       // thirds at least this, and twice what is halfway: compound time
 constexpr size_t kHarmonyBeats = 4;        // harmony change: chroma of this many beats after against before
 constexpr double kLevelOnBeat = 1.0;       // metrical level: weight of the skeleton's strength on the beats ...
 constexpr double kLevelMidpoint = 0.25;    // ... and of its strength halfway between them (relative)
@@ -267,6 +274,27 @@ double peak_near(const std::vector<double>& env, long t) {
     return m;
 }
 
+// How the beats of a reading divide (kTripletAsBeat): the envelope near a third and two thirds of the
+// way from each beat to the next (the weaker of the two means) and halfway, against on the beats.
+struct Subdivision {
+    double third = 0, half = 0;
+    bool triplets_are_beats() const { return third >= kTripletAsBeat && half < 0.5 * third; }
+    bool compound() const { return !triplets_are_beats() && third >= kCompound && third > 2 * half; }
+};
+Subdivision subdivision(const std::vector<double>& env, const std::vector<long>& beats) {
+    double on = 0, t1 = 0, t2 = 0, half = 0;
+    for (size_t i = 0; i + 1 < beats.size(); ++i) {
+        const double a = static_cast<double>(beats[i]), d = static_cast<double>(beats[i + 1] - beats[i]);
+        auto at = [&](double frac) { return peak_near(env, std::lround(a + frac * d)); };
+        on += at(0);
+        t1 += at(1.0 / 3);
+        t2 += at(2.0 / 3);
+        half += at(0.5);
+    }
+    if (on <= 0) return {};
+    return {std::min(t1, t2) / on, half / on};
+}
+
 // Chroma (12 pitch classes, 100 Hz - 5 kHz) of frames of 4096 samples every 1024 (46 ms).
 constexpr int kChromaFft = 4096, kChromaHop = 1024;
 std::vector<std::array<float, 12>> chroma_frames(const std::vector<float>& x) {
@@ -384,7 +412,10 @@ struct Bars {
 // The bar length (2, 3 or 4 beats) and beat one: where harmony changes and the low end accents.
 // Chosen only when one position clearly stands out, and stands out from the other positions of
 // the same bar length (kick on 1 and 3 alike does not say which is beat one): else no downbeats.
-Bars find_bars(const BarFeatures& f, const std::vector<double>& beats) {
+// In compound time (each beat divided in three) bars of 4 that stand out are read as two bars of 2,
+// as 6/8 is written: harmony changing every other bar (on both tuning 6/8 songs) makes bars of 4
+// stand out more there, and a 12/8 song gets a bar line in the middle of each of its bars.
+Bars find_bars(const BarFeatures& f, const std::vector<double>& beats, bool compound) {
     Bars out;
     if (beats.size() < 8) return out;
     double best = -1e9;
@@ -418,6 +449,11 @@ Bars find_bars(const BarFeatures& f, const std::vector<double>& beats) {
         if (phase != best_phase) runner_up = std::max(runner_up, score[best_bar][phase]);
     const double own = score[best_bar][best_phase];
     if (own < (tonal ? kTonalBarContrast : kBarContrast) || own - runner_up < (tonal ? kTonalBarMargin : kBarMargin)) return out;
+    if (compound && best_bar == 4) {
+        // Two bars of 2: beat one where the bars of 2 put it.
+        best_bar = 2;
+        best_phase = score[2][1] > score[2][0] ? 1 : 0;
+    }
     out.beats_per_bar = static_cast<int>(best_bar);
     for (size_t i = best_phase; i < beats.size(); i += best_bar) out.downbeats.push_back(beats[i]);
     return out;
@@ -495,7 +531,7 @@ Result<BeatTrack> track_beats(const std::vector<float>& mono_in, int rate, const
     // twice its favourite - is placed as beats and judged by the evidence, by how strong the beat's
     // skeleton (kick, snare, bass, chords) is on its beats, and against how strong it is halfway
     // between them (a level whose midpoints are as strong as its beats is too slow).
-    // Beats placed at a period, placed once whichever step asks first. At most five periods are
+    // Beats placed at a period, placed once whichever step asks first. At most six periods are
     // asked for (the candidates; the readings are among them): the reserve keeps references valid.
     std::vector<std::pair<double, std::vector<long>>> placed;
     placed.reserve(8);
@@ -536,6 +572,17 @@ Result<BeatTrack> track_beats(const std::vector<float>& mono_in, int rate, const
             if (peaks.size() > 3) peaks.resize(3);
         }
     }
+    // A reading whose beats each divide in three attacks as strong as the beats themselves is
+    // following 2/3 of the pulse (a fast song's beats two at a time, every other one off the grid):
+    // the reading 1.5x as fast leads (kTripletAsBeat).
+    if (subdivision(envs.full, beats_at(peaks[0].first)).triplets_are_beats()) {
+        const double faster = peaks[0].first * 2.0 / 3.0;
+        if (bpm_of(faster) <= o.max_bpm) {
+            std::erase_if(peaks, [&](const auto& pk) { return std::fabs(pk.first / faster - 1) < 0.05; });
+            peaks.insert(peaks.begin(), {faster, sal.at(faster)});
+            if (peaks.size() > 3) peaks.resize(3);
+        }
+    }
 
     const auto chroma = chroma_frames(mono_in);
     double total = 0;
@@ -547,7 +594,7 @@ Result<BeatTrack> track_beats(const std::vector<float>& mono_in, int rate, const
         r.weight = total > 0 ? pk.second / total : 1.0 / static_cast<double>(peaks.size());
         r.beats = beat_times(beats_at(pk.first), envs.full);
         r.tempo_bpm = r.beats.size() >= 2 ? 60.0 * static_cast<double>(r.beats.size() - 1) / (r.beats.back() - r.beats.front()) : bpm_of(pk.first);
-        const Bars bars = find_bars(bar_features(mono_in, chroma, r.beats, r.tempo_bpm), r.beats);
+        const Bars bars = find_bars(bar_features(mono_in, chroma, r.beats, r.tempo_bpm), r.beats, subdivision(envs.full, beats_at(pk.first)).compound());
         r.beats_per_bar = bars.beats_per_bar;
         r.downbeats = bars.downbeats;
         out.alternatives.push_back(std::move(r));

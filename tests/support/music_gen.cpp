@@ -90,28 +90,38 @@ GeneratedMusic generate_music(const std::string& name, const MusicSpec& s) {
         periods.push_back(p);
         t += p;
     }
-    const int bars = static_cast<int>(beats.size()) / 4;
+    const int per_bar = s.compound ? 2 : 4;
+    const int bars = static_cast<int>(beats.size()) / per_bar;
     const int break_start = bars / 2, break_end = bars / 2 + s.break_bars;
     for (size_t k = 0; k < beats.size(); ++k) {
         const double b = beats[k], p = periods[k];
-        const int bar = static_cast<int>(k / 4), pos = static_cast<int>(k % 4);
+        const int bar = static_cast<int>(k) / per_bar, pos = static_cast<int>(k) % per_bar;
         const bool intro = b < s.intro_seconds;
         const bool brk = bar >= break_start && bar < break_end;
         const float g_main = intro ? 0.063f : 1.0f;  // -24 dB intro
         add(out, b, hat, g_main * 0.5f);
-        add(out, b + p * (0.5 + s.swing), hat, g_main * 0.35f);
+        if (s.compound) {
+            add(out, b + p / 3, hat, g_main * 0.3f);
+            add(out, b + 2 * p / 3, hat, g_main * 0.3f);
+        } else {
+            add(out, b + p * (0.5 + s.swing), hat, g_main * 0.35f);
+        }
         if (brk) continue;
         if (intro) {
-            if (pos == 1 || pos == 3) add(out, b, snare, g_main * 0.5f);
+            if (pos % 2 == 1) add(out, b, snare, g_main * 0.5f);
             continue;
         }
         if (pos == 0) add(out, b, kick, 0.9f);
         if (pos == 0 && s.bar_bass) {
             // A bass note for the bar, one of four pitches in turn.
             static const double pitches[] = {55.0, 73.4, 61.7, 82.4};
-            const double f = pitches[bar % 4], len = 4 * p;
+            const double f = pitches[bar % 4], len = per_bar * p;
             add(out, b, decay(len, [&](double u) { return std::sin(2 * M_PI * f * u) * std::exp(-u / (0.6 * len)) * std::min(1.0, u / 0.005); }),
                 0.7f);
+        }
+        if (s.compound) {
+            if (pos == 1) add(out, b, snare, 0.7f);
+            continue;
         }
         if (pos == 2 && !s.syncopation) add(out, b, kick, 0.8f);
         if (pos == 1 && s.syncopation) add(out, b + p * (0.5 + s.swing), kick, 0.8f);
@@ -124,7 +134,7 @@ GeneratedMusic generate_music(const std::string& name, const MusicSpec& s) {
     g.path = (std::filesystem::path(media_dir()) / name).string();
     write_wav(g.path, out, kRate);
     g.beats = beats;
-    for (size_t k = 0; k < beats.size(); k += 4) g.downbeats.push_back(beats[k]);
+    for (size_t k = 0; k < beats.size(); k += static_cast<size_t>(per_bar)) g.downbeats.push_back(beats[k]);
     // The ground truth beside the audio (NAME.beats.txt), for scripts that score other trackers.
     if (FILE* f = std::fopen((g.path + ".beats.txt").c_str(), "w")) {
         for (double b : beats) std::fprintf(f, "%.6f\n", b);

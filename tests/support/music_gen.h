@@ -1,6 +1,6 @@
 #pragma once
 // Generated drum music with known beat times, for beat-tracking tests: kick, snare and hi-hat
-// patterns in 4/4 with swing, syncopation, tempo drift, a quiet intro, a break and added noise.
+// patterns in 4/4 (or 6/8) with swing, syncopation, tempo drift, a quiet intro, a break and added noise.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,12 +17,14 @@ struct MusicSpec {
     int break_bars = 0;        // a break in the middle: hats only, no kick or snare
     double noise_db = -200;    // white noise level (dBFS)
     bool bar_bass = false;     // a bass note opens every bar (its pitch changes bar to bar): downbeats can be told
+    bool compound = false;     // 6/8: each beat (a dotted quarter) divided in three eighths, two beats a bar
+                               // (kick on 1, snare on 2); swing and syncopation do not apply
     uint32_t seed = 1;
 };
 
 struct GeneratedMusic {
     std::string path;           // 16-bit mono WAV at 44.1 kHz in media_dir(), beats in PATH.beats.txt
-    std::vector<double> beats;  // quarter-note times, seconds
+    std::vector<double> beats;  // beat times (quarter notes; dotted quarters in 6/8), seconds
     std::vector<double> downbeats;  // beat 1 of every bar
 };
 

@@ -104,6 +104,23 @@ TEST(TrackerDownbeats, FoundWhereTheBarsCanBeTold) {
         std::printf("%-24s downbeats %zu (true %zu)  F %.3f\n", c.label, track->downbeats.size(), music.downbeats.size(), f);
         EXPECT_GE(f, 0.9) << c.label;
     }
+    // 6/8: each beat divided in three, a bar of two beats. The bass changes every bar, the hats
+    // every third of a beat: bars of 2, beat one on the bass.
+    for (const double bpm : {60.0, 84.0}) {
+        MusicSpec spec{bpm};
+        spec.compound = spec.bar_bass = true;
+        auto music = generate_music("downbeats_sixeight_" + std::to_string(static_cast<int>(bpm)) + ".wav", spec);
+        auto track = analysis::track_beats_file(music.path);
+        ASSERT_TRUE(track) << track.error().message;
+        const double f = analysis::f_measure(analysis::trim_beats(music.beats), analysis::trim_beats(track->beats));
+        const double fd = analysis::f_measure(analysis::trim_beats(music.downbeats), analysis::trim_beats(track->downbeats));
+        std::printf("sixeight_%-15.0f tempo %.1f  F %.3f  bars of %d  downbeats %zu (true %zu)  F %.3f\n", bpm, track->tempo_bpm, f,
+                    track->beats_per_bar, track->downbeats.size(), music.downbeats.size(), fd);
+        EXPECT_NEAR(track->tempo_bpm, bpm, 1.0);
+        EXPECT_GE(f, 0.9);
+        EXPECT_EQ(track->beats_per_bar, 2);
+        EXPECT_GE(fd, 0.9);
+    }
     // No bass: kick on 1 (0.9) and 3 (0.8) can not be told apart reliably, and none are claimed.
     auto plain = generate_music("beats_straight_120.wav", MusicSpec{120});
     auto track = analysis::track_beats_file(plain.path);
