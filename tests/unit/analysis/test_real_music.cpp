@@ -66,12 +66,16 @@ constexpr double kHeldFMedian = 0.95;
 constexpr double kHeldOfferedShare = 0.9;  // right tempo, or the right tempo offered as an alternative
 constexpr double kDrumTrackF = 0.9;
 constexpr double kTuneFMedian = 0.95;
-constexpr int kTuneConfidentWrong = 4;
+constexpr int kTuneConfidentWrong = 3;
 constexpr int kHeldConfidentWrong = 3;
+constexpr int kTuneRightLevel = 38;  // of 42 tracks with a beat
+constexpr int kTuneBarsFound = 23;   // of 30 tracks with bars
+constexpr int kHeldBarsFound = 5;    // of 11
 
 struct SplitScores {
     int tracks = 0, with_beat = 0, right_level = 0, wrong_level_offered = 0, free_tracks = 0, free_said = 0;
     int confident_wrong = 0;  // grids with F < 0.8 not marked uncertain: the director is not warned
+    int bars_found = 0;       // tracks with bars whose downbeat F is 0.8 or more
     std::vector<double> f, f_drums, f_down;
 };
 
@@ -116,12 +120,12 @@ SplitScores score(const std::vector<Entry>& set, std::initializer_list<const cha
                     e.split.c_str(), e.cls.c_str(), t->tempo_bpm, e.bpm, f, fd, t->confidence, t->uncertain() ? " uncertain" : "",
                     level ? "" : offered ? "  (right tempo among the alternatives)" : "  (right tempo not offered)");
     }
-    const auto bars_found = std::count_if(s.f_down.begin(), s.f_down.end(), [](double f) { return f >= 0.8; });
+    s.bars_found = static_cast<int>(std::count_if(s.f_down.begin(), s.f_down.end(), [](double f) { return f >= 0.8; }));
     std::printf("%d tracks (%d with a beat): F median %.3f, drum tracks median %.3f, right tempo level %d/%d (%d more offered as an "
-                "alternative), downbeat F median %.3f (>= 0.8 on %td of %zu tracks with bars), no steady beat said for %d of %d rubato tracks, "
+                "alternative), downbeat F median %.3f (>= 0.8 on %d of %zu tracks with bars), no steady beat said for %d of %d rubato tracks, "
                 "%d confident wrong grids (F < 0.8, not marked uncertain)\n",
                 s.tracks, s.with_beat, median(s.f), median(s.f_drums), s.right_level, s.with_beat, s.wrong_level_offered, median(s.f_down),
-                bars_found, s.f_down.size(), s.free_said, s.free_tracks, s.confident_wrong);
+                s.bars_found, s.f_down.size(), s.free_said, s.free_tracks, s.confident_wrong);
     return s;
 }
 
@@ -148,6 +152,8 @@ TEST(RealMusic, HeldOutTracks) {
     // Confident wrong grids: 3 (the piano piece at double tempo, Reunion at 0.748, Unclaimed_Gift
     // three sixteenths early). The issue asks for none; a floor, so that more shows.
     EXPECT_LE(s.confident_wrong, kHeldConfidentWrong);
+    // Downbeat F >= 0.8 on 5 of the 11 tracks with bars (the issue asks for all).
+    EXPECT_GE(s.bars_found, kHeldBarsFound);
 }
 
 // The tuning material ("tune" and "seen").
@@ -161,8 +167,12 @@ TEST(RealMusic, TuningTracks) {
     ASSERT_GE(s.tracks, 40);
     EXPECT_GE(median(s.f), kTuneFMedian);
     // Grids that are wrong (F < 0.8) and not marked uncertain, which a director is not warned of:
-    // 4 (an off-beat drum track, a half-time song and a reggae song at half their tempo, an LMMS
-    // song at two-thirds). A floor, so that more shows.
+    // 3 (an off-beat drum track, a half-time song and a reggae song at half their tempo). A floor,
+    // so that more shows.
     EXPECT_LE(s.confident_wrong, kTuneConfidentWrong);
+    // The right tempo level on 38 of 42 (two LMMS songs followed at 2/3 of their tempo came right
+    // with the triplet check), downbeat F >= 0.8 on 23 of 30 (6/8 read as bars of 2): floors.
+    EXPECT_GE(s.right_level, kTuneRightLevel);
+    EXPECT_GE(s.bars_found, kTuneBarsFound);
     EXPECT_EQ(s.free_said, s.free_tracks);
 }
