@@ -79,7 +79,8 @@ private:
 // reverses each frame).
 // pop: something appears in part of the picture for a few frames and is gone again (that part changes
 // in a way motion does not explain, twice, and comes back to what it was).
-// melt: part of the picture sagging and flowing (reports and the overlay know it; no detector yet).
+// melt: part of a still picture sagging and flowing back (its content sinks and rises again in place,
+// nothing moving sideways there).
 // morph: part of the picture dissolving into something else, which stays (it changes steadily,
 // frame after frame, in a way motion does not explain, and does not come back).
 // drift: part of the picture whose colour or brightness slides away and stays there, while what is
