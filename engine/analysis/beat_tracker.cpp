@@ -45,9 +45,9 @@ constexpr double kBarHarmony = 0.3;        // harmony changes must stand out thi
 constexpr double kLowAccent = 0.5;         // weight of the low-end accent against the harmony change
 // How the beat divides: the attacks at a third and two thirds of the way to the next beat (the
 // weaker of the two) and halfway, each against those on the beats. On the tuning tracks at the
-// right tempo: compound time (6/8) 0.28-0.49 at the thirds with 0.00-0.14 halfway, straight time
-// 0.00-0.05 at the thirds, swing (a shuffle) 0.00 at the first third; tracked at 2/3 of their tempo
-// (two LMMS songs written at 170 and 200 BPM) 0.97-0.98 at the thirds, 0.01-0.17 halfway.
+// right tempo: compound time (6/8) 0.28-0.58 at the weaker third with 0.00-0.14 halfway; straight
+// and swung time (a shuffle) 0.00-0.05 at the weaker third; tracked at 2/3 of their tempo (two
+// LMMS songs written at 170 and 200 BPM) 0.97-0.98 at the weaker third, 0.01-0.17 halfway.
 constexpr double kTripletAsBeat = 0.8;  // thirds as strong as the beats: they are beats, the tempo is 1.5x
 constexpr double kCompound = 0.2;       // thirds at least this, and twice what is halfway: compound time
 constexpr size_t kHarmonyBeats = 4;        // harmony change: chroma of this many beats after against before
