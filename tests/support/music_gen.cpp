@@ -99,6 +99,13 @@ GeneratedMusic generate_music(const std::string& name, const MusicSpec& s) {
         const bool intro = b < s.intro_seconds;
         const bool brk = bar >= break_start && bar < break_end;
         const float g_main = intro ? 0.063f : 1.0f;  // -24 dB intro
+        if (s.offbeat_loud) {
+            add(out, b, hat, g_main * 0.5f);
+            add(out, b + p * (0.5 + s.swing), hat, g_main * 0.8f);
+            if (pos == 0 || pos == 2) add(out, b, kick, g_main * 0.6f);
+            if (pos == 1) add(out, b + p * (0.5 + s.swing), snare, g_main * 0.5f);
+            continue;
+        }
         add(out, b, hat, g_main * 0.5f);
         if (s.compound) {
             add(out, b + p / 3, hat, g_main * 0.3f);

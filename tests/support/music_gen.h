@@ -19,6 +19,9 @@ struct MusicSpec {
     bool bar_bass = false;     // a bass note opens every bar (its pitch changes bar to bar): downbeats can be told
     bool compound = false;     // 6/8: each beat (a dotted quarter) divided in three eighths, two beats a bar
                                // (kick on 1, snare on 2); swing and syncopation do not apply
+    bool offbeat_loud = false; // swung time whose off-beat is louder than the beat, as some jazz and
+                               // drum-machine grooves are written: a loud hat on every swung "and" and
+                               // the snare on the "and" of 2, a softer one on the beats, kick on 1 and 3
     uint32_t seed = 1;
 };
 

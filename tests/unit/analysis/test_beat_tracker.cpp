@@ -36,6 +36,12 @@ double median_error_ms(const std::vector<double>& ref, const std::vector<double>
 
 class Tracker : public ::testing::TestWithParam<Case> {};
 
+// Swung time with the off-beat louder than the beat (MusicSpec::offbeat_loud).
+MusicSpec offbeat_loud(MusicSpec s) {
+    s.offbeat_loud = true;
+    return s;
+}
+
 }  // namespace
 
 TEST_P(Tracker, FindsTheBeatsOfGeneratedMusic) {
@@ -56,6 +62,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Case{"straight_70", {70}}, Case{"straight_95", {95}}, Case{"straight_120", {120}},
                       Case{"straight_150", {150}}, Case{"straight_180", {180}},
                       Case{"swing_100", {100, 30, 1.0 / 6}}, Case{"swing_140", {140, 30, 1.0 / 6}},
+                      Case{"swing_offbeat_loud_100", offbeat_loud({100, 30, 1.0 / 6})},
+                      Case{"swing_offbeat_loud_120", offbeat_loud({120, 30, 1.0 / 6})},
                       Case{"syncopated_110", {110, 30, 0, true}}, Case{"drift_up_128", {128, 30, 0, false, 0.02}},
                       Case{"drift_down_90", {90, 30, 0, false, -0.02}},
                       Case{"quiet_intro_124", {124, 30, 0, false, 0, 8}}, Case{"break_105", {105, 30, 0, false, 0, 0, 2}},
