@@ -6,6 +6,10 @@
 #               tests/tools/make_real_music.cpp: drum tracks, songs, music without drums, rubato.
 #   lmms/       the LMMS demo songs by their producers (lmms-common), rendered with lmms and cut to
 #               their first 120 s; the grid is the project's tempo and time signature from bar 1.
+#   hydrogen/   Hydrogen's demo songs (hydrogen-data), drum songs written by people (swing and
+#               humanised timing set in the songs), rendered by h2cli; the grid is the song's tempo
+#               from its first bar. The short ones are played two or three times. Held out, all
+#               but one looked at after their first scan.
 #   scores/     MuseScore's demo scores (musescore3), exported to MIDI by musescore3 (repeats
 #               played out) and played by fluidsynth; the grid is the MIDI file's own tempo map and
 #               time signatures (tempo changes, 2/2, 3/4, 2/4 included).
@@ -15,12 +19,12 @@
 # Usage: scripts/real-music.sh   (after scripts/build.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version=2
+version=3
 out=build/real-music
 [ -f "$out/complete-v$version" ] && { echo "real-music: set present ($out)"; exit 0; }
 [ -x build/tests/make_real_music ] || { echo "real-music: build first (scripts/build.sh)" >&2; exit 1; }
 
-PACKAGES=(lmms musescore3 fluidsynth fluid-soundfont-gm aubio-tools)
+PACKAGES=(lmms hydrogen musescore3 fluidsynth fluid-soundfont-gm aubio-tools)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -34,7 +38,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 rm -rf "$out"
-mkdir -p "$out/generated" "$out/lmms" "$out/scores" build/real-data
+mkdir -p "$out/generated" "$out/lmms" "$out/hydrogen" "$out/scores" build/real-data
 # The drum kits are read in place from the package, not installed (220 MB of samples).
 kits=build/real-data/hydrogen/usr/share/hydrogen/data/drumkits
 if [ ! -d "$kits" ]; then
@@ -100,12 +104,68 @@ render() {
 export -f render
 tr '\t' '\n' < "$out/lmms/jobs.txt" | xargs -d '\n' -n 2 -P "$(nproc)" bash -c 'render "$0" "$1" '"'$out/lmms'"
 rm -f "$out/lmms/jobs.txt"
+# Hydrogen's demo songs: all held out (added after the tuning and the scores). Every pattern of
+# them is a 4/4 bar (192 ticks) and none has a tempo change; h2cli's export starts on the song's
+# first tick. A song shorter than 40 s is played again from its end (the next play's first bar
+# falls where the last bar ends; what still rings from the last play sounds over it), as a loop in
+# the song's own sequencer would play it, so that every track is 30-120 s long.
+for song in /usr/share/hydrogen/data/demo_songs/*.h2song; do
+  name=$(basename "${song%.*}")
+  timeout 300 h2cli -d alsa -s "$song" -o "$out/hydrogen/$name.full.wav" >"$out/hydrogen/$name.log" 2>&1 \
+    && [ -s "$out/hydrogen/$name.full.wav" ] \
+    || { echo "real-music: h2cli failed on $song (log: $out/hydrogen/$name.log)" >&2; exit 1; }
+  rm -f "$out/hydrogen/$name.log"
+done
+python3 - "$out/hydrogen" <<'PY'
+import array, glob, math, os, re, sys, wave
+out = sys.argv[1]
+with open(os.path.join(out, 'manifest.tsv'), 'w') as man:
+    for song in sorted(glob.glob('/usr/share/hydrogen/data/demo_songs/*.h2song')):
+        name = os.path.basename(song)[:-len('.h2song')]
+        xml = open(song, encoding='utf-8').read()
+        bpm = float(re.search(r'<bpm>([^<]*)</bpm>', xml).group(1))
+        sizes = {int(v) for v in re.findall(r'<size>([^<]*)</size>', xml)}
+        if sizes != {192} or '<timelineBPM' in xml:
+            sys.exit(f'real-music: {name}: not a song of 4/4 bars at one tempo (pattern sizes {sorted(sizes)})')
+        seq = re.search(r'<patternSequence>(.*?)</patternSequence>', xml, re.S).group(1)
+        bars = len(re.findall(r'<group>', seq))
+        song_s = bars * 4 * 60.0 / bpm
+        with wave.open(os.path.join(out, name + '.full.wav')) as w:
+            rate, ch = w.getframerate(), w.getnchannels()
+            raw = array.array('h', w.readframes(w.getnframes()))
+        mono = [(raw[i] + raw[i + ch - 1]) / 2.0 for i in range(0, len(raw), ch)]
+        plays = max(1, math.ceil(40.0 / song_s))
+        step = round(song_s * rate)
+        total = min(step * (plays - 1) + len(mono), 120 * rate)
+        mix = [0.0] * total
+        for k in range(plays):
+            for i, v in enumerate(mono[: max(0, total - k * step)]):
+                mix[k * step + i] += v
+        peak = max(abs(v) for v in mix) or 1.0
+        gain = min(1.0, 30000.0 / peak)
+        with wave.open(os.path.join(out, name + '.wav'), 'w') as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(array.array('h', (int(round(v * gain)) for v in mix)).tobytes())
+        os.remove(os.path.join(out, name + '.full.wav'))
+        beats = [k * 60.0 / bpm for k in range(100000) if k * 60.0 / bpm < min(plays * song_s, 119.0)]
+        with open(os.path.join(out, name + '.beats.txt'), 'w') as b:
+            b.writelines('%.6f\n' % t for t in beats)
+        with open(os.path.join(out, name + '.downbeats.txt'), 'w') as b:
+            b.writelines('%.6f\n' % t for t in beats[::4])
+        # GM_kit_Jazzy was looked at after the first scan of these songs (tracked on the swung
+        # off-beat, F 0.000) and the swung off-beat rule came of it: tuning material since.
+        split = 'seen' if name == 'GM_kit_Jazzy' else 'held'
+        man.write(f'{name}\t{split}\tdrums\t4\t{bpm:g}\n')
+        print(f'real-music: rendered {name} ({bars} bars at {bpm:g} BPM, played {plays}x)')
+PY
 # The grid ends where the song does: the last beat at least a second before the last audible
 # moment (a song shorter than 120 s, or its fade, has no beat to find after it).
-python3 - "$out/lmms" <<'PY'
+python3 - "$out/lmms" "$out/hydrogen" <<'PY'
 import array, os, sys, wave
-out = sys.argv[1]
-for line in open(os.path.join(out, 'manifest.tsv')):
+for out in sys.argv[1:]:
+  for line in open(os.path.join(out, 'manifest.tsv')):
     name = line.split('\t')[0]
     with wave.open(os.path.join(out, name + '.wav')) as w:
         x = array.array('h', w.readframes(w.getnframes()))

@@ -1,9 +1,9 @@
 // Beat tracking on the real-music set (scripts/real-music.sh): recorded drum kits and recorded
-// instruments sequenced on a grid we wrote, and the LMMS demo songs rendered from their projects.
-// and MuseScore's demo scores played from their MIDI export. The tracker's constants were tuned on
-// "tune" and "seen" (the first held-out half, looked at once scored); the "held" tracks were added
-// afterwards and never looked at while tuning: they are what the README reports. Outside CI a
-// missing set is a skip; in CI a failure.
+// instruments sequenced on a grid we wrote, the LMMS demo songs rendered from their projects,
+// Hydrogen's demo songs rendered from theirs, and MuseScore's demo scores played from their MIDI
+// export. The tracker's constants were tuned on "tune" and "seen" (held-out tracks looked at once
+// scored); the "held" tracks were added afterwards and never looked at while tuning: they are what
+// the README reports. Outside CI a missing set is a skip; in CI a failure.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -31,7 +31,7 @@ struct Entry {
 std::vector<Entry> load_set() {
     std::vector<Entry> out;
     const fs::path root = fs::path(REELSYNC_TEST_MEDIA_DIR).parent_path() / "real-music";
-    for (const char* sub : {"generated", "lmms", "scores"}) {
+    for (const char* sub : {"generated", "lmms", "hydrogen", "scores"}) {
         std::ifstream man(root / sub / "manifest.tsv");
         std::string line;
         while (std::getline(man, line)) {
@@ -60,8 +60,9 @@ double median(std::vector<double> v) {
 }
 
 // Floors under what this tracker measures (README, "Beat grid on real music"): held-out F median
-// 0.990, 19 of 19 at the right tempo or with it among the alternatives, every held-out drum track
-// F >= 0.9 (the issue's target); tuning material F median 0.992.
+// 0.990, 25 of 25 at the right tempo or with it among the alternatives, every held-out drum track
+// F >= 0.9 (the issue's target; the lowest 0.943, a Hydrogen demo song); tuning material F median
+// 0.992.
 constexpr double kHeldFMedian = 0.95;
 constexpr double kHeldOfferedShare = 0.9;  // right tempo, or the right tempo offered as an alternative
 constexpr double kDrumTrackF = 0.9;
@@ -71,7 +72,7 @@ constexpr int kHeldConfidentWrong = 3;
 // lmms renders its songs a little differently every time (the set is rendered afresh on each
 // machine): over four renders the tuning figures were right level 38-39 of 42, downbeat F >= 0.8
 // on 22-23 of 30 (README); the floors leave one track of room.
-constexpr int kTuneRightLevel = 37;  // of 42 tracks with a beat
+constexpr int kTuneRightLevel = 37;  // of 43 tracks with a beat (42 before GM_kit_Jazzy joined, at the right level)
 constexpr int kTuneBarsFound = 21;   // of 30 tracks with bars
 constexpr int kHeldBarsFound = 5;    // of 11
 
@@ -144,7 +145,7 @@ TEST(RealMusic, HeldOutTracks) {
         GTEST_SKIP() << "the real-music set is missing: run scripts/real-music.sh";
     }
     const SplitScores s = score(set, {"held"});
-    ASSERT_GE(s.tracks, 20);
+    ASSERT_GE(s.tracks, 26);
     // Floors at what this tracker measures on them (README, "Beat grid on real music"), so that a
     // regression shows; the issue's own targets are stricter and are not all met.
     EXPECT_GE(median(s.f), kHeldFMedian);
@@ -153,7 +154,9 @@ TEST(RealMusic, HeldOutTracks) {
     EXPECT_GE(*std::min_element(s.f_drums.begin(), s.f_drums.end()), kDrumTrackF);
     EXPECT_EQ(s.free_said, s.free_tracks);
     // Confident wrong grids: 3 (the piano piece at double tempo, Reunion at 0.748, Unclaimed_Gift
-    // three sixteenths early). The issue asks for none; a floor, so that more shows.
+    // three sixteenths early). The issue asks for none; a floor, so that more shows. (Hydrogen's
+    // GM_kit_Jazzy was a fourth at its first scan, tracked on the swung off-beat; the rule that
+    // fixed it came from looking at it, so it is tuning material now.)
     EXPECT_LE(s.confident_wrong, kHeldConfidentWrong);
     // Downbeat F >= 0.8 on 5 of the 11 tracks with bars (the issue asks for all).
     EXPECT_GE(s.bars_found, kHeldBarsFound);
@@ -167,14 +170,15 @@ TEST(RealMusic, TuningTracks) {
         GTEST_SKIP() << "the real-music set is missing: run scripts/real-music.sh";
     }
     const SplitScores s = score(set, {"tune", "seen"});
-    ASSERT_GE(s.tracks, 40);
+    ASSERT_GE(s.tracks, 45);
     EXPECT_GE(median(s.f), kTuneFMedian);
     // Grids that are wrong (F < 0.8) and not marked uncertain, which a director is not warned of:
     // 3 (an off-beat drum track, a half-time song and a reggae song at half their tempo). A floor,
     // so that more shows.
     EXPECT_LE(s.confident_wrong, kTuneConfidentWrong);
-    // The right tempo level on 38-39 of 42 (two LMMS songs followed at 2/3 of their tempo came
-    // right with the triplet check), downbeat F >= 0.8 on 22-23 of 30 (6/8 read as bars of 2): floors.
+    // The right tempo level on 38-39 of 42 LMMS and sequenced tracks (two LMMS songs followed at
+    // 2/3 of their tempo came right with the triplet check) and on GM_kit_Jazzy, downbeat F >= 0.8
+    // on 22-23 of 30 (6/8 read as bars of 2): floors.
     EXPECT_GE(s.right_level, kTuneRightLevel);
     EXPECT_GE(s.bars_found, kTuneBarsFound);
     EXPECT_EQ(s.free_said, s.free_tracks);
