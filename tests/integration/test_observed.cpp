@@ -215,6 +215,7 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
     Observation o;
     std::string out;
     std::vector<double> clicks, anchors;
+    double song_zero = 0, song_second = 1;  // click j (j s into the song) reached the output at song_zero + j song_second
     for (int run = 0; run < 2; ++run) {
         auto obs = Observer::start(index_strip());
         ASSERT_TRUE(obs) << obs.error();
@@ -232,15 +233,28 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
         // The song's clock on the observer's: click j (j s into the song) reached the output at c_j.
         clicks = sound_onsets(o, 0.3f, 0.5);
         ASSERT_GE(clicks.size(), static_cast<size_t>(length)) << out;
+        // The output's clock may run a little off the observer's (a JACK dummy backend on a slow
+        // machine was seen at 0.99-0.996x): the song's seconds are fitted as a line over the
+        // clicks, and each click must lie on it.
+        double sj = 0, sc = 0, sjj = 0, sjc = 0;
+        const double nc = static_cast<double>(clicks.size());
+        for (size_t j = 0; j < clicks.size(); ++j) {
+            const double x = static_cast<double>(j);
+            sj += x, sc += clicks[j], sjj += x * x, sjc += x * clicks[j];
+        }
+        song_second = (nc * sjc - sj * sc) / (nc * sjj - sj * sj);
+        song_zero = (sc - song_second * sj) / nc;
         anchors.clear();
-        for (size_t j = 0; j < clicks.size(); ++j) anchors.push_back(clicks[j] - static_cast<double>(j));
+        for (size_t j = 0; j < clicks.size(); ++j) anchors.push_back(clicks[j] - song_zero - song_second * static_cast<double>(j));
         const auto [lo, hi] = std::minmax_element(anchors.begin(), anchors.end());
-        std::printf("run %d: click anchors spread %.2f ms; the recorder missed %zu JACK cycles\n", run, (*hi - *lo) * 1e3, o.unrecorded.size());
+        std::printf("run %d: a song second lasts %.5f s at the output; clicks off that line by %.2f ms at most apart; the recorder missed "
+                    "%zu JACK cycles\n",
+                    run, song_second, (*hi - *lo) * 1e3, o.unrecorded.size());
         if (*hi - *lo < 0.002 || o.unrecorded.empty()) break;
     }
     std::sort(anchors.begin(), anchors.end());
-    const double song_zero = anchors[anchors.size() / 2];
-    EXPECT_LT(anchors.back() - anchors.front(), 0.002) << "the clicks are not one second apart at the output";
+    EXPECT_LT(anchors.back() - anchors.front(), 0.002) << "the clicks are not evenly spaced at the output";
+    EXPECT_NEAR(song_second, 1.0, 0.02) << "the song does not reach the output at its own speed";
 
     const std::vector<Seen> seen = frames_seen(o);
     std::printf("observer: %zu grabs every %.2f ms, %zu pictures seen\n", o.grabs, o.grab_interval_ms_median, seen.size());
@@ -248,7 +262,7 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
     for (int k = 1; k < shots; ++k) {
         const auto& in_shot = edit->shots[static_cast<size_t>(k)];
         const auto& out_shot = edit->shots[static_cast<size_t>(k - 1)];
-        const double cut = song_zero + edit->start_of(static_cast<size_t>(k)).to_double();
+        const double cut = song_zero + song_second * edit->start_of(static_cast<size_t>(k)).to_double();
         auto it = std::find_if(seen.begin(), seen.end(), [&](const Seen& s) { return s.frame == in_shot.in && s.t > cut - 0.5; });
         ASSERT_NE(it, seen.end()) << "cut " << k << ": in-frame " << in_shot.in << " never on screen";
         ASSERT_NE(it, seen.begin());
@@ -261,10 +275,11 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
     // Nothing but the edit's frames from 0.2 s (the info panel, hidden by the Tab at 0, covers the
     // strip for the first frames) to the edit's end: no black, no foreign picture.
     for (auto it = seen.begin(); it != seen.end(); ++it) {
-        if (it->t - song_zero < 0.2 || it->t - song_zero >= length) continue;
+        const double song_t = (it->t - song_zero) / song_second;
+        if (song_t < 0.2 || song_t >= length) continue;
         bool in_edit = false;
         for (const auto& sh : edit->shots) in_edit = in_edit || (it->frame >= sh.in && it->frame <= sh.out);
-        EXPECT_TRUE(in_edit) << "picture " << (it - seen.begin()) << " (frame number " << it->frame << ") at " << (it->t - song_zero)
+        EXPECT_TRUE(in_edit) << "picture " << (it - seen.begin()) << " (frame number " << it->frame << ") at " << song_t
                              << " s is not a frame of the edit (the edit ends at " << length << " s)";
     }
 }
@@ -377,14 +392,14 @@ TEST(Observed, EachFrameStepSoundsAGrainWithoutAClick) {
     double worst_onset_ms1 = 0;
     for (size_t k = 0; k < pressed.size(); ++k) {
         const double until = k + 1 < pressed.size() ? pressed[k + 1] : pressed[k] + 0.3;
-        int64_t i = std::max<int64_t>(0, static_cast<int64_t>((pressed[k] - o.sound_start) * o.rate));
-        const int64_t end = std::min<int64_t>(static_cast<int64_t>(o.sound.size()), static_cast<int64_t>((until - o.sound_start) * o.rate));
+        int64_t i = std::max<int64_t>(0, static_cast<int64_t>(o.sample_at(pressed[k])));
+        const int64_t end = std::min<int64_t>(static_cast<int64_t>(o.sound.size()), static_cast<int64_t>(o.sample_at(until)));
         while (i < end && static_cast<double>(std::fabs(o.sound[static_cast<size_t>(i)])) < level * 0.1) ++i;
         if (i >= end) {
             ++missing;
             continue;
         }
-        delays.push_back(o.sound_start + static_cast<double>(i) / o.rate - pressed[k]);
+        delays.push_back(o.time_of(static_cast<double>(i)) - pressed[k]);
         float first_ms = 0;  // the onset's first millisecond: still ramping up
         for (int64_t j = i; j < std::min<int64_t>(end, i + o.rate / 1000); ++j) first_ms = std::max(first_ms, std::fabs(o.sound[static_cast<size_t>(j)]));
         worst_onset_ms1 = std::max(worst_onset_ms1, static_cast<double>(first_ms));
@@ -418,8 +433,8 @@ float envelope_at(const Observation& o, int64_t i) {
 
 // The strongest frequency (200-2000 Hz) of the recorded sound between two JACK times.
 double strongest_hz(const Observation& o, double from, double to) {
-    const auto a = static_cast<size_t>(std::max(0.0, (from - o.sound_start) * o.rate));
-    const auto b = std::min(o.sound.size(), static_cast<size_t>(std::max(0.0, (to - o.sound_start) * o.rate)));
+    const auto a = static_cast<size_t>(std::max(0.0, o.sample_at(from)));
+    const auto b = std::min(o.sound.size(), static_cast<size_t>(std::max(0.0, o.sample_at(to))));
     return b > a ? strongest_frequency(o.sound.data() + a, b - a, o.rate, 200, 2000) : 0.0;
 }
 
@@ -473,8 +488,8 @@ TEST(Observed, ShuttleKeepsThePitchAndStaysWithThePictureBothWays) {
     for (float x : o.sound) level = std::max(level, static_cast<double>(std::fabs(x)));
     ASSERT_GT(level, 0.05) << "no sound recorded";
     const float half = static_cast<float>(level / 2);
-    auto sample_at = [&](double t) { return static_cast<int64_t>((t - o.sound_start) * o.rate); };
-    auto time_of = [&](int64_t i) { return o.sound_start + static_cast<double>(i) / o.rate; };
+    auto sample_at = [&](double t) { return static_cast<int64_t>(o.sample_at(t)); };
+    auto time_of = [&](int64_t i) { return o.time_of(static_cast<double>(i)); };
     // The flash's edges on screen, and the tone's edges in the sound, within [from, to).
     auto screen_edges = [&](double from, double to, bool rising) {
         std::vector<double> edges;

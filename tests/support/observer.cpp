@@ -349,6 +349,9 @@ Observation Observer::stop() {
             o.sound.assign(m.sound.begin(), m.sound.begin() + static_cast<long>(end));
             o.latency_s = static_cast<double>(latency) / o.rate;
             o.sound_start = t_first + o.latency_s;
+            for (size_t k = 0; k < cycles; ++k)
+                o.cycle_times.emplace_back(static_cast<jack_nframes_t>(m.cycles[k].frame - m.first_frame),
+                                           static_cast<double>(m.cycles[k].usecs) * 1e-6 + o.latency_s);
             // Cycles the recorder missed (the sound there is left silent, not what was played).
             const jack_nframes_t period = jack_get_buffer_size(m.client);
             for (size_t k = 1; k < cycles; ++k) {
@@ -359,6 +362,23 @@ Observation Observer::stop() {
         }
     }
     return o;
+}
+
+double Observation::time_of(double k) const {
+    if (cycle_times.empty() || rate <= 0) return sound_start + k / std::max(rate, 1);
+    // The last cycle that began at or before sample k.
+    auto it = std::upper_bound(cycle_times.begin(), cycle_times.end(), k,
+                               [](double v, const std::pair<size_t, double>& c) { return v < static_cast<double>(c.first); });
+    if (it != cycle_times.begin()) --it;
+    return it->second + (k - static_cast<double>(it->first)) / rate;
+}
+
+double Observation::sample_at(double t) const {
+    if (cycle_times.empty() || rate <= 0) return (t - sound_start) * rate;
+    auto it = std::upper_bound(cycle_times.begin(), cycle_times.end(), t,
+                               [](double v, const std::pair<size_t, double>& c) { return v < c.second; });
+    if (it != cycle_times.begin()) --it;
+    return static_cast<double>(it->first) + (t - it->second) * rate;
 }
 
 double largest_step(const Observation& o, size_t* at) {
@@ -391,7 +411,7 @@ std::vector<double> sound_onsets(const Observation& o, float threshold, double m
     bool any = false;
     for (size_t k = 0; k < o.sound.size(); ++k) {
         if (std::fabs(o.sound[k]) < threshold) continue;
-        if (!any || k - last_loud >= gap) out.push_back(o.sound_start + static_cast<double>(k) / o.rate);
+        if (!any || k - last_loud >= gap) out.push_back(o.time_of(static_cast<double>(k)));
         any = true;
         last_loud = k;
     }

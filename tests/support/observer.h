@@ -37,9 +37,16 @@ struct Observation {
     double grab_interval_ms_median = 0, grab_interval_ms_max = 0;
 
     int rate = 0;  // sound, mono sum of every recorded port; sample k reaches the output at
-    std::vector<float> sound;  // sound_start + k / rate (gaps left silent)
-    double sound_start = 0;
-    double latency_s = 0;  // the recorded ports' playback latency (included in sound_start)
+    std::vector<float> sound;  // time_of(k) (gaps left silent)
+    double sound_start = 0;    // when sample 0 reached the output
+    double latency_s = 0;  // the recorded ports' playback latency (included in the times)
+    // Each recorded JACK cycle: its first sample and when it reached the output (the server's own
+    // time of the cycle, plus the latency). The server's clock may run a little off the wall clock
+    // (a dummy backend on a slow machine was seen at 0.996x), so samples are timed from the cycle
+    // they came in, not from sample 0 at the nominal rate.
+    std::vector<std::pair<size_t, double>> cycle_times;
+    double time_of(double k) const;    // when sample k reached the output (JACK clock, seconds)
+    double sample_at(double t) const;  // the sample that reached the output at t (fractional)
     // Sample ranges [from, to) of `sound` that the recorder missed (its JACK cycle came late): left
     // silent there, so a click judged there is the recorder's, not the player's.
     std::vector<std::pair<size_t, size_t>> unrecorded;
