@@ -826,12 +826,10 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
         // Against the calmer of the two sides: the shot before or the shot after may be one whose
         // every frame leaves much unexplained (teeming texture); the other then shows the jump.
         std::vector<double> before, after;
-        // Repeated frames aside: a clip with a pulldown cadence repeats every second or third
-        // frame, and a repeat's zero change says nothing about how much the shot changes.
         for (int64_t k = std::max<int64_t>(1, i - 8); k < i; ++k)
-            if (m[k].motion.valid && !still(k)) before.push_back(unexplained(k));
+            if (m[k].motion.valid) before.push_back(unexplained(k));
         for (int64_t k = i + 1; k <= std::min(n - 1, i + 8); ++k)
-            if (m[k].motion.valid && !still(k)) after.push_back(unexplained(k));
+            if (m[k].motion.valid) after.push_back(unexplained(k));
         const double typical = before.empty() ? median_of(after) : after.empty() ? median_of(before) : std::min(median_of(before), median_of(after));
         if (unexplained(i) < c.cut_ratio * std::max(typical, 0.02)) continue;
         // Back at once: the frame after is as close to the one before as neighbours are.
