@@ -990,24 +990,22 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
     // own frames count: a shot with less fine detail than the one before (a sky after a street) is
     // not a blur, however short it is.
     std::vector<double> typical_sharp(static_cast<size_t>(n), 0.0);
-    std::vector<double> typical_flow(static_cast<size_t>(n), 0.0);  // median flow of the frames that change, the same window
+    // "Around" frame i: +-half frames, within its shot.
+    const int64_t half = std::max<int64_t>(45, static_cast<int64_t>(std::lround(3.0 * c.blur_window_fps)));
+    std::vector<int64_t> shot_first(static_cast<size_t>(n), 0), shot_last(static_cast<size_t>(n), n - 1);
+    for (int64_t i = 1; i < n; ++i)
+        shot_first[static_cast<size_t>(i)] = cut[static_cast<size_t>(i)] ? i : shot_first[static_cast<size_t>(i - 1)];
+    for (int64_t i = n - 2; i >= 0; --i)
+        shot_last[static_cast<size_t>(i)] = cut[static_cast<size_t>(i + 1)] ? i : shot_last[static_cast<size_t>(i + 1)];
+    auto around_first = [&](int64_t i) { return std::max(shot_first[static_cast<size_t>(i)], i - half); };
+    auto around_last = [&](int64_t i) { return std::min(shot_last[static_cast<size_t>(i)], i + half); };
     {
-        const int64_t half = std::max<int64_t>(45, static_cast<int64_t>(std::lround(3.0 * c.blur_window_fps)));
-        std::vector<int64_t> shot_first(static_cast<size_t>(n), 0), shot_last(static_cast<size_t>(n), n - 1);
-        for (int64_t i = 1; i < n; ++i)
-            shot_first[static_cast<size_t>(i)] = cut[static_cast<size_t>(i)] ? i : shot_first[static_cast<size_t>(i - 1)];
-        for (int64_t i = n - 2; i >= 0; --i)
-            shot_last[static_cast<size_t>(i)] = cut[static_cast<size_t>(i + 1)] ? i : shot_last[static_cast<size_t>(i + 1)];
-        std::vector<double> around, moving;
+        std::vector<double> around;
         for (int64_t i = 0; i < n; ++i) {
             around.clear();
-            moving.clear();
-            for (int64_t k = std::max(shot_first[static_cast<size_t>(i)], i - half); k <= std::min(shot_last[static_cast<size_t>(i)], i + half); ++k) {
+            for (int64_t k = around_first(i); k <= around_last(i); ++k)
                 if (!black(k) && !blank(k)) around.push_back(m[k].sharpness);
-                if (m[k].motion.valid && !still(k)) moving.push_back(static_cast<double>(m[k].motion.flow));
-            }
             typical_sharp[static_cast<size_t>(i)] = median_of(around);
-            typical_flow[static_cast<size_t>(i)] = median_of(moving);
         }
     }
     auto blurred = [&](int64_t i) {
@@ -1016,12 +1014,15 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
     };
     // A camera whipping round blurs its own picture: a soft stretch whose frames move several times
     // faster than the shot around it (blur_motion; repeated frames aside) is motion blur, not a fault.
-    auto motion_blur = [&](int64_t i, int64_t j) {
+    auto median_flow = [&](int64_t a, int64_t b) {  // of the frames in [a, b] that change
         std::vector<double> flow;
-        for (int64_t k = i; k <= j; ++k)
+        for (int64_t k = a; k <= b; ++k)
             if (m[k].motion.valid && !still(k)) flow.push_back(static_cast<double>(m[k].motion.flow));
-        const double f = median_of(flow), t = typical_flow[static_cast<size_t>(i)];
-        return !flow.empty() && f >= kBlurMotionMin && f >= c.blur_motion * t;
+        return flow.empty() ? -1.0 : median_of(flow);
+    };
+    auto motion_blur = [&](int64_t i, int64_t j) {
+        const double f = median_flow(i, j);
+        return f >= kBlurMotionMin && f >= c.blur_motion * median_flow(around_first(i), around_last(i));
     };
     for_runs(blurred, [&](int64_t i, int64_t j) {
         if (j - i + 1 < 2 || motion_blur(i, j)) return;
