@@ -348,10 +348,12 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
                     frame ? sample_aspect_of(*frame, s.reader().info()) : Rational{1, 1}, imgui);
         }
         // In the browser the screenshot waits for the catalogue: it shows the thumbnails.
-        // Where a clip is being scanned, it waits for the flags: they are part of the picture.
+        // Where a clip is being scanned, it waits for the flags when the overlay shows them: they
+        // are part of the picture then. Without the overlay nothing of the scan is drawn, and the
+        // scan (on the lowest-priority threads) may take long on a busy machine.
         shot_ready = !(review && review->mode() == Review::Mode::browser && !review->all_catalogued()) &&
                      !(review && review->mode() == Review::Mode::edit && review->beats_pending()) &&
-                     !(s.scan() && !s.scan()->result() && !s.scan()->error());
+                     !(ui.visible && s.scan() && !s.scan()->result() && !s.scan()->error());
         bool take_shot = presents_before_shot == 0 && sc.can_read_back() && shot_ready;
         if (take_shot) {
             shot_extent = sc.extent();
