@@ -189,6 +189,8 @@ int run_play(const PlayOptions& opts_in) {
         print_error(keymap.error().message);
         return 2;
     }
+    // A screenshot run is a batch job that waits for the background work it shows (flags, beats).
+    if (!opts.screenshot.empty()) opts.background_priority = threads::Priority::batch;
     Session s(opts);
     if (auto r = s.start(); !r) {
         print_error(r.error().message);
@@ -292,6 +294,8 @@ int run_compare(const std::vector<std::string>& files, const std::vector<std::st
     }
     auto keys = scripted_keys(opts.keys);
     if (!keys) return 2;
+    // A screenshot run is a batch job that waits for the background work it shows (flags, beats).
+    if (!opts.screenshot.empty()) opts.background_priority = threads::Priority::batch;
     Session s(opts);
     if (auto r = s.start(); !r) {
         print_error(r.error().message);

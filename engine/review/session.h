@@ -27,7 +27,7 @@ namespace reelsync::review {
 
 class Session {
 public:
-    explicit Session(SessionOptions opts) : opts_(std::move(opts)) {}
+    explicit Session(SessionOptions opts) : background_(2, opts.background_priority, "rs-background"), opts_(std::move(opts)) {}
     ~Session();
 
     // Opens the audio device (or notes why there is none) and the stats file.
@@ -102,7 +102,7 @@ private:
     // First, so that they outlive everything whose jobs they run: destroyed last, they finish
     // what is queued (readers to close) and join.
     HelperPool helpers_{4, threads::Priority::helper, "rs-helper"};
-    HelperPool background_{2, threads::Priority::background, "rs-background"};  // the scan of the clip on screen beside the rest
+    HelperPool background_;  // the scan of the clip on screen beside the rest (SessionOptions::background_priority)
     SessionOptions opts_;
     std::unique_ptr<audio::AudioOutput> output_;
     std::shared_ptr<const media::AudioTrack> music_;   // --audio track, decoded once

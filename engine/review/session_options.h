@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/threads.h"
 #include "render/video_renderer.h"
 
 namespace reelsync::review {
@@ -21,6 +22,10 @@ struct SessionOptions {
     int decoder_threads = 0;
     int cache_mb = 256;              // frame cache per open clip (decoded frames around the playhead)
     render::CompareMode compare_mode = render::CompareMode::side;  // how a compare opens
+    // The background pool's priority (the scan of the clip on screen, a song's beats): lowest, so
+    // that it never takes time from playback; a run that waits for that work to finish (a
+    // screenshot that shows the flags) raises it, or a busy machine could starve it.
+    threads::Priority background_priority = threads::Priority::background;
 };
 
 }  // namespace reelsync::review
