@@ -388,7 +388,7 @@ TEST(Observed, EachFrameStepSoundsAGrainWithoutAClick) {
     ASSERT_GT(level, 0.05) << "no sound recorded";
     // Onsets: the first sample above a tenth of the level after each key (before the next key).
     std::vector<double> delays;
-    int missing = 0;
+    int missing = 0, at_xrun = 0;
     double worst_onset_ms1 = 0;
     for (size_t k = 0; k < pressed.size(); ++k) {
         const double until = k + 1 < pressed.size() ? pressed[k + 1] : pressed[k] + 0.3;
@@ -399,6 +399,12 @@ TEST(Observed, EachFrameStepSoundsAGrainWithoutAClick) {
             ++missing;
             continue;
         }
+        // A grain that starts within 20 ms of a server xrun may have been cut by the server (its
+        // fade-in lost with the cycle): left out of the timing and onset checks, and counted.
+        if (std::any_of(o.xruns.begin(), o.xruns.end(), [&](size_t x) { return std::llabs(i - static_cast<int64_t>(x)) <= o.rate / 50; })) {
+            ++at_xrun;
+            continue;
+        }
         delays.push_back(o.time_of(static_cast<double>(i)) - pressed[k]);
         float first_ms = 0;  // the onset's first millisecond: still ramping up
         for (int64_t j = i; j < std::min<int64_t>(end, i + o.rate / 1000); ++j) first_ms = std::max(first_ms, std::fabs(o.sound[static_cast<size_t>(j)]));
@@ -407,6 +413,9 @@ TEST(Observed, EachFrameStepSoundsAGrainWithoutAClick) {
     // (A cycle the recorder missed is left silent in the recording: not counted as a click.)
     const double jump = largest_step(o);
     if (!o.unrecorded.empty()) std::printf("the recorder missed %zu JACK cycles (left out of the click check)\n", o.unrecorded.size());
+    if (!o.xruns.empty())
+        std::printf("the JACK server reported %zu xruns (+-20 ms around each left out of the click check; %d grains starting there left out)\n",
+                    o.xruns.size(), at_xrun);
     const double tone_step = 2 * M_PI * kHz / o.rate * level;  // the tone's own largest step
     std::sort(delays.begin(), delays.end());
     const double p50 = delays.empty() ? 1 : delays[delays.size() / 2], p95 = delays.empty() ? 1 : delays[delays.size() * 95 / 100];
@@ -414,6 +423,7 @@ TEST(Observed, EachFrameStepSoundsAGrainWithoutAClick) {
                 "largest sample step %.4f (tone %.4f); onset's first ms peak %.2f (level %.2f)\n",
                 pressed.size(), missing, p50 * 1e3, p95 * 1e3, 1e3 / 30, o.latency_s * 1e3, jump, tone_step, worst_onset_ms1, level);
     EXPECT_EQ(missing, 0);
+    EXPECT_LE(at_xrun, 10) << "the machine was too busy to judge the grains";
     EXPECT_LT(p95, 1.0 / 30 + o.latency_s);
     EXPECT_GT(delays.empty() ? 0 : delays.front(), 0.0);
     EXPECT_LT(jump, 1.5 * tone_step) << "a click";

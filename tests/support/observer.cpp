@@ -9,6 +9,7 @@
 #include <sys/shm.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -53,6 +54,10 @@ struct Observer::Impl {
     std::atomic<size_t> cycles_written{0};
     std::atomic<bool> have_first{false};
     jack_nframes_t first_frame = 0;
+    // The server's xruns (a client, the player or this one, missed its cycle): the frame time
+    // each was reported at, from the server's notification thread. Preallocated.
+    std::array<jack_nframes_t, 1024> xruns{};
+    std::atomic<size_t> xruns_written{0};
 
     // Port thread: connects player ports as they appear.
     std::thread port_thread;
@@ -79,6 +84,16 @@ struct Observer::Impl {
         const auto* in = static_cast<const float*>(jack_port_get_buffer(self->input, n));
         const size_t pos = static_cast<jack_nframes_t>(frame - self->first_frame);
         if (pos + n <= self->sound.size()) std::memcpy(self->sound.data() + pos, in, n * sizeof(float));
+        return 0;
+    }
+
+    static int xrun(void* arg) {
+        auto* self = static_cast<Impl*>(arg);
+        const size_t k = self->xruns_written.load(std::memory_order_relaxed);
+        if (k < self->xruns.size()) {
+            self->xruns[k] = jack_frame_time(self->client);
+            self->xruns_written.store(k + 1, std::memory_order_release);
+        }
         return 0;
     }
 
@@ -242,6 +257,7 @@ std::expected<std::unique_ptr<Observer>, std::string> Observer::start(const Obse
         impl->sound.assign(static_cast<size_t>(options.max_seconds * static_cast<double>(rate)), 0.0f);
         impl->cycles.resize(impl->sound.size() / 16 + 16);
         jack_set_process_callback(impl->client, &Impl::process, impl.get());
+        jack_set_xrun_callback(impl->client, &Impl::xrun, impl.get());
         if (jack_activate(impl->client) != 0) return std::unexpected("observer: cannot activate the JACK client");
         impl->port_thread = std::thread([p = impl.get()] { p->port_loop(); });
     }
@@ -359,6 +375,11 @@ Observation Observer::stop() {
                 const auto to = static_cast<size_t>(static_cast<jack_nframes_t>(m.cycles[k].frame - m.first_frame));
                 if (to > from) o.unrecorded.push_back({from, to});
             }
+            const size_t xr = std::min(m.xruns_written.load(std::memory_order_acquire), m.xruns.size());
+            for (size_t k = 0; k < xr; ++k) {
+                const auto at = static_cast<jack_nframes_t>(m.xruns[k] - m.first_frame);
+                if (at < o.sound.size()) o.xruns.push_back(at);
+            }
         }
     }
     return o;
@@ -385,6 +406,11 @@ double largest_step(const Observation& o, size_t* at) {
     std::vector<bool> missed(o.sound.size(), false);
     for (auto [a, b] : o.unrecorded)
         for (size_t i = a; i < std::min(b, missed.size()); ++i) missed[i] = true;
+    // Around a server xrun (+-20 ms: the report comes from another thread, a little after) the
+    // server may have cut what a client played: a step there is the machine's.
+    const size_t around = static_cast<size_t>(std::max(o.rate, 1) / 50);
+    for (size_t x : o.xruns)
+        for (size_t i = x > around ? x - around : 0; i < std::min(x + around, missed.size()); ++i) missed[i] = true;
     double m = 0;
     for (size_t i = 1; i < o.sound.size(); ++i) {
         if (missed[i] || missed[i - 1]) continue;

@@ -50,6 +50,9 @@ struct Observation {
     // Sample ranges [from, to) of `sound` that the recorder missed (its JACK cycle came late): left
     // silent there, so a click judged there is the recorder's, not the player's.
     std::vector<std::pair<size_t, size_t>> unrecorded;
+    // Samples at which the JACK server reported an xrun (some client missed its cycle, the
+    // player's included: what it played around there may be cut by the server, not by it).
+    std::vector<size_t> xruns;
     std::vector<std::string> ports;  // the player ports that were recorded
 };
 
