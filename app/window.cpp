@@ -528,11 +528,6 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
         }
         if (s.scan()) {
             s.scan()->set_playback_running(s.player().playing());
-            const bool live_was_stopped = s.scan()->live_stopped();
-            s.scan()->set_frames_lost(s.player().stats().dropped() + s.player().stats().repeated());
-            if (!live_was_stopped && s.scan()->live_stopped())
-                RS_LOG_INFO("live analysis stopped after %lld frames: playback lost a frame; the scan of its own goes on",
-                            static_cast<long long>(s.scan()->live_frames()));
             s.scan()->refresh_live();
             if (review && scan_shown != s.scan() && s.project_clip >= 0) review->store_scan(s.project_clip, *s.scan());
         }

@@ -54,6 +54,8 @@ public:
     // long because the next was not decoded in time; the session's count). When one more is lost
     // after the clip opened, measuring on the decode thread stops for this clip (it may be what
     // made playback late, on a busy machine): its flags then come from the scan of its own.
+    // Not called by the window yet: wired there, it cost the edit's start frames after a browser
+    // preview (README, Measured).
     void set_frames_lost(int64_t lost);
     bool live_stopped() const { return live_ && live_->stopped(); }
 
