@@ -1473,7 +1473,6 @@ ClipScan scan_from_measures(const std::string& path, const std::vector<FrameMetr
 }
 
 void LiveMeasures::add(const AVFrame& frame, int64_t index, double pts) {
-    if (stopped()) return;
     std::lock_guard measuring(meter_mutex_);
     if (index != measured()) return;  // not the next frame of the run
     FrameMetrics m = meter_.measure(frame, index);  // outside mutex_: readers never wait for it

@@ -250,17 +250,12 @@ class LiveMeasures {
 public:
     void add(const AVFrame& frame, int64_t index, double pts);
     int64_t measured() const;  // frames 0..measured()-1
-    // Measures no more frames, for good (add() then returns at once): live analysis must never
-    // cost playback a frame, and once one is lost the flags come from a scan of its own. Any thread.
-    void stop() { stopped_.store(true, std::memory_order_relaxed); }
-    bool stopped() const { return stopped_.load(std::memory_order_relaxed); }
     std::vector<FrameMetrics> metrics() const;
     std::vector<double> pts() const;
 
 private:
     std::mutex meter_mutex_;  // guards meter_ (held while measuring; only adders take it)
     FrameMeter meter_;
-    std::atomic<bool> stopped_{false};
     mutable std::mutex mutex_;  // guards metrics_ and pts_ (held only to append or copy)
     std::vector<FrameMetrics> metrics_;
     std::vector<double> pts_;

@@ -36,11 +36,6 @@ void BackgroundScan::set_playback_running(bool running) {
     state_->pause_us.store(running && few_cores ? -1 : 0, std::memory_order_relaxed);
 }
 
-void BackgroundScan::set_frames_lost(int64_t lost) {
-    if (lost_at_open_ < 0) lost_at_open_ = lost;
-    else if (lost > lost_at_open_ && live_) live_->stop();
-}
-
 BackgroundScan::~BackgroundScan() {
     // The scan job stops at its next frame and drops what it found. A live detection job still
     // queued or running holds copies of what it needs: it finishes on its pool, result dropped.

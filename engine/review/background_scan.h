@@ -50,14 +50,6 @@ public:
     // playback at the lowest priority; with two or fewer (where playback needs them all) it holds
     // while playback runs and goes on when it pauses.
     void set_playback_running(bool running);
-    // Main thread, once per frame: the frames playback has lost so far (dropped, or shown too
-    // long because the next was not decoded in time; the session's count). When one more is lost
-    // after the clip opened, measuring on the decode thread stops for this clip (it may be what
-    // made playback late, on a busy machine): its flags then come from the scan of its own.
-    // Not called by the window yet: wired there, it cost the edit's start frames after a browser
-    // preview (README, Measured).
-    void set_frames_lost(int64_t lost);
-    bool live_stopped() const { return live_ && live_->stopped(); }
 
 private:
     std::string path_;
@@ -66,7 +58,6 @@ private:
     std::shared_ptr<analysis::LiveMeasures> live_;
     int64_t frames_ = 0;
     double fps_ = 0;
-    int64_t lost_at_open_ = -1;  // main thread: the session's lost frames when first told
     HelperPool* pool_ = nullptr;  // null for a stored scan
     // Main thread only: the live detection job and what it found.
     std::future<analysis::ClipScan> live_job_;

@@ -11,15 +11,10 @@
 #include <filesystem>
 #include <thread>
 
-#include "analysis/artifacts.h"
-#include "core/helper_pool.h"
-#include "core/threads.h"
 #include "core/timecode.h"
-#include "media/clip_reader.h"
 #include "project/edit.h"
 #include "project/project.h"
 #include "project/project_io.h"
-#include "review/background_scan.h"
 #include "review/command.h"
 #include "review/command_feed.h"
 #include "review/command_server.h"
@@ -598,58 +593,4 @@ TEST(ReviewEngine, ATakeFromTheCompareTakesTheShotsPlaceInTheEdit) {
     auto back = project::Project::open(dir);
     ASSERT_TRUE(back);
     EXPECT_EQ(clip_named(*back, "c.mp4").status, project::Status::unreviewed);
-}
-
-// Live analysis must never cost playback a frame: once the window reports a frame lost after the
-// clip opened, the decode thread measures no more frames of it, and the flags come from the scan
-// of its own, the same as a scan of the whole clip.
-TEST(BackgroundScan, AFrameLostStopsTheLiveMeasuresAndTheScanOfItsOwnGivesTheFlags) {
-    namespace t = reelsync::testing;
-    const std::string path = t::generate("live_stop.mp4",
-                                         "-f lavfi -i testsrc2=s=320x180:r=30:d=6 -vf \"drawbox=x=0:y=0:w=320:h=180:t=fill:color=black:"
-                                         "enable='between(n\\,100\\,104)'\" -c:v libx264 -preset veryfast -pix_fmt yuv420p");
-    auto own = analysis::scan_clip(path);
-    ASSERT_TRUE(own) << own.error().message;
-    ASSERT_FALSE(own->flags.empty());  // the black frames at least
-    auto live = std::make_shared<analysis::LiveMeasures>();
-    media::ClipReader::Options ro;
-    ro.on_frame = [live](const media::VideoFrame& f) { live->add(*f.picture, f.index, f.pts); };
-    auto reader = media::ClipReader::open(path, ro);
-    ASSERT_TRUE(reader) << reader.error().message;
-    media::ClipReader& r = **reader;
-    auto play_to = [&](int64_t last) {
-        while (r.wait_for_frame(10.0)) {
-            auto f = r.pop();
-            if (!f || f->index >= last) return;
-        }
-    };
-    HelperPool pool(2, threads::Priority::helper, "test-scan");
-    BackgroundScan scan(path, analysis::DetectorConfig{}, pool, live, r.info().frame_count(), r.info().video->frame_rate.to_double());
-    scan.set_playback_running(false);
-    scan.set_frames_lost(7);  // what the session had lost before this clip opened
-    play_to(60);
-    scan.set_frames_lost(7);
-    EXPECT_FALSE(scan.live_stopped());
-    EXPECT_GE(live->measured(), 61);
-    scan.set_frames_lost(8);  // one frame lost while this clip plays
-    EXPECT_TRUE(scan.live_stopped());
-    // A frame the decode thread was measuring when it stopped is finished; none after it.
-    const int64_t at_stop = live->measured();
-    play_to(179);
-    EXPECT_LE(live->measured(), at_stop + 1);
-    EXPECT_LT(at_stop, 180);
-    std::shared_ptr<const analysis::ClipScan> done;
-    for (int i = 0; i < 2400 && !done && !scan.error(); ++i) {
-        scan.refresh_live();
-        done = scan.result();
-        if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_TRUE(done) << scan.error().value_or("no result in 2 minutes");
-    EXPECT_EQ(done->frames, 180);
-    ASSERT_EQ(done->flags.size(), own->flags.size());
-    for (size_t i = 0; i < done->flags.size(); ++i) {
-        EXPECT_EQ(done->flags[i].kind, own->flags[i].kind);
-        EXPECT_EQ(done->flags[i].first_frame, own->flags[i].first_frame);
-        EXPECT_EQ(done->flags[i].last_frame, own->flags[i].last_frame);
-    }
 }
