@@ -41,6 +41,14 @@ void print_summary(Session& s, double seconds, FILE* out) {
 namespace {
 
 // --keys "SECONDS:KEY,...": the presses, or none after printing why (the caller exits 2).
+// What the session is asked: a screenshot run is a batch job that waits for the background work
+// it shows (flags, beats), so that work runs at batch priority, not the lowest.
+review::SessionOptions session_options(const PlayOptions& o) {
+    review::SessionOptions so = o;
+    if (!o.screenshot.empty()) so.background_priority = threads::Priority::batch;
+    return so;
+}
+
 std::optional<std::vector<review::ScriptedKey>> scripted_keys(const std::string& spec) {
     if (spec.empty()) return std::vector<review::ScriptedKey>{};
     auto k = review::parse_keys(spec);
@@ -189,9 +197,7 @@ int run_play(const PlayOptions& opts_in) {
         print_error(keymap.error().message);
         return 2;
     }
-    // A screenshot run is a batch job that waits for the background work it shows (flags, beats).
-    if (!opts.screenshot.empty()) opts.background_priority = threads::Priority::batch;
-    Session s(opts);
+    Session s(session_options(opts));
     if (auto r = s.start(); !r) {
         print_error(r.error().message);
         return 1;
@@ -294,9 +300,7 @@ int run_compare(const std::vector<std::string>& files, const std::vector<std::st
     }
     auto keys = scripted_keys(opts.keys);
     if (!keys) return 2;
-    // A screenshot run is a batch job that waits for the background work it shows (flags, beats).
-    if (!opts.screenshot.empty()) opts.background_priority = threads::Priority::batch;
-    Session s(opts);
+    Session s(session_options(opts));
     if (auto r = s.start(); !r) {
         print_error(r.error().message);
         return 1;

@@ -349,8 +349,7 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
         }
         // In the browser the screenshot waits for the catalogue: it shows the thumbnails.
         // Where a clip is being scanned, it waits for the flags when the overlay shows them: they
-        // are part of the picture then. Without the overlay nothing of the scan is drawn, and the
-        // scan (on the lowest-priority threads) may take long on a busy machine.
+        // are part of the picture then. Without the overlay nothing of the scan is drawn.
         shot_ready = !(review && review->mode() == Review::Mode::browser && !review->all_catalogued()) &&
                      !(review && review->mode() == Review::Mode::edit && review->beats_pending()) &&
                      !(ui.visible && s.scan() && !s.scan()->result() && !s.scan()->error());

@@ -402,18 +402,18 @@ double Observation::sample_at(double t) const {
     return static_cast<double>(it->first) + (t - it->second) * rate;
 }
 
+bool Observation::near_xrun(size_t i) const {
+    const size_t around = static_cast<size_t>(std::max(rate, 1) / 50);
+    return std::any_of(xruns.begin(), xruns.end(), [&](size_t x) { return (i > x ? i - x : x - i) <= around; });
+}
+
 double largest_step(const Observation& o, size_t* at) {
     std::vector<bool> missed(o.sound.size(), false);
     for (auto [a, b] : o.unrecorded)
         for (size_t i = a; i < std::min(b, missed.size()); ++i) missed[i] = true;
-    // Around a server xrun (+-20 ms: the report comes from another thread, a little after) the
-    // server may have cut what a client played: a step there is the machine's.
-    const size_t around = static_cast<size_t>(std::max(o.rate, 1) / 50);
-    for (size_t x : o.xruns)
-        for (size_t i = x > around ? x - around : 0; i < std::min(x + around, missed.size()); ++i) missed[i] = true;
     double m = 0;
     for (size_t i = 1; i < o.sound.size(); ++i) {
-        if (missed[i] || missed[i - 1]) continue;
+        if (missed[i] || missed[i - 1] || o.near_xrun(i)) continue;
         const double d = static_cast<double>(std::fabs(o.sound[i] - o.sound[i - 1]));
         if (d > m) {
             m = d;

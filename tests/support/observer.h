@@ -53,6 +53,9 @@ struct Observation {
     // Samples at which the JACK server reported an xrun (some client missed its cycle, the
     // player's included: what it played around there may be cut by the server, not by it).
     std::vector<size_t> xruns;
+    // Whether sample i is within 20 ms of an xrun (the report comes from another thread, a little
+    // after): what was played there may be the server's cut, not the player's.
+    bool near_xrun(size_t i) const;
     std::vector<std::string> ports;  // the player ports that were recorded
 };
 
