@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -22,6 +23,13 @@ struct MotionMeter::State {
 };
 
 MotionMeter::MotionMeter() : s_(std::make_unique<State>()) {
+    // OpenCV's own thread pool is off: at 320 pixels a frame its hand-offs cost more than they
+    // gain (the flow pair takes longer on two threads than on one), and reelsync already runs
+    // clips side by side on its own threads (scan --jobs, the farm, the live measures beside
+    // playback), where the pool's threads would only compete with them. OpenCV is used for this
+    // alone in the program, so the process-wide setting is this module's to make.
+    static std::once_flag single_threaded;
+    std::call_once(single_threaded, [] { cv::setNumThreads(1); });
     // The fast preset with variational refinement: dense enough to follow a walking person at 320
     // pixels, a few milliseconds a pair on one core.
     s_->dis = cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_FAST);
@@ -78,10 +86,16 @@ MotionMetrics MotionMeter::measure(const AVFrame& f) {
     cv::Mat warped, fwd_at;  // the previous frame moved along the flow; the forward flow where each pixel came from
     cv::remap(s.prev, warped, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     cv::remap(fwd, fwd_at, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    // The flow's smooth fit: what a camera move or a rigid body moving as a whole would give.
-    cv::Mat smooth;
-    const double sigma = kMotionWidth / 16.0;
-    cv::GaussianBlur(bwd, smooth, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
+    // The flow's smooth fit: what a camera move or a rigid body moving as a whole would give. A
+    // Gaussian of sigma kMotionWidth/16 pixels, computed on the flow averaged over 4x4 blocks and
+    // brought back up bilinearly: the fit is that smooth anyway, and at full size its kernel (161 taps
+    // a pass) cost as much as the two flows.
+    cv::Mat coarse, coarse_fit, smooth;
+    constexpr int kFitStep = 4;
+    cv::resize(bwd, coarse, cv::Size((W + kFitStep - 1) / kFitStep, (H + kFitStep - 1) / kFitStep), 0, 0, cv::INTER_AREA);
+    const double sigma = kMotionWidth / 16.0 / kFitStep;
+    cv::GaussianBlur(coarse, coarse_fit, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
+    cv::resize(coarse_fit, smooth, bwd.size(), 0, 0, cv::INTER_LINEAR);
     cv::Mat local = bwd - smooth;
 
     std::array<float, kTiles> t_changed{}, t_flow{}, t_fx{}, t_fy{}, t_warp{}, t_warp_n{}, t_unexpl{}, t_nonrigid{}, t_jitter{}, t_n{};
