@@ -19,7 +19,7 @@
 # Usage: scripts/real-music.sh   (after scripts/build.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version=3
+version=4
 out=build/real-music
 [ -f "$out/complete-v$version" ] && { echo "real-music: set present ($out)"; exit 0; }
 [ -x build/tests/make_real_music ] || { echo "real-music: build first (scripts/build.sh)" >&2; exit 1; }
@@ -76,9 +76,26 @@ for f in sorted(glob.glob('/usr/share/lmms/projects/demos/**/*.mmp*', recursive=
     num, den, bpm = int(attr['timesig_numerator']), int(attr['timesig_denominator']), float(attr['bpm'])
     if (num, den) not in ((4, 4), (3, 4)):
         continue
-    songs.append((os.path.basename(f).split('.')[0], f, num, bpm))
+    songs.append((os.path.basename(f).split('.')[0], xml, num, bpm))
+# Only the first 120 s is kept, so the song is rendered only that far (lmms has no range to render):
+# a copy of the project without the song's parts that start after 122 s, and those that run past it
+# cut there. What plays before 120 s is the same.
+def trimmed(project_xml, bpm):
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(project_xml)
+    cutoff = 122.0 * bpm / 60.0 * 48  # ticks: 48 a quarter note
+    for track in root.findall('./song/trackcontainer/track'):
+        for part in list(track):
+            if 'pos' not in part.attrib:
+                continue
+            pos = float(part.get('pos'))
+            if pos >= cutoff:
+                track.remove(part)
+            elif 'len' in part.attrib and pos + float(part.get('len')) > cutoff:
+                part.set('len', str(int(cutoff - pos)))
+    return '<?xml version="1.0"?>\n<!DOCTYPE lmms-project>\n' + ET.tostring(root, encoding='unicode')
 with open(os.path.join(out, 'jobs.txt'), 'w') as jobs, open(os.path.join(out, 'manifest.tsv'), 'w') as man:
-    for i, (name, path, num, bpm) in enumerate(songs):
+    for i, (name, project_xml, num, bpm) in enumerate(songs):
         split = 'tune' if i % 2 == 0 else 'seen'  # 'seen': the first held-out half, looked at since
         beats = [k * 60.0 / bpm for k in range(100000) if k * 60.0 / bpm < 119.0]
         with open(os.path.join(out, name + '.beats.txt'), 'w') as b:
@@ -86,7 +103,10 @@ with open(os.path.join(out, 'jobs.txt'), 'w') as jobs, open(os.path.join(out, 'm
         with open(os.path.join(out, name + '.downbeats.txt'), 'w') as b:
             b.writelines('%.6f\n' % t for t in beats[::num])
         man.write(f'{name}\t{split}\tlmms\t{num}\t{bpm:g}\n')
-        jobs.write(f'{name}\t{path}\n')
+        project = os.path.join(out, name + '.mmp')
+        with open(project, 'w', encoding='utf-8') as p:
+            p.write(trimmed(project_xml, bpm))
+        jobs.write(f'{name}\t{project}\n')
 PY
 render() {
   local name=$1 path=$2 dir=$3 attempt
@@ -98,7 +118,7 @@ render() {
     [[ $attempt == 3 ]] && return 1
   done
   ffmpeg -nostdin -v error -y -i "$dir/$name.full.wav" -t 120 -ac 1 -ar 44100 -c:a pcm_s16le "$dir/$name.wav"
-  rm -f "$dir/$name.full.wav" "$dir/$name.log"
+  rm -f "$dir/$name.full.wav" "$dir/$name.log" "$path"
   echo "real-music: rendered $name"
 }
 export -f render
