@@ -3,10 +3,16 @@
 # audio server (only if none runs), runs ctest, and stops only what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each phase's wall time, printed at the end (the whole run must stay well inside CI's limit).
+phases=()
+phase() { phases+=("$1 $((SECONDS - phase_start)) s"); phase_start=$SECONDS; }
+phase_start=$SECONDS
 scripts/deps.sh
 scripts/build.sh
+phase build
 scripts/real-music.sh
 scripts/real-footage.sh
+phase "data sets"
 source scripts/services.sh
 trap reelsync_stop_services EXIT
 reelsync_start_display
@@ -25,6 +31,7 @@ set +e
 ctest --output-on-failure --no-tests=error -j2 "$@" | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
+phase suite
 # In CI a test skipped for a missing device, GPU or display is a failure, not a pass.
 if [ "${CI:-}" = "true" ] && grep -q "Skipped" "$log"; then
   echo "test.sh: CI=true and tests were skipped (above): failing"
@@ -57,9 +64,11 @@ if [ "${REELSYNC_ASAN:-1}" != "0" ] && [ $# -eq 0 ]; then
     ctest --test-dir build-asan --output-on-failure --no-tests=error -j2 -L "unit|integration|gpu" -E "_NOT_BUILT" | tee "$log"
   rc=${PIPESTATUS[0]}
   set -e
+  phase "sanitizer build and suite"
   if [ "${CI:-}" = "true" ] && grep -q "Skipped" "$log"; then
     echo "test.sh: CI=true and tests were skipped under ASan (above): failing"
     exit 1
   fi
 fi
+echo "test.sh: $((SECONDS / 60)) min $((SECONDS % 60)) s in all: $(IFS=,; echo "${phases[*]}" | sed 's/,/, /g')"
 exit "$rc"
