@@ -194,11 +194,13 @@ TEST(EditPlayback, TheEditStartsCleanInAWindowJustAfterOpeningAFreshFolder) {
         const auto [presents, summary] = reelsync::testing::read_stats(stats);
         // The first second: 31 frames (0 to 30), each shown once, in order, within a frame of its time.
         int missing = 0, late_frames = 0;
+        std::string which;  // the missing frames, for the log: where in the start a frame goes
         int64_t expected = 0;
         for (size_t i = 0; i < presents.size() && expected <= 30; ++i) {
             const int64_t frame = presents[i]["frame"].get<int64_t>();
             ASSERT_GE(frame, expected) << "run " << run << ": frame " << frame << " shown again or out of order";
             missing += static_cast<int>(frame - expected);
+            for (int64_t m = expected; m < frame && m <= 30; ++m) which += (which.empty() ? " (" : ", ") + std::to_string(m);
             expected = frame + 1;
             const double late = presents[i]["t_audio"].get<double>() - presents[i]["pts"].get<double>();
             late_frames += std::fabs(late) >= 1.0 / 30.0;
@@ -206,11 +208,12 @@ TEST(EditPlayback, TheEditStartsCleanInAWindowJustAfterOpeningAFreshFolder) {
         const int dropped = summary["dropped"].get<int>();
         const reelsync::testing::MachineLoad load = meter.read();
         const int explained = load.frames_explained(1.0 / 30.0);
-        char line[320];
+        if (!which.empty()) which += ")";
+        char line[640];
         std::snprintf(line, sizeof line,
-                      "run %d: %lld frames shown, %d of the first 31 missing, %d a frame late or more, %d dropped in all; %s: %d frame%s\n",
-                      run, static_cast<long long>(presents.size()), missing, late_frames, dropped, load.describe().c_str(), explained,
-                      explained == 1 ? "" : "s");
+                      "run %d: %lld frames shown, %d of the first 31 missing%s, %d a frame late or more, %d dropped in all; %s: %d frame%s\n",
+                      run, static_cast<long long>(presents.size()), missing, which.c_str(), late_frames, dropped, load.describe().c_str(),
+                      explained, explained == 1 ? "" : "s");
         std::printf("%s", line);
         seen += line;
         clean_runs += expected >= 31 && missing + late_frames <= explained && dropped <= explained;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -54,6 +55,18 @@ std::map<std::pair<long, unsigned long long>, double> others_ticks() {
     return out;
 }
 
+// The "full" stall total of a pressure file (/proc/pressure/io, .../memory) in ms; -1 without one.
+double full_stall_ms(const char* path) {
+    std::ifstream f(path);
+    std::string line;
+    while (std::getline(f, line)) {
+        if (line.rfind("full ", 0) != 0) continue;
+        const size_t at = line.find("total=");
+        if (at != std::string::npos) return std::strtod(line.c_str() + at + 6, nullptr) / 1000.0;  // microseconds
+    }
+    return -1;
+}
+
 }  // namespace
 
 LoadMeter::LoadMeter() : start_(sample()) {}
@@ -69,6 +82,8 @@ LoadMeter::Sample LoadMeter::sample() {
     stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
     s.steal_ms = steal * tick_ms();
     s.others = others_ticks();
+    s.io_full_ms = full_stall_ms("/proc/pressure/io");
+    s.memory_full_ms = full_stall_ms("/proc/pressure/memory");
     return s;
 }
 
@@ -84,6 +99,8 @@ MachineLoad LoadMeter::read() const {
         ticks += std::max(0.0, t - (before == start_.others.end() ? 0.0 : before->second));
     }
     l.others_ms = ticks * tick_ms();
+    if (now.io_full_ms >= 0 && start_.io_full_ms >= 0) l.io_stall_ms = std::max(0.0, now.io_full_ms - start_.io_full_ms);
+    if (now.memory_full_ms >= 0 && start_.memory_full_ms >= 0) l.memory_stall_ms = std::max(0.0, now.memory_full_ms - start_.memory_full_ms);
     return l;
 }
 
@@ -95,7 +112,12 @@ std::string MachineLoad::describe() const {
     char s[160];
     std::snprintf(s, sizeof s, "the machine took %.0f ms (host %.0f ms, other processes %.0f ms) of %.1f s", taken_ms(), steal_ms,
                   others_ms, wall_ms / 1000.0);
-    return s;
+    std::string out = s;
+    if (io_stall_ms >= 0 && memory_stall_ms >= 0) {
+        std::snprintf(s, sizeof s, "; every task stalled on the disk %.0f ms, on memory %.0f ms", io_stall_ms, memory_stall_ms);
+        out += s;
+    }
+    return out;
 }
 
 }  // namespace reelsync::testing

@@ -16,6 +16,10 @@ struct MachineLoad {
     double wall_ms = 0;    // the measured stretch
     double steal_ms = 0;   // CPU time the host ran other guests while this one wanted to run
     double others_ms = 0;  // CPU time of processes outside the test (never below 0)
+    // Wall time during which every task that wanted to run waited on the disk, or on memory being
+    // reclaimed ("full" in /proc/pressure/io and /proc/pressure/memory; -1 where the kernel does
+    // not report it). Reported, not counted in taken_ms(): the player's own reads stall there too.
+    double io_stall_ms = -1, memory_stall_ms = -1;
 
     double taken_ms() const { return steal_ms + others_ms; }
     // Frames a player could lose to the time taken: one per whole frame interval of it.
@@ -32,7 +36,7 @@ public:
 
 private:
     struct Sample {
-        double wall_ms = 0, steal_ms = 0;
+        double wall_ms = 0, steal_ms = 0, io_full_ms = -1, memory_full_ms = -1;
         std::map<std::pair<long, unsigned long long>, double> others;  // (pid, start time) -> CPU ticks
     };
     static Sample sample();
