@@ -900,11 +900,21 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
         }
     });
     // Duplicates that keep coming at short, regular distances are a cadence (one flag for the
-    // span, severity the share of repeated frames); isolated ones stay duplicates.
+    // span, severity the share of repeated frames); isolated ones stay duplicates. Between the
+    // repeats the picture must change clearly more than in them (twice, in the median): content
+    // that changes by less than a code value a frame (a slow sweep of a smooth gradient) is taken
+    // for repeats on the frames where it barely stays under the repeat levels, and those come in
+    // a regular rhythm too, but every frame of it changes about as much, and nothing is seen to stop.
+    auto moves_between = [&](int64_t first, int64_t last) {
+        std::vector<double> repeats, moving;
+        for (int64_t k = std::max<int64_t>(1, first); k <= std::min(n - 1, last); ++k)
+            (still(k) ? repeats : moving).push_back(static_cast<double>(m[k].diff_prev));
+        return !moving.empty() && (repeats.empty() || median_of(moving) >= 2.0 * median_of(repeats));
+    };
     for (size_t a = 0; a < dups.size();) {
         size_t b = a;
         while (b + 1 < dups.size() && dups[b + 1].first - dups[b].first <= c.cadence_max_gap) ++b;
-        if (static_cast<int>(b - a + 1) >= c.cadence_min_repeats) {
+        if (static_cast<int>(b - a + 1) >= c.cadence_min_repeats && moves_between(dups[a].first - 1, dups[b].second)) {
             int64_t repeated = 0;
             for (size_t k = a; k <= b; ++k) repeated += dups[k].second - dups[k].first + 1;
             const int64_t first = dups[a].first - 1, last = dups[b].second;
