@@ -901,7 +901,7 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
     });
     // Duplicates that keep coming at short, regular distances are a cadence (one flag for the
     // span, severity the share of repeated frames); isolated ones stay duplicates. Between the
-    // repeats the picture must change clearly more than in them (twice, in the median): content
+    // repeats the picture must change clearly more than in them (cadence_contrast): content
     // that changes by less than a code value a frame (a slow sweep of a smooth gradient) is taken
     // for repeats on the frames where it barely stays under the repeat levels, and those come in
     // a regular rhythm too, but every frame of it changes about as much, and nothing is seen to stop.
@@ -909,7 +909,8 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
         std::vector<double> repeats, moving;
         for (int64_t k = std::max<int64_t>(1, first); k <= std::min(n - 1, last); ++k)
             (still(k) ? repeats : moving).push_back(static_cast<double>(m[k].diff_prev));
-        return !moving.empty() && (repeats.empty() || median_of(moving) >= 2.0 * median_of(repeats));
+        // (The span holds its repeats: repeats is never empty.)
+        return !moving.empty() && median_of(moving) >= c.cadence_contrast * median_of(repeats);
     };
     for (size_t a = 0; a < dups.size();) {
         size_t b = a;
@@ -1252,6 +1253,7 @@ void for_each_field(DetectorConfig& c, F&& f) {
     f("freeze_min_frames", c.freeze_min_frames);
     f("cadence_max_gap", c.cadence_max_gap);
     f("cadence_min_repeats", c.cadence_min_repeats);
+    f("cadence_contrast", c.cadence_contrast);
     f("jump_ratio", c.jump_ratio);
     f("jump_min_diff", c.jump_min_diff);
     f("glitch_ratio", c.glitch_ratio);

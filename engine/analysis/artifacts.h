@@ -122,6 +122,7 @@ struct DetectorConfig {
     int freeze_min_frames = 3;    // repeats in a row that make a freeze (fewer: duplicates)
     int cadence_max_gap = 6;      // duplicates at most this many frames apart ...
     int cadence_min_repeats = 4;  // ... this many times in a row make a cadence
+    double cadence_contrast = 2.0; // ... where the frames between them differ this many times as much as the repeats (medians)
     double jump_ratio = 5.0;      // a frame change this many times the local typical change...
     double jump_min_diff = 10.0;  // ...and at least this large is a jump
     double glitch_ratio = 2.5;    // one frame this many times farther from both neighbours than they
