@@ -164,6 +164,78 @@ struct Seen {
     double t;
     int64_t frame;
 };
+// The song's clock on the observer's, from clicks one song second apart: click j reached the
+// output at zero[g] + second * j, where g counts the JACK graph's hiccups (a server xrun, a cycle
+// the recorder missed) before it. ALSA's jack device can hand the player's sound over a period
+// later after one (the player's picture is then early by that much, far under a frame); every
+// step must sit at a hiccup and be at most one period a hiccup (plus 1 ms), and the clicks
+// between two hiccups must lie on one line.
+struct ClickFit {
+    double second = 1;
+    std::vector<double> zero;      // one per stretch between hiccups that holds clicks
+    std::vector<double> from;      // observer time each stretch starts (the first: -inf)
+    std::vector<int> hiccups;      // hiccups before each stretch's start since the last stretch
+    double spread_ms = 0;          // largest minus smallest click offset from its stretch's line
+    double song_to_observer(double song_t) const {
+        double approx = zero.front() + second * song_t;
+        size_t g = 0;
+        while (g + 1 < from.size() && from[g + 1] <= approx) ++g;
+        return zero[g] + second * song_t;
+    }
+};
+ClickFit fit_clicks(const Observation& o, const std::vector<double>& clicks, bool steps) {
+    std::vector<double> events;
+    if (steps) {
+        for (size_t x : o.xruns) events.push_back(o.time_of(static_cast<double>(x)));
+        for (auto [a, b] : o.unrecorded) events.push_back(o.time_of(static_cast<double>(a)));
+        std::sort(events.begin(), events.end());
+    }
+    // Each click's stretch (hiccups before it); a click within 30 ms of a hiccup is left out.
+    std::vector<int> stretch(clicks.size(), -1);
+    for (size_t j = 0; j < clicks.size(); ++j) {
+        bool near = false;
+        int before = 0;
+        for (double e : events) {
+            near = near || std::fabs(e - clicks[j]) < 0.03;
+            before += e < clicks[j] ? 1 : 0;
+        }
+        if (!near) stretch[j] = before;
+    }
+    std::vector<int> kept;  // distinct stretches with clicks, in order
+    for (int s : stretch)
+        if (s >= 0 && (kept.empty() || kept.back() != s)) kept.push_back(s);
+    ClickFit f;
+    const size_t n = kept.size();
+    std::vector<double> sj(n, 0), sc(n, 0), cnt(n, 0);
+    auto group = [&](int s) { return static_cast<size_t>(std::find(kept.begin(), kept.end(), s) - kept.begin()); };
+    for (size_t j = 0; j < clicks.size(); ++j)
+        if (stretch[j] >= 0) {
+            const size_t g = group(stretch[j]);
+            sj[g] += static_cast<double>(j), sc[g] += clicks[j], cnt[g] += 1;
+        }
+    double num = 0, den = 0;
+    for (size_t j = 0; j < clicks.size(); ++j)
+        if (stretch[j] >= 0) {
+            const size_t g = group(stretch[j]);
+            const double dj = static_cast<double>(j) - sj[g] / cnt[g];
+            num += dj * (clicks[j] - sc[g] / cnt[g]), den += dj * dj;
+        }
+    f.second = den > 0 ? num / den : 1.0;
+    for (size_t g = 0; g < n; ++g) {
+        f.zero.push_back((sc[g] - f.second * sj[g]) / cnt[g]);
+        f.from.push_back(g == 0 ? -1e300 : events[static_cast<size_t>(kept[g]) - 1]);
+        f.hiccups.push_back(g == 0 ? 0 : kept[g] - kept[g - 1]);
+    }
+    double lo = 1e300, hi = -1e300;
+    for (size_t j = 0; j < clicks.size(); ++j)
+        if (stretch[j] >= 0) {
+            const double r = clicks[j] - f.zero[group(stretch[j])] - f.second * static_cast<double>(j);
+            lo = std::min(lo, r), hi = std::max(hi, r);
+        }
+    f.spread_ms = (hi - lo) * 1e3;
+    return f;
+}
+
 std::vector<Seen> frames_seen(const Observation& o) {
     std::vector<Seen> out;
     for (const ScreenChange& c : o.screen) {
@@ -174,6 +246,32 @@ std::vector<Seen> frames_seen(const Observation& o) {
 }
 
 }  // namespace
+
+// The click fit itself, on made-up clicks: a step of one period where the server reported an
+// xrun is the graph's, and the clicks still fit; the same step with no hiccup near it is not.
+TEST(Observed, TheClickFitAllowsAStepOfAPeriodOnlyAtAHiccup) {
+    Observation o;
+    o.rate = 48000;
+    o.sound_start = 10.0;
+    o.sound.assign(static_cast<size_t>(12 * o.rate), 0.0f);
+    const double period = 256.0 / 48000.0;
+    std::vector<double> clicks;
+    for (int j = 0; j < 10; ++j) clicks.push_back(10.5 + 0.9995 * j + (j >= 6 ? period : 0.0) + (j % 2 ? 0.0002 : 0.0));
+    const ClickFit plain = fit_clicks(o, clicks, true);  // no hiccup reported: one line
+    EXPECT_GT(plain.spread_ms, 2.0);
+    EXPECT_EQ(plain.zero.size(), 1u);
+    o.xruns.push_back(static_cast<size_t>(5.7 * o.rate));  // an xrun between click 5 and click 6
+    const ClickFit stepped = fit_clicks(o, clicks, true);
+    ASSERT_EQ(stepped.zero.size(), 2u);
+    EXPECT_LT(stepped.spread_ms, 0.3);
+    EXPECT_NEAR(stepped.second, 0.9995, 5e-5);  // (the 0.2 ms jitter tilts it a little)
+    EXPECT_NEAR((stepped.zero[1] - stepped.zero[0]) * 1e3, period * 1e3, 0.2);
+    EXPECT_EQ(stepped.hiccups[1], 1);
+    EXPECT_NEAR(stepped.song_to_observer(3.0), 10.5 + 0.9995 * 3, 0.0005);
+    EXPECT_NEAR(stepped.song_to_observer(8.0), 10.5 + 0.9995 * 8 + period, 0.0005);
+    const ClickFit ignored = fit_clicks(o, clicks, false);  // hiccups not asked for
+    EXPECT_GT(ignored.spread_ms, 2.0);
+}
 
 // A played edit of six shots (one 30 fps indexed clip, other in and out points each), against a
 // song that clicks every second. The clicks tie the song's time to the observer's clock; then
@@ -208,14 +306,14 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
     ASSERT_EQ(edit->shots.size(), static_cast<size_t>(shots));
 
     const double length = edit->length().to_double();
-    // Two runs at most: where the JACK graph misses a cycle (the recorder misses it too), ALSA's
-    // jack device can hand the player's sound over a period late from there on, and the clicks
-    // are then no longer a second apart at the output: that run tells nothing about the cuts
-    // (seen in 2 of 11 runs here, each with a cycle missed between two clicks; printed).
+    // Two runs at most: a run whose clicks lie on one line is taken; where the JACK graph
+    // hiccuped (ClickFit), the run without a hiccup if there is one, else the last, judged with a
+    // step of at most a period at each hiccup (seen in 2 of 11 runs here, and in both runs of one
+    // CI run on a busy machine; printed).
+    const double period = 256.0 / 48000.0;  // the test server's period (scripts/services.sh)
     Observation o;
     std::string out;
-    std::vector<double> clicks, anchors;
-    double song_zero = 0, song_second = 1;  // click j (j s into the song) reached the output at song_zero + j song_second
+    ClickFit fit;
     for (int run = 0; run < 2; ++run) {
         auto obs = Observer::start(index_strip());
         ASSERT_TRUE(obs) << obs.error();
@@ -223,38 +321,41 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
         auto player = std::async(std::launch::async, [&] {
             return run_command("timeout 60 '" + reelsync_binary() + "' play '" + dir.string() + "' --edit --audio '" + song +
                                    "' --no-analysis --width " + std::to_string(kWinW) + " --height " + std::to_string(kWinH) +
-                                   " --keys 0:tab --duration " + std::to_string(length + 0.8),
+                                   " --keys 0:tab --duration " + std::to_string(length + 2.5),
                                &out);
         });
+        // (--duration counts from the window's first loop: on a busy machine the song was seen to
+        // start 1.1 s after it, so the edit's end needs the margin.)
         const int rc = player.get();
         o = (*obs)->stop();
         ASSERT_EQ(rc, 0) << out;
         ASSERT_NE(out.find("clock: audio"), std::string::npos) << out;
-        // The song's clock on the observer's: click j (j s into the song) reached the output at c_j.
-        clicks = sound_onsets(o, 0.3f, 0.5);
+        // Click j (j s into the song) reached the output at clicks[j]. The output's clock may run
+        // a little off the observer's (a JACK dummy backend on a slow machine was seen at
+        // 0.99-0.996x): the song's seconds are fitted as a line over the clicks.
+        const std::vector<double> clicks = sound_onsets(o, 0.3f, 0.5);
         ASSERT_GE(clicks.size(), static_cast<size_t>(length)) << out;
-        // The output's clock may run a little off the observer's (a JACK dummy backend on a slow
-        // machine was seen at 0.99-0.996x): the song's seconds are fitted as a line over the
-        // clicks, and each click must lie on it.
-        double sj = 0, sc = 0, sjj = 0, sjc = 0;
-        const double nc = static_cast<double>(clicks.size());
-        for (size_t j = 0; j < clicks.size(); ++j) {
-            const double x = static_cast<double>(j);
-            sj += x, sc += clicks[j], sjj += x * x, sjc += x * clicks[j];
-        }
-        song_second = (nc * sjc - sj * sc) / (nc * sjj - sj * sj);
-        song_zero = (sc - song_second * sj) / nc;
-        anchors.clear();
-        for (size_t j = 0; j < clicks.size(); ++j) anchors.push_back(clicks[j] - song_zero - song_second * static_cast<double>(j));
-        const auto [lo, hi] = std::minmax_element(anchors.begin(), anchors.end());
+        fit = fit_clicks(o, clicks, false);
         std::printf("run %d: a song second lasts %.5f s at the output; clicks off that line by %.2f ms at most apart; the recorder missed "
-                    "%zu JACK cycles\n",
-                    run, song_second, (*hi - *lo) * 1e3, o.unrecorded.size());
-        if (*hi - *lo < 0.002 || o.unrecorded.empty()) break;
+                    "%zu JACK cycles, the server reported %zu xruns\n",
+                    run, fit.second, fit.spread_ms, o.unrecorded.size(), o.xruns.size());
+        if (fit.spread_ms < 2.0) break;
+        if (!o.unrecorded.empty() || !o.xruns.empty()) {
+            fit = fit_clicks(o, clicks, true);
+            std::printf("run %d: with a step at each hiccup, clicks off their lines by %.2f ms at most apart; steps (ms):", run,
+                        fit.spread_ms);
+            for (size_t g = 1; g < fit.zero.size(); ++g)
+                std::printf(" %+.2f (%d hiccups)", (fit.zero[g] - fit.zero[g - 1]) * 1e3, fit.hiccups[g]);
+            std::printf("\n");
+        }
+        if (o.unrecorded.empty() && o.xruns.empty()) break;
     }
-    std::sort(anchors.begin(), anchors.end());
-    EXPECT_LT(anchors.back() - anchors.front(), 0.002) << "the clicks are not evenly spaced at the output";
-    EXPECT_NEAR(song_second, 1.0, 0.02) << "the song does not reach the output at its own speed";
+    EXPECT_LT(fit.spread_ms, 2.0) << "the clicks are not evenly spaced at the output";
+    for (size_t g = 1; g < fit.zero.size(); ++g)
+        EXPECT_LE(std::fabs(fit.zero[g] - fit.zero[g - 1]), fit.hiccups[g] * period + 0.001)
+            << "the sound stepped by more than the JACK graph's hiccups explain";
+    EXPECT_NEAR(fit.second, 1.0, 0.02) << "the song does not reach the output at its own speed";
+    const double song_zero = fit.zero.front(), song_second = fit.second;
 
     const std::vector<Seen> seen = frames_seen(o);
     std::printf("observer: %zu grabs every %.2f ms, %zu pictures seen\n", o.grabs, o.grab_interval_ms_median, seen.size());
@@ -262,7 +363,7 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
     for (int k = 1; k < shots; ++k) {
         const auto& in_shot = edit->shots[static_cast<size_t>(k)];
         const auto& out_shot = edit->shots[static_cast<size_t>(k - 1)];
-        const double cut = song_zero + song_second * edit->start_of(static_cast<size_t>(k)).to_double();
+        const double cut = fit.song_to_observer(edit->start_of(static_cast<size_t>(k)).to_double());
         auto it = std::find_if(seen.begin(), seen.end(), [&](const Seen& s) { return s.frame == in_shot.in && s.t > cut - 0.5; });
         ASSERT_NE(it, seen.end()) << "cut " << k << ": in-frame " << in_shot.in << " never on screen";
         ASSERT_NE(it, seen.begin());
@@ -388,7 +489,7 @@ TEST(Observed, EachFrameStepSoundsAGrainWithoutAClick) {
     ASSERT_GT(level, 0.05) << "no sound recorded";
     // Onsets: the first sample above a tenth of the level after each key (before the next key).
     std::vector<double> delays;
-    int missing = 0, at_xrun = 0;
+    int missing = 0, at_hiccup = 0;
     double worst_onset_ms1 = 0;
     for (size_t k = 0; k < pressed.size(); ++k) {
         const double until = k + 1 < pressed.size() ? pressed[k + 1] : pressed[k] + 0.3;
@@ -400,9 +501,10 @@ TEST(Observed, EachFrameStepSoundsAGrainWithoutAClick) {
             continue;
         }
         // A grain that starts within 20 ms of a server xrun may have been cut by the server (its
-        // fade-in lost with the cycle): left out of the timing and onset checks, and counted.
-        if (o.near_xrun(static_cast<size_t>(i))) {
-            ++at_xrun;
+        // fade-in lost with the cycle), and one found just after a stretch the recorder missed is
+        // heard from its middle: left out of the timing and onset checks, and counted.
+        if (o.near_hiccup(static_cast<size_t>(i))) {
+            ++at_hiccup;
             continue;
         }
         delays.push_back(o.time_of(static_cast<double>(i)) - pressed[k]);
@@ -412,10 +514,10 @@ TEST(Observed, EachFrameStepSoundsAGrainWithoutAClick) {
     }
     // (A cycle the recorder missed is left silent in the recording: not counted as a click.)
     const double jump = largest_step(o);
-    if (!o.unrecorded.empty()) std::printf("the recorder missed %zu JACK cycles (left out of the click check)\n", o.unrecorded.size());
-    if (!o.xruns.empty())
-        std::printf("the JACK server reported %zu xruns (+-20 ms around each left out of the click check; %d grains starting there left out)\n",
-                    o.xruns.size(), at_xrun);
+    if (!o.unrecorded.empty() || !o.xruns.empty())
+        std::printf("the recorder missed %zu stretches, the JACK server reported %zu xruns (+-20 ms around each left out of the click "
+                    "check; %d grains starting there left out)\n",
+                    o.unrecorded.size(), o.xruns.size(), at_hiccup);
     const double tone_step = 2 * M_PI * kHz / o.rate * level;  // the tone's own largest step
     std::sort(delays.begin(), delays.end());
     const double p50 = delays.empty() ? 1 : delays[delays.size() / 2], p95 = delays.empty() ? 1 : delays[delays.size() * 95 / 100];
@@ -423,7 +525,7 @@ TEST(Observed, EachFrameStepSoundsAGrainWithoutAClick) {
                 "largest sample step %.4f (tone %.4f); onset's first ms peak %.2f (level %.2f)\n",
                 pressed.size(), missing, p50 * 1e3, p95 * 1e3, 1e3 / 30, o.latency_s * 1e3, jump, tone_step, worst_onset_ms1, level);
     EXPECT_EQ(missing, 0);
-    EXPECT_LE(at_xrun, 10) << "the machine was too busy to judge the grains";
+    EXPECT_LE(at_hiccup, 10) << "the machine was too busy to judge the grains";
     EXPECT_LT(p95, 1.0 / 30 + o.latency_s);
     EXPECT_GT(delays.empty() ? 0 : delays.front(), 0.0);
     EXPECT_LT(jump, 1.5 * tone_step) << "a click";

@@ -402,9 +402,13 @@ double Observation::sample_at(double t) const {
     return static_cast<double>(it->first) + (t - it->second) * rate;
 }
 
-bool Observation::near_xrun(size_t i) const {
+bool Observation::near_hiccup(size_t i) const {
     const size_t around = static_cast<size_t>(std::max(rate, 1) / 50);
-    return std::any_of(xruns.begin(), xruns.end(), [&](size_t x) { return (i > x ? i - x : x - i) <= around; });
+    const auto near = [&](size_t x) { return (i > x ? i - x : x - i) <= around; };
+    return std::any_of(xruns.begin(), xruns.end(), near) ||
+           std::any_of(unrecorded.begin(), unrecorded.end(), [&](const std::pair<size_t, size_t>& u) {
+               return (i >= u.first && i < u.second) || near(u.first) || near(u.second);
+           });
 }
 
 double largest_step(const Observation& o, size_t* at) {
@@ -413,7 +417,7 @@ double largest_step(const Observation& o, size_t* at) {
         for (size_t i = a; i < std::min(b, missed.size()); ++i) missed[i] = true;
     double m = 0;
     for (size_t i = 1; i < o.sound.size(); ++i) {
-        if (missed[i] || missed[i - 1] || o.near_xrun(i)) continue;
+        if (missed[i] || missed[i - 1] || o.near_hiccup(i)) continue;
         const double d = static_cast<double>(std::fabs(o.sound[i] - o.sound[i - 1]));
         if (d > m) {
             m = d;

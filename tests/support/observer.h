@@ -54,8 +54,9 @@ struct Observation {
     // player's included: what it played around there may be cut by the server, not by it).
     std::vector<size_t> xruns;
     // Whether sample i is within 20 ms of an xrun (the report comes from another thread, a little
-    // after): what was played there may be the server's cut, not the player's.
-    bool near_xrun(size_t i) const;
+    // after) or of a stretch the recorder missed: what was played there may be the server's cut,
+    // not the player's, and a sound that began in the missed stretch is heard from its middle.
+    bool near_hiccup(size_t i) const;
     std::vector<std::string> ports;  // the player ports that were recorded
 };
 
