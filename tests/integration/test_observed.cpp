@@ -17,6 +17,7 @@
 
 #include "project/edit.h"
 #include "project/project.h"
+#include "support/machine_load.h"
 #include "support/media_gen.h"
 #include "support/stats_file.h"
 #include "support/observer.h"
@@ -99,6 +100,7 @@ TEST(Observed, EachFlashReachesTheScreenWithItsClick) {
         // 8.5 s, not 8: a run that ends on a click's instant sends that click's first samples to
         // the output (sound runs ahead by the output's latency) but not its flash frame, which
         // starts at the end.
+        const LoadMeter meter;
         auto player = std::async(std::launch::async, [&] {
             return run_command("timeout 60 '" + reelsync_binary() + "' play '" + clip + "' --no-analysis --width " + std::to_string(kWinW) +
                                    " --height " + std::to_string(kWinH) + " --duration 8.5 --stats '" + stats + "'",
@@ -106,6 +108,7 @@ TEST(Observed, EachFlashReachesTheScreenWithItsClick) {
         });
         const int rc = player.get();
         Observation o = (*obs)->stop();
+        std::printf("run %d: %s\n", run, meter.read().describe().c_str());
         EXPECT_EQ(rc, 0) << out;
         EXPECT_NE(out.find("clock: audio"), std::string::npos) << out;
         EXPECT_FALSE(o.ports.empty()) << "the player's output ports were never seen";
@@ -318,6 +321,7 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
         auto obs = Observer::start(index_strip());
         ASSERT_TRUE(obs) << obs.error();
         out.clear();
+        const LoadMeter meter;
         auto player = std::async(std::launch::async, [&] {
             return run_command("timeout 60 '" + reelsync_binary() + "' play '" + dir.string() + "' --edit --audio '" + song +
                                    "' --no-analysis --width " + std::to_string(kWinW) + " --height " + std::to_string(kWinH) +
@@ -328,6 +332,7 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
         // start 1.1 s after it, so the edit's end needs the margin.)
         const int rc = player.get();
         o = (*obs)->stop();
+        std::printf("run %d: %s\n", run, meter.read().describe().c_str());
         ASSERT_EQ(rc, 0) << out;
         ASSERT_NE(out.find("clock: audio"), std::string::npos) << out;
         // Click j (j s into the song) reached the output at clicks[j]. The output's clock may run
@@ -467,6 +472,7 @@ TEST(Observed, EachFrameStepSoundsAGrainWithoutAClick) {
     ASSERT_TRUE(obs) << obs.error();
     std::string out;
     bool up = false;
+    const LoadMeter meter;
     auto player = play_paused(**obs, clip, 30, &out, &up);
     ASSERT_TRUE(up) << "no window, or its sound never reached JACK";
     std::vector<double> pressed;
@@ -481,6 +487,7 @@ TEST(Observed, EachFrameStepSoundsAGrainWithoutAClick) {
     ASSERT_TRUE((*obs)->press_key("q"));  // quit
     EXPECT_EQ(player.get(), 0) << out;
     Observation o = (*obs)->stop();
+    std::printf("%s\n", meter.read().describe().c_str());
     ASSERT_FALSE(o.ports.empty()) << out;
     ASSERT_GT(o.rate, 0);
     // The tone's level as it reached the output (the mix to the recorded ports scales it).
@@ -572,6 +579,7 @@ TEST(Observed, ShuttleKeepsThePitchAndStaysWithThePictureBothWays) {
     ASSERT_TRUE(obs) << obs.error();
     std::string out;
     bool up = false;
+    const LoadMeter meter;
     auto player = play_paused(**obs, clip, 40, &out, &up);
     ASSERT_TRUE(up) << "no window, or its sound never reached JACK";
     auto press = [&](const char* key) {
@@ -595,6 +603,7 @@ TEST(Observed, ShuttleKeepsThePitchAndStaysWithThePictureBothWays) {
     press("q");
     EXPECT_EQ(player.get(), 0) << out;
     Observation o = (*obs)->stop();
+    std::printf("%s\n", meter.read().describe().c_str());
     ASSERT_FALSE(o.ports.empty()) << out;
     double level = 0;
     for (float x : o.sound) level = std::max(level, static_cast<double>(std::fabs(x)));
