@@ -309,18 +309,21 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
     ASSERT_EQ(edit->shots.size(), static_cast<size_t>(shots));
 
     const double length = edit->length().to_double();
-    // Two runs at most: a run whose clicks lie on one line is taken; where the JACK graph
-    // hiccuped (ClickFit), the run without a hiccup if there is one, else the last, judged with a
-    // step of at most a period at each hiccup (seen in 2 of 11 runs here, and in both runs of one
-    // CI run on a busy machine; printed).
+    // Three runs at most. A run is judged whole; a run that fails is run again only where the
+    // JACK graph hiccuped during the edit (a server xrun, a cycle the recorder missed: the player's
+    // sound can come a period later from there on, ALSA's jack device not telling it), and the
+    // last run's faults stand. Where a run hiccuped, the clicks are fitted with a step at each
+    // hiccup (ClickFit), at most a period (plus 1 ms) a hiccup. Seen: 2 of 11 runs here with one
+    // hiccup each, both runs of one CI run on a busy machine; printed.
     const double period = 256.0 / 48000.0;  // the test server's period (scripts/services.sh)
-    Observation o;
-    std::string out;
-    ClickFit fit;
-    for (int run = 0; run < 2; ++run) {
+    std::vector<std::string> faults;
+    bool disturbed = false;
+    for (int run = 0; run < 3; ++run) {
+        faults.clear();
+        auto fault = [&](const std::string& what) { faults.push_back("run " + std::to_string(run) + ": " + what); };
         auto obs = Observer::start(index_strip());
         ASSERT_TRUE(obs) << obs.error();
-        out.clear();
+        std::string out;
         const LoadMeter meter;
         auto player = std::async(std::launch::async, [&] {
             return run_command("timeout 60 '" + reelsync_binary() + "' play '" + dir.string() + "' --edit --audio '" + song +
@@ -331,7 +334,7 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
         // (--duration counts from the window's first loop: on a busy machine the song was seen to
         // start 1.1 s after it, so the edit's end needs the margin.)
         const int rc = player.get();
-        o = (*obs)->stop();
+        const Observation o = (*obs)->stop();
         std::printf("run %d: %s\n", run, meter.read().describe().c_str());
         ASSERT_EQ(rc, 0) << out;
         ASSERT_NE(out.find("clock: audio"), std::string::npos) << out;
@@ -340,54 +343,63 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
         // 0.99-0.996x): the song's seconds are fitted as a line over the clicks.
         const std::vector<double> clicks = sound_onsets(o, 0.3f, 0.5);
         ASSERT_GE(clicks.size(), static_cast<size_t>(length)) << out;
-        fit = fit_clicks(o, clicks, false);
+        disturbed = false;
+        for (size_t x : o.xruns) disturbed = disturbed || (o.time_of(static_cast<double>(x)) > clicks.front() - 0.5 && o.time_of(static_cast<double>(x)) < clicks.back() + 1.5);
+        for (auto [a, b] : o.unrecorded)
+            disturbed = disturbed || (o.time_of(static_cast<double>(a)) > clicks.front() - 0.5 && o.time_of(static_cast<double>(a)) < clicks.back() + 1.5);
+        ClickFit fit = fit_clicks(o, clicks, false);
         std::printf("run %d: a song second lasts %.5f s at the output; clicks off that line by %.2f ms at most apart; the recorder missed "
-                    "%zu JACK cycles, the server reported %zu xruns\n",
-                    run, fit.second, fit.spread_ms, o.unrecorded.size(), o.xruns.size());
-        if (fit.spread_ms < 2.0) break;
-        if (!o.unrecorded.empty() || !o.xruns.empty()) {
+                    "%zu JACK cycles, the server reported %zu xruns%s\n",
+                    run, fit.second, fit.spread_ms, o.unrecorded.size(), o.xruns.size(), disturbed ? " (during the edit)" : "");
+        if (fit.spread_ms >= 2.0 && disturbed) {
             fit = fit_clicks(o, clicks, true);
-            std::printf("run %d: with a step at each hiccup, clicks off their lines by %.2f ms at most apart; steps (ms):", run,
-                        fit.spread_ms);
-            for (size_t g = 1; g < fit.zero.size(); ++g)
-                std::printf(" %+.2f (%d hiccups)", (fit.zero[g] - fit.zero[g - 1]) * 1e3, fit.hiccups[g]);
+            std::printf("run %d: with a step at each hiccup, clicks off their lines by %.2f ms at most apart; steps (ms):", run, fit.spread_ms);
+            for (size_t g = 1; g < fit.zero.size(); ++g) std::printf(" %+.2f (%d hiccups)", (fit.zero[g] - fit.zero[g - 1]) * 1e3, fit.hiccups[g]);
             std::printf("\n");
         }
-        if (o.unrecorded.empty() && o.xruns.empty()) break;
-    }
-    EXPECT_LT(fit.spread_ms, 2.0) << "the clicks are not evenly spaced at the output";
-    for (size_t g = 1; g < fit.zero.size(); ++g)
-        EXPECT_LE(std::fabs(fit.zero[g] - fit.zero[g - 1]), fit.hiccups[g] * period + 0.001)
-            << "the sound stepped by more than the JACK graph's hiccups explain";
-    EXPECT_NEAR(fit.second, 1.0, 0.02) << "the song does not reach the output at its own speed";
-    const double song_zero = fit.zero.front(), song_second = fit.second;
+        if (fit.spread_ms >= 2.0) fault("the clicks are not evenly spaced at the output");
+        for (size_t g = 1; g < fit.zero.size(); ++g)
+            if (std::fabs(fit.zero[g] - fit.zero[g - 1]) > fit.hiccups[g] * period + 0.001)
+                fault("the sound stepped by more than the JACK graph's hiccups explain");
+        if (std::fabs(fit.second - 1.0) > 0.02) fault("the song does not reach the output at its own speed");
+        const double song_zero = fit.zero.front(), song_second = fit.second;
 
-    const std::vector<Seen> seen = frames_seen(o);
-    std::printf("observer: %zu grabs every %.2f ms, %zu pictures seen\n", o.grabs, o.grab_interval_ms_median, seen.size());
-    std::printf("cut: in-frame on screen - cut instant (ms):");
-    for (int k = 1; k < shots; ++k) {
-        const auto& in_shot = edit->shots[static_cast<size_t>(k)];
-        const auto& out_shot = edit->shots[static_cast<size_t>(k - 1)];
-        const double cut = fit.song_to_observer(edit->start_of(static_cast<size_t>(k)).to_double());
-        auto it = std::find_if(seen.begin(), seen.end(), [&](const Seen& s) { return s.frame == in_shot.in && s.t > cut - 0.5; });
-        ASSERT_NE(it, seen.end()) << "cut " << k << ": in-frame " << in_shot.in << " never on screen";
-        ASSERT_NE(it, seen.begin());
-        const double delta = it->t - cut;
-        std::printf(" %+.1f", delta * 1e3);
-        EXPECT_EQ(std::prev(it)->frame, out_shot.out) << "cut " << k << ": the picture before the in-frame is not the out-frame";
-        EXPECT_LT(std::fabs(delta), 1.0 / 30.0) << "cut " << k << ": in-frame a frame interval or more from the cut instant";
+        const std::vector<Seen> seen = frames_seen(o);
+        std::printf("observer: %zu grabs every %.2f ms, %zu pictures seen\n", o.grabs, o.grab_interval_ms_median, seen.size());
+        std::printf("cut: in-frame on screen - cut instant (ms):");
+        for (int k = 1; k < shots; ++k) {
+            const auto& in_shot = edit->shots[static_cast<size_t>(k)];
+            const auto& out_shot = edit->shots[static_cast<size_t>(k - 1)];
+            const double cut = fit.song_to_observer(edit->start_of(static_cast<size_t>(k)).to_double());
+            auto it = std::find_if(seen.begin(), seen.end(), [&](const Seen& sn) { return sn.frame == in_shot.in && sn.t > cut - 0.5; });
+            if (it == seen.end() || it == seen.begin()) {
+                fault("cut " + std::to_string(k) + ": in-frame " + std::to_string(in_shot.in) + " never on screen after the out-frame");
+                continue;
+            }
+            const double delta = it->t - cut;
+            std::printf(" %+.1f", delta * 1e3);
+            if (std::prev(it)->frame != out_shot.out)
+                fault("cut " + std::to_string(k) + ": the picture before the in-frame is frame " + std::to_string(std::prev(it)->frame) +
+                      ", not the out-frame " + std::to_string(out_shot.out));
+            if (std::fabs(delta) >= 1.0 / 30.0)
+                fault("cut " + std::to_string(k) + ": in-frame " + std::to_string(delta * 1e3) + " ms from the cut instant (a frame interval or more)");
+        }
+        std::printf("\n");
+        // Nothing but the edit's frames from 0.2 s (the info panel, hidden by the Tab at 0, covers
+        // the strip for the first frames) to the edit's end: no black, no foreign picture.
+        for (auto it = seen.begin(); it != seen.end(); ++it) {
+            const double song_t = (it->t - song_zero) / song_second;
+            if (song_t < 0.2 || song_t >= length) continue;
+            bool in_edit = false;
+            for (const auto& sh : edit->shots) in_edit = in_edit || (it->frame >= sh.in && it->frame <= sh.out);
+            if (!in_edit)
+                fault("picture " + std::to_string(it - seen.begin()) + " (frame number " + std::to_string(it->frame) + ") at " +
+                      std::to_string(song_t) + " s is not a frame of the edit (the edit ends at " + std::to_string(length) + " s)");
+        }
+        for (const std::string& f : faults) std::printf("%s\n", f.c_str());
+        if (faults.empty() || !disturbed) break;
     }
-    std::printf("\n");
-    // Nothing but the edit's frames from 0.2 s (the info panel, hidden by the Tab at 0, covers the
-    // strip for the first frames) to the edit's end: no black, no foreign picture.
-    for (auto it = seen.begin(); it != seen.end(); ++it) {
-        const double song_t = (it->t - song_zero) / song_second;
-        if (song_t < 0.2 || song_t >= length) continue;
-        bool in_edit = false;
-        for (const auto& sh : edit->shots) in_edit = in_edit || (it->frame >= sh.in && it->frame <= sh.out);
-        EXPECT_TRUE(in_edit) << "picture " << (it - seen.begin()) << " (frame number " << it->frame << ") at " << song_t
-                             << " s is not a frame of the edit (the edit ends at " << length << " s)";
-    }
+    for (const std::string& f : faults) ADD_FAILURE() << f << (disturbed ? " (the JACK graph hiccuped during every run)" : "");
 }
 
 // Live marks pressed from outside: the observer presses I and O (XTest) in the window while the
@@ -575,98 +587,116 @@ TEST(Observed, ShuttleKeepsThePitchAndStaysWithThePictureBothWays) {
                                       "-f lavfi -i \"color=c=0x202020:s=320x240:r=30:d=14,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:"
                                       "enable='eq(mod(n\\,30)\\,0)'\" -f lavfi -i \"aevalsrc='if(lt(mod(t\\,1)\\,0.5)\\,0.5*sin(2*PI*440*t)\\,0)':"
                                       "s=48000:d=14\" -c:v libx264 -preset veryfast -g 30 -c:a pcm_s16le");
-    auto obs = Observer::start(picture_square());
-    ASSERT_TRUE(obs) << obs.error();
-    std::string out;
-    bool up = false;
-    const LoadMeter meter;
-    auto player = play_paused(**obs, clip, 40, &out, &up);
-    ASSERT_TRUE(up) << "no window, or its sound never reached JACK";
-    auto press = [&](const char* key) {
-        auto t = (*obs)->press_key(key);
-        EXPECT_TRUE(t) << (t ? "" : t.error());
-        return t ? *t : 0.0;
-    };
-    auto wait = [](double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); };
-    press("l");
-    wait(0.3);
-    const double forward_from = press("l") + 0.3;  // 2x from about 0.3 s of the clip
-    wait(3.0);
-    const double forward_to = press("k");  // paused near 6.3 s
-    wait(0.5);
-    press("j");
-    wait(0.3);
-    const double back_from = press("j") + 0.3;  // 2x backwards from about 6 s
-    wait(2.4);
-    const double back_to = press("k");
-    wait(0.3);
-    press("q");
-    EXPECT_EQ(player.get(), 0) << out;
-    Observation o = (*obs)->stop();
-    std::printf("%s\n", meter.read().describe().c_str());
-    ASSERT_FALSE(o.ports.empty()) << out;
-    double level = 0;
-    for (float x : o.sound) level = std::max(level, static_cast<double>(std::fabs(x)));
-    ASSERT_GT(level, 0.05) << "no sound recorded";
-    const float half = static_cast<float>(level / 2);
-    auto sample_at = [&](double t) { return static_cast<int64_t>(o.sample_at(t)); };
-    auto time_of = [&](int64_t i) { return o.time_of(static_cast<double>(i)); };
-    // The flash's edges on screen, and the tone's edges in the sound, within [from, to).
-    auto screen_edges = [&](double from, double to, bool rising) {
-        std::vector<double> edges;
-        bool bright = false;
-        for (const ScreenChange& c : o.screen) {
-            const bool b = mean_luma(c.bgra) >= 128;
-            if (b != bright && b == rising && c.t >= from && c.t < to) edges.push_back(c.t);
-            bright = b;
+    // Three runs at most: a run that fails is run again only where the JACK graph hiccuped while
+    // the shuttle ran (a server xrun, a cycle the recorder missed), and the last run's faults stand.
+    std::vector<std::string> faults;
+    bool disturbed = false;
+    for (int run = 0; run < 3; ++run) {
+        faults.clear();
+        auto fault = [&](const std::string& what) { faults.push_back("run " + std::to_string(run) + ": " + what); };
+        auto obs = Observer::start(picture_square());
+        ASSERT_TRUE(obs) << obs.error();
+        std::string out;
+        bool up = false;
+        const LoadMeter meter;
+        auto player = play_paused(**obs, clip, 40, &out, &up);
+        ASSERT_TRUE(up) << "no window, or its sound never reached JACK";
+        auto press = [&](const char* key) {
+            auto t = (*obs)->press_key(key);
+            EXPECT_TRUE(t) << (t ? "" : t.error());
+            return t ? *t : 0.0;
+        };
+        auto wait = [](double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); };
+        press("l");
+        wait(0.3);
+        const double forward_from = press("l") + 0.3;  // 2x from about 0.3 s of the clip
+        wait(3.0);
+        const double forward_to = press("k");  // paused near 6.3 s
+        wait(0.5);
+        press("j");
+        wait(0.3);
+        const double back_from = press("j") + 0.3;  // 2x backwards from about 6 s
+        wait(2.4);
+        const double back_to = press("k");
+        wait(0.3);
+        press("q");
+        EXPECT_EQ(player.get(), 0) << out;
+        Observation o = (*obs)->stop();
+        std::printf("%s\n", meter.read().describe().c_str());
+        ASSERT_FALSE(o.ports.empty()) << out;
+        double level = 0;
+        for (float x : o.sound) level = std::max(level, static_cast<double>(std::fabs(x)));
+        ASSERT_GT(level, 0.05) << "no sound recorded";
+        disturbed = false;
+        for (size_t x : o.xruns) disturbed = disturbed || (o.time_of(static_cast<double>(x)) > forward_from - 0.5 && o.time_of(static_cast<double>(x)) < back_to + 0.5);
+        for (auto [a, b] : o.unrecorded)
+            disturbed = disturbed || (o.time_of(static_cast<double>(a)) > forward_from - 0.5 && o.time_of(static_cast<double>(a)) < back_to + 0.5);
+        std::printf("run %d: the recorder missed %zu JACK cycles, the server reported %zu xruns%s\n", run, o.unrecorded.size(), o.xruns.size(),
+                    disturbed ? " (while the shuttle ran)" : "");
+        const float half = static_cast<float>(level / 2);
+        auto sample_at = [&](double t) { return static_cast<int64_t>(o.sample_at(t)); };
+        auto time_of = [&](int64_t i) { return o.time_of(static_cast<double>(i)); };
+        // The flash's edges on screen, and the tone's edges in the sound, within [from, to).
+        auto screen_edges = [&](double from, double to, bool rising) {
+            std::vector<double> edges;
+            bool bright = false;
+            for (const ScreenChange& c : o.screen) {
+                const bool b = mean_luma(c.bgra) >= 128;
+                if (b != bright && b == rising && c.t >= from && c.t < to) edges.push_back(c.t);
+                bright = b;
+            }
+            return edges;
+        };
+        auto sound_edges = [&](double from, double to, bool rising) {
+            std::vector<double> edges;
+            bool on = envelope_at(o, sample_at(from)) >= half;
+            for (int64_t i = sample_at(from); i < sample_at(to); i += 12) {  // 0.25 ms steps
+                const bool now = envelope_at(o, i) >= half;
+                if (now != on && now == rising) edges.push_back(time_of(i));
+                on = now;
+            }
+            return edges;
+        };
+        struct Leg {
+            const char* name;
+            double from, to;
+            bool rising;  // forward: the flash's start against the tone's start; back: both ends
+        };
+        for (const Leg& leg : {Leg{"2x forward", forward_from, forward_to, true}, Leg{"2x backwards", back_from, back_to, false}}) {
+            const auto flashes = screen_edges(leg.from, leg.to, leg.rising);
+            const auto tones = sound_edges(leg.from - 0.1, leg.to + 0.1, leg.rising);
+            std::printf("%s: %zu flash edges, %zu tone edges; flash - tone (ms):", leg.name, flashes.size(), tones.size());
+            std::vector<double> hz;
+            size_t matched = 0;
+            for (double f : flashes) {
+                double best = 1e9;
+                for (double t : tones)
+                    if (std::fabs(f - t) < std::fabs(best)) best = f - t;
+                std::printf(" %+.1f", best * 1e3);
+                matched += std::fabs(best) < 0.25;
+                if (std::fabs(best) >= 1.0 / 30) fault(std::string(leg.name) + ": the picture and the sound more than a frame interval apart");
+                // The tone's pitch over the middle of its 250 ms (forward: after the flash; back: before).
+                const double mid = leg.rising ? f + 0.125 : f - 0.125;
+                hz.push_back(strongest_hz(o, mid - 0.07, mid + 0.07));
+            }
+            std::printf("; pitch (Hz):");
+            for (double h : hz) std::printf(" %.0f", h);
+            std::printf("\n");
+            if (flashes.size() < 3) fault(std::string(leg.name) + ": " + std::to_string(flashes.size()) + " flash edges, 3 or more expected");
+            if (matched != flashes.size()) fault(std::string(leg.name) + ": a flash with no tone edge within 250 ms");
+            for (double h : hz)
+                if (std::fabs(h - kHz) > kHz * 0.01) fault(std::string(leg.name) + ": the tone at " + std::to_string(h) + " Hz, not 440");
         }
-        return edges;
-    };
-    auto sound_edges = [&](double from, double to, bool rising) {
-        std::vector<double> edges;
-        bool on = envelope_at(o, sample_at(from)) >= half;
-        for (int64_t i = sample_at(from); i < sample_at(to); i += 12) {  // 0.25 ms steps
-            const bool now = envelope_at(o, i) >= half;
-            if (now != on && now == rising) edges.push_back(time_of(i));
-            on = now;
-        }
-        return edges;
-    };
-    struct Leg {
-        const char* name;
-        double from, to;
-        bool rising;  // forward: the flash's start against the tone's start; back: both ends
-    };
-    for (const Leg& leg : {Leg{"2x forward", forward_from, forward_to, true}, Leg{"2x backwards", back_from, back_to, false}}) {
-        const auto flashes = screen_edges(leg.from, leg.to, leg.rising);
-        const auto tones = sound_edges(leg.from - 0.1, leg.to + 0.1, leg.rising);
-        std::printf("%s: %zu flash edges, %zu tone edges; flash - tone (ms):", leg.name, flashes.size(), tones.size());
-        std::vector<double> hz;
-        size_t matched = 0;
-        for (double f : flashes) {
-            double best = 1e9;
-            for (double t : tones)
-                if (std::fabs(f - t) < std::fabs(best)) best = f - t;
-            std::printf(" %+.1f", best * 1e3);
-            matched += std::fabs(best) < 0.25;
-            EXPECT_LT(std::fabs(best), 1.0 / 30) << leg.name << ": the picture and the sound more than a frame interval apart";
-            // The tone's pitch over the middle of its 250 ms (forward: after the flash; back: before).
-            const double mid = leg.rising ? f + 0.125 : f - 0.125;
-            hz.push_back(strongest_hz(o, mid - 0.07, mid + 0.07));
-        }
-        std::printf("; pitch (Hz):");
-        for (double h : hz) std::printf(" %.0f", h);
-        std::printf("\n");
-        EXPECT_GE(flashes.size(), 3u) << leg.name;
-        EXPECT_EQ(matched, flashes.size()) << leg.name;
-        for (double h : hz) EXPECT_NEAR(h, kHz, kHz * 0.01) << leg.name;
+        const double tone_step = 2 * M_PI * kHz / o.rate * level;
+        size_t jump_at = 0;
+        const double jump = largest_step(o, &jump_at);  // the recorder's missed cycles left out
+        std::printf("largest sample step %.4f at %.3f s (the tone's own %.4f; 2x from %.3f to %.3f, back from %.3f to %.3f; %zu cycles unrecorded)\n",
+                    jump, time_of(static_cast<int64_t>(jump_at)), tone_step, forward_from, forward_to, back_from, back_to, o.unrecorded.size());
+        if (jump >= 1.5 * tone_step) fault("a click (a sample step of " + std::to_string(jump) + ")");
+        for (const std::string& f : faults) std::printf("%s\n", f.c_str());
+        if (faults.empty() || !disturbed) break;
     }
-    const double tone_step = 2 * M_PI * kHz / o.rate * level;
-    size_t jump_at = 0;
-    const double jump = largest_step(o, &jump_at);  // the recorder's missed cycles left out
-    std::printf("largest sample step %.4f at %.3f s (the tone's own %.4f; 2x from %.3f to %.3f, back from %.3f to %.3f; %zu cycles unrecorded)\n",
-                jump, time_of(static_cast<int64_t>(jump_at)), tone_step, forward_from, forward_to, back_from, back_to, o.unrecorded.size());
-    EXPECT_LT(jump, 1.5 * tone_step) << "a click";
+    for (const std::string& f : faults) ADD_FAILURE() << f << (disturbed ? " (the JACK graph hiccuped during every run)" : "");
 }
 
 // The wipe follows the mouse. Two takes (red, blue) in a 640x360 window (the 4:3 pictures at x
