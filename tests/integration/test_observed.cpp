@@ -343,10 +343,7 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
         // 0.99-0.996x): the song's seconds are fitted as a line over the clicks.
         const std::vector<double> clicks = sound_onsets(o, 0.3f, 0.5);
         ASSERT_GE(clicks.size(), static_cast<size_t>(length)) << out;
-        disturbed = false;
-        for (size_t x : o.xruns) disturbed = disturbed || (o.time_of(static_cast<double>(x)) > clicks.front() - 0.5 && o.time_of(static_cast<double>(x)) < clicks.back() + 1.5);
-        for (auto [a, b] : o.unrecorded)
-            disturbed = disturbed || (o.time_of(static_cast<double>(a)) > clicks.front() - 0.5 && o.time_of(static_cast<double>(a)) < clicks.back() + 1.5);
+        disturbed = o.hiccup_between(clicks.front() - 0.5, clicks.back() + 1.5);
         ClickFit fit = fit_clicks(o, clicks, false);
         std::printf("run %d: a song second lasts %.5f s at the output; clicks off that line by %.2f ms at most apart; the recorder missed "
                     "%zu JACK cycles, the server reported %zu xruns%s\n",
@@ -627,10 +624,7 @@ TEST(Observed, ShuttleKeepsThePitchAndStaysWithThePictureBothWays) {
         double level = 0;
         for (float x : o.sound) level = std::max(level, static_cast<double>(std::fabs(x)));
         ASSERT_GT(level, 0.05) << "no sound recorded";
-        disturbed = false;
-        for (size_t x : o.xruns) disturbed = disturbed || (o.time_of(static_cast<double>(x)) > forward_from - 0.5 && o.time_of(static_cast<double>(x)) < back_to + 0.5);
-        for (auto [a, b] : o.unrecorded)
-            disturbed = disturbed || (o.time_of(static_cast<double>(a)) > forward_from - 0.5 && o.time_of(static_cast<double>(a)) < back_to + 0.5);
+        disturbed = o.hiccup_between(forward_from - 0.5, back_to + 0.5);
         std::printf("run %d: the recorder missed %zu JACK cycles, the server reported %zu xruns%s\n", run, o.unrecorded.size(), o.xruns.size(),
                     disturbed ? " (while the shuttle ran)" : "");
         const float half = static_cast<float>(level / 2);

@@ -411,6 +411,15 @@ bool Observation::near_hiccup(size_t i) const {
            });
 }
 
+bool Observation::hiccup_between(double from, double to) const {
+    const auto inside = [&](size_t i) {
+        const double t = time_of(static_cast<double>(i));
+        return t > from && t < to;
+    };
+    return std::any_of(xruns.begin(), xruns.end(), inside) ||
+           std::any_of(unrecorded.begin(), unrecorded.end(), [&](const std::pair<size_t, size_t>& u) { return inside(u.first); });
+}
+
 double largest_step(const Observation& o, size_t* at) {
     std::vector<bool> missed(o.sound.size(), false);
     for (auto [a, b] : o.unrecorded)

@@ -57,6 +57,9 @@ struct Observation {
     // after) or of a stretch the recorder missed: what was played there may be the server's cut,
     // not the player's, and a sound that began in the missed stretch is heard from its middle.
     bool near_hiccup(size_t i) const;
+    // Whether an xrun was reported, or a stretch the recorder missed began, between the JACK
+    // times `from` and `to`: the graph hiccuped while something being judged played.
+    bool hiccup_between(double from, double to) const;
     std::vector<std::string> ports;  // the player ports that were recorded
 };
 
