@@ -17,12 +17,17 @@
 # "tune" and "seen" (the first held-out half, looked at since) are tuning material; "held" is
 # reported and never tuned on.
 # Usage: scripts/real-music.sh   (after scripts/build.sh)
+#        scripts/real-music.sh --packages   (only installs the tools it renders with, if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=4
 out=build/real-music
-[ -f "$out/complete-v$version" ] && { echo "real-music: set present ($out)"; exit 0; }
-[ -x build/tests/make_real_music ] || { echo "real-music: build first (scripts/build.sh)" >&2; exit 1; }
+packages_only=0
+[ "${1:-}" = "--packages" ] && packages_only=1
+if [ "$packages_only" -eq 0 ]; then
+  [ -f "$out/complete-v$version" ] && { echo "real-music: set present ($out)"; exit 0; }
+  [ -x build/tests/make_real_music ] || { echo "real-music: build first (scripts/build.sh)" >&2; exit 1; }
+fi
 
 PACKAGES=(lmms hydrogen musescore3 fluidsynth fluid-soundfont-gm aubio-tools)
 missing=()
@@ -36,6 +41,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+[ "$packages_only" -eq 1 ] && exit 0
 
 rm -rf "$out"
 mkdir -p "$out/generated" "$out/lmms" "$out/hydrogen" "$out/scores" build/real-data
@@ -190,8 +196,9 @@ for out in sys.argv[1:]:
     with wave.open(os.path.join(out, name + '.wav')) as w:
         x = array.array('h', w.readframes(w.getnframes()))
         rate = w.getframerate()
-    peak = max(abs(v) for v in x) or 1
-    last = max(i for i, v in enumerate(x) if abs(v) > 0.05 * peak) / rate
+    peak = max(max(x), -min(x)) or 1
+    # The last sample above 5% of the peak, looked for from the end (a song is loud until near it).
+    last = next(i for i in range(len(x) - 1, -1, -1) if abs(x[i]) > 0.05 * peak) / rate
     for kind in ('beats', 'downbeats'):
         path = os.path.join(out, f'{name}.{kind}.txt')
         keep = [t for t in open(path) if float(t) <= last - 1.0]
