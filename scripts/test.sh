@@ -18,21 +18,19 @@ phase build
 # set downloads.)
 scripts/real-music.sh --packages
 data_logs=$(mktemp -d)
-scripts/real-footage.sh >"$data_logs/footage" 2>&1 &
-footage_pid=$!
-scripts/make-demo.sh build/test-media/demo >"$data_logs/demo" 2>&1 &
-demo_pid=$!
-music_rc=0
-scripts/real-music.sh || music_rc=$?
-footage_rc=0
-wait "$footage_pid" || footage_rc=$?
-demo_rc=0
-wait "$demo_pid" || demo_rc=$?
-cat "$data_logs/footage" "$data_logs/demo"
+declare -A data_jobs  # script name -> the pid of its background run (its output in $data_logs/<name>)
+scripts/real-footage.sh >"$data_logs/real-footage.sh" 2>&1 &
+data_jobs[real-footage.sh]=$!
+scripts/make-demo.sh build/test-media/demo >"$data_logs/make-demo.sh" 2>&1 &  # the build's test-media folder
+data_jobs[make-demo.sh]=$!
+failed=""
+scripts/real-music.sh || failed+=" real-music.sh (exit $?)"
+for job in "${!data_jobs[@]}"; do
+  wait "${data_jobs[$job]}" || failed+=" $job (exit $?)"
+  cat "$data_logs/$job"
+done
 rm -rf "$data_logs"
-[ "$music_rc" -eq 0 ] || { echo "test.sh: scripts/real-music.sh failed (exit $music_rc)"; exit 1; }
-[ "$footage_rc" -eq 0 ] || { echo "test.sh: scripts/real-footage.sh failed (exit $footage_rc)"; exit 1; }
-[ "$demo_rc" -eq 0 ] || { echo "test.sh: scripts/make-demo.sh failed (exit $demo_rc)"; exit 1; }
+[ -z "$failed" ] || { echo "test.sh: scripts failed:$failed"; exit 1; }
 phase "data sets"
 source scripts/services.sh
 trap reelsync_stop_services EXIT
