@@ -276,6 +276,23 @@ TEST(Observed, TheClickFitAllowsAStepOfAPeriodOnlyAtAHiccup) {
     EXPECT_GT(ignored.spread_ms, 2.0);
 }
 
+// Whether a run is judged as one with a hiccup (and may be run again): an xrun or the start of a
+// stretch the recorder missed counts only inside the span asked about, in the observer's seconds.
+TEST(Observed, AHiccupCountsOnlyInsideTheSpanAsked) {
+    Observation o;
+    o.rate = 48000;
+    o.sound_start = 10.0;
+    o.sound.assign(static_cast<size_t>(12 * o.rate), 0.0f);
+    EXPECT_FALSE(o.hiccup_between(10.0, 22.0));
+    o.xruns.push_back(static_cast<size_t>(5.7 * o.rate));  // at 15.7 s
+    EXPECT_TRUE(o.hiccup_between(15.0, 16.0));
+    EXPECT_FALSE(o.hiccup_between(16.0, 22.0));
+    EXPECT_FALSE(o.hiccup_between(10.0, 15.6));
+    o.unrecorded.emplace_back(static_cast<size_t>(9.0 * o.rate), static_cast<size_t>(9.1 * o.rate));  // from 19.0 s
+    EXPECT_TRUE(o.hiccup_between(16.0, 22.0));
+    EXPECT_FALSE(o.hiccup_between(19.05, 22.0));  // the missed stretch began before the span
+}
+
 // A played edit of six shots (one 30 fps indexed clip, other in and out points each), against a
 // song that clicks every second. The clicks tie the song's time to the observer's clock; then
 // each cut's in-frame must reach the screen at the cut's instant (within a frame interval of it),
