@@ -20,7 +20,8 @@ if sys.argv[1] == '--generated':
         if os.path.exists(wav + '.beats.txt'):
             tracks.append((os.path.basename(wav)[6:-4], wav, '-', 'synth', 0.0, wav + '.beats.txt', 'generated'))
 else:
-    for d in ('build/real-music/generated', 'build/real-music/lmms', 'build/real-music/hydrogen', 'build/real-music/scores'):
+    for d in ('build/real-music/generated', 'build/real-music/lmms', 'build/real-music/hydrogen', 'build/real-music/scores',
+              'build/real-music/tunes'):
         for line in open(os.path.join(d, 'manifest.tsv')):
             name, split, cls, bpb, bpm = line.rstrip('\n').split('\t')
             tracks.append((name, os.path.join(d, name + '.wav'), split, cls, float(bpm), os.path.join(d, name + '.beats.txt'), os.path.basename(d)))

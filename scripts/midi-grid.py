@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """The beat grid of MIDI files: beats and downbeats from the file's own tempo map and time
-signatures. Usage: midi-grid.py DIR  (every DIR/NAME.mid gives NAME.beats.txt, NAME.downbeats.txt
-and a line of DIR/manifest.tsv: name, split "held", class "score", beats per bar, first tempo).
+signatures. Usage: midi-grid.py DIR [SPLIT [SECONDS]]  (every DIR/NAME.mid gives NAME.beats.txt,
+NAME.downbeats.txt and a line of DIR/manifest.tsv: name, split (default "held"), class "score",
+beats per bar, first tempo; with SECONDS, the grid stops there, where the audio is cut).
+
+A file NAME.barline beside the MIDI file holds the tick of the first bar line, where the file's own
+time signature does not say it (a tune with a pickup, written by abc2midi: abc-tunes.py); the beats
+are extended back from it over the pickup.
 
 The beat is the signature's counting unit: the denominator's note value, or a dotted quarter in
 6/8, 9/8 and 12/8 (2/2 counts half notes). A signature change starts a bar. The grid runs from the
@@ -59,7 +64,8 @@ def parse(path):
                     last_on = max(last_on, tick)
                 p += 1 if high in (0xC0, 0xD0) else 2
         pos = end
-    return division, sorted(tempos) or [(0, 500000)], sorted(sigs) or [(0, 4, 4)], last_on
+    # Sorted by tick only: of two tempos at one tick, the later in the file holds.
+    return division, sorted(tempos, key=lambda t: t[0]) or [(0, 500000)], sorted(sigs) or [(0, 4, 4)], last_on
 
 
 def seconds(tick, division, tempos):
@@ -81,6 +87,8 @@ def unit(num, den, division):
 
 def main():
     out = sys.argv[1]
+    split = sys.argv[2] if len(sys.argv) > 2 else 'held'
+    limit = float(sys.argv[3]) if len(sys.argv) > 3 else float('inf')
     lines = []
     for mid in sorted(glob.glob(os.path.join(out, '*.mid'))):
         name = os.path.splitext(os.path.basename(mid))[0]
@@ -88,7 +96,16 @@ def main():
         # A first measure shorter than its own bar is a pickup: the next signature's grid is
         # extended back over it (its beats count, its bar line does not).
         pickup = []
-        if len(sigs) > 1:
+        barline = os.path.splitext(mid)[0] + '.barline'
+        if os.path.exists(barline):
+            bar = int(open(barline).read())
+            sigs = [(bar, num, den) for at, num, den in sigs if at <= bar][-1:] + [s for s in sigs if s[0] > bar]
+            step, _ = unit(sigs[0][1], sigs[0][2], division)
+            tick = bar - step
+            while tick >= 0:
+                pickup.insert(0, seconds(tick, division, tempos))
+                tick -= step
+        elif len(sigs) > 1:
             step0, per_bar0 = unit(sigs[0][1], sigs[0][2], division)
             if sigs[1][0] - sigs[0][0] < step0 * per_bar0:
                 step1, _ = unit(sigs[1][1], sigs[1][2], division)
@@ -110,14 +127,17 @@ def main():
                 k += 1
                 tick = start + k * step
             counts.append((k, i))
+        downbeats = [b for b in downbeats if b <= limit]
+        beats = [b for b in beats if b <= limit]
         with open(os.path.join(out, name + '.beats.txt'), 'w') as f:
             f.writelines('%.6f\n' % b for b in beats)
         with open(os.path.join(out, name + '.downbeats.txt'), 'w') as f:
             f.writelines('%.6f\n' % b for b in downbeats)
         main_sig = sigs[max(counts)[1]]  # the signature with the most beats names the tempo
         step, per_bar = unit(main_sig[1], main_sig[2], division)
-        bpm = 60e6 / tempos[0][1] * division / step
-        lines.append(f'{name}\theld\tscore\t{per_bar}\t{bpm:.2f}\n')
+        first_tempo = [us for at, us in tempos if at <= sigs[0][0]][-1:] or [tempos[0][1]]
+        bpm = 60e6 / first_tempo[0] * division / step
+        lines.append(f'{name}\t{split}\tscore\t{per_bar}\t{bpm:.2f}\n')
     with open(os.path.join(out, 'manifest.tsv'), 'w') as f:
         f.writelines(lines)
 

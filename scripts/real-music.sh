@@ -13,6 +13,8 @@
 #   scores/     MuseScore's demo scores (musescore3), exported to MIDI by musescore3 (repeats
 #               played out) and played by fluidsynth; the grid is the MIDI file's own tempo map and
 #               time signatures (tempo changes, 2/2, 3/4, 2/4 included).
+#   tunes/      folk tunes from abcmidi's examples, played by abc2midi and fluidsynth; the grid is
+#               the MIDI file's tempo and time signature from the tune's first bar line. Tuning.
 # Each folder has manifest.tsv: name, split, class, beats per bar, tempo. The splits are fixed there:
 # "tune" and "seen" (the first held-out half, looked at since) are tuning material; "held" is
 # reported and never tuned on.
@@ -20,7 +22,7 @@
 #        scripts/real-music.sh --packages   (only installs the tools it renders with, if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version=4
+version=5
 out=build/real-music
 packages_only=0
 [ "${1:-}" = "--packages" ] && packages_only=1
@@ -29,7 +31,7 @@ if [ "$packages_only" -eq 0 ]; then
   [ -x build/tests/make_real_music ] || { echo "real-music: build first (scripts/build.sh)" >&2; exit 1; }
 fi
 
-PACKAGES=(lmms hydrogen musescore3 fluidsynth fluid-soundfont-gm aubio-tools)
+PACKAGES=(lmms hydrogen musescore3 abcmidi fluidsynth fluid-soundfont-gm aubio-tools)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -44,7 +46,7 @@ fi
 [ "$packages_only" -eq 1 ] && exit 0
 
 rm -rf "$out"
-mkdir -p "$out/generated" "$out/lmms" "$out/hydrogen" "$out/scores" build/real-data
+mkdir -p "$out/generated" "$out/lmms" "$out/hydrogen" "$out/scores" "$out/tunes" build/real-data
 # The drum kits are read in place from the package, not installed (220 MB of samples).
 kits=build/real-data/hydrogen/usr/share/hydrogen/data/drumkits
 if [ ! -d "$kits" ]; then
@@ -67,6 +69,24 @@ for score in /usr/share/mscore3-*/demos/*.msc[xz]; do
   rm -f "$out/scores/$name.fs.wav" "$out/scores/$name.log"
 done
 python3 scripts/midi-grid.py "$out/scores"
+
+# Folk tunes from abcmidi's examples (jigs, reels, hornpipes, a branle, klezmer; 2/4, 3/8, 4/4,
+# 6/8), written in ABC by people and played by abc2midi with its accompaniment: scored music for the
+# tuning, as the MuseScore scores are held out. Left out: the examples under 30 s, those that show
+# abc2midi's features (drums, temperaments, detuning), one whose note lengths fill two bars of its
+# own metre, one repeated by parts with its pickup each time, and bagpipe music (its grace notes
+# take the beat's place). Cut to their first 120 s like the LMMS songs.
+abc=/usr/share/doc/abcmidi/examples
+python3 scripts/abc-tunes.py "$out/tunes" araber="$abc/araber.abc" baym_rebin="$abc/baym_rebin.abc" boys="$abc/boys.abc" \
+  coleraine="$abc/coleraine.abc" dergasn="$abc/dergasn.abc" horses_branle="$abc/demo.abc:1" \
+  trumpet_hornpipe="$abc/demo.abc:2" friendly_visit="$abc/demo.abc:6" roddy_mccawley="$abc/demo.abc:8"
+for mid in "$out"/tunes/*.mid; do
+  name=$(basename "${mid%.*}")
+  fluidsynth -ni -q -g 0.5 -r 44100 -F "$out/tunes/$name.fs.wav" /usr/share/sounds/sf2/FluidR3_GM.sf2 "$mid"
+  ffmpeg -nostdin -v error -y -i "$out/tunes/$name.fs.wav" -t 120 -ac 1 -ar 44100 -c:a pcm_s16le "$out/tunes/$name.wav"
+  rm -f "$out/tunes/$name.fs.wav"
+done
+python3 scripts/midi-grid.py "$out/tunes" tune 120
 
 # LMMS demos: constant tempo (none automates it), 4/4; the one in 1/1 and the one in 8/4 are left
 # out (no bar a listener would count). Sorted by name, alternately tuning and held out.
