@@ -6,6 +6,7 @@
 
 #include "analysis/beat_scores.h"
 #include "analysis/beat_tracker.h"
+#include "media/audio_track.h"
 #include "support/music_gen.h"
 
 using namespace reelsync;
@@ -70,6 +71,37 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"noisy_132", {132, 30, 0, false, 0, 0, 0, -26}},
                       Case{"everything_118", {118, 40, 1.0 / 8, true, 0.02, 6, 2, -30}}),
     [](const auto& p) { return std::string(p.param.label); });
+
+// The grid covers the music, not the silence before it nor a final chord ringing after it: generated
+// music with 3 s of silence before it, then a chord struck on its last beat that rings for 9 s
+// (no attack after it). Without the music's span the placement carried the beats on over the ring,
+// about 15 of them at 100 BPM.
+TEST(TrackerInput, NoBeatsBeforeTheMusicNorOverItsRingOut) {
+    const MusicSpec spec{100, 20};
+    auto music = generate_music("beats_ring_out_100.wav", spec);
+    auto audio = media::decode_audio(music.path, analysis::kTrackerRate, 1, 0.0);
+    ASSERT_TRUE(audio) << audio.error().message;
+    const double lead = 3.0, ring = 9.0, rate = analysis::kTrackerRate;
+    const double last_beat = music.beats.back() + lead;
+    std::vector<float> x(static_cast<size_t>(lead * rate), 0.0f);
+    x.insert(x.end(), audio->samples.begin(), audio->samples.end());
+    x.resize(static_cast<size_t>((last_beat + ring) * rate), 0.0f);
+    for (size_t i = static_cast<size_t>(last_beat * rate); i < x.size(); ++i) {
+        const double t = static_cast<double>(i) / rate - last_beat;
+        x[i] += static_cast<float>(0.25 * std::exp(-t / 3.0) *
+                                   (std::sin(2 * M_PI * 220 * t) + std::sin(2 * M_PI * 277.2 * t) + std::sin(2 * M_PI * 329.6 * t)) / 3);
+    }
+    auto track = analysis::track_beats(x, analysis::kTrackerRate);
+    ASSERT_TRUE(track) << track.error().message;
+    ASSERT_FALSE(track->beats.empty());
+    std::vector<double> ref;
+    for (double b : music.beats) ref.push_back(b + lead);
+    std::printf("ring_out_100: beats %.3f - %.3f s, music's beats %.3f - %.3f s, audio to %.1f s\n", track->beats.front(),
+                track->beats.back(), ref.front(), ref.back(), static_cast<double>(x.size()) / rate);
+    EXPECT_GE(track->beats.front(), ref.front() - 0.07);
+    EXPECT_NEAR(track->beats.back(), ref.back(), 0.07);
+    EXPECT_GE(analysis::f_measure(analysis::trim_beats(ref), analysis::trim_beats(track->beats)), 0.95);
+}
 
 TEST(TrackerInput, SilenceAndShortAudioAreClearErrors) {
     std::vector<float> silence(22050 * 10, 0.0f);

@@ -72,12 +72,12 @@ constexpr double kTuneFMedian = 0.95;
 // tunes joined the tuning material with it). The held-out scores and generated tracks render the
 // same every time, and their two (the piano at double tempo, Unclaimed_Gift) are floored exactly.
 constexpr int kTuneConfidentWrong = 4;
-constexpr int kHeldConfidentWrong = 3;
+constexpr int kHeldConfidentWrong = 2;
 // lmms renders its songs a little differently every time (the set is rendered afresh on each
 // machine): over four renders the LMMS songs' figures moved by one track (README); the floors
 // leave one track of room. Measured: right level 46 of 52, downbeat F >= 0.8 on 26 of 39.
 constexpr int kTuneRightLevel = 45;  // of 52 tracks with a beat (43 before the 9 folk tunes joined, 7 of them at the right level)
-constexpr int kTuneBarsFound = 24;   // of 39 tracks with bars (30 before the folk tunes)
+constexpr int kTuneBarsFound = 25;   // of 39 tracks with bars (30 before the folk tunes)
 constexpr int kHeldBarsFound = 5;    // of 11
 
 struct SplitScores {
