@@ -66,8 +66,8 @@ constexpr double kSteadyStability = 0.5;   // share of windows that must agree o
 constexpr double kSteadyPulse = 0.15;      // ... and the least pulse strength, for a steady beat
 // Where the music plays: from the first attack to the last of at least this share of the typical
 // attack on the beats (the median of their peaks). Beats outside it, in a silent lead-in or over a
-// final chord's ring-out, mark nothing; the beat placement carried them on at the tempo, 3-12 s of
-// them after the last note of the tuning set's folk tunes (scored music ends on a held note). On
+// final chord's ring-out, mark nothing; the beat placement carried them on at the tempo, up to 12.5 s
+// of them after the last note of a folk tune in the tuning set (scored music ends on a held note). On
 // the tuning tracks any share from 0.05 to 0.3 gave the same F within 0.007 on every track; 0.1
 // keeps the quietest attacks.
 constexpr double kAttackShare = 0.1;
