@@ -115,17 +115,22 @@ int run_beats(const std::string& track, const std::string& reference, const std:
             return 2;
         }
         nlohmann::ordered_json list = nlohmann::ordered_json::array();
-        int off = 0;
+        int off = 0, outside = 0;
         for (const auto& c : analysis::check_cuts(est, *cuts, fps)) {
             list.push_back({{"cut", c.cut}, {"beat", c.beat}, {"beat_index", c.beat_index}, {"offset_ms", c.offset_ms},
-                            {"offset_frames", c.offset_frames}, {"off_beat", c.off_beat}});
+                            {"offset_frames", c.offset_frames}, {"off_beat", c.off_beat}, {"outside_music", c.outside_music}});
             off += c.off_beat;
+            outside += c.outside_music;
             if (!json)
                 std::printf("cut %9.3f s  beat %4lld at %9.3f s  %+8.1f ms  %+6.2f frames%s\n", c.cut, static_cast<long long>(c.beat_index),
-                            c.beat, c.offset_ms, c.offset_frames, c.off_beat ? "  OFF BEAT" : "");
+                            c.beat, c.offset_ms, c.offset_frames, analysis::cut_remark(c));
         }
         out["cuts"] = list;
-        if (!json) std::printf("%d of %zu cuts off the beat (beyond half a frame)\n", off, cuts->size());
+        if (!json) {
+            std::printf("%d of %zu cuts off the beat (beyond half a frame)", off, cuts->size() - static_cast<size_t>(outside));
+            if (outside) std::printf("; %d outside the music (no beat to land on)", outside);
+            std::printf("\n");
+        }
     }
     if (json) std::printf("%s\n", out.dump().c_str());
     return 0;

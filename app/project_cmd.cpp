@@ -76,7 +76,8 @@ int run_status(const std::string& folder, bool as_json) {
                     const auto& o = offsets[i - 1];
                     cut["beat_offset_ms"] = o.offset_ms;
                     cut["beat_offset_frames"] = o.offset_frames;
-                    cut["on_beat"] = !o.off_beat;
+                    cut["on_beat"] = o.on_beat();
+                    cut["outside_music"] = o.outside_music;
                 }
                 if (i > 0 && continuity[i - 1]) {
                     const auto& c = *continuity[i - 1];
@@ -120,14 +121,15 @@ int run_status(const std::string& folder, bool as_json) {
     std::printf("edit: %zu shots, %s (%.3f s) at %s fps\n", e->shots.size(), timecode(len, e->rate).c_str(),
                 e->length().to_double(), e->rate.str().c_str());
     if (beats) {
-        int on = 0;
-        for (const auto& o : offsets) on += !o.off_beat;
+        int on = 0, outside = 0;
+        for (const auto& o : offsets) on += o.on_beat(), outside += o.outside_music;
         if (!beats->steady)
             std::printf("song: %s: no steady beat found (confidence %.2f): cuts are not checked against a beat\n", e->audio.filename().c_str(),
                         beats->confidence);
         else
-            std::printf("song: %s, %.1f BPM, %zu beats; %d of %zu cuts on the beat (within half a frame)%s\n", e->audio.filename().c_str(),
-                        beats->tempo_bpm, beats->beats.size(), on, offsets.size(),
+            std::printf("song: %s, %.1f BPM, %zu beats; %d of %zu cuts on the beat (within half a frame)%s%s\n", e->audio.filename().c_str(),
+                        beats->tempo_bpm, beats->beats.size(), on, offsets.size() - static_cast<size_t>(outside),
+                        outside ? (", " + std::to_string(outside) + " outside the music (no beat to land on)").c_str() : "",
                         beats->uncertain() ? "; the beat grid is uncertain (confidence below 0.5): check it in the edit view" : "");
         if (beats->alternatives.size() > 1) {
             std::printf("other tempi:");
@@ -143,7 +145,7 @@ int run_status(const std::string& folder, bool as_json) {
         if (i > 0 && i - 1 < offsets.size()) {
             const auto& o = offsets[i - 1];
             char b[64];
-            std::snprintf(b, sizeof b, "  cut %+7.1f ms %+5.2f f%s", o.offset_ms, o.offset_frames, o.off_beat ? "  OFF BEAT" : "");
+            std::snprintf(b, sizeof b, "  cut %+7.1f ms %+5.2f f%s", o.offset_ms, o.offset_frames, analysis::cut_remark(o));
             beat = b;
         }
         if (i > 0 && continuity[i - 1]) {

@@ -5,6 +5,11 @@
 
 namespace reelsync::analysis {
 
+const char* cut_remark(const CutOffset& c) {
+    if (c.outside_music) return c.offset_ms > 0 ? "  after the music" : "  before the music";
+    return c.off_beat ? "  OFF BEAT" : "";
+}
+
 std::vector<CutOffset> check_cuts(const std::vector<double>& beats, const std::vector<double>& cuts, Rational fps,
                                   std::optional<double> tolerance_ms) {
     std::vector<CutOffset> out;
@@ -21,7 +26,10 @@ std::vector<CutOffset> check_cuts(const std::vector<double>& beats, const std::v
         r.beat_index = static_cast<int64_t>(k);
         r.offset_ms = (c - beats[k]) * 1000.0;
         r.offset_frames = r.offset_ms / frame_ms;
-        r.off_beat = std::fabs(r.offset_ms) > tol;
+        // A beat's spacing at that end of the grid (a grid of one beat has none: every cut is inside).
+        const double spacing = beats.size() < 2 ? 0.0 : k == 0 ? beats[1] - beats[0] : beats[k] - beats[k - 1];
+        r.outside_music = spacing > 0 && ((k == 0 && beats[0] - c > spacing) || (k + 1 == beats.size() && c - beats[k] > spacing));
+        r.off_beat = !r.outside_music && std::fabs(r.offset_ms) > tol;
         out.push_back(r);
     }
     return out;

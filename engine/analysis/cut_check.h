@@ -1,7 +1,9 @@
 #pragma once
 // Cut-on-beat check: for every cut of an edit, how far it lands from the nearest beat, in
 // milliseconds and in frames of the edit's frame rate, flagged beyond a tolerance (default half a
-// frame). Pure computation, thread-safe.
+// frame). A cut more than a beat before the grid's first beat or after its last lies outside the
+// music (the grid runs where the music plays): it has no beat to land on and is neither on nor off
+// the beat. Pure computation, thread-safe.
 #include <optional>
 #include <vector>
 
@@ -15,8 +17,13 @@ struct CutOffset {
     int64_t beat_index = 0;
     double offset_ms = 0;    // cut - beat: positive when the cut comes after the beat
     double offset_frames = 0;
-    bool off_beat = false;   // |offset| beyond the tolerance
+    bool off_beat = false;   // |offset| beyond the tolerance, inside the music
+    bool outside_music = false;  // more than a beat (the grid's spacing there) before its first beat or after its last
+    bool on_beat() const { return !off_beat && !outside_music; }
 };
+
+// "  OFF BEAT", "  after the music", "  before the music" or "": the remark a cut list prints.
+const char* cut_remark(const CutOffset& c);
 
 // beats ascending; tolerance_ms unset: half a frame at `fps`.
 std::vector<CutOffset> check_cuts(const std::vector<double>& beats, const std::vector<double>& cuts, Rational fps,

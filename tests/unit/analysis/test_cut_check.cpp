@@ -42,4 +42,31 @@ TEST(CutCheck, AgainstTrackedBeatsOfGeneratedMusicWithinOneMs) {
     for (size_t i = 0; i < r.size(); ++i) EXPECT_NEAR(r[i].offset_ms, offsets_ms[i], 1.0) << i;
 }
 
+// The grid runs where the music plays: a cut more than a beat before its first beat or after its
+// last has no beat to land on. It is reported as outside the music, neither on nor off the beat; a
+// cut within a beat of either end is checked as any other.
+TEST(CutCheck, CutsOutsideTheMusicAreNeitherOnNorOffTheBeat) {
+    std::vector<double> beats;
+    for (int i = 0; i < 40; ++i) beats.push_back(3.0 + i * 0.5);  // 120 BPM from 3.0 s to 22.5 s
+    const std::vector<double> cuts = {1.0, 2.49, 2.6, 3.0, 10.01, 22.9, 23.01, 27.0};
+    auto r = check_cuts(beats, cuts, {25, 1});
+    ASSERT_EQ(r.size(), cuts.size());
+    const bool outside[] = {true, true, false, false, false, false, true, true};
+    const bool off[] = {false, false, true, false, false, true, false, false};
+    const char* remark[] = {"  before the music", "  before the music", "  OFF BEAT", "", "", "  OFF BEAT", "  after the music", "  after the music"};
+    for (size_t i = 0; i < r.size(); ++i) {
+        EXPECT_EQ(r[i].outside_music, outside[i]) << cuts[i];
+        EXPECT_EQ(r[i].off_beat, off[i]) << cuts[i];
+        EXPECT_EQ(r[i].on_beat(), !outside[i] && !off[i]) << cuts[i];
+        EXPECT_STREQ(cut_remark(r[i]), remark[i]) << cuts[i];
+    }
+    EXPECT_NEAR(r[6].offset_ms, 510.0, 1e-6);  // still measured from the last beat
+    EXPECT_EQ(r[7].beat_index, 39);
+    // One beat: no spacing to tell the music's span by, every cut is checked.
+    auto one = check_cuts({5.0}, {1.0, 9.0}, {25, 1});
+    ASSERT_EQ(one.size(), 2u);
+    EXPECT_FALSE(one[0].outside_music || one[1].outside_music);
+    EXPECT_TRUE(one[0].off_beat && one[1].off_beat);
+}
+
 TEST(CutCheck, NoBeatsNoResults) { EXPECT_TRUE(check_cuts({}, {1.0, 2.0}, {25, 1}).empty()); }
