@@ -9,54 +9,25 @@ length off the bars. The tick is found by abc2midi itself: the tune cut at its f
 follows a note is converted on its own, and the end of its last note is where the first bar line
 falls. A first bar that is complete gives a bar line one bar in, the same grid. midi-grid.py reads
 the file and lays the grid from there (its beats extended back over the pickup)."""
+import importlib.util
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 
-
-def varlen(d, p):
-    v = 0
-    while True:
-        b = d[p]
-        p += 1
-        v = (v << 7) | (b & 0x7F)
-        if b < 0x80:
-            return v, p
+# The MIDI reader of midi-grid.py (beside this script).
+_spec = importlib.util.spec_from_file_location('midi_grid', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'midi-grid.py'))
+midi_grid = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(midi_grid)
 
 
 def note_ticks(path):
     """(first note-on tick, last note-off tick) over all tracks."""
-    d = open(path, 'rb').read()
-    _, ntracks, _ = struct.unpack('>HHH', d[8:14])
-    pos, first_on, last_off = 14, None, 0
-    for _ in range(ntracks):
-        end = pos + 8 + struct.unpack('>I', d[pos + 4:pos + 8])[0]
-        p, tick, status = pos + 8, 0, 0
-        while p < end:
-            delta, p = varlen(d, p)
-            tick += delta
-            if d[p] == 0xFF:
-                length, p = varlen(d, p + 2)
-                p += length
-            elif d[p] in (0xF0, 0xF7):
-                length, p = varlen(d, p + 1)
-                p += length
-            else:
-                if d[p] & 0x80:
-                    status = d[p]
-                    p += 1
-                high = status & 0xF0
-                if high == 0x90 and d[p + 1] > 0:
-                    first_on = tick if first_on is None else min(first_on, tick)
-                elif high == 0x80 or (high == 0x90 and d[p + 1] == 0):
-                    last_off = max(last_off, tick)
-                p += 1 if high in (0xC0, 0xD0) else 2
-        pos = end
-    return first_on, last_off
+    _, evs = midi_grid.events(path)
+    ons = [t for t, k, _ in evs if k == 'on']
+    return (min(ons) if ons else None), max([t for t, k, _ in evs if k == 'off'], default=0)
 
 
 def tune_text(path, number):

@@ -27,14 +27,16 @@ def varlen(d, p):
             return v, p
 
 
-def parse(path):
+def events(path):
+    """(division, [(tick, kind, value)]) of a MIDI file, every track: kind 'meta' with (type, data),
+    'on' or 'off' with the key (a note-on at velocity 0 is an 'off')."""
     d = open(path, 'rb').read()
     if d[:4] != b'MThd':
         raise SystemExit(f'{path}: not a MIDI file')
     _, ntracks, division = struct.unpack('>HHH', d[8:14])
     if division & 0x8000:
         raise SystemExit(f'{path}: SMPTE time division is not supported')
-    pos, tempos, sigs, last_on = 14, [], [], 0
+    pos, out = 14, []
     for _ in range(ntracks):
         if d[pos:pos + 4] != b'MTrk':
             raise SystemExit(f'{path}: bad track chunk')
@@ -46,12 +48,8 @@ def parse(path):
             if d[p] == 0xFF:
                 kind = d[p + 1]
                 length, p = varlen(d, p + 2)
-                data = d[p:p + length]
+                out.append((tick, 'meta', (kind, d[p:p + length])))
                 p += length
-                if kind == 0x51:
-                    tempos.append((tick, int.from_bytes(data, 'big')))
-                elif kind == 0x58:
-                    sigs.append((tick, data[0], 2 ** data[1]))
             elif d[p] in (0xF0, 0xF7):
                 length, p = varlen(d, p + 1)
                 p += length
@@ -61,9 +59,19 @@ def parse(path):
                     p += 1
                 high = status & 0xF0
                 if high == 0x90 and d[p + 1] > 0:
-                    last_on = max(last_on, tick)
+                    out.append((tick, 'on', d[p]))
+                elif high == 0x80 or high == 0x90:
+                    out.append((tick, 'off', d[p]))
                 p += 1 if high in (0xC0, 0xD0) else 2
         pos = end
+    return division, out
+
+
+def parse(path):
+    division, evs = events(path)
+    tempos = [(t, int.from_bytes(v[1], 'big')) for t, k, v in evs if k == 'meta' and v[0] == 0x51]
+    sigs = [(t, v[1][0], 2 ** v[1][1]) for t, k, v in evs if k == 'meta' and v[0] == 0x58]
+    last_on = max([t for t, k, _ in evs if k == 'on'], default=0)
     # Sorted by tick only: of two tempos at one tick, the later in the file holds.
     return division, sorted(tempos, key=lambda t: t[0]) or [(0, 500000)], sorted(sigs) or [(0, 4, 4)], last_on
 
