@@ -17,7 +17,8 @@ import subprocess
 import sys
 import tempfile
 
-# The MIDI reader of midi-grid.py (beside this script).
+# The MIDI reader of midi-grid.py (beside this script); no bytecode cache is written into the tree.
+sys.dont_write_bytecode = True
 _spec = importlib.util.spec_from_file_location('midi_grid', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'midi-grid.py'))
 midi_grid = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(midi_grid)
