@@ -12,6 +12,7 @@ The beat is the signature's counting unit: the denominator's note value, or a do
 6/8, 9/8 and 12/8 (2/2 counts half notes). A signature change starts a bar. The grid runs from the
 first bar to the last note-on."""
 import glob
+import math
 import os
 import struct
 import sys
@@ -103,25 +104,15 @@ def main():
         division, tempos, sigs, last_on = parse(mid)
         # A first measure shorter than its own bar is a pickup: the next signature's grid is
         # extended back over it (its beats count, its bar line does not).
-        pickup = []
         barline = os.path.splitext(mid)[0] + '.barline'
         if os.path.exists(barline):
             bar = int(open(barline).read())
             sigs = [(bar, num, den) for at, num, den in sigs if at <= bar][-1:] + [s for s in sigs if s[0] > bar]
-            step, _ = unit(sigs[0][1], sigs[0][2], division)
-            tick = bar - step
-            while tick >= 0:
-                pickup.insert(0, seconds(tick, division, tempos))
-                tick -= step
-        elif len(sigs) > 1:
-            step0, per_bar0 = unit(sigs[0][1], sigs[0][2], division)
-            if sigs[1][0] - sigs[0][0] < step0 * per_bar0:
-                step1, _ = unit(sigs[1][1], sigs[1][2], division)
-                tick = sigs[1][0] - step1
-                while tick >= 0:
-                    pickup.insert(0, seconds(tick, division, tempos))
-                    tick -= step1
-                sigs = sigs[1:]
+        elif len(sigs) > 1 and sigs[1][0] - sigs[0][0] < math.prod(unit(sigs[0][1], sigs[0][2], division)):
+            sigs = sigs[1:]
+        # The beats before the first bar line (a pickup), a beat apart back to the file's start.
+        step, _ = unit(sigs[0][1], sigs[0][2], division)
+        pickup = [seconds(t, division, tempos) for t in range(sigs[0][0] - step, -1, -step)][::-1]
         beats, downbeats = list(pickup), []
         counts = []
         for i, (start, num, den) in enumerate(sigs):

@@ -47,15 +47,27 @@ fi
 
 rm -rf "$out"
 mkdir -p "$out/generated" "$out/lmms" "$out/hydrogen" "$out/scores" "$out/tunes" build/real-data
+# A Debian package's files, downloaded and unpacked under DIR without installing it.
+unpack_package() {  # PACKAGE DIR
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download "$1" >"$tmp/log" 2>&1) \
+    || { echo "real-music: cannot download $1:" >&2; cat "$tmp/log" >&2; exit 1; }
+  dpkg -x "$tmp/$1"_*.deb "$2"
+  rm -rf "$tmp"
+}
+# MIDI file -> the set's WAV (mono, 44.1 kHz), played by fluidsynth with the GM soundfont; ffmpeg
+# options (a length limit) may follow.
+play_midi() {  # MIDI WAV [ffmpeg output options]
+  local mid=$1 wav=$2
+  shift 2
+  fluidsynth -ni -q -g 0.5 -r 44100 -F "$wav.fs.wav" /usr/share/sounds/sf2/FluidR3_GM.sf2 "$mid"
+  ffmpeg -nostdin -v error -y -i "$wav.fs.wav" "$@" -ac 1 -ar 44100 -c:a pcm_s16le "$wav"
+  rm -f "$wav.fs.wav"
+}
 # The drum kits are read in place from the package, not installed (220 MB of samples).
 kits=build/real-data/hydrogen/usr/share/hydrogen/data/drumkits
-if [ ! -d "$kits" ]; then
-  tmp=$(mktemp -d)
-  (cd "$tmp" && apt-get download hydrogen-drumkits >"$tmp/log" 2>&1) \
-    || { echo "real-music: cannot download hydrogen-drumkits:" >&2; cat "$tmp/log" >&2; exit 1; }
-  dpkg -x "$tmp"/hydrogen-drumkits_*.deb build/real-data/hydrogen
-  rm -rf "$tmp"
-fi
+[ -d "$kits" ] || unpack_package hydrogen-drumkits build/real-data/hydrogen
 build/tests/make_real_music "$kits" /usr/share/sounds/sf2/FluidR3_GM.sf2 "$out/generated"
 
 # MuseScore's demo scores: all held out (added after the tuning). MIDI from musescore3, audio from
@@ -64,9 +76,8 @@ for score in /usr/share/mscore3-*/demos/*.msc[xz]; do
   name=$(basename "${score%.*}")
   QT_QPA_PLATFORM=offscreen timeout 300 musescore3 -o "$out/scores/$name.mid" "$score" >"$out/scores/$name.log" 2>&1 \
     || { echo "real-music: musescore3 failed on $score (log: $out/scores/$name.log)" >&2; exit 1; }
-  fluidsynth -ni -q -g 0.5 -r 44100 -F "$out/scores/$name.fs.wav" /usr/share/sounds/sf2/FluidR3_GM.sf2 "$out/scores/$name.mid"
-  ffmpeg -nostdin -v error -y -i "$out/scores/$name.fs.wav" -ac 1 -ar 44100 -c:a pcm_s16le "$out/scores/$name.wav"
-  rm -f "$out/scores/$name.fs.wav" "$out/scores/$name.log"
+  play_midi "$out/scores/$name.mid" "$out/scores/$name.wav"
+  rm -f "$out/scores/$name.log"
 done
 python3 scripts/midi-grid.py "$out/scores"
 
@@ -79,22 +90,13 @@ python3 scripts/midi-grid.py "$out/scores"
 abc=/usr/share/doc/abcmidi/examples
 if [ ! -f "$abc/araber.abc" ]; then  # a system that installs packages without their documentation
   abc=build/real-data/abcmidi/usr/share/doc/abcmidi/examples
-  if [ ! -f "$abc/araber.abc" ]; then
-    tmp=$(mktemp -d)
-    (cd "$tmp" && apt-get download abcmidi >"$tmp/log" 2>&1) \
-      || { echo "real-music: cannot download abcmidi:" >&2; cat "$tmp/log" >&2; exit 1; }
-    dpkg -x "$tmp"/abcmidi_*.deb build/real-data/abcmidi
-    rm -rf "$tmp"
-  fi
+  [ -f "$abc/araber.abc" ] || unpack_package abcmidi build/real-data/abcmidi
 fi
 python3 scripts/abc-tunes.py "$out/tunes" araber="$abc/araber.abc" baym_rebin="$abc/baym_rebin.abc" boys="$abc/boys.abc" \
   coleraine="$abc/coleraine.abc" dergasn="$abc/dergasn.abc" horses_branle="$abc/demo.abc:1" \
   trumpet_hornpipe="$abc/demo.abc:2" friendly_visit="$abc/demo.abc:6" roddy_mccawley="$abc/demo.abc:8"
 for mid in "$out"/tunes/*.mid; do
-  name=$(basename "${mid%.*}")
-  fluidsynth -ni -q -g 0.5 -r 44100 -F "$out/tunes/$name.fs.wav" /usr/share/sounds/sf2/FluidR3_GM.sf2 "$mid"
-  ffmpeg -nostdin -v error -y -i "$out/tunes/$name.fs.wav" -t 120 -ac 1 -ar 44100 -c:a pcm_s16le "$out/tunes/$name.wav"
-  rm -f "$out/tunes/$name.fs.wav"
+  play_midi "$mid" "${mid%.*}.wav" -t 120
 done
 python3 scripts/midi-grid.py "$out/tunes" tune 120
 
