@@ -115,20 +115,19 @@ int run_beats(const std::string& track, const std::string& reference, const std:
             return 2;
         }
         nlohmann::ordered_json list = nlohmann::ordered_json::array();
-        int off = 0, outside = 0;
-        for (const auto& c : analysis::check_cuts(est, *cuts, fps)) {
+        const auto checked = analysis::check_cuts(est, *cuts, fps);
+        for (const auto& c : checked) {
             list.push_back({{"cut", c.cut}, {"beat", c.beat}, {"beat_index", c.beat_index}, {"offset_ms", c.offset_ms},
                             {"offset_frames", c.offset_frames}, {"off_beat", c.off_beat}, {"outside_music", c.outside_music}});
-            off += c.off_beat;
-            outside += c.outside_music;
             if (!json)
                 std::printf("cut %9.3f s  beat %4lld at %9.3f s  %+8.1f ms  %+6.2f frames%s\n", c.cut, static_cast<long long>(c.beat_index),
                             c.beat, c.offset_ms, c.offset_frames, analysis::cut_remark(c));
         }
         out["cuts"] = list;
         if (!json) {
-            std::printf("%d of %zu cuts off the beat (beyond half a frame)", off, cuts->size() - static_cast<size_t>(outside));
-            if (outside) std::printf("; %d outside the music (no beat to land on)", outside);
+            const analysis::CutTally n = analysis::tally(checked);
+            std::printf("%d of %d cuts off the beat (beyond half a frame)", n.off, n.checked());
+            if (n.outside) std::printf("; %d outside the music (no beat to land on)", n.outside);
             std::printf("\n");
         }
     }

@@ -121,15 +121,14 @@ int run_status(const std::string& folder, bool as_json) {
     std::printf("edit: %zu shots, %s (%.3f s) at %s fps\n", e->shots.size(), timecode(len, e->rate).c_str(),
                 e->length().to_double(), e->rate.str().c_str());
     if (beats) {
-        int on = 0, outside = 0;
-        for (const auto& o : offsets) on += o.on_beat(), outside += o.outside_music;
+        const analysis::CutTally n = analysis::tally(offsets);
         if (!beats->steady)
             std::printf("song: %s: no steady beat found (confidence %.2f): cuts are not checked against a beat\n", e->audio.filename().c_str(),
                         beats->confidence);
         else
-            std::printf("song: %s, %.1f BPM, %zu beats; %d of %zu cuts on the beat (within half a frame)%s%s\n", e->audio.filename().c_str(),
-                        beats->tempo_bpm, beats->beats.size(), on, offsets.size() - static_cast<size_t>(outside),
-                        outside ? (", " + std::to_string(outside) + " outside the music (no beat to land on)").c_str() : "",
+            std::printf("song: %s, %.1f BPM, %zu beats; %d of %d cuts on the beat (within half a frame)%s%s\n", e->audio.filename().c_str(),
+                        beats->tempo_bpm, beats->beats.size(), n.on, n.checked(),
+                        n.outside ? (", " + std::to_string(n.outside) + " outside the music (no beat to land on)").c_str() : "",
                         beats->uncertain() ? "; the beat grid is uncertain (confidence below 0.5): check it in the edit view" : "");
         if (beats->alternatives.size() > 1) {
             std::printf("other tempi:");

@@ -204,15 +204,14 @@ void build_review_panel(Review& r, int64_t frame, const review::KeyMap& keys) {
         if (e.audio.empty()) {
             ImGui::TextUnformatted("song: (none: reelsync FOLDER --audio SONG)");
         } else if (r.beats()) {
-            int on = 0, outside = 0;
-            for (const auto& o : offsets) on += o.on_beat(), outside += o.outside_music;
+            const analysis::CutTally n = analysis::tally(offsets);
             const auto& b = *r.beats();
             if (!b.steady) {
                 ImGui::TextColored(ImVec4(1, 0.6f, 0.2f, 1), "song: %s  no steady beat found (likeliest %.1f BPM; A tries it, T taps the tempo)",
                                    e.audio.filename().c_str(), b.tempo_bpm);
             } else {
-                ImGui::Text("song: %s  %.1f BPM   %d of %zu cuts on the beat%s", e.audio.filename().c_str(), b.tempo_bpm, on,
-                            offsets.size() - static_cast<size_t>(outside), outside ? ", others outside the music" : "");
+                ImGui::Text("song: %s  %.1f BPM   %d of %d cuts on the beat%s", e.audio.filename().c_str(), b.tempo_bpm, n.on, n.checked(),
+                            n.outside ? ", others outside the music" : "");
                 if (b.uncertain()) {
                     ImGui::SameLine();
                     ImGui::TextColored(ImVec4(1, 0.6f, 0.2f, 1), "  grid uncertain (confidence %.2f)", b.confidence);
@@ -262,11 +261,11 @@ void build_review_panel(Review& r, int64_t frame, const review::KeyMap& keys) {
                 ImGui::TableNextColumn();
                 if (i > 0 && i - 1 < offsets.size()) {
                     const auto& o = offsets[i - 1];
-                    const ImVec4 col = o.off_beat ? ImVec4(1.0f, 0.45f, 0.4f, 1.0f) : ImVec4(0.4f, 0.9f, 0.5f, 1.0f);
                     if (o.outside_music)
                         ImGui::TextDisabled("%s", analysis::cut_remark(o) + 2);  // no beat to land on
                     else
-                        ImGui::TextColored(col, "%+6.1f ms %+5.2f f", o.offset_ms, o.offset_frames);
+                        ImGui::TextColored(o.off_beat ? ImVec4(1.0f, 0.45f, 0.4f, 1.0f) : ImVec4(0.4f, 0.9f, 0.5f, 1.0f), "%+6.1f ms %+5.2f f",
+                                           o.offset_ms, o.offset_frames);
                 }
                 // The cut's jump in exposure, colour and contrast (out-frame against in-frame).
                 ImGui::TableNextColumn();

@@ -199,17 +199,15 @@ int run_scan(const ScanOptions& o) {
         std::printf("song: %s, %.1f BPM, %zu beats\n", o.audio.c_str(), beats.tempo_bpm, beats.beats.size());
         if (auto e = project::build_edit(*proj); e && !e->shots.empty()) {
             a["cuts"] = json::array();
-            int on = 0, outside = 0;
             const auto offsets = project::cut_offsets(*e, beats.beats);
             for (size_t i = 0; i < offsets.size(); ++i) {
                 const auto& c = offsets[i];
-                on += c.on_beat();
-                outside += c.outside_music;
                 a["cuts"].push_back({{"into", e->shots[i + 1].name}, {"record_seconds", c.cut}, {"beat", c.beat}, {"beat_offset_ms", c.offset_ms},
                                      {"beat_offset_frames", c.offset_frames}, {"on_beat", c.on_beat()}, {"outside_music", c.outside_music}});
             }
-            std::printf("edit: %d of %zu cuts on the beat (within half a frame)%s\n", on, offsets.size() - static_cast<size_t>(outside),
-                        outside ? (", " + std::to_string(outside) + " outside the music").c_str() : "");
+            const analysis::CutTally n = analysis::tally(offsets);
+            std::printf("edit: %d of %d cuts on the beat (within half a frame)%s\n", n.on, n.checked(),
+                        n.outside ? (", " + std::to_string(n.outside) + " outside the music").c_str() : "");
         }
         out["audio"] = std::move(a);
     }

@@ -5,6 +5,12 @@
 
 namespace reelsync::analysis {
 
+CutTally tally(const std::vector<CutOffset>& cuts) {
+    CutTally t;
+    for (const CutOffset& c : cuts) ++(c.outside_music ? t.outside : c.off_beat ? t.off : t.on);
+    return t;
+}
+
 const char* cut_remark(const CutOffset& c) {
     if (c.outside_music) return c.offset_ms > 0 ? "  after the music" : "  before the music";
     return c.off_beat ? "  OFF BEAT" : "";

@@ -22,6 +22,13 @@ struct CutOffset {
     bool on_beat() const { return !off_beat && !outside_music; }
 };
 
+// How many cuts land on the beat, off it, and outside the music; checked(): on and off.
+struct CutTally {
+    int on = 0, off = 0, outside = 0;
+    int checked() const { return on + off; }
+};
+CutTally tally(const std::vector<CutOffset>& cuts);
+
 // "  OFF BEAT", "  after the music", "  before the music" or "": the remark a cut list prints.
 const char* cut_remark(const CutOffset& c);
 

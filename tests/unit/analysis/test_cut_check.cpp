@@ -62,6 +62,11 @@ TEST(CutCheck, CutsOutsideTheMusicAreNeitherOnNorOffTheBeat) {
     }
     EXPECT_NEAR(r[6].offset_ms, 510.0, 1e-6);  // still measured from the last beat
     EXPECT_EQ(r[7].beat_index, 39);
+    const CutTally n = tally(r);
+    EXPECT_EQ(n.on, 2);
+    EXPECT_EQ(n.off, 2);
+    EXPECT_EQ(n.outside, 4);
+    EXPECT_EQ(n.checked(), 4);
     // One beat: no spacing to tell the music's span by, every cut is checked.
     auto one = check_cuts({5.0}, {1.0, 9.0}, {25, 1});
     ASSERT_EQ(one.size(), 2u);
