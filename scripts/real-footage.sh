@@ -12,7 +12,7 @@
 # Usage: scripts/real-footage.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version=6
+version=7
 out=build/real-footage
 [ -f "$out/complete-v$version" ] && { echo "real-footage: set present ($out)"; exit 0; }
 rm -rf "$out"
@@ -60,7 +60,7 @@ Effet_force_magnetique.ogv	held	cuts	python3-mecavideo	cut 2	a title card for tw
 phone.mp4	tune	fact	forensics-samples-files	timestamps 1	a phone shot whose second frame comes 0.18 s after the first
 balle1-vp9.avi	held	fact	python3-mecavideo	timestamps 1	a ball shot whose first frame spacings are irregular
 movie-hello.mp4	tune	fact	forensics-samples-files	cadence	a screen recording at 30 fps whose picture changes every other frame
-tree.avi	tune	watch	opencv-doc	-	a handheld tree shot with irregular timestamps
+tree.avi	tune	fact	opencv-doc	timestamps 1; timestamps 16; timestamps 31; timestamps 34; timestamps 46; timestamps 55; timestamps 58; timestamps 61	a handheld shot of a tree against the sky, a hand waved past the lens; 68 frames 0.33-0.73 s apart (29.5 s), 8 of the spacings 0.53 s or more against a typical 0.40
 wannaworktogether.mp4	tune	watch	openboard-common	-	3 minutes of collage animation: cuts, transitions, holds
 Megamind_bugy.avi	tune	watch	opencv-doc	-	the trailer's twin shipped for a bug report (decodes without errors)
 diver.mov	tune	fact	pd-extendedview	cadence; end_decay 341	a handheld underwater shot (MJPEG, 14 s): every third frame repeats the one before (a pulldown), and its last 10 frames repeat

@@ -954,16 +954,28 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
         // By pixels, or by brightness alone (busy content hides the pixel change).
         const GlitchEvidence whole = glitch_evidence(m[i].diff_prev, m[i + 1].diff_prev, m[i + 1].diff_prev2, m[i - 1].luma_mean,
                                                      m[i].luma_mean, m[i + 1].luma_mean, {c.jump_min_diff, c.glitch_ratio, c.glitch_luma});
-        // ... or part of the picture alone (a local glitch: a few tiles, each by twice the margins).
+        // ... or part of the picture alone (a local glitch: a few tiles, each by twice the margins),
+        // where no more tiles burst into motion in that frame (change by as much, and glitch_ratio
+        // times their own typical change around, but not come back): a hand swept past the lens
+        // between two frames is in a few tiles for one frame only, as a glitch is, while the
+        // tiles it sweeps through change at once too.
         const GlitchTest part{2 * c.jump_min_diff, 2 * c.glitch_ratio, 2 * c.glitch_luma};
-        int tiles = 0;
+        int tiles = 0, bursts = 0;
         for (size_t t = 0; t < static_cast<size_t>(kTiles); ++t) {
             auto f = [](float v) { return static_cast<double>(v); };
             const GlitchEvidence e = glitch_evidence(f(m[i].tile_diff[t]), f(m[i + 1].tile_diff[t]), f(m[i + 1].tile_diff2[t]),
                                                      f(m[i - 1].tile_mean[t]), f(m[i].tile_mean[t]), f(m[i + 1].tile_mean[t]), part);
-            tiles += e.by_pixels || e.by_brightness;
+            if (e.by_pixels || e.by_brightness) {
+                ++tiles;
+            } else if (f(m[i].tile_diff[t]) >= part.min_diff) {
+                std::vector<double> around;
+                for (int64_t k = std::max<int64_t>(1, i - 8); k <= std::min(n - 1, i + 8); ++k)
+                    if (k != i && k != i + 1) around.push_back(f(m[k].tile_diff[t]));
+                bursts += f(m[i].tile_diff[t]) >= c.glitch_ratio * std::max(median_of(around), 0.5);
+            }
         }
-        if (whole.by_pixels || whole.by_brightness || tiles >= 2) {
+        const bool alone = tiles >= 2 && bursts <= tiles;
+        if (whole.by_pixels || whole.by_brightness || alone) {
             glitch[static_cast<size_t>(i)] = true;
             const double sev = whole.by_pixels      ? whole.pixels / (c.glitch_ratio * 4)
                                : whole.by_brightness ? whole.swing / (c.glitch_luma * 4)
@@ -1136,15 +1148,19 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
     }
 
     // Local flicker: one part of the picture flickers while the whole picture's mean hardly moves
-    // (a flickering face or sky). Per tile, the same reversing swings, larger; overlapping runs of
-    // several tiles are one flag.
+    // (a flickering face or sky). Per tile, the same reversing swings, larger, each coming back to
+    // the brightness before it (local_flicker_back): a hand waved across a bright sky swings a
+    // tile's brightness too, but each swing lands somewhere else; overlapping runs of several tiles
+    // are one flag.
     auto tile_mean = [&](int t, int64_t k) { return static_cast<double>(m[k].tile_mean[static_cast<size_t>(t)]); };
     {
         std::vector<std::pair<int64_t, int64_t>> runs;  // [first, last] frames of a tile's flicker
         for (int t = 0; t < kTiles; ++t) {
             auto tile_flickers = [&](int64_t i) {
                 if (special(i) || special(i - 1) || special(i + 1)) return false;
-                return swing(i, [&](int64_t k) { return tile_mean(t, k); }, c.local_flicker_luma);
+                if (!swing(i, [&](int64_t k) { return tile_mean(t, k); }, c.local_flicker_luma)) return false;
+                const double up = tile_mean(t, i) - tile_mean(t, i - 1), down = tile_mean(t, i + 1) - tile_mean(t, i);
+                return std::fabs(tile_mean(t, i + 1) - tile_mean(t, i - 1)) <= c.local_flicker_back * std::min(std::fabs(up), std::fabs(down));
             };
             for_runs(tile_flickers, [&](int64_t i, int64_t j) {
                 if (j - i + 1 >= 3) runs.emplace_back(i - 1, j + 1);
@@ -1261,6 +1277,7 @@ void for_each_field(DetectorConfig& c, F&& f) {
     f("flicker_luma", c.flicker_luma);
     f("flicker_chroma", c.flicker_chroma);
     f("local_flicker_luma", c.local_flicker_luma);
+    f("local_flicker_back", c.local_flicker_back);
     f("blur_ratio", c.blur_ratio);
     f("blur_motion", c.blur_motion);
     f("timestamp_tolerance", c.timestamp_tolerance);

@@ -130,7 +130,9 @@ struct DetectorConfig {
     double glitch_luma = 12.0;    // or one frame this much brighter or darker than both neighbours
     double flicker_luma = 2.5;    // frame-to-frame swings of mean luma that reverse every frame
     double flicker_chroma = 2.0;  // the same for mean Cb/Cr (colour flicker)
-    double local_flicker_luma = 10.0;  // the same for one tile of the picture (1/48 of it), 4+ frames
+    double local_flicker_luma = 10.0;  // the same for one tile of the picture (1/48 of it), 4+ frames,
+    double local_flicker_back = 0.5;   // each swing coming back: the tile's brightness after it within this
+                                       // share of the swing of where it was before (a moving object swings on)
     double blur_window_fps = 30;  // the typical sharpness is taken over +-3 s at this rate
     double blur_ratio = 0.55;     // sharpness below this share of the typical sharpness around it,
     double blur_motion = 2.5;     // unless the soft frames move this many times faster than those around (motion blur)
