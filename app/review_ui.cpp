@@ -220,6 +220,8 @@ void build_review_panel(Review& r, int64_t frame, const review::KeyMap& keys) {
                     ImGui::SameLine();
                     ImGui::TextDisabled("  A: other tempo");
                 }
+                ImGui::SameLine();
+                ImGui::TextDisabled("  Shift+A: off-beat");
             }
         } else {
             ImGui::Text("song: %s  %s", e.audio.filename().c_str(), r.beats_pending() ? "(tracking beats...)" : "");

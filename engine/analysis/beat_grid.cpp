@@ -16,6 +16,7 @@ nlohmann::json to_json(const GridCorrection& c) {
     }
     if (c.first_downbeat) j["first_downbeat"] = *c.first_downbeat;
     if (c.reading) j["reading"] = *c.reading;
+    if (c.offbeat) j["offbeat"] = true;
     return j;
 }
 
@@ -28,6 +29,7 @@ GridCorrection grid_correction_from_json(const nlohmann::json& j) {
     c.tapped_anchor = num("tapped_anchor").value_or(0.0);
     c.first_downbeat = num("first_downbeat");
     if (auto r = num("reading"); r && *r >= 0 && *r < 16) c.reading = static_cast<int>(*r);
+    c.offbeat = j.contains("offbeat") && j["offbeat"].is_boolean() && j["offbeat"].get<bool>();
     return c;
 }
 
@@ -54,13 +56,28 @@ BeatTrack corrected(const BeatTrack& tracked_in, const GridCorrection& c) {
         out.beats.clear();
         for (double t = c.tapped_anchor - std::floor(c.tapped_anchor / period) * period; t <= end + 1e-9; t += period) out.beats.push_back(t);
     }
+    // On the off-beat: each beat halfway to the next; the downbeats found on the beats move with
+    // them (below), a beat after the song's end goes.
+    std::vector<double> half(out.beats.size(), 0.0);  // per beat: how far it moved
+    if (c.offbeat && out.beats.size() >= 2) {
+        for (size_t i = 0; i < out.beats.size(); ++i)
+            half[i] = 0.5 * (i + 1 < out.beats.size() ? out.beats[i + 1] - out.beats[i] : out.beats[i] - out.beats[i - 1]);
+        for (size_t i = 0; i < out.beats.size(); ++i) out.beats[i] += half[i];
+    }
+    auto moved = [&](double t) {  // where the beat nearest t went
+        if (!c.offbeat || out.beats.size() < 2) return t;
+        size_t k = 0;
+        for (size_t i = 0; i < tracked.beats.size() && i < half.size(); ++i)
+            if (std::fabs(tracked.beats[i] - t) < std::fabs(tracked.beats[k] - t)) k = i;
+        return c.tapped_bpm > 0 ? t + 30.0 / c.tapped_bpm : t + half[k];
+    };
     for (double& b : out.beats) b += c.offset;
-    std::erase_if(out.beats, [](double b) { return b < 0; });
+    std::erase_if(out.beats, [&](double b) { return b < 0 || (c.offbeat && tracked.duration > 0 && b > tracked.duration); });
     // Downbeats: from the chosen first downbeat, else where the tracker found them (its phase kept
     // on the corrected grid), else none.
     out.downbeats.clear();
     std::optional<double> anchor = c.first_downbeat;
-    if (!anchor && !tracked.downbeats.empty()) anchor = tracked.downbeats.front() + c.offset;
+    if (!anchor && !tracked.downbeats.empty()) anchor = moved(tracked.downbeats.front()) + c.offset;
     if (anchor && !out.beats.empty()) {
         const auto it = std::min_element(out.beats.begin(), out.beats.end(),
                                          [&](double a, double b) { return std::fabs(a - *anchor) < std::fabs(b - *anchor); });

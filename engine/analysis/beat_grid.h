@@ -21,14 +21,17 @@ struct GridCorrection {
     double tapped_anchor = 0;              // ... a regular grid through this beat time (seconds)
     std::optional<double> first_downbeat;  // the beat nearest this time is beat 1 of a bar
     std::optional<int> reading;            // the tracker's tempo reading of this index is the grid (unset: as tracked)
-    bool empty() const { return offset == 0 && tapped_bpm <= 0 && !first_downbeat && !reading; }
+    bool offbeat = false;                  // every beat moved halfway to the next: the grid was on the off-beat
+    bool empty() const { return offset == 0 && tapped_bpm <= 0 && !first_downbeat && !reading && !offbeat; }
 };
 nlohmann::json to_json(const GridCorrection& c);
 GridCorrection grid_correction_from_json(const nlohmann::json& j);  // missing fields: no correction
 
 // The tracked grid with the correction applied: the chosen tempo reading (when one is chosen: its
-// beats, bars and downbeats, and the grid counts as steady - the director heard the beat),
-// beats, tempo and downbeats (every `beats_per_bar`th beat from the first downbeat, when one is known).
+// beats, bars and downbeats, and the grid counts as steady - the director heard the beat), the
+// tapped tempo, the move onto the off-beats (each beat halfway to the next, the last by half the
+// gap before it, so a drifting tempo stays followed), the nudge, and the downbeats (every
+// `beats_per_bar`th beat from the first downbeat, when one is known).
 BeatTrack corrected(const BeatTrack& tracked, const GridCorrection& c);
 
 // Tap tempo: taps (seconds on the song's clock) in a run; a gap of more than two seconds starts a

@@ -93,6 +93,7 @@ const std::vector<CommandSpec> kSpecs = {
     {"grid_downbeat", Arg::none, false, E, "the beat nearest the playhead is beat 1 of a bar", nullptr},
     {"grid_reset", Arg::none, false, E, "the beat grid as tracked", nullptr},
     {"grid_next_tempo", Arg::none, false, E, "the beat grid at the tracker's next likeliest tempo (half, double, ...)", nullptr},
+    {"grid_offbeat", Arg::none, false, E, "the beat grid half a beat later, onto its off-beats (again: back)", nullptr},
 };
 
 std::string_view trim(std::string_view s) {

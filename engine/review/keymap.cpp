@@ -108,6 +108,7 @@ Shift+.          nudge_grid +1ms
 B                grid_downbeat
 Shift+B          grid_reset
 A                grid_next_tempo
+Shift+A          grid_offbeat
 )";
 
 std::string lower(std::string_view s) {

@@ -137,7 +137,7 @@ public:
     }
     // The commands that correct the song's beat grid.
     static bool is_grid_command(const std::string& n) {
-        return n == "tap" || n == "nudge_grid" || n == "grid_next_tempo" || n == "grid_reset" || n == "grid_downbeat";
+        return n == "tap" || n == "nudge_grid" || n == "grid_next_tempo" || n == "grid_offbeat" || n == "grid_reset" || n == "grid_downbeat";
     }
     const std::vector<float>& waveform() const { return waveform_; }
     // Edit view: I/O trims put the cut they move on the nearest beat (S toggles).

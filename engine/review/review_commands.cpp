@@ -50,6 +50,11 @@ Outcome Review::grid_command(const Command& cmd, double at) {
         std::snprintf(what, sizeof what, "beat grid: %.1f BPM (reading %d of %d)", tracked_->alternatives[static_cast<size_t>(*c.reading)].tempo_bpm,
                       *c.reading + 1, n);
         correct_grid(c, what);
+    } else if (cmd.name == "grid_offbeat") {  // the grid sits on the off-beat: every beat halfway to the next (again: back)
+        c.offbeat = !c.offbeat;
+        c.first_downbeat.reset();  // a downbeat chosen on the other beats is halfway between two of these
+        std::snprintf(what, sizeof what, "%s", c.offbeat ? "beat grid on the off-beat: every beat half a beat later" : "beat grid back on its own beats");
+        correct_grid(c, what);
     } else if (cmd.name == "grid_reset") {
         correct_grid({}, "beat grid as tracked");
     } else if (cmd.name == "grid_downbeat") {

@@ -61,6 +61,48 @@ TEST(BeatGrid, TappedTempoReplacesTheGridAndKeepsTheBars) {
     EXPECT_TRUE(grid_correction_from_json(nlohmann::json::parse("{}")).empty());
 }
 
+// A grid tracked on the off-beat (Shift+A in the edit): every beat moves halfway to the next, the
+// last by half the gap before it, the downbeats with their beats; a beat past the song's end goes.
+// Where the tempo drifts, each beat moves by half its own gap. Stored and read back as JSON.
+TEST(BeatGrid, TheOffBeatMovesEveryBeatHalfwayToTheNext) {
+    GridCorrection c;
+    c.offbeat = true;
+    const GridCorrection back = grid_correction_from_json(to_json(c));
+    EXPECT_TRUE(back.offbeat);
+    EXPECT_FALSE(back.empty());
+    BeatTrack g = corrected(tracked_120(), back);
+    ASSERT_EQ(g.beats.size(), tracked_120().beats.size());  // the last, 9.75 + 0.25, is the song's end
+    for (size_t k = 0; k < g.beats.size(); ++k) EXPECT_NEAR(g.beats[k], 0.5 + 0.5 * static_cast<double>(k), 1e-12);
+    ASSERT_GE(g.downbeats.size(), 2u);
+    EXPECT_NEAR(g.downbeats[0], 1.5, 1e-12);  // the tracked bars opened on 1.25
+    EXPECT_NEAR(g.downbeats[1], 3.5, 1e-12);
+    // With a nudge: both.
+    c.offset = -0.01;
+    EXPECT_NEAR(corrected(tracked_120(), c).beats[3], 1.99, 1e-12);
+    // A drifting tempo: gaps 0.5, 0.6, 0.7.
+    BeatTrack d;
+    d.tempo_bpm = 100;
+    d.duration = 3;
+    d.beats = {0.0, 0.5, 1.1, 1.8};
+    c.offset = 0;
+    g = corrected(d, c);
+    ASSERT_EQ(g.beats.size(), 4u);
+    EXPECT_NEAR(g.beats[0], 0.25, 1e-12);
+    EXPECT_NEAR(g.beats[1], 0.8, 1e-12);
+    EXPECT_NEAR(g.beats[2], 1.45, 1e-12);
+    EXPECT_NEAR(g.beats[3], 2.15, 1e-12);
+    // Past the end: the song is 2 s long, its last beat moved to 2.15 goes.
+    d.duration = 2;
+    EXPECT_EQ(corrected(d, c).beats.size(), 3u);
+    // On a tapped tempo: half the tapped beat later.
+    c.tapped_bpm = 100;
+    c.tapped_anchor = 0.25;
+    g = corrected(tracked_120(), c);
+    ASSERT_GE(g.beats.size(), 2u);
+    EXPECT_NEAR(g.beats[0], 0.55, 1e-9);
+    EXPECT_NEAR(g.beats[1] - g.beats[0], 0.6, 1e-9);
+}
+
 TEST(BeatGrid, TapTempoFromJitteredTaps) {
     // Taps on a 128 BPM grid through 1.0 s, each off by up to +-15 ms.
     std::mt19937 rng(3);

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "analysis/beat_grid.h"
 #include "analysis/beat_scores.h"
 #include "analysis/beat_tracker.h"
 
@@ -79,10 +80,18 @@ constexpr int kHeldConfidentWrong = 2;
 constexpr int kTuneRightLevel = 45;  // of 52 tracks with a beat (43 before the 9 folk tunes joined, 7 of them at the right level)
 constexpr int kTuneBarsFound = 25;   // of 39 tracks with bars (30 before the folk tunes)
 constexpr int kHeldBarsFound = 5;    // of 11
+// Wrong grids (F < 0.8) that one correction in the edit view makes right (F >= 0.8): another of the
+// tracker's readings (A) or the grid moved onto its off-beats (Shift+A). Measured: 6 of 7 on the
+// tuning material (two drum and LMMS grids on the off-beat by Shift+A, four at half tempo by A),
+// 2 of 4 held out (the piano and the brass score at double tempo, by A); one track of room for the
+// LMMS renders.
+constexpr int kTuneOneKey = 5;
+constexpr int kHeldOneKey = 2;
 
 struct SplitScores {
     int tracks = 0, with_beat = 0, right_level = 0, wrong_level_offered = 0, free_tracks = 0, free_said = 0;
     int confident_wrong = 0;  // grids with F < 0.8 not marked uncertain: the director is not warned
+    int wrong = 0, one_key = 0;  // grids with F < 0.8; of them, right (F >= 0.8) after one key: A to a reading, or Shift+A
     int bars_found = 0;       // tracks with bars whose downbeat F is 0.8 or more
     std::vector<double> f, f_drums, f_down;
 };
@@ -124,16 +133,35 @@ SplitScores score(const std::vector<Entry>& set, std::initializer_list<const cha
         for (const auto& a : t->alternatives) offered |= std::fabs(a.tempo_bpm / e.bpm - 1) < 0.04;
         s.wrong_level_offered += !level && offered;
         s.confident_wrong += f < 0.8 && !t->uncertain();
-        std::printf("%-40s %-5s %-8s %6.1f BPM (true %6.1f)  F %.3f  downbeat F %6.3f  confidence %.2f%s%s\n", e.name.c_str(),
+        // What one key in the edit view makes of a wrong grid: another of the tracker's readings
+        // (A, the best of them), or the grid moved onto its off-beats (Shift+A).
+        std::string fix;
+        if (f < 0.8) {
+            ++s.wrong;
+            double best_alt = 0, offbeat = 0;
+            for (int k = 1; k < static_cast<int>(t->alternatives.size()); ++k) {
+                analysis::GridCorrection c;
+                c.reading = k;
+                best_alt = std::max(best_alt, analysis::f_measure(analysis::trim_beats(*ref), analysis::trim_beats(analysis::corrected(*t, c).beats)));
+            }
+            analysis::GridCorrection c;
+            c.offbeat = true;
+            offbeat = analysis::f_measure(analysis::trim_beats(*ref), analysis::trim_beats(analysis::corrected(*t, c).beats));
+            s.one_key += best_alt >= 0.8 || offbeat >= 0.8;
+            char b[96];
+            std::snprintf(b, sizeof b, "  (one key: another reading F %.3f, the off-beat F %.3f)", best_alt, offbeat);
+            fix = b;
+        }
+        std::printf("%-40s %-5s %-8s %6.1f BPM (true %6.1f)  F %.3f  downbeat F %6.3f  confidence %.2f%s%s%s\n", e.name.c_str(),
                     e.split.c_str(), e.cls.c_str(), t->tempo_bpm, e.bpm, f, fd, t->confidence, t->uncertain() ? " uncertain" : "",
-                    level ? "" : offered ? "  (right tempo among the alternatives)" : "  (right tempo not offered)");
+                    level ? "" : offered ? "  (right tempo among the alternatives)" : "  (right tempo not offered)", fix.c_str());
     }
     s.bars_found = static_cast<int>(std::count_if(s.f_down.begin(), s.f_down.end(), [](double f) { return f >= 0.8; }));
     std::printf("%d tracks (%d with a beat): F median %.3f, drum tracks median %.3f, right tempo level %d/%d (%d more offered as an "
                 "alternative), downbeat F median %.3f (>= 0.8 on %d of %zu tracks with bars), no steady beat said for %d of %d rubato tracks, "
-                "%d confident wrong grids (F < 0.8, not marked uncertain)\n",
+                "%d confident wrong grids (F < 0.8, not marked uncertain); %d of %d wrong grids right after one key (A or Shift+A)\n",
                 s.tracks, s.with_beat, median(s.f), median(s.f_drums), s.right_level, s.with_beat, s.wrong_level_offered, median(s.f_down),
-                s.bars_found, s.f_down.size(), s.free_said, s.free_tracks, s.confident_wrong);
+                s.bars_found, s.f_down.size(), s.free_said, s.free_tracks, s.confident_wrong, s.one_key, s.wrong);
     return s;
 }
 
@@ -157,13 +185,15 @@ TEST(RealMusic, HeldOutTracks) {
     ASSERT_FALSE(s.f_drums.empty());
     EXPECT_GE(*std::min_element(s.f_drums.begin(), s.f_drums.end()), kDrumTrackF);
     EXPECT_EQ(s.free_said, s.free_tracks);
-    // Confident wrong grids: 3 (the piano piece at double tempo, Reunion at 0.748, Unclaimed_Gift
-    // three sixteenths early). The issue asks for none; a floor, so that more shows. (Hydrogen's
+    // Confident wrong grids: 2 (the piano piece at double tempo, Unclaimed_Gift three sixteenths
+    // early; Reunion was a third until the grid ended with the music). The issue asks for none; a
+    // floor, so that more shows. (Hydrogen's
     // GM_kit_Jazzy was a fourth at its first scan, tracked on the swung off-beat; the rule that
     // fixed it came from looking at it, so it is tuning material now.)
     EXPECT_LE(s.confident_wrong, kHeldConfidentWrong);
     // Downbeat F >= 0.8 on 5 of the 11 tracks with bars (the issue asks for all).
     EXPECT_GE(s.bars_found, kHeldBarsFound);
+    EXPECT_GE(s.one_key, kHeldOneKey);
 }
 
 // The tuning material ("tune" and "seen").
@@ -177,7 +207,7 @@ TEST(RealMusic, TuningTracks) {
     ASSERT_GE(s.tracks, 54);
     EXPECT_GE(median(s.f), kTuneFMedian);
     // Grids that are wrong (F < 0.8) and not marked uncertain, which a director is not warned of:
-    // 3 (an off-beat drum track, a half-time song and a reggae song at half their tempo). A floor,
+    // 4 (an off-beat drum track, and a half-time song, a reggae song and a reel at half their tempo). A floor,
     // so that more shows.
     EXPECT_LE(s.confident_wrong, kTuneConfidentWrong);
     // The right tempo level on 38-39 of 42 LMMS and sequenced tracks (two LMMS songs followed at
@@ -186,4 +216,5 @@ TEST(RealMusic, TuningTracks) {
     EXPECT_GE(s.right_level, kTuneRightLevel);
     EXPECT_GE(s.bars_found, kTuneBarsFound);
     EXPECT_EQ(s.free_said, s.free_tracks);
+    EXPECT_GE(s.one_key, kTuneOneKey);
 }

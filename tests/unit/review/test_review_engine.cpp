@@ -373,6 +373,15 @@ TEST(ReviewEngine, BeatGridCorrectionsByCommand) {
     EXPECT_TRUE(project::grid_correction(r.project(), song_path).empty());
     for (size_t i = 0; i < tracked.size(); ++i) EXPECT_NEAR(r.beats()->beats[i], tracked[i], 1e-9);
 
+    // On the off-beat: every beat halfway to the next; the same command again puts it back.
+    EXPECT_EQ(run(r, "grid_offbeat"), Outcome::done);
+    EXPECT_TRUE(project::grid_correction(r.project(), song_path).offbeat);
+    ASSERT_GE(r.beats()->beats.size(), tracked.size() - 1);
+    for (size_t i = 0; i + 1 < tracked.size(); ++i) EXPECT_NEAR(r.beats()->beats[i], 0.5 * (tracked[i] + tracked[i + 1]), 1e-9);
+    EXPECT_EQ(run(r, "grid_offbeat"), Outcome::done);
+    EXPECT_TRUE(project::grid_correction(r.project(), song_path).empty());
+    for (size_t i = 0; i < tracked.size(); ++i) EXPECT_NEAR(r.beats()->beats[i], tracked[i], 1e-9);
+
     // Saved in the project: a second connection reads the correction.
     run(r, "nudge_grid +5ms");
     auto again = project::Project::open(dir);
