@@ -7,6 +7,17 @@
 
 namespace reelsync::analysis {
 
+namespace {
+// The index of the beat nearest t (the earlier of two as near) in sorted, non-empty beats.
+size_t nearest_index(double t, const std::vector<double>& beats) {
+    const auto it = std::lower_bound(beats.begin(), beats.end(), t);
+    if (it == beats.end()) return beats.size() - 1;
+    if (it == beats.begin()) return 0;
+    const size_t k = static_cast<size_t>(it - beats.begin());
+    return (beats[k] - t) < (t - beats[k - 1]) ? k : k - 1;
+}
+}  // namespace
+
 nlohmann::json to_json(const GridCorrection& c) {
     nlohmann::json j = nlohmann::json::object();
     if (c.offset != 0) j["offset"] = c.offset;
@@ -56,33 +67,26 @@ BeatTrack corrected(const BeatTrack& tracked_in, const GridCorrection& c) {
         out.beats.clear();
         for (double t = c.tapped_anchor - std::floor(c.tapped_anchor / period) * period; t <= end + 1e-9; t += period) out.beats.push_back(t);
     }
-    // On the off-beat: each beat halfway to the next; the downbeats found on the beats move with
-    // them (below), a beat after the song's end goes.
-    std::vector<double> half(out.beats.size(), 0.0);  // per beat: how far it moved
+    // Where the tracker found the bars: its first downbeat, on the grid as it is so far.
+    std::optional<double> tracked_downbeat;
+    if (!tracked.downbeats.empty()) tracked_downbeat = tracked.downbeats.front();
+    // On the off-beat: each beat halfway to the next (the last by half the gap before it), the
+    // tracker's downbeat with its beat; a beat past the song's end goes (below).
     if (c.offbeat && out.beats.size() >= 2) {
-        for (size_t i = 0; i < out.beats.size(); ++i)
-            half[i] = 0.5 * (i + 1 < out.beats.size() ? out.beats[i + 1] - out.beats[i] : out.beats[i] - out.beats[i - 1]);
-        for (size_t i = 0; i < out.beats.size(); ++i) out.beats[i] += half[i];
+        const std::vector<double> on = out.beats;
+        for (size_t i = 0; i < on.size(); ++i) out.beats[i] += 0.5 * (i + 1 < on.size() ? on[i + 1] - on[i] : on[i] - on[i - 1]);
+        if (tracked_downbeat) tracked_downbeat = out.beats[nearest_index(*tracked_downbeat, on)];
     }
-    auto moved = [&](double t) {  // where the beat nearest t went
-        if (!c.offbeat || out.beats.size() < 2) return t;
-        size_t k = 0;
-        for (size_t i = 0; i < tracked.beats.size() && i < half.size(); ++i)
-            if (std::fabs(tracked.beats[i] - t) < std::fabs(tracked.beats[k] - t)) k = i;
-        return c.tapped_bpm > 0 ? t + 30.0 / c.tapped_bpm : t + half[k];
-    };
     for (double& b : out.beats) b += c.offset;
     std::erase_if(out.beats, [&](double b) { return b < 0 || (c.offbeat && tracked.duration > 0 && b > tracked.duration); });
     // Downbeats: from the chosen first downbeat, else where the tracker found them (its phase kept
     // on the corrected grid), else none.
     out.downbeats.clear();
     std::optional<double> anchor = c.first_downbeat;
-    if (!anchor && !tracked.downbeats.empty()) anchor = moved(tracked.downbeats.front()) + c.offset;
+    if (!anchor && tracked_downbeat) anchor = *tracked_downbeat + c.offset;
     if (anchor && !out.beats.empty()) {
-        const auto it = std::min_element(out.beats.begin(), out.beats.end(),
-                                         [&](double a, double b) { return std::fabs(a - *anchor) < std::fabs(b - *anchor); });
-        const size_t first = static_cast<size_t>(it - out.beats.begin()) % static_cast<size_t>(std::max(1, tracked.beats_per_bar));
-        for (size_t k = first; k < out.beats.size(); k += static_cast<size_t>(std::max(1, tracked.beats_per_bar))) out.downbeats.push_back(out.beats[k]);
+        const size_t bar = static_cast<size_t>(std::max(1, tracked.beats_per_bar));
+        for (size_t k = nearest_index(*anchor, out.beats) % bar; k < out.beats.size(); k += bar) out.downbeats.push_back(out.beats[k]);
     }
     return out;
 }
@@ -110,13 +114,7 @@ std::optional<std::pair<double, double>> TapTempo::estimate() const {
     return std::make_pair(60.0 / period, anchor);
 }
 
-double nearest_beat(double t, const std::vector<double>& beats) {
-    if (beats.empty()) return t;
-    auto it = std::lower_bound(beats.begin(), beats.end(), t);
-    if (it == beats.end()) return beats.back();
-    if (it == beats.begin()) return *it;
-    return (*it - t) < (t - *(it - 1)) ? *it : *(it - 1);
-}
+double nearest_beat(double t, const std::vector<double>& beats) { return beats.empty() ? t : beats[nearest_index(t, beats)]; }
 
 std::vector<float> waveform_peaks(const std::vector<float>& mono, size_t buckets) {
     std::vector<float> peaks(buckets, 0.0f);
