@@ -941,6 +941,14 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
     // Jumps: one frame-to-frame change far above the typical change around it. Changes into or
     // out of black, blank or frozen stretches are those flags' business, not jumps.
     auto special = [&](int64_t i) { return i < 0 || i >= n || black(i) || blank(i) || still(i) || cut[static_cast<size_t>(i)]; };
+    // The typical value of a per-frame measure around frame i: its median over the 16 frames
+    // around, i and i + 1 (a one-frame jump's way in and out) left out.
+    auto typical_around = [&](int64_t i, auto get) {
+        std::vector<double> v;
+        for (int64_t k = std::max<int64_t>(1, i - 8); k <= std::min(n - 1, i + 8); ++k)
+            if (k != i && k != i + 1) v.push_back(get(k));
+        return median_of(v);
+    };
     // A glitch frame: far from both neighbours while they are close to each other (a one-frame
     // jump, e.g. a corrupt or negative frame, even in content that changes a lot every frame).
     std::vector<bool> glitch(static_cast<size_t>(n), false);
@@ -968,10 +976,8 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
             if (e.by_pixels || e.by_brightness) {
                 ++tiles;
             } else if (f(m[i].tile_diff[t]) >= part.min_diff) {
-                std::vector<double> around;
-                for (int64_t k = std::max<int64_t>(1, i - 8); k <= std::min(n - 1, i + 8); ++k)
-                    if (k != i && k != i + 1) around.push_back(f(m[k].tile_diff[t]));
-                bursts += f(m[i].tile_diff[t]) >= c.glitch_ratio * std::max(median_of(around), 0.5);
+                const double typical = typical_around(i, [&](int64_t k) { return f(m[k].tile_diff[t]); });
+                bursts += f(m[i].tile_diff[t]) >= c.glitch_ratio * std::max(typical, 0.5);
             }
         }
         const bool alone = tiles >= 2 && bursts <= tiles;
@@ -1190,14 +1196,9 @@ std::vector<Flag> detect_artifacts(const std::vector<FrameMetrics>& m, const Det
             // keeps its pixel change but moves its brightness).
             auto step = [&](int t, int64_t k) { return std::fabs(tile_mean(t, k) - tile_mean(t, k - 1)); };
             for (int t = 0; t < kTiles; ++t) {
-                std::vector<double> around, around_step;
-                for (int64_t k = std::max<int64_t>(1, i - 8); k <= std::min(n - 1, i + 8); ++k)
-                    if (k != i && k != i + 1) {
-                        around.push_back(static_cast<double>(m[k].tile_diff[static_cast<size_t>(t)]));
-                        around_step.push_back(step(t, k));
-                    }
-                score[static_cast<size_t>(t)] = std::max(static_cast<double>(m[i].tile_diff[static_cast<size_t>(t)]) - median_of(around),
-                                                         step(t, i) - median_of(around_step));
+                auto diff = [&](int64_t k) { return static_cast<double>(m[k].tile_diff[static_cast<size_t>(t)]); };
+                score[static_cast<size_t>(t)] = std::max(diff(i) - typical_around(i, diff),
+                                                         step(t, i) - typical_around(i, [&](int64_t k) { return step(t, k); }));
             }
             f.region = region_of(score, c.jump_min_diff);
         } else if (f.kind == FlagKind::flicker) {
