@@ -105,13 +105,14 @@ pid_t start_in_background(const std::string& cmd) {
     return pid;
 }
 
-// The first array task seen running ("JOB_INDEX"), waiting up to a minute; empty if none ran.
-std::string running_task() {
+// The first array task seen running ("JOB_INDEX") other than those in `skip`, waiting up to a
+// minute; empty if none ran.
+std::string running_task(const std::set<std::string>& skip = {}) {
     for (int k = 0; k < 1200; ++k) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         std::istringstream in(squeue_lines());
         for (std::string task, st; in >> task >> st;)
-            if (st == "RUNNING") return task;
+            if (st == "RUNNING" && !skip.count(task)) return task;
     }
     return "";
 }
@@ -230,11 +231,26 @@ TEST_F(Farm, AKilledTaskIsRetriedAndAKilledMergeAttachesAgain) {
     const std::string cmd = "exec " + q(t::reelsync_binary()) + " scan " + q(d) + " --farm slurm --shards 8 --retries 2 >" + q(log) + " 2>&1";
     const pid_t pid = start_in_background(cmd);
     ASSERT_GE(pid, 0);
-    // A running task of the job, cancelled.
-    const std::string cancelled = running_task();
-    ASSERT_FALSE(cancelled.empty()) << slurp(log);
-    std::string out;
-    ASSERT_EQ(t::run_command("scancel " + cancelled, &out), 0) << out;
+    // A running task of the job, cancelled before it wrote its result. squeue can still show a task
+    // running that has just written it (a cancel too late to lose anything, merged as it should be);
+    // then another running task is cancelled. The result is looked for the moment the task has left
+    // the queue, long before a retry of its shard could have written one.
+    std::string cancelled;
+    std::set<std::string> tried;
+    while (cancelled.empty() && tried.size() < 6) {
+        const std::string task = running_task(tried);
+        ASSERT_FALSE(task.empty()) << slurp(log);
+        tried.insert(task);
+        std::string out;
+        ASSERT_EQ(t::run_command("scancel " + task, &out), 0) << out;
+        for (int k = 0; k < 600 && ("\n" + squeue_lines()).find("\n" + task + " ") != std::string::npos; ++k)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const int shard = std::stoi(task.substr(task.find('_') + 1));
+        char name[40];
+        std::snprintf(name, sizeof name, "shard-%05d.json", shard);
+        if (!fs::exists(work / "results" / name)) cancelled = task;
+    }
+    ASSERT_FALSE(cancelled.empty()) << "every cancelled task had written its result: " << slurp(log);
     // The submitting command killed once it has merged a shard.
     bool merged = false;
     for (int k = 0; k < 1200 && !merged; ++k) {
