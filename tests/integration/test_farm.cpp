@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "farm/farm.h"
 #include "support/media_gen.h"
 #include "project/catalog.h"
 #include "project/project.h"
@@ -245,10 +246,7 @@ TEST_F(Farm, AKilledTaskIsRetriedAndAKilledMergeAttachesAgain) {
         ASSERT_EQ(t::run_command("scancel " + task, &out), 0) << out;
         for (int k = 0; k < 600 && ("\n" + squeue_lines()).find("\n" + task + " ") != std::string::npos; ++k)
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        const int shard = std::stoi(task.substr(task.find('_') + 1));
-        char name[40];
-        std::snprintf(name, sizeof name, "shard-%05d.json", shard);
-        if (!fs::exists(work / "results" / name)) cancelled = task;
+        if (!fs::exists(reelsync::farm::result_path(work, std::stoi(task.substr(task.find('_') + 1))))) cancelled = task;
     }
     ASSERT_FALSE(cancelled.empty()) << "every cancelled task had written its result: " << slurp(log);
     // The submitting command killed once it has merged a shard.
@@ -269,9 +267,8 @@ TEST_F(Farm, AKilledTaskIsRetriedAndAKilledMergeAttachesAgain) {
     const json state = json::parse(slurp(work / "state.json"));
     std::vector<fs::path> unmerged;
     for (size_t i = 0; i < state["shards"].size(); ++i) {
-        char name[40];
-        std::snprintf(name, sizeof name, "shard-%05zu.json", i);
-        if (state["shards"][i]["phase"] != "merged" && fs::exists(work / "results" / name)) unmerged.push_back(work / "results" / name);
+        const fs::path result = reelsync::farm::result_path(work, static_cast<int>(i));
+        if (state["shards"][i]["phase"] != "merged" && fs::exists(result)) unmerged.push_back(result);
     }
     ASSERT_GE(unmerged.size(), 2u) << state.dump(1);
     {
