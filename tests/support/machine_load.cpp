@@ -79,8 +79,12 @@ constexpr long kWatchPeriodNs = 10'000'000;
 constexpr long long kLateUs = 8000;
 
 LoadMeter::LoadMeter() : start_(sample()) {
-    const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
-    for (unsigned c = 0; c < cpus; ++c) {
+    // One watcher on each CPU this process may run on (a container may allow fewer than there are).
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;  // no watchers: withholding not measured
+    for (int c = 0; c < CPU_SETSIZE; ++c) {
+        if (!CPU_ISSET(c, &allowed)) continue;
         watchers_.push_back(std::make_unique<Watcher>());
         Watcher* w = watchers_.back().get();
         w->thread = std::thread([this, w, c] {
@@ -146,7 +150,7 @@ MachineLoad LoadMeter::read() const {
         ticks += std::max(0.0, t - (before == start_.others.end() ? 0.0 : before->second));
     }
     l.others_ms = ticks * tick_ms();
-    if (std::all_of(watchers_.begin(), watchers_.end(), [](const auto& w) { return w->realtime.load(); })) {
+    if (!watchers_.empty() && std::all_of(watchers_.begin(), watchers_.end(), [](const auto& w) { return w->realtime.load(); })) {
         l.withheld_ms = 0;
         for (const auto& w : watchers_) l.withheld_ms += static_cast<double>(w->late_us.load()) / 1000.0;
     }
