@@ -79,6 +79,7 @@ public:
         pause_us_.store(hold ? -1 : 0);
         held_.store(hold);
     }
+    bool held() const { return held_.load(); }
     // Artifact scans done (or failed); every one counted here has its result in take() already.
     size_t scanned() const { return scanned_.load(); }
     size_t to_scan() const { return to_scan_; }

@@ -102,6 +102,8 @@ public:
     double catalogue_seconds() const { return catalogue_seconds_; }
     // Every catalogue result has been handed out by tick() (thumbnails included).
     bool all_catalogued() const { return all_catalogued_; }
+    // Whether the catalogue is held (tick() holds it while a clip or the edit plays on few cores).
+    bool catalogue_held() const { return catalog_ && catalog_->held(); }
     bool note_editing = false;            // the note popup is open (keys go to the text field)
     std::string note_buffer;
     int64_t note_clip = -1;               // the clip whose note is being edited

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/threads.h"
 #include "core/timecode.h"
 #include "project/edit.h"
 #include "project/project.h"
@@ -273,6 +274,51 @@ TEST(ReviewEngine, MarksLandOnTheFrameOnScreenAtTheirInstant) {
     EXPECT_EQ(clip_named(*again, "b.mp4").mark_in, in.frame);
     EXPECT_EQ(clip_named(*again, "b.mp4").mark_out, out.frame);
     EXPECT_EQ(clip_named(*again, "b.mp4").status, project::Status::approved);
+}
+
+// On few cores (core/threads.h) the catalogue's probes, thumbnails and artifact pass hold while a
+// clip or the edit plays, so that playback keeps every frame, and go on when playback pauses or the
+// director is back in the browser. On more cores it never holds.
+TEST(ReviewEngine, TheCatalogueHoldsWhilePlaybackRunsOnFewCores) {
+    const fs::path dir = make_folder("hold");
+    Reviewing rv(dir);
+    ASSERT_TRUE(rv.r);
+    Session& s = rv.s;
+    Review& r = *rv.r;
+    const bool few = threads::few_cores();
+    std::printf("%u cores: the catalogue %s hold while playing\n", threads::cores(), few ? "should" : "should not");
+    (void)r.tick();
+    EXPECT_FALSE(r.catalogue_held()) << "held in the browser";
+
+    EXPECT_EQ(run(r, "open c.mp4"), Outcome::done);  // 4 s: plays through the checks below
+    ASSERT_TRUE(tick_until(r, [&] { return r.context() == Context::viewer && !r.pending(); }));
+    ASSERT_TRUE(s.player().playing());
+    (void)r.tick();
+    EXPECT_EQ(r.catalogue_held(), few) << "a clip playing in the viewer";
+    EXPECT_EQ(run(r, "pause"), Outcome::done);
+    (void)r.tick();
+    EXPECT_FALSE(r.catalogue_held()) << "the viewer paused";
+    EXPECT_EQ(run(r, "play"), Outcome::done);
+    (void)r.tick();
+    EXPECT_EQ(r.catalogue_held(), few) << "playing again";
+    EXPECT_EQ(run(r, "back"), Outcome::done);
+    (void)r.tick();
+    EXPECT_FALSE(r.catalogue_held()) << "back in the browser";
+
+    run(r, "first_clip");
+    run(r, "approve");  // a
+    run(r, "approve");  // b
+    EXPECT_EQ(run(r, "edit_view"), Outcome::done);
+    ASSERT_TRUE(tick_until(r, [&] { return r.context() == Context::edit && !r.pending(); }));
+    ASSERT_TRUE(s.playing_edit());
+    if (!s.player().playing()) {
+        EXPECT_EQ(run(r, "play"), Outcome::done);
+    }
+    (void)r.tick();
+    EXPECT_EQ(r.catalogue_held(), few) << "the edit playing";
+    EXPECT_EQ(run(r, "back"), Outcome::done);
+    (void)r.tick();
+    EXPECT_FALSE(r.catalogue_held()) << "back in the browser from the edit";
 }
 
 TEST(ReviewEngine, EditMovesTrimsAndCutsShots) {
