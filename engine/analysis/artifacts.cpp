@@ -161,14 +161,27 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
         return std::pair{during, std::max(before, after)};
     };
     // Where: the event's tiles whose own median of `value` over its frames is at least a third of
-    // the strongest tile's (tiles the fault only grazes drop out).
-    auto region_of_event = [&](const Event& e, auto&& value) {
-        TileScores score{};
-        for (int t : e.tiles) {
+    // the strongest tile's (tiles the fault only grazes drop out), and its neighbouring tiles where
+    // `value` rises with it as high and `rise` times their own median before and after: a fault
+    // shows unevenly (weak on flat ground, crossed by a walker for part of its span), and a tile
+    // where it shows less steadily than the event's conditions ask still belongs to where it is.
+    auto region_with_neighbours = [&](const Event& e, double rise, auto&& value) {
+        auto median_over = [&](int t, int64_t from, int64_t to) {
             std::vector<double> v;
-            for (int64_t i = e.first; i <= e.last; ++i)
+            for (int64_t i = std::max<int64_t>(0, from); i <= std::min(n - 1, to); ++i)
                 if (judged(i)) v.push_back(value(t, i));
-            score[static_cast<size_t>(t)] = median_of(v);
+            return v.empty() ? -1.0 : median_of(v);
+        };
+        TileScores score{};
+        double best = 0;
+        for (int t : e.tiles) best = std::max(best, score[static_cast<size_t>(t)] = median_over(t, e.first, e.last));
+        // (region_of keeps the tiles scoring a third of the best or more)
+        for (int t = 0; t < kTiles; ++t) {
+            if (std::find(e.tiles.begin(), e.tiles.end(), t) != e.tiles.end()) continue;
+            if (!std::any_of(e.tiles.begin(), e.tiles.end(), [&](int u) { return neighbours(t, u); })) continue;
+            const double during = median_over(t, e.first, e.last);
+            const double around = std::max(median_over(t, e.first - 20, e.first - 4), median_over(t, e.last + 4, e.last + 20));
+            if (around >= 0 && during >= best / 3 && during >= rise * std::max(around, 1e-3)) score[static_cast<size_t>(t)] = during;
         }
         return region_of(score, 1e-6);
     };
@@ -235,7 +248,7 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
         // before (where the shot itself hardly moves), or nearly all of the local flow reverses.
         // Boil is drawn afresh every frame: the frame two before is no closer.
         const FlagKind kind = median_of(back) < c.wobble_back || median_of(share) >= c.wobble_share ? FlagKind::wobble : FlagKind::boil;
-        flags.push_back({kind, e.first, e.last, std::min(1.0, j / 0.2), region_of_event(e, [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].motion.tile_jitter, t); })});
+        flags.push_back({kind, e.first, e.last, std::min(1.0, j / 0.2), region_with_neighbours(e, c.incoherent_contrast, [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].motion.tile_jitter, t); })});
     }
     // Wobble seen by the pixels alone (where sensor noise keeps the flow restless everywhere): tiles
     // that change from frame to frame far more than usual yet match the frame two before, frame
@@ -252,7 +265,7 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
         const auto [d, ref] = contrast(e, [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].tile_diff, t); });
         if (ref < 0 || d < 0.5 * c.incoherent_contrast * std::max(ref, 0.1)) continue;
         flags.push_back({FlagKind::wobble, e.first, e.last, std::min(1.0, d / (4 * c.sway_diff)),
-                         region_of_event(e, [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].tile_diff, t); })});
+                         region_with_neighbours(e, 0.5 * c.incoherent_contrast, [&](int t, int64_t i) { return at(m[static_cast<size_t>(i)].tile_diff, t); })});
     }
 
     // Pop: tiles that motion leaves mostly unexplained at frame a and again at frame b, calm
