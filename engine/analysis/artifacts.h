@@ -236,7 +236,7 @@ struct ScanControl {
 
 // Version of the measures and detectors: bump it whenever they change what they find, so results
 // cached elsewhere (a project's flag counts) are recomputed.
-inline constexpr int kDetectorVersion = 13;
+inline constexpr int kDetectorVersion = 14;
 
 // Decodes the whole clip and runs the detectors. Errors name the file.
 Result<ClipScan> scan_clip(const std::string& path, const DetectorConfig& cfg = {}, int threads = 0, ScanControl control = {});
