@@ -56,14 +56,21 @@ bool have_services(std::string* why) {
 
 // Plays `clip` paused in the window the observer watches (no scan, for `seconds` at most); returns
 // once its first picture is on screen and its output ports are being recorded (false if they
-// never were). `out` gets the player's output when the returned future is ready.
+// never were). `out` gets the player's output when the returned future is ready. The clips played
+// this way open on a grey or a white frame: the picture is on screen when the watched region's
+// mean luma reaches 40 (the window's first change may be its empty frame, drawn before the first
+// picture is decoded).
 std::future<int> play_paused(Observer& obs, const std::string& clip, int seconds, std::string* out, bool* up) {
     auto player = std::async(std::launch::async, [clip, seconds, out] {
         return run_command("timeout 60 '" + reelsync_binary() + "' play '" + clip + "' --paused --no-analysis --width " + std::to_string(kWinW) +
                                " --height " + std::to_string(kWinH) + " --duration " + std::to_string(seconds),
                            out);
     });
-    *up = obs.wait_changes(1, 20.0) >= 1;  // the paused frame
+    *up = obs.wait_changes(1, 20.0) >= 1;  // the window
+    for (int i = 0; *up && mean_luma(obs.change(obs.change_count() - 1).bgra) < 40; ++i) {  // the paused frame
+        *up = i < 2000;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     for (int i = 0; *up && obs.ports_connected() == 0; ++i) {
         *up = i < 1000;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
