@@ -166,21 +166,16 @@ void find_generative(const std::vector<FrameMetrics>& m, const DetectorConfig& c
     // shows unevenly (weak on flat ground, crossed by a walker for part of its span), and a tile
     // where it shows less steadily than the event's conditions ask still belongs to where it is.
     auto region_with_neighbours = [&](const Event& e, double rise, auto&& value) {
-        auto median_over = [&](int t, int64_t from, int64_t to) {
-            std::vector<double> v;
-            for (int64_t i = std::max<int64_t>(0, from); i <= std::min(n - 1, to); ++i)
-                if (judged(i)) v.push_back(value(t, i));
-            return v.empty() ? -1.0 : median_of(v);
-        };
+        auto tile_sides = [&](int t) { return sides(Event{{t}, e.first, e.last}, value); };  // one tile's during, before, after
         TileScores score{};
         double best = 0;
-        for (int t : e.tiles) best = std::max(best, score[static_cast<size_t>(t)] = median_over(t, e.first, e.last));
+        for (int t : e.tiles) best = std::max(best, score[static_cast<size_t>(t)] = std::get<0>(tile_sides(t)));
         // (region_of keeps the tiles scoring a third of the best or more)
         for (int t = 0; t < kTiles; ++t) {
             if (std::find(e.tiles.begin(), e.tiles.end(), t) != e.tiles.end()) continue;
             if (!std::any_of(e.tiles.begin(), e.tiles.end(), [&](int u) { return neighbours(t, u); })) continue;
-            const double during = median_over(t, e.first, e.last);
-            const double around = std::max(median_over(t, e.first - 20, e.first - 4), median_over(t, e.last + 4, e.last + 20));
+            const auto [during, before, after] = tile_sides(t);
+            const double around = std::max(before, after);
             if (around >= 0 && during >= best / 3 && during >= rise * std::max(around, 1e-3)) score[static_cast<size_t>(t)] = during;
         }
         return region_of(score, 1e-6);
