@@ -23,6 +23,14 @@ scripts/real-footage.sh >"$data_logs/real-footage.sh" 2>&1 &
 data_jobs[real-footage.sh]=$!
 scripts/make-demo.sh build/test-media/demo >"$data_logs/make-demo.sh" 2>&1 &  # the build's test-media folder
 data_jobs[make-demo.sh]=$!
+# The sanitizer build (below) is compiled beside them, at a lower priority: it fills the cores the
+# data sets leave idle, and is done before the suite starts (nothing compiles while it runs).
+asan=0
+if [ "${REELSYNC_ASAN:-1}" != "0" ] && [ $# -eq 0 ]; then
+  asan=1
+  nice -n 10 scripts/build-asan.sh >"$data_logs/build-asan.sh" 2>&1 &
+  data_jobs[build-asan.sh]=$!
+fi
 failed=""
 scripts/real-music.sh || failed+=" real-music.sh (exit $?)"
 for job in "${!data_jobs[@]}"; do
@@ -31,7 +39,7 @@ for job in "${!data_jobs[@]}"; do
 done
 rm -rf "$data_logs"
 [ -z "$failed" ] || { echo "test.sh: scripts failed:$failed"; exit 1; }
-phase "data sets"
+phase "data sets and sanitizer build"
 source scripts/services.sh
 trap reelsync_stop_services EXIT
 reelsync_start_display
@@ -59,23 +67,17 @@ if [ "${CI:-}" = "true" ] && grep -q "Skipped" "$log"; then
 fi
 [ "$rc" -eq 0 ] || exit "$rc"
 # The same suite's unit, integration and GPU tests again, built with AddressSanitizer and
-# UndefinedBehaviorSanitizer in build-asan (its own reelsync binary for the command-line tests).
-# Left out there: the real-time tests (the sanitizers' cost would be judged as the player's), the
-# farm (Slurm), and the detector and beat-tracker suites over real footage and music (test_analysis:
-# minutes of pixel loops, several times slower instrumented). REELSYNC_ASAN=0 skips this step.
-# Leak checking is off: the Vulkan loader and Mesa keep allocations for the life of the process.
-if [ "${REELSYNC_ASAN:-1}" != "0" ] && [ $# -eq 0 ]; then
+# UndefinedBehaviorSanitizer in build-asan (scripts/build-asan.sh, above; its own reelsync binary for
+# the command-line tests). Left out there: the real-time tests (the sanitizers' cost would be judged
+# as the player's), the farm (Slurm), and the detector and beat-tracker suites over real footage and
+# music (test_analysis: minutes of pixel loops, several times slower instrumented). REELSYNC_ASAN=0
+# skips this step. Leak checking is off: the Vulkan loader and Mesa keep allocations for the life
+# of the process.
+if [ "$asan" = 1 ]; then
   cd ..
-  asan_targets=(reelsync test_core test_media test_project test_review test_edit_reader test_integration test_gpu)
-  # -O1 and line tables only: what sanitizer reports need, at about half the compile time.
-  cmake -S . -B build-asan -DREELSYNC_SANITIZE=address -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g1" >/dev/null
   # The real footage and music the tests read live in the main build folder.
   for d in real-footage real-music real-data; do
     if [ -e "build/$d" ]; then ln -sfn "../build/$d" "build-asan/$d"; fi
-  done
-  cmake --build build-asan -j"$(nproc)" --target "${asan_targets[@]}" 2>&1 | grep -E "error|warning:|Built target (reelsync|test_)" || true
-  for t in "${asan_targets[@]}"; do
-    [ -e "build-asan/$t" ] || [ -e "build-asan/tests/$t" ] || { echo "test.sh: the ASan build of $t failed"; exit 1; }
   done
   echo "test.sh: the suite under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan)"
   set +e
@@ -83,7 +85,7 @@ if [ "${REELSYNC_ASAN:-1}" != "0" ] && [ $# -eq 0 ]; then
     ctest --test-dir build-asan --output-on-failure --no-tests=error -j2 -L "unit|integration|gpu" -E "_NOT_BUILT" | tee "$log"
   rc=${PIPESTATUS[0]}
   set -e
-  phase "sanitizer build and suite"
+  phase "sanitizer suite"
   if [ "${CI:-}" = "true" ] && grep -q "Skipped" "$log"; then
     echo "test.sh: CI=true and tests were skipped under ASan (above): failing"
     exit 1
