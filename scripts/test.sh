@@ -39,7 +39,7 @@ for job in "${!data_jobs[@]}"; do
 done
 rm -rf "$data_logs"
 [ -z "$failed" ] || { echo "test.sh: scripts failed:$failed"; exit 1; }
-phase "data sets and sanitizer build"
+if [ "$asan" = 1 ]; then phase "data sets and sanitizer build"; else phase "data sets"; fi
 source scripts/services.sh
 trap reelsync_stop_services EXIT
 reelsync_start_display
