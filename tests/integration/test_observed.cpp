@@ -334,7 +334,7 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
 
     const double length = edit->length().to_double();
     // Three runs at most. A run is judged whole; a run that fails is run again only where the
-    // JACK graph hiccuped during the edit (a server xrun, a cycle the recorder missed: the player's
+    // JACK graph hiccuped during the edit (a server xrun during the run, a cycle the recorder missed: the player's
     // sound can come a period later from there on, ALSA's jack device not telling it), and the
     // last run's faults stand. Where a run hiccuped, the clicks are fitted with a step at each
     // hiccup (ClickFit), at most a period (plus 1 ms) a hiccup. Seen: 2 of 11 runs here with one
@@ -367,11 +367,15 @@ TEST(Observed, EachCutsInFrameIsOnScreenAtTheCutInstant) {
         // 0.99-0.996x): the song's seconds are fitted as a line over the clicks.
         const std::vector<double> clicks = sound_onsets(o, 0.3f, 0.5);
         ASSERT_GE(clicks.size(), static_cast<size_t>(length)) << out;
-        disturbed = o.hiccup_between(clicks.front() - 0.5, clicks.back() + 1.5);
+        // (Any xrun the server reported while the run was recorded counts: it is reported from
+        // JACK's notification thread, whose timing on a busy machine is not the cycle's; one CI
+        // run saw 4 reported, none inside the edit, and its clicks 12.5 ms apart, two periods.
+        // A run judged again must still pass every check.)
+        disturbed = o.hiccup_between(clicks.front() - 0.5, clicks.back() + 1.5) || !o.xruns.empty();
         ClickFit fit = fit_clicks(o, clicks, false);
         std::printf("run %d: a song second lasts %.5f s at the output; clicks off that line by %.2f ms at most apart; the recorder missed "
                     "%zu JACK cycles, the server reported %zu xruns%s\n",
-                    run, fit.second, fit.spread_ms, o.unrecorded.size(), o.xruns.size(), disturbed ? " (during the edit)" : "");
+                    run, fit.second, fit.spread_ms, o.unrecorded.size(), o.xruns.size(), disturbed ? " (the run hiccuped)" : "");
         if (fit.spread_ms >= 2.0 && disturbed) {
             fit = fit_clicks(o, clicks, true);
             std::printf("run %d: with a step at each hiccup, clicks off their lines by %.2f ms at most apart; steps (ms):", run, fit.spread_ms);
