@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the sanitizer suite's targets (AddressSanitizer + UndefinedBehaviorSanitizer) into
-# build-asan/: reelsync and the test executables scripts/test.sh runs there. Fails when one is
-# not built.
+# build-asan/: reelsync and the test executables scripts/test.sh runs there. Fails, printing the
+# errors, when the build does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 asan_targets=(reelsync test_core test_media test_project test_review test_edit_reader test_integration test_gpu)
@@ -14,6 +14,3 @@ if ! cmake --build build-asan -j"$(nproc)" --target "${asan_targets[@]}" >"$log"
   exit 1
 fi
 grep -E "warning:|Built target (reelsync|test_)" "$log" || true
-for t in "${asan_targets[@]}"; do
-  [ -e "build-asan/$t" ] || [ -e "build-asan/tests/$t" ] || { echo "build-asan.sh: the ASan build of $t failed"; exit 1; }
-done
