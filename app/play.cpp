@@ -67,9 +67,15 @@ int run_headless(Session& s, const PlayOptions& o, review::CommandFeed& feed, Re
     const double start = steady_seconds();
     feed.set_start(start);
     int rc = 0;
+    std::string stopped_by;  // why the run ended with keys left to press
     while (!g_stop_requested.load() && !feed.quit()) {
         double now = steady_seconds();
-        if (o.duration > 0 && now - start >= o.duration) break;
+        if (o.duration > 0 && now - start >= o.duration) {
+            char d[64];
+            std::snprintf(d, sizeof d, "--duration %g ran out", o.duration);
+            stopped_by = d;
+            break;
+        }
         // The review's work and its commands may replace the session's player (an edit re-opened
         // after a trim): the player is looked up again after each, never held across them.
         if (review) (void)review->tick();  // the review's background work (a clip or an edit opening, the song)
@@ -118,6 +124,16 @@ int run_headless(Session& s, const PlayOptions& o, review::CommandFeed& feed, Re
             }
             if (o.duration <= 0 && feed.idle()) break;
         }
+        // Stopped (at the end, paused by a key or by --paused): a key later on the clock can never
+        // come due, and without a command interface nothing will move the clock again. Waiting
+        // for it would be a hang.
+        if (const auto next = feed.next_key_time(); o.duration <= 0 && !feed.has_ipc() && next && !player.playing() &&
+                                                    !(review && review->pending()) && *next > player.clock().time_at(now)) {
+            char at[96];
+            std::snprintf(at, sizeof at, "the clock stopped at %.3f s%s", player.clock().time_at(now), player.at_end() ? " (the end)" : "");
+            stopped_by = at;
+            break;
+        }
         if (auto err = s.reader().error()) {
             print_error(err->message);
             rc = 1;
@@ -126,6 +142,11 @@ int run_headless(Session& s, const PlayOptions& o, review::CommandFeed& feed, Re
         sleep_until(std::min({step->wake_at, now + 0.02, cmd_due}));
     }
     print_summary(s, steady_seconds() - start, o.ipc == "-" ? stderr : stdout);  // stdout carries the replies
+    // A script whose keys were not all pressed did not do what it was asked: never exit 0 then.
+    if (const std::string left = feed.unpressed(); rc == 0 && !left.empty() && !g_stop_requested.load()) {
+        print_error("--keys: " + left + (stopped_by.empty() ? "" : ": " + stopped_by));
+        rc = 1;
+    }
     return rc;
 }
 

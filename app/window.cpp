@@ -429,9 +429,13 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
         return {};
     };
 
+    bool ran_out = false;  // --duration ended the run (not the director closing the window)
     while (!glfwWindowShouldClose(glfw.window) && !ui.quit && !g_stop_requested.load()) {
         double now = steady_seconds();
-        if (o.duration > 0 && now - start >= o.duration) break;
+        if (o.duration > 0 && now - start >= o.duration) {
+            ran_out = true;
+            break;
+        }
         glfwPollEvents();
         if (!input.keys.empty()) {
             for (const KeyEvent& k : input.keys) {
@@ -580,6 +584,13 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
     swapchain->reset();
     ctx->reset();
     print_summary(s, steady_seconds() - start);
+    // A script whose keys were not all pressed when its time ran out did not do what it was asked.
+    if (const std::string left = feed.unpressed(); ran_out && rc == 0 && !left.empty()) {
+        char d[64];
+        std::snprintf(d, sizeof d, "--duration %g ran out", o.duration);
+        print_error("--keys: " + left + ": " + d);
+        rc = 1;
+    }
     return rc;
 }
 

@@ -1,6 +1,7 @@
 #include "review/command_feed.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 namespace reelsync::review {
@@ -31,16 +32,30 @@ Result<std::vector<ScriptedKey>> parse_keys(const std::string& spec) {
 CommandFeed::CommandFeed(const KeyMap& keymap, std::vector<ScriptedKey> keys, CommandServer* ipc)
     : keymap_(keymap), keys_(std::move(keys)), ipc_(ipc) {}
 
+std::string CommandFeed::unpressed() const {
+    if (quit_ || next_key_ >= keys_.size()) return {};
+    char t[32];
+    std::snprintf(t, sizeof t, "%.3f", keys_[next_key_].t);
+    return std::to_string(keys_.size() - next_key_) + " of " + std::to_string(keys_.size()) + " keys not pressed (the next: " + t +
+           ":" + keys_[next_key_].key + ")";
+}
+
 bool CommandFeed::idle() { return next_key_ >= keys_.size() && requests_.empty() && (!ipc_ || ipc_->closed()); }
 
 namespace {
-// The steady instant script time `t` comes at: the clock of what plays, else time since `start`;
-// nothing while the clock is stopped.
+// The steady instant script time `t` comes at: the clock of what plays, else time since `start`.
+// While the clock stands still the time does not come, with one exception: when playback is
+// stopped (paused by a key or --paused, or at the end; not a clip starting or a seek that will
+// play on), a key at or before the stopped instant is due now, so that "1.0:space,1.0:i" pauses
+// and then marks, and a key after a pause can start play again.
 std::optional<double> due(Session& s, Review* review, double t, double start, double now) {
     const bool clocked = s.has_player() && !(review && review->context() == Context::browser);
     if (!clocked) return start + t;
     timeline::Player& p = s.player();
-    if (!p.clock().playing()) return std::nullopt;
+    if (!p.clock().playing()) {
+        if (!p.playing() && t <= p.clock().time_at(now)) return now;
+        return std::nullopt;
+    }
     return now - (p.clock().time_at(now) - t);
 }
 }  // namespace

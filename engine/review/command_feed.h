@@ -42,6 +42,15 @@ public:
     // No key left, no request waiting, the command interface closed (or none).
     bool idle();
     bool has_ipc() const { return ipc_ != nullptr; }
+    // The scripted keys not pressed yet, and the script time of the next.
+    size_t keys_left() const { return keys_.size() - next_key_; }
+    std::optional<double> next_key_time() const {
+        if (next_key_ >= keys_.size()) return std::nullopt;
+        return keys_[next_key_].t;
+    }
+    // "2 of 5 keys not pressed (the next: 3.000:o)", or empty when every key was pressed or the
+    // script itself quit before the rest (a key after a quit is not pressed, by the script's own word).
+    std::string unpressed() const;
 
 private:
     Outcome run(Session& s, Review* review, const Command& c, double at);

@@ -132,9 +132,10 @@ public:
     bool continuity_pending() const { return continuity_job_.valid(); }
     // A command that needs the song's beat grid (a grid correction, a trim snapped to the beat)
     // while the grid is still being tracked: a script's or a key's command waits for it rather
-    // than being refused, and applies at its own clock instant.
+    // than being refused, and applies at its own clock instant. A grid the project had stored is
+    // there at once (the background job then decodes only the waveform): nothing waits for it.
     bool waits_for_grid(const Command& c) const {
-        if (!beats_pending()) return false;
+        if (!beats_pending() || tracked_) return false;
         return is_grid_command(c.name) || (snap_ && (c.name == "trim_in" || c.name == "trim_out"));
     }
     // The commands that correct the song's beat grid.

@@ -327,3 +327,48 @@ TEST(Scripting, ScriptsDriveTheReviewThroughALocalSocket) {
     EXPECT_EQ(text, "keep me");
     fs::remove(sock);
 }
+
+// Keys and a stopped clock. A key at or before the instant playback was paused at is pressed
+// there (pause, then mark what is on screen, then play on); a key later on a clock that nothing
+// will move again (paused, or the clip's end) can never come: the run ends with an error naming
+// it, rather than waiting for ever or exiting 0 without having done what the script asked. A key
+// left when --duration runs out is the same error; what the keys before it decided is kept.
+TEST(Scripting, KeysWhilePausedApplyAndAKeyThatCanNeverComeIsAnErrorNotAHang) {
+    const fs::path dir = make_folder("stopped clock");  // 90 frames at 30 fps: 3 s
+    const std::string play = reelsync::testing::timeout_command(60) + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
+                             " --headless --no-audio --no-analysis";
+    std::string out;
+    int rc = reelsync::testing::run_command(play + " --clip a.mp4 --keys 1.0:space,1.0:i,1.0:space,2.0:o", &out);
+    ASSERT_EQ(rc, 0) << out;
+    {
+        auto p = project::Project::open(dir);
+        ASSERT_TRUE(p);
+        const auto& a = clip_named(*p, "a.mp4");
+        // Paused just after 1.0 s: frame 30 is on screen (29 if its present was late); the mark
+        // is that frame, and playing on from there, O at 2.0 s marks frame 60 (or 59).
+        ASSERT_TRUE(a.mark_in) << out;
+        EXPECT_GE(*a.mark_in, 29);
+        EXPECT_LE(*a.mark_in, 31);
+        ASSERT_TRUE(a.mark_out) << out;
+        EXPECT_GE(*a.mark_out, 59);
+        EXPECT_LE(*a.mark_out, 61);
+    }
+    // Paused at 1.0 s with the next key at 2.0 s: no hang (the timeout's 124), an error.
+    rc = reelsync::testing::run_command(play + " --clip b.mp4 --keys 1.0:space,2.0:i", &out);
+    EXPECT_EQ(rc, 1) << out;
+    EXPECT_NE(out.find("--keys: 1 of 2 keys not pressed (the next: 2.000:I): the clock stopped at 1.0"), std::string::npos) << out;
+    // A key after the clip's end (2.967 s, its last frame's time).
+    rc = reelsync::testing::run_command(play + " --clip c.mp4 --keys 0.5:i,10:o", &out);
+    EXPECT_EQ(rc, 1) << out;
+    EXPECT_NE(out.find("the clock stopped at 2.967 s (the end)"), std::string::npos) << out;
+    // --duration runs out first (wall time: 1 s cannot reach the clock's 30 s).
+    rc = reelsync::testing::run_command(play + " --clip d.mp4 --duration 1 --keys 0.2:i,30:o", &out);
+    EXPECT_EQ(rc, 1) << out;
+    EXPECT_NE(out.find("--keys: 1 of 2 keys not pressed (the next: 30.000:O): --duration 1 ran out"), std::string::npos) << out;
+    auto p = project::Project::open(dir);
+    ASSERT_TRUE(p);
+    EXPECT_TRUE(clip_named(*p, "c.mp4").mark_in) << "the mark before the error is kept";
+    EXPECT_TRUE(clip_named(*p, "d.mp4").mark_in) << "the mark before the error is kept";
+    EXPECT_FALSE(clip_named(*p, "c.mp4").mark_out);
+    EXPECT_FALSE(clip_named(*p, "b.mp4").mark_in);
+}

@@ -327,9 +327,10 @@ TEST(ProjectCli, BeatGridCorrectionsAndSnappedTrimsFromTheKeys) {
     std::string out = cli("scan '" + d.string() + "' --audio '" + song + "'", &rc);
     ASSERT_EQ(rc, 0) << out;
     // The out at 1.30 s (frame 39, a cut at 1.333 s) snaps to the beat at about 1.5 s (+11 ms).
-    // (--duration is wall time from the start, the keys are on the clock: room for a busy machine.)
-    out = cli("play '" + d.string() + "' --edit --headless --no-audio --duration 4 --keys "
-                          "\"0.5:period,0.6:period,0.7:shift+period,0.9:b,1.1:s,1.3:o\"", &rc);
+    // (The keys are on the clock and Q ends the run after the last: --duration, wall time from
+    // the start, is only a bound, with room for a busy machine. A key left unpressed is an error.)
+    out = cli("play '" + d.string() + "' --edit --headless --no-audio --duration 60 --keys "
+                          "\"0.5:period,0.6:period,0.7:shift+period,0.9:b,1.1:s,1.3:o,1.4:q\"", &rc);
     ASSERT_EQ(rc, 0) << out;
     auto p = project::Project::open(d);
     ASSERT_TRUE(p);
@@ -382,8 +383,9 @@ TEST(ProjectCli, TheNextTempoReadingFromTheKeys) {
     const double second = alts[1]["tempo_bpm"].get<double>();
     EXPECT_GT(std::fabs(second - 120.0), 5.0);
 
-    // (A waits while the edit loads the song's grid; --duration is wall time: room for a busy machine.)
-    out = cli("play '" + d.string() + "' --edit --headless --no-audio --duration 3 --keys \"0.5:a\"", &rc);
+    // (status stored the grid, so A applies at once at 0.5 s on the clock; Q then ends the run,
+    // and --duration, wall time, is only a bound with room for a busy machine.)
+    out = cli("play '" + d.string() + "' --edit --headless --no-audio --duration 60 --keys \"0.5:a,0.6:q\"", &rc);
     ASSERT_EQ(rc, 0) << out;
     {
         auto p = project::Project::open(d);
