@@ -124,15 +124,18 @@ int run_headless(Session& s, const PlayOptions& o, review::CommandFeed& feed, Re
             }
             if (o.duration <= 0 && feed.idle()) break;
         }
-        // Stopped (at the end, paused by a key or by --paused): a key later on the clock can never
-        // come due, and without a command interface nothing will move the clock again. Waiting
-        // for it would be a hang.
-        if (const auto next = feed.next_key_time(); o.duration <= 0 && !feed.has_ipc() && next && !player.playing() &&
-                                                    !(review && review->pending()) && *next > player.clock().time_at(now)) {
-            char at[96];
-            std::snprintf(at, sizeof at, "the clock stopped at %.3f s%s", player.clock().time_at(now), player.at_end() ? " (the end)" : "");
-            stopped_by = at;
-            break;
+        // Stopped with its frame up (at the end, paused by a key or by --paused): with no keys
+        // left and no command interface the run is over; a key later on the clock can never come
+        // due, as without a command interface nothing will move the clock again. Waiting for
+        // either would be a hang.
+        if (o.duration <= 0 && !player.playing() && player.current() && !(review && review->pending())) {
+            if (feed.idle()) break;
+            if (const auto next = feed.next_key_time(); !feed.has_ipc() && next && *next > player.clock().time_at(now)) {
+                char at[96];
+                std::snprintf(at, sizeof at, "the clock stopped at %.3f s%s", player.clock().time_at(now), player.at_end() ? " (the end)" : "");
+                stopped_by = at;
+                break;
+            }
         }
         if (auto err = s.reader().error()) {
             print_error(err->message);

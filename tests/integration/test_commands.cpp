@@ -332,7 +332,8 @@ TEST(Scripting, ScriptsDriveTheReviewThroughALocalSocket) {
 // there (pause, then mark what is on screen, then play on); a key later on a clock that nothing
 // will move again (paused, or the clip's end) can never come: the run ends with an error naming
 // it, rather than waiting for ever or exiting 0 without having done what the script asked. A key
-// left when --duration runs out is the same error; what the keys before it decided is kept.
+// left when --duration runs out is the same error; what the keys before it decided is kept. A
+// headless run stopped with nothing left to press and no command interface ends.
 TEST(Scripting, KeysWhilePausedApplyAndAKeyThatCanNeverComeIsAnErrorNotAHang) {
     const fs::path dir = make_folder("stopped clock");  // 90 frames at 30 fps: 3 s
     const std::string play = reelsync::testing::timeout_command(60) + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
@@ -361,6 +362,19 @@ TEST(Scripting, KeysWhilePausedApplyAndAKeyThatCanNeverComeIsAnErrorNotAHang) {
     rc = reelsync::testing::run_command(play + " --clip c.mp4 --keys 0.5:i,10:o", &out);
     EXPECT_EQ(rc, 1) << out;
     EXPECT_NE(out.find("the clock stopped at 2.967 s (the end)"), std::string::npos) << out;
+    // Paused from the start with nothing to press and no command interface: the first frame is
+    // shown and the run ends (it used to wait for ever); a key at 0 starts play from there.
+    const auto presented = [](const std::string& o) {  // "played 1.23 s: N frames presented, ..."
+        const size_t at = o.find(" frames presented");
+        const size_t colon = o.rfind(": ", at);
+        return at == std::string::npos || colon == std::string::npos ? -1 : std::stoi(o.substr(colon + 2, at - colon - 2));
+    };
+    rc = reelsync::testing::run_command(play + " --clip a.mp4 --paused", &out);
+    EXPECT_EQ(rc, 0) << out;
+    EXPECT_EQ(presented(out), 1) << out;
+    rc = reelsync::testing::run_command(play + " --clip a.mp4 --paused --keys 0:space", &out);
+    EXPECT_EQ(rc, 0) << out;
+    EXPECT_GT(presented(out), 60) << out;  // played on to the end (a late frame may be dropped)
     // --duration runs out first (wall time: 1 s cannot reach the clock's 30 s).
     rc = reelsync::testing::run_command(play + " --clip d.mp4 --duration 1 --keys 0.2:i,30:o", &out);
     EXPECT_EQ(rc, 1) << out;
