@@ -345,11 +345,12 @@ TEST(Scripting, KeysWhilePausedApplyAndAKeyThatCanNeverComeIsAnErrorNotAHang) {
         auto p = project::Project::open(dir);
         ASSERT_TRUE(p);
         const auto& a = clip_named(*p, "a.mp4");
-        // Paused just after 1.0 s: frame 30 is on screen (29 if its present was late); the mark
-        // is that frame, and playing on from there, O at 2.0 s marks frame 60 (or 59).
+        // Paused when the key is handled, just after 1.0 s: frame 30 is on screen (29 if its
+        // present was late, a few later on a busy machine); the mark is the frame it paused on,
+        // and playing on from there, O at 2.0 s marks frame 60 (or 59).
         ASSERT_TRUE(a.mark_in) << out;
         EXPECT_GE(*a.mark_in, 29);
-        EXPECT_LE(*a.mark_in, 31);
+        EXPECT_LE(*a.mark_in, 40);
         ASSERT_TRUE(a.mark_out) << out;
         EXPECT_GE(*a.mark_out, 59);
         EXPECT_LE(*a.mark_out, 61);
@@ -357,7 +358,7 @@ TEST(Scripting, KeysWhilePausedApplyAndAKeyThatCanNeverComeIsAnErrorNotAHang) {
     // Paused at 1.0 s with the next key at 2.0 s: no hang (the timeout's 124), an error.
     rc = reelsync::testing::run_command(play + " --clip b.mp4 --keys 1.0:space,2.0:i", &out);
     EXPECT_EQ(rc, 1) << out;
-    EXPECT_NE(out.find("--keys: 1 of 2 keys not pressed (the next: 2.000:I): the clock stopped at 1.0"), std::string::npos) << out;
+    EXPECT_NE(out.find("--keys: 1 of 2 keys not pressed (the next: 2.000:I): the clock stopped at 1."), std::string::npos) << out;
     // A key after the clip's end (2.967 s, its last frame's time).
     rc = reelsync::testing::run_command(play + " --clip c.mp4 --keys 0.5:i,10:o", &out);
     EXPECT_EQ(rc, 1) << out;
@@ -375,10 +376,10 @@ TEST(Scripting, KeysWhilePausedApplyAndAKeyThatCanNeverComeIsAnErrorNotAHang) {
     rc = reelsync::testing::run_command(play + " --clip a.mp4 --paused --keys 0:space", &out);
     EXPECT_EQ(rc, 0) << out;
     EXPECT_GT(presented(out), 60) << out;  // played on to the end (a late frame may be dropped)
-    // --duration runs out first (wall time: 1 s cannot reach the clock's 30 s).
-    rc = reelsync::testing::run_command(play + " --clip d.mp4 --duration 1 --keys 0.2:i,30:o", &out);
+    // --duration runs out first (wall time; the clip's 3 s cannot reach the clock's 30 s).
+    rc = reelsync::testing::run_command(play + " --clip d.mp4 --duration 5 --keys 0.2:i,30:o", &out);
     EXPECT_EQ(rc, 1) << out;
-    EXPECT_NE(out.find("--keys: 1 of 2 keys not pressed (the next: 30.000:O): --duration 1 ran out"), std::string::npos) << out;
+    EXPECT_NE(out.find("--keys: 1 of 2 keys not pressed (the next: 30.000:O): --duration 5 ran out"), std::string::npos) << out;
     auto p = project::Project::open(dir);
     ASSERT_TRUE(p);
     EXPECT_TRUE(clip_named(*p, "c.mp4").mark_in) << "the mark before the error is kept";
