@@ -125,15 +125,16 @@ int run_headless(Session& s, const PlayOptions& o, review::CommandFeed& feed, Re
             if (o.duration <= 0 && feed.idle()) break;
         }
         // Stopped with its frame up (at the end, paused by a key or by --paused): with no keys
-        // left and no command interface the run is over; a key later on the clock can never come
-        // due, as without a command interface nothing will move the clock again. Waiting for
-        // either would be a hang.
+        // left and no command interface (or its input closed) the run is over; a key or a request
+        // later on the clock can never come due, as nothing will move the clock again. Waiting
+        // for either would be a hang.
         if (o.duration <= 0 && !player.playing() && player.current() && !(review && review->pending())) {
             if (feed.idle()) break;
-            if (const auto next = feed.next_key_time(); !feed.has_ipc() && next && *next > player.clock().time_at(now)) {
+            if (feed.stuck_after(player.clock().time_at(now))) {
                 char at[96];
                 std::snprintf(at, sizeof at, "the clock stopped at %.3f s%s", player.clock().time_at(now), player.at_end() ? " (the end)" : "");
                 stopped_by = at;
+                feed.refuse_waiting(std::string("never came due: ") + at);
                 break;
             }
         }
@@ -145,9 +146,11 @@ int run_headless(Session& s, const PlayOptions& o, review::CommandFeed& feed, Re
         sleep_until(std::min({step->wake_at, now + 0.02, cmd_due}));
     }
     print_summary(s, steady_seconds() - start, o.ipc == "-" ? stderr : stdout);  // stdout carries the replies
+    // A request left waiting when --duration ran out is answered: it never came due.
+    if (!stopped_by.empty() && !feed.quit() && !g_stop_requested.load()) feed.refuse_waiting("never came due: " + stopped_by);
     // A script whose keys were not all pressed did not do what it was asked: never exit 0 then.
     if (const std::string left = feed.unpressed(); rc == 0 && !left.empty() && !g_stop_requested.load()) {
-        print_error("--keys: " + left + (stopped_by.empty() ? "" : ": " + stopped_by));
+        print_error(left + (stopped_by.empty() ? "" : ": " + stopped_by));
         rc = 1;
     }
     return rc;

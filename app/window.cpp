@@ -588,7 +588,7 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
     if (const std::string left = feed.unpressed(); ran_out && rc == 0 && !left.empty()) {
         char d[64];
         std::snprintf(d, sizeof d, "--duration %g ran out", o.duration);
-        print_error("--keys: " + left + ": " + d);
+        print_error(left + ": " + d);
         rc = 1;
     }
     return rc;

@@ -33,11 +33,29 @@ CommandFeed::CommandFeed(const KeyMap& keymap, std::vector<ScriptedKey> keys, Co
     : keymap_(keymap), keys_(std::move(keys)), ipc_(ipc) {}
 
 std::string CommandFeed::unpressed() const {
-    if (quit_ || next_key_ >= keys_.size()) return {};
-    char t[32];
-    std::snprintf(t, sizeof t, "%.3f", keys_[next_key_].t);
-    return std::to_string(keys_.size() - next_key_) + " of " + std::to_string(keys_.size()) + " keys not pressed (the next: " + t +
-           ":" + keys_[next_key_].key + ")";
+    if (quit_) return {};
+    std::string out;
+    if (next_key_ < keys_.size()) {
+        char t[32];
+        std::snprintf(t, sizeof t, "%.3f", keys_[next_key_].t);
+        out = "--keys: " + std::to_string(keys_.size() - next_key_) + " of " + std::to_string(keys_.size()) +
+              " keys not pressed (the next: " + t + ":" + keys_[next_key_].key + ")";
+    }
+    if (refused_ > 0) out += std::string(out.empty() ? "" : ", and ") + std::to_string(refused_) + " requests never came due";
+    return out;
+}
+
+bool CommandFeed::stuck_after(double clock_t) {
+    if (ipc_ && !ipc_->closed()) return false;
+    if (next_key_ < keys_.size() && keys_[next_key_].t > clock_t) return true;
+    return !requests_.empty() && requests_.front().at && *requests_.front().at > clock_t;
+}
+
+void CommandFeed::refuse_waiting(const std::string& why) {
+    for (const Request& r : requests_)
+        if (ipc_) ipc_->reply(r, nlohmann::json{{"request_id", r.id}, {"error", why}});
+    refused_ += requests_.size();
+    requests_.clear();
 }
 
 bool CommandFeed::idle() { return next_key_ >= keys_.size() && requests_.empty() && (!ipc_ || ipc_->closed()); }

@@ -48,8 +48,15 @@ public:
         if (next_key_ >= keys_.size()) return std::nullopt;
         return keys_[next_key_].t;
     }
-    // "2 of 5 keys not pressed (the next: 3.000:o)", or empty when every key was pressed or the
-    // script itself quit before the rest (a key after a quit is not pressed, by the script's own word).
+    // Nothing new can arrive (no command interface, or its input closed), and what is left - a key,
+    // or the request first in line with an "at" - waits for a clock time later than `clock_t`
+    // where the clock stands still: it can never come due.
+    bool stuck_after(double clock_t);
+    // Answers each request still waiting with the error `why` (the run ends without it).
+    void refuse_waiting(const std::string& why);
+    // "--keys: 2 of 5 keys not pressed (the next: 3.000:o)" (and how many requests never came
+    // due), or empty when everything was done or the script itself quit before the rest (a key
+    // after a quit is not pressed, by the script's own word).
     std::string unpressed() const;
 
 private:
@@ -62,6 +69,7 @@ private:
     std::deque<Request> requests_;
     double start_ = 0;
     bool quit_ = false;
+    size_t refused_ = 0;  // requests answered with an error because they could never come due
 };
 
 }  // namespace reelsync::review

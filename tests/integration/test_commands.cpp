@@ -332,8 +332,9 @@ TEST(Scripting, ScriptsDriveTheReviewThroughALocalSocket) {
 // there (pause, then mark what is on screen, then play on); a key later on a clock that nothing
 // will move again (paused, or the clip's end) can never come: the run ends with an error naming
 // it, rather than waiting for ever or exiting 0 without having done what the script asked. A key
-// left when --duration runs out is the same error; what the keys before it decided is kept. A
-// headless run stopped with nothing left to press and no command interface ends.
+// left when --duration runs out is the same error; what the keys before it decided is kept. So
+// is a request of the command interface that can never come due. A headless run stopped with
+// nothing left to press and no command interface ends.
 TEST(Scripting, KeysWhilePausedApplyAndAKeyThatCanNeverComeIsAnErrorNotAHang) {
     const fs::path dir = make_folder("stopped clock");  // 90 frames at 30 fps: 3 s
     const std::string play = reelsync::testing::timeout_command(60) + q(reelsync::testing::reelsync_binary()) + " play " + q(dir) +
@@ -363,6 +364,14 @@ TEST(Scripting, KeysWhilePausedApplyAndAKeyThatCanNeverComeIsAnErrorNotAHang) {
     rc = reelsync::testing::run_command(play + " --clip c.mp4 --keys 0.5:i,10:o", &out);
     EXPECT_EQ(rc, 1) << out;
     EXPECT_NE(out.find("the clock stopped at 2.967 s (the end)"), std::string::npos) << out;
+    // A request through the command interface whose "at" is past the end, its input then closed:
+    // answered with an error once the clock stops at the end, and the run exits 1.
+    rc = reelsync::testing::run_command("echo '{\"command\": \"mark_in\", \"at\": 100, \"request_id\": 7}' | " + play +
+                                            " --clip c.mp4 --ipc -",
+                                        &out);
+    EXPECT_EQ(rc, 1) << out;
+    EXPECT_NE(out.find("{\"error\":\"never came due: the clock stopped at 2.967 s (the end)\",\"request_id\":7}"), std::string::npos) << out;
+    EXPECT_NE(out.find("1 requests never came due"), std::string::npos) << out;
     // Paused from the start with nothing to press and no command interface: the first frame is
     // shown and the run ends (it used to wait for ever); a key at 0 starts play from there.
     const auto presented = [](const std::string& o) {  // "played 1.23 s: N frames presented, ..."
