@@ -67,7 +67,7 @@ int run_headless(Session& s, const PlayOptions& o, review::CommandFeed& feed, Re
     const double start = steady_seconds();
     feed.set_start(start);
     int rc = 0;
-    std::string stopped_by;  // why the run ended with keys left to press
+    std::string stopped_by;  // why the run ended (with keys or requests perhaps left)
     while (!g_stop_requested.load() && !feed.quit()) {
         double now = steady_seconds();
         if (o.duration > 0 && now - start >= o.duration) {

@@ -42,12 +42,6 @@ public:
     // No key left, no request waiting, the command interface closed (or none).
     bool idle();
     bool has_ipc() const { return ipc_ != nullptr; }
-    // The scripted keys not pressed yet, and the script time of the next.
-    size_t keys_left() const { return keys_.size() - next_key_; }
-    std::optional<double> next_key_time() const {
-        if (next_key_ >= keys_.size()) return std::nullopt;
-        return keys_[next_key_].t;
-    }
     // Nothing new can arrive (no command interface, or its input closed), and what is left - a key,
     // or the request first in line with an "at" - waits for a clock time later than `clock_t`
     // where the clock stands still: it can never come due.
