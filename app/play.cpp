@@ -71,9 +71,7 @@ int run_headless(Session& s, const PlayOptions& o, review::CommandFeed& feed, Re
     while (!g_stop_requested.load() && !feed.quit()) {
         double now = steady_seconds();
         if (o.duration > 0 && now - start >= o.duration) {
-            char d[64];
-            std::snprintf(d, sizeof d, "--duration %g ran out", o.duration);
-            stopped_by = d;
+            stopped_by = duration_ran_out(o.duration);
             break;
         }
         // The review's work and its commands may replace the session's player (an edit re-opened
@@ -134,7 +132,6 @@ int run_headless(Session& s, const PlayOptions& o, review::CommandFeed& feed, Re
                 char at[96];
                 std::snprintf(at, sizeof at, "the clock stopped at %.3f s%s", player.clock().time_at(now), player.at_end() ? " (the end)" : "");
                 stopped_by = at;
-                feed.refuse_waiting(std::string("never came due: ") + at);
                 break;
             }
         }
@@ -146,17 +143,23 @@ int run_headless(Session& s, const PlayOptions& o, review::CommandFeed& feed, Re
         sleep_until(std::min({step->wake_at, now + 0.02, cmd_due}));
     }
     print_summary(s, steady_seconds() - start, o.ipc == "-" ? stderr : stdout);  // stdout carries the replies
-    // A request left waiting when --duration ran out is answered: it never came due.
-    if (!stopped_by.empty() && !feed.quit() && !g_stop_requested.load()) feed.refuse_waiting("never came due: " + stopped_by);
-    // A script whose keys were not all pressed did not do what it was asked: never exit 0 then.
-    if (const std::string left = feed.unpressed(); rc == 0 && !left.empty() && !g_stop_requested.load()) {
-        print_error(left + (stopped_by.empty() ? "" : ": " + stopped_by));
-        rc = 1;
-    }
+    // A script whose keys were not all pressed, or whose requests never came due, did not do what
+    // it was asked: never exit 0 then (a stop the user asked for with Ctrl+C aside).
+    if (!g_stop_requested.load())
+        if (const std::string e = feed.finish(stopped_by); !e.empty() && rc == 0) {
+            print_error(e);
+            rc = 1;
+        }
     return rc;
 }
 
 }  // namespace
+
+std::string duration_ran_out(double seconds) {
+    char d[64];
+    std::snprintf(d, sizeof d, "--duration %g ran out", seconds);
+    return d;
+}
 
 double process_start_seconds() {
     static const double start = steady_seconds();

@@ -42,6 +42,8 @@ void print_summary(Session& s, double seconds, FILE* out = stdout);
 int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keys, review::CommandFeed& feed, Review* review = nullptr);
 // Steady seconds at which the process started (for "shown N s after start").
 double process_start_seconds();
+// "--duration 5 ran out": why a run with keys or requests left ended (CommandFeed::finish).
+std::string duration_ran_out(double seconds);
 
 // Set by SIGINT/SIGTERM: playback loops finish cleanly (stats written) and return.
 extern std::atomic<bool> g_stop_requested;

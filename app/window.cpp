@@ -429,11 +429,11 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
         return {};
     };
 
-    bool ran_out = false;  // --duration ended the run (not the director closing the window)
+    std::string ran_out;  // "--duration N ran out" when it ended the run (not the director closing the window)
     while (!glfwWindowShouldClose(glfw.window) && !ui.quit && !g_stop_requested.load()) {
         double now = steady_seconds();
         if (o.duration > 0 && now - start >= o.duration) {
-            ran_out = true;
+            ran_out = duration_ran_out(o.duration);
             break;
         }
         glfwPollEvents();
@@ -584,13 +584,13 @@ int run_play_window(Session& s, const PlayOptions& o, const review::KeyMap& keym
     swapchain->reset();
     ctx->reset();
     print_summary(s, steady_seconds() - start);
-    // A script whose keys were not all pressed when its time ran out did not do what it was asked.
-    if (const std::string left = feed.unpressed(); ran_out && rc == 0 && !left.empty()) {
-        char d[64];
-        std::snprintf(d, sizeof d, "--duration %g ran out", o.duration);
-        print_error(left + ": " + d);
-        rc = 1;
-    }
+    // A script whose keys or requests were not all done when its time ran out did not do what it
+    // was asked (as headless).
+    if (!ran_out.empty())
+        if (const std::string e = feed.finish(ran_out); !e.empty() && rc == 0) {
+            print_error(e);
+            rc = 1;
+        }
     return rc;
 }
 

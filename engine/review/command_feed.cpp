@@ -32,8 +32,18 @@ Result<std::vector<ScriptedKey>> parse_keys(const std::string& spec) {
 CommandFeed::CommandFeed(const KeyMap& keymap, std::vector<ScriptedKey> keys, CommandServer* ipc)
     : keymap_(keymap), keys_(std::move(keys)), ipc_(ipc) {}
 
-std::string CommandFeed::unpressed() const {
+bool CommandFeed::stuck_after(double clock_t) {
+    if (ipc_ && !ipc_->closed()) return false;
+    if (next_key_ < keys_.size() && keys_[next_key_].t > clock_t) return true;
+    return !requests_.empty() && requests_.front().at && *requests_.front().at > clock_t;
+}
+
+std::string CommandFeed::finish(const std::string& why) {
     if (quit_) return {};
+    const size_t refused = why.empty() ? 0 : requests_.size();
+    if (refused && ipc_)
+        for (const Request& r : requests_) ipc_->reply(r, nlohmann::json{{"request_id", r.id}, {"error", "never came due: " + why}});
+    if (refused) requests_.clear();
     std::string out;
     if (next_key_ < keys_.size()) {
         char t[32];
@@ -41,21 +51,8 @@ std::string CommandFeed::unpressed() const {
         out = "--keys: " + std::to_string(keys_.size() - next_key_) + " of " + std::to_string(keys_.size()) +
               " keys not pressed (the next: " + t + ":" + keys_[next_key_].key + ")";
     }
-    if (refused_ > 0) out += std::string(out.empty() ? "" : ", and ") + std::to_string(refused_) + " requests never came due";
-    return out;
-}
-
-bool CommandFeed::stuck_after(double clock_t) {
-    if (ipc_ && !ipc_->closed()) return false;
-    if (next_key_ < keys_.size() && keys_[next_key_].t > clock_t) return true;
-    return !requests_.empty() && requests_.front().at && *requests_.front().at > clock_t;
-}
-
-void CommandFeed::refuse_waiting(const std::string& why) {
-    for (const Request& r : requests_)
-        if (ipc_) ipc_->reply(r, nlohmann::json{{"request_id", r.id}, {"error", why}});
-    refused_ += requests_.size();
-    requests_.clear();
+    if (refused) out += std::string(out.empty() ? "" : ", and ") + std::to_string(refused) + " requests never came due";
+    return out.empty() || why.empty() ? out : out + ": " + why;
 }
 
 bool CommandFeed::idle() { return next_key_ >= keys_.size() && requests_.empty() && (!ipc_ || ipc_->closed()); }

@@ -46,12 +46,13 @@ public:
     // or the request first in line with an "at" - waits for a clock time later than `clock_t`
     // where the clock stands still: it can never come due.
     bool stuck_after(double clock_t);
-    // Answers each request still waiting with the error `why` (the run ends without it).
-    void refuse_waiting(const std::string& why);
-    // "--keys: 2 of 5 keys not pressed (the next: 3.000:o)" (and how many requests never came
-    // due), or empty when everything was done or the script itself quit before the rest (a key
-    // after a quit is not pressed, by the script's own word).
-    std::string unpressed() const;
+    // The end of a run, headless or in the window. `why` is what cut it short ("--duration 5 ran
+    // out", "the clock stopped at 2.967 s (the end)"; empty when it ended by itself): requests
+    // still waiting are answered "never came due: <why>". Returns the error to print when keys
+    // were left unpressed or requests unanswered ("--keys: 2 of 5 keys not pressed (the next:
+    // 3.000:O): <why>"), or empty when all was done or the script itself quit before the rest (a
+    // key after a quit is not pressed, by the script's own word).
+    std::string finish(const std::string& why);
 
 private:
     Outcome run(Session& s, Review* review, const Command& c, double at);
@@ -63,7 +64,6 @@ private:
     std::deque<Request> requests_;
     double start_ = 0;
     bool quit_ = false;
-    size_t refused_ = 0;  // requests answered with an error because they could never come due
 };
 
 }  // namespace reelsync::review
